@@ -1,0 +1,21 @@
+//! CPU math for training and running quantized models: every GGUF quant
+//! format, the fused dequant-GEMM forward and the quantized backward (dX
+//! through frozen quantized weights), dense f32 GEMMs, LoRA, RMSNorm, RoPE,
+//! causal GQA attention, SwiGLU, chunked cross-entropy and AdamW.
+//!
+//! Not for: files (that is `gguf`) or model structure (that is `runtime`).
+//! Each op keeps its `forward` and `backward` side by side in one file, with
+//! a plain scalar reference that SIMD and threaded versions are tested
+//! against, and backward passes checked by finite differences.
+//!
+//! ```
+//! // Y[T,out] = X[T,in] · W[out,in]ᵀ with f32 weights.
+//! let (t, n_in, n_out) = (2, 3, 2);
+//! let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+//! let w = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
+//! let mut y = [0.0; 4];
+//! kernels::gemm::matmul_xwt(&x, &w, &mut y, t, n_in, n_out, false);
+//! assert_eq!(y, [1.0, 2.0, 4.0, 5.0]);
+//! ```
+
+pub mod gemm;
