@@ -8,7 +8,10 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Error {
     /// Opening, mapping or writing a file failed.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The first four bytes are not `GGUF`.
     NotGguf { found: [u8; 4] },
     /// A version other than 2 or 3.
@@ -17,7 +20,11 @@ pub enum Error {
     Truncated { what: String, offset: u64 },
     /// A value is present but not acceptable (bad type id, non-UTF-8 key,
     /// impossible count, misaligned offset, ...).
-    Invalid { what: String, offset: u64, reason: String },
+    Invalid {
+        what: String,
+        offset: u64,
+        reason: String,
+    },
     /// A metadata key is missing or of the wrong type (for typed getters).
     Metadata { key: String, reason: String },
     /// Writer misuse: duplicate names, data size not matching the shape, ...
@@ -26,7 +33,11 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn invalid(what: impl Into<String>, offset: u64, reason: impl Into<String>) -> Self {
-        Error::Invalid { what: what.into(), offset, reason: reason.into() }
+        Error::Invalid {
+            what: what.into(),
+            offset,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -43,9 +54,16 @@ impl fmt::Display for Error {
                 write!(f, "unsupported GGUF version {version} (supported: 2, 3)")
             }
             Error::Truncated { what, offset } => {
-                write!(f, "file is truncated: {what} at byte offset {offset} runs past the end")
+                write!(
+                    f,
+                    "file is truncated: {what} at byte offset {offset} runs past the end"
+                )
             }
-            Error::Invalid { what, offset, reason } => {
+            Error::Invalid {
+                what,
+                offset,
+                reason,
+            } => {
                 write!(f, "invalid {what} at byte offset {offset}: {reason}")
             }
             Error::Metadata { key, reason } => write!(f, "metadata key '{key}': {reason}"),

@@ -91,12 +91,20 @@ impl Header {
             let key_at = r.pos as u64;
             let key = r.string(&format!("key of metadata entry {i}"))?;
             if metadata.iter().any(|(k, _): &(String, Value)| *k == key) {
-                return Err(Error::invalid(format!("metadata key '{key}'"), key_at, "duplicate key"));
+                return Err(Error::invalid(
+                    format!("metadata key '{key}'"),
+                    key_at,
+                    "duplicate key",
+                ));
             }
             let ty_at = r.pos as u64;
             let ty = r.u32(&format!("type of '{key}'"))?;
             let ty = ValueType::from_id(ty).ok_or_else(|| {
-                Error::invalid(format!("type of '{key}'"), ty_at, format!("unknown value type {ty}"))
+                Error::invalid(
+                    format!("type of '{key}'"),
+                    ty_at,
+                    format!("unknown value type {ty}"),
+                )
             })?;
             let value = r.value(ty, &key, 0)?;
             metadata.push((key, value));
@@ -118,7 +126,11 @@ impl Header {
             let name_at = r.pos as u64;
             let name = r.string(&format!("name of tensor {i}"))?;
             if tensors.iter().any(|t| t.name == name) {
-                return Err(Error::invalid(format!("tensor '{name}'"), name_at, "duplicate tensor name"));
+                return Err(Error::invalid(
+                    format!("tensor '{name}'"),
+                    name_at,
+                    "duplicate tensor name",
+                ));
             }
             let dims_at = r.pos as u64;
             let n_dims = r.u32(&format!("n_dims of '{name}'"))?;
@@ -145,24 +157,42 @@ impl Header {
             let ty_at = r.pos as u64;
             let ty_id = r.u32(&format!("type of tensor '{name}'"))?;
             let ty = GgmlType::from_id(ty_id).ok_or_else(|| {
-                Error::invalid(format!("type of tensor '{name}'"), ty_at, format!("unknown ggml type id {ty_id}"))
+                Error::invalid(
+                    format!("type of tensor '{name}'"),
+                    ty_at,
+                    format!("unknown ggml type id {ty_id}"),
+                )
             })?;
             let off_at = r.pos as u64;
             let offset = r.u64(&format!("offset of tensor '{name}'"))?;
             let n_elements = shape
                 .iter()
                 .try_fold(1u64, |acc, &d| acc.checked_mul(d))
-                .ok_or_else(|| Error::invalid(format!("shape of tensor '{name}'"), dims_at, "element count overflows"))?;
+                .ok_or_else(|| {
+                    Error::invalid(
+                        format!("shape of tensor '{name}'"),
+                        dims_at,
+                        "element count overflows",
+                    )
+                })?;
             let row = ty.row_bytes(shape[0]).ok_or_else(|| {
                 Error::invalid(
                     format!("shape of tensor '{name}'"),
                     dims_at,
-                    format!("ne[0] = {} is not a multiple of the {ty} block size {}", shape[0], ty.block_size()),
+                    format!(
+                        "ne[0] = {} is not a multiple of the {ty} block size {}",
+                        shape[0],
+                        ty.block_size()
+                    ),
                 )
             })?;
-            let n_bytes = row
-                .checked_mul(n_elements / shape[0])
-                .ok_or_else(|| Error::invalid(format!("shape of tensor '{name}'"), dims_at, "byte size overflows"))?;
+            let n_bytes = row.checked_mul(n_elements / shape[0]).ok_or_else(|| {
+                Error::invalid(
+                    format!("shape of tensor '{name}'"),
+                    dims_at,
+                    "byte size overflows",
+                )
+            })?;
             if offset % alignment != 0 {
                 return Err(Error::invalid(
                     format!("offset of tensor '{name}'"),
@@ -170,13 +200,21 @@ impl Header {
                     format!("{offset} is not a multiple of the alignment {alignment}"),
                 ));
             }
-            tensors.push(TensorInfo { name, ty, shape, offset, n_bytes });
+            tensors.push(TensorInfo {
+                name,
+                ty,
+                shape,
+                offset,
+                n_bytes,
+            });
         }
 
         let data_offset = align_up(r.pos as u64, alignment);
         let len = bytes.len() as u64;
         for t in &tensors {
-            let end = data_offset.checked_add(t.offset).and_then(|s| s.checked_add(t.n_bytes));
+            let end = data_offset
+                .checked_add(t.offset)
+                .and_then(|s| s.checked_add(t.n_bytes));
             match end {
                 Some(end) if end <= len => {}
                 _ => {
@@ -187,7 +225,13 @@ impl Header {
                 }
             }
         }
-        Ok(Header { version, metadata, tensors, alignment, data_offset })
+        Ok(Header {
+            version,
+            metadata,
+            tensors,
+            alignment,
+            data_offset,
+        })
     }
 }
 
@@ -207,7 +251,10 @@ impl<'a> Cursor<'a> {
 
     fn take(&mut self, n: u64, what: &str) -> Result<&'a [u8]> {
         if n > self.remaining() {
-            return Err(Error::Truncated { what: what.into(), offset: self.pos as u64 });
+            return Err(Error::Truncated {
+                what: what.into(),
+                offset: self.pos as u64,
+            });
         }
         let n = n as usize;
         let s = &self.bytes[self.pos..self.pos + n];
@@ -230,11 +277,17 @@ impl<'a> Cursor<'a> {
     }
 
     fn check_count(&self, count: u64, min_each: u64, what: &str, at: u64) -> Result<()> {
-        if count.checked_mul(min_each).is_none_or(|need| need > self.remaining()) {
+        if count
+            .checked_mul(min_each)
+            .is_none_or(|need| need > self.remaining())
+        {
             return Err(Error::invalid(
                 what,
                 at,
-                format!("{count} entries cannot fit in the {} bytes left", self.remaining()),
+                format!(
+                    "{count} entries cannot fit in the {} bytes left",
+                    self.remaining()
+                ),
             ));
         }
         Ok(())
@@ -272,7 +325,11 @@ impl<'a> Cursor<'a> {
             ValueType::String => Value::String(self.string(&what())?),
             ValueType::Array => {
                 if depth >= MAX_ARRAY_DEPTH {
-                    return Err(Error::invalid(what(), self.pos as u64, "arrays nested too deeply"));
+                    return Err(Error::invalid(
+                        what(),
+                        self.pos as u64,
+                        "arrays nested too deeply",
+                    ));
                 }
                 let ty_at = self.pos as u64;
                 let elem = self.u32(&what())?;
@@ -281,7 +338,12 @@ impl<'a> Cursor<'a> {
                 })?;
                 let count_at = self.pos as u64;
                 let count = self.u64(&what())?;
-                self.check_count(count, elem.min_encoded_size(), &format!("array length of '{key}'"), count_at)?;
+                self.check_count(
+                    count,
+                    elem.min_encoded_size(),
+                    &format!("array length of '{key}'"),
+                    count_at,
+                )?;
                 let mut items = Vec::with_capacity(count as usize);
                 for _ in 0..count {
                     items.push(self.value(elem, key, depth + 1)?);
@@ -303,7 +365,10 @@ pub struct GgufFile {
 impl GgufFile {
     pub fn open(path: impl AsRef<Path>) -> Result<GgufFile> {
         let path = path.as_ref().to_path_buf();
-        let io = |source| Error::Io { path: path.clone(), source };
+        let io = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
         let file = std::fs::File::open(&path).map_err(io)?;
         let meta = file.metadata().map_err(io)?;
         if meta.is_dir() {

@@ -23,10 +23,25 @@ fn sample() -> GgufWriter {
                 ],
             ),
         )
-        .set("tokenizer.ggml.tokens", string_array(&["<s>", "hello", "wörld"]));
-    w.add_f32("a.weight", &[4, 2], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]).unwrap();
-    w.add_tensor("b.weight", GgmlType::Q8_0, &[32, 3], vec![7u8; 34 * 3]).unwrap();
-    w.add_tensor("c.weight", GgmlType::Q4_K, &[256], (0..144).map(|i| i as u8).collect()).unwrap();
+        .set(
+            "tokenizer.ggml.tokens",
+            string_array(&["<s>", "hello", "wörld"]),
+        );
+    w.add_f32(
+        "a.weight",
+        &[4, 2],
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+    )
+    .unwrap();
+    w.add_tensor("b.weight", GgmlType::Q8_0, &[32, 3], vec![7u8; 34 * 3])
+        .unwrap();
+    w.add_tensor(
+        "c.weight",
+        GgmlType::Q4_K,
+        &[256],
+        (0..144).map(|i| i as u8).collect(),
+    )
+    .unwrap();
     w
 }
 
@@ -53,7 +68,13 @@ fn round_trip_is_identical() {
     }
     for t in &h.tensors {
         let start = (h.data_offset + t.offset) as usize;
-        w2.add_tensor(&t.name, t.ty, &t.shape, bytes[start..start + t.n_bytes as usize].to_vec()).unwrap();
+        w2.add_tensor(
+            &t.name,
+            t.ty,
+            &t.shape,
+            bytes[start..start + t.n_bytes as usize].to_vec(),
+        )
+        .unwrap();
     }
     assert_eq!(w2.to_bytes().unwrap(), bytes);
 }
@@ -74,10 +95,17 @@ fn custom_alignment_is_honoured() {
 #[test]
 fn writer_rejects_wrong_sizes() {
     let mut w = GgufWriter::new();
-    assert!(w.add_tensor("x", GgmlType::Q4_0, &[32], vec![0; 17]).is_err());
-    assert!(w.add_tensor("x", GgmlType::Q4_0, &[31], vec![0; 18]).is_err());
-    w.add_tensor("x", GgmlType::Q4_0, &[32], vec![0; 18]).unwrap();
-    assert!(w.add_tensor("x", GgmlType::Q4_0, &[32], vec![0; 18]).is_err());
+    assert!(w
+        .add_tensor("x", GgmlType::Q4_0, &[32], vec![0; 17])
+        .is_err());
+    assert!(w
+        .add_tensor("x", GgmlType::Q4_0, &[31], vec![0; 18])
+        .is_err());
+    w.add_tensor("x", GgmlType::Q4_0, &[32], vec![0; 18])
+        .unwrap();
+    assert!(w
+        .add_tensor("x", GgmlType::Q4_0, &[32], vec![0; 18])
+        .is_err());
 }
 
 #[test]
@@ -122,10 +150,16 @@ fn huge_counts_are_rejected_before_allocating() {
     b[16..24].copy_from_slice(&(1u64 << 60).to_le_bytes());
     let e = Header::parse(&b).unwrap_err().to_string();
     assert!(e.contains("metadata count"), "{e}");
-    assert!(Header::parse(b"GGML\x03\0\0\0").unwrap_err().to_string().contains("not a GGUF file"));
+    assert!(Header::parse(b"GGML\x03\0\0\0")
+        .unwrap_err()
+        .to_string()
+        .contains("not a GGUF file"));
     let mut v = sample().to_bytes().unwrap();
     v[4] = 9;
-    assert!(matches!(Header::parse(&v), Err(Error::UnsupportedVersion { version: 9 })));
+    assert!(matches!(
+        Header::parse(&v),
+        Err(Error::UnsupportedVersion { version: 9 })
+    ));
 }
 
 impl GgufWriter {

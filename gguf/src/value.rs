@@ -172,14 +172,21 @@ impl Value {
     pub fn summary(&self) -> String {
         match self {
             Value::String(s) if s.chars().count() > 80 => {
-                format!("{:?}… ({} chars)", s.chars().take(77).collect::<String>(), s.chars().count())
+                format!(
+                    "{:?}… ({} chars)",
+                    s.chars().take(77).collect::<String>(),
+                    s.chars().count()
+                )
             }
             Value::String(s) => format!("{s:?}"),
             Value::Array(t, items) => format!("[{}; {}]", t.name(), items.len()),
             Value::F32(v) => format!("{v}"),
             Value::F64(v) => format!("{v}"),
             Value::Bool(v) => format!("{v}"),
-            other => other.as_i64().map(|v| v.to_string()).unwrap_or_else(|| format!("{other:?}")),
+            other => other
+                .as_i64()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| format!("{other:?}")),
         }
     }
 
@@ -227,14 +234,19 @@ pub trait MetadataExt {
     fn get_value(&self, key: &str) -> Option<&Value>;
 
     fn require(&self, key: &str) -> Result<&Value> {
-        self.get_value(key)
-            .ok_or_else(|| Error::Metadata { key: key.into(), reason: "missing".into() })
+        self.get_value(key).ok_or_else(|| Error::Metadata {
+            key: key.into(),
+            reason: "missing".into(),
+        })
     }
     fn require_u64(&self, key: &str) -> Result<u64> {
         let v = self.require(key)?;
         v.as_u64().ok_or_else(|| Error::Metadata {
             key: key.into(),
-            reason: format!("expected a non-negative integer, found {}", v.value_type().name()),
+            reason: format!(
+                "expected a non-negative integer, found {}",
+                v.value_type().name()
+            ),
         })
     }
     fn require_f64(&self, key: &str) -> Result<f64> {

@@ -48,23 +48,45 @@ impl GgufWriter {
     }
 
     /// Adds a tensor; `data` must hold exactly the bytes its type and shape need.
-    pub fn add_tensor(&mut self, name: &str, ty: GgmlType, shape: &[u64], data: Vec<u8>) -> Result<&mut Self> {
+    pub fn add_tensor(
+        &mut self,
+        name: &str,
+        ty: GgmlType,
+        shape: &[u64],
+        data: Vec<u8>,
+    ) -> Result<&mut Self> {
         if self.tensors.iter().any(|t| t.name == name) {
-            return Err(Error::Write { reason: format!("duplicate tensor name '{name}'") });
+            return Err(Error::Write {
+                reason: format!("duplicate tensor name '{name}'"),
+            });
         }
         if shape.is_empty() || shape.len() > MAX_DIMS as usize || shape.contains(&0) {
-            return Err(Error::Write { reason: format!("tensor '{name}': bad shape {shape:?}") });
+            return Err(Error::Write {
+                reason: format!("tensor '{name}': bad shape {shape:?}"),
+            });
         }
         let row = ty.row_bytes(shape[0]).ok_or_else(|| Error::Write {
-            reason: format!("tensor '{name}': ne[0]={} is not a multiple of {ty} block size {}", shape[0], ty.block_size()),
+            reason: format!(
+                "tensor '{name}': ne[0]={} is not a multiple of {ty} block size {}",
+                shape[0],
+                ty.block_size()
+            ),
         })?;
         let want = row * shape[1..].iter().product::<u64>();
         if want != data.len() as u64 {
             return Err(Error::Write {
-                reason: format!("tensor '{name}': {ty} {shape:?} needs {want} bytes, got {}", data.len()),
+                reason: format!(
+                    "tensor '{name}': {ty} {shape:?} needs {want} bytes, got {}",
+                    data.len()
+                ),
             });
         }
-        self.tensors.push(PendingTensor { name: name.to_string(), ty, shape: shape.to_vec(), data });
+        self.tensors.push(PendingTensor {
+            name: name.to_string(),
+            ty,
+            shape: shape.to_vec(),
+            data,
+        });
         Ok(self)
     }
 
@@ -78,7 +100,9 @@ impl GgufWriter {
         match self.metadata.iter().find(|(k, _)| k == "general.alignment") {
             None => Ok(DEFAULT_ALIGNMENT),
             Some((_, Value::U32(a))) if a.is_power_of_two() => Ok(*a as u64),
-            Some((_, v)) => Err(Error::Write { reason: format!("general.alignment must be a u32 power of two, got {v:?}") }),
+            Some((_, v)) => Err(Error::Write {
+                reason: format!("general.alignment must be a u32 power of two, got {v:?}"),
+            }),
         }
     }
 
@@ -89,7 +113,10 @@ impl GgufWriter {
 
     /// (name, type, shape, bytes) of each tensor added so far.
     pub fn tensor_parts(&self) -> Vec<(String, GgmlType, Vec<u64>, Vec<u8>)> {
-        self.tensors.iter().map(|t| (t.name.clone(), t.ty, t.shape.clone(), t.data.clone())).collect()
+        self.tensors
+            .iter()
+            .map(|t| (t.name.clone(), t.ty, t.shape.clone(), t.data.clone()))
+            .collect()
     }
 
     /// Serializes the whole file.
@@ -134,10 +161,22 @@ impl GgufWriter {
 /// Writes `bytes` to a temporary file next to `path`, syncs it, and renames
 /// it over `path`: readers see either the old file or the whole new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file_name = path.file_name().ok_or_else(|| Error::Write { reason: format!("{} has no file name", path.display()) })?;
-    let tmp = dir.join(format!(".{}.tmp{}", file_name.to_string_lossy(), std::process::id()));
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path.file_name().ok_or_else(|| Error::Write {
+        reason: format!("{} has no file name", path.display()),
+    })?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -175,7 +214,11 @@ fn write_value(out: &mut Vec<u8>, v: &Value) -> Result<()> {
             for item in items {
                 if item.value_type() != *elem {
                     return Err(Error::Write {
-                        reason: format!("array of {} holds a {}", elem.name(), item.value_type().name()),
+                        reason: format!(
+                            "array of {} holds a {}",
+                            elem.name(),
+                            item.value_type().name()
+                        ),
                     });
                 }
                 write_value(out, item)?;
@@ -187,5 +230,11 @@ fn write_value(out: &mut Vec<u8>, v: &Value) -> Result<()> {
 
 /// Builds an array value of strings.
 pub fn string_array<S: AsRef<str>>(items: &[S]) -> Value {
-    Value::Array(ValueType::String, items.iter().map(|s| Value::String(s.as_ref().to_string())).collect())
+    Value::Array(
+        ValueType::String,
+        items
+            .iter()
+            .map(|s| Value::String(s.as_ref().to_string()))
+            .collect(),
+    )
 }

@@ -1,4 +1,38 @@
 //! The agentcoder runtime: model graphs (llama, qwen2), LoRA trainer,
 //! inference through llama.cpp (`llama-cpp-2`), prompt formats, the agent
-//! loop, evaluation and benchmarks. The only crate that talks to llama.cpp;
-//! the `agentcoder` binary is a thin CLI over it.
+//! loop, evaluation and benchmarks. It is the only crate that talks to
+//! llama.cpp; the `agentcoder` binary (`src/main.rs` + `src/cli/`) only
+//! parses arguments and calls into it.
+//!
+//! ```no_run
+//! use runtime::infer::{Engine, EngineOptions, SamplingParams};
+//! let mut engine = Engine::load("SmolLM2-135M-Instruct.Q4_1.gguf", EngineOptions::default())?;
+//! let g = engine.generate("The capital of France is", &SamplingParams::default(), None, &mut |t| {
+//!     print!("{t}");
+//!     true
+//! })?;
+//! println!("\n{:.1} tok/s", g.decode_tok_s);
+//! # Ok::<(), runtime::Error>(())
+//! ```
+
+pub mod backend;
+mod error;
+pub mod infer;
+pub mod inspect;
+pub mod memory;
+pub mod model;
+pub mod paths;
+pub mod prompt;
+
+pub use error::{Error, Result};
+
+/// Opens a GGUF with our reader; errors name the file.
+pub fn open_gguf(path: &std::path::Path) -> Result<gguf::GgufFile> {
+    gguf::GgufFile::open(path).map_err(|e| match e {
+        gguf::Error::Io { path, source } => Error::Io { path, source },
+        other => Error::Model {
+            path: path.to_path_buf(),
+            reason: other.to_string(),
+        },
+    })
+}

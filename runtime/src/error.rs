@@ -1,0 +1,47 @@
+//! The runtime's error type: each variant says what failed and where.
+
+use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Debug)]
+pub enum Error {
+    /// A model or adapter file could not be used.
+    Model {
+        path: PathBuf,
+        reason: String,
+    },
+    /// llama.cpp failed at run time (context, decode, sampling).
+    Llama(String),
+    /// Bad user input (empty prompt, too long, bad option value).
+    Input(String),
+    /// The model's architecture or metadata is not supported.
+    Unsupported(String),
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Gguf(gguf::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Model { path, reason } => write!(f, "{}: {reason}", path.display()),
+            Error::Llama(m) => write!(f, "llama.cpp: {m}"),
+            Error::Input(m) => f.write_str(m),
+            Error::Unsupported(m) => f.write_str(m),
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Gguf(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<gguf::Error> for Error {
+    fn from(e: gguf::Error) -> Self {
+        Error::Gguf(e)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,517 @@
+//! Inference through llama.cpp (`llama-cpp-2`): load a GGUF, tokenize,
+//! batch prefill, sample (greedy / temperature / top-k / top-p, seeded),
+//! stop strings, streaming, optional LoRA adapters, timings.
+//!
+//! This module and `crate::backend` are the only places that talk to
+//! llama.cpp.
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use llama_cpp_2::context::params::{KvCacheType, LlamaContextParams};
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::{LlamaLoraAdapter, LlamaModel};
+use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::LlamaToken;
+use serde::Serialize;
+
+use crate::backend::backend;
+use crate::{Error, Result};
+
+/// How to sample and when to stop.
+#[derive(Clone, Debug, Serialize)]
+pub struct SamplingParams {
+    pub max_tokens: usize,
+    /// 0 means greedy.
+    pub temperature: f32,
+    /// 0 disables top-k.
+    pub top_k: i32,
+    /// 1.0 disables top-p.
+    pub top_p: f32,
+    pub seed: u32,
+    /// Generation stops before the first occurrence of any of these.
+    pub stop: Vec<String>,
+}
+
+impl Default for SamplingParams {
+    fn default() -> Self {
+        SamplingParams {
+            max_tokens: 128,
+            temperature: 0.0,
+            top_k: 40,
+            top_p: 0.95,
+            seed: 42,
+            stop: Vec::new(),
+        }
+    }
+}
+
+/// Context settings shared by every call on an engine.
+#[derive(Clone, Debug, Serialize)]
+pub struct EngineOptions {
+    pub n_ctx: u32,
+    pub threads: i32,
+    /// F32 KV cache and no flash attention: for numeric comparisons with our
+    /// own forward (llama.cpp defaults to an F16 cache).
+    pub exact: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            n_ctx: 2048,
+            threads: default_threads(),
+            exact: false,
+        }
+    }
+}
+
+/// Number of threads to use by default: every available core.
+pub fn default_threads() -> i32 {
+    std::thread::available_parallelism()
+        .map(|n| n.get() as i32)
+        .unwrap_or(2)
+}
+
+/// Why generation ended.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    EndOfText,
+    StopString(String),
+    MaxTokens,
+    /// The streaming callback asked to stop.
+    Cancelled,
+}
+
+/// The result of one generation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Generation {
+    pub text: String,
+    pub prompt_tokens: usize,
+    pub generated_tokens: usize,
+    pub stop_reason: StopReason,
+    pub prefill_ms: f64,
+    pub decode_ms: f64,
+    pub prefill_tok_s: f64,
+    pub decode_tok_s: f64,
+}
+
+/// A loaded adapter, by index into the engine's list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoraHandle(usize);
+
+/// A model loaded in llama.cpp plus its adapters.
+pub struct Engine {
+    path: PathBuf,
+    model: LlamaModel,
+    adapters: Vec<(PathBuf, LlamaLoraAdapter)>,
+    pub options: EngineOptions,
+}
+
+impl Engine {
+    /// Loads a GGUF model (memory-mapped). The file is first checked with our
+    /// own reader so a bad path or corrupt file gets a precise message
+    /// instead of llama.cpp's generic failure.
+    pub fn load(path: impl AsRef<Path>, options: EngineOptions) -> Result<Engine> {
+        let path = path.as_ref().to_path_buf();
+        crate::open_gguf(&path)?;
+        let model = LlamaModel::load_from_file(backend(), &path, &LlamaModelParams::default())
+            .map_err(|e| Error::Model {
+                path: path.clone(),
+                reason: format!("llama.cpp could not load it: {e}"),
+            })?;
+        Ok(Engine {
+            path,
+            model,
+            adapters: Vec::new(),
+            options,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn model(&self) -> &LlamaModel {
+        &self.model
+    }
+
+    /// Loads a LoRA adapter GGUF; apply it per call with a scale.
+    pub fn load_lora(&mut self, path: impl AsRef<Path>) -> Result<LoraHandle> {
+        let path = path.as_ref().to_path_buf();
+        crate::open_gguf(&path)?;
+        let adapter = self.model.lora_adapter_init(&path).map_err(|e| Error::Model {
+            path: path.clone(),
+            reason: format!("llama.cpp rejected the LoRA adapter (architecture or tensor shapes do not match the model?): {e}"),
+        })?;
+        self.adapters.push((path, adapter));
+        Ok(LoraHandle(self.adapters.len() - 1))
+    }
+
+    /// Tokenizes with the model's own tokenizer. `add_special` adds BOS when
+    /// the model asks for it; special tokens in `text` are always parsed.
+    pub fn tokenize(&self, text: &str, add_special: bool) -> Vec<i32> {
+        self.model
+            .vocab()
+            .tokenize(text.as_bytes(), add_special, true)
+            .into_iter()
+            .map(|t| t.0)
+            .collect()
+    }
+
+    /// Turns ids back into text (special tokens rendered).
+    pub fn detokenize(&self, ids: &[i32]) -> String {
+        if ids.is_empty() {
+            return String::new(); // llama-cpp-2 misbehaves on an empty slice
+        }
+        let toks: Vec<LlamaToken> = ids.iter().map(|&i| LlamaToken(i)).collect();
+        String::from_utf8_lossy(&self.model.vocab().detokenize(&toks, false, true)).into_owned()
+    }
+
+    pub fn n_vocab(&self) -> usize {
+        self.model.n_vocab().max(0) as usize
+    }
+
+    pub fn is_eog(&self, id: i32) -> bool {
+        self.model.vocab().is_eog(LlamaToken(id))
+    }
+
+    /// Generates a continuation of `prompt` (already rendered; special
+    /// tokens in it are parsed). `on_text` receives text as it is produced
+    /// (never a partial stop string); returning `false` cancels.
+    pub fn generate(
+        &mut self,
+        prompt: &str,
+        params: &SamplingParams,
+        lora: Option<(LoraHandle, f32)>,
+        on_text: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<Generation> {
+        let prompt_ids = self.tokenize(prompt, true);
+        if prompt_ids.is_empty() {
+            return Err(Error::Input("the prompt is empty".into()));
+        }
+        let Engine {
+            model,
+            adapters,
+            options,
+            ..
+        } = self;
+        let n_ctx = options.n_ctx;
+        if prompt_ids.len() + 1 > n_ctx as usize {
+            return Err(Error::Input(format!(
+                "the prompt has {} tokens but the context holds {n_ctx}; raise --ctx or shorten the prompt",
+                prompt_ids.len()
+            )));
+        }
+        let mut ctx = new_context(model, options, n_ctx, false)?;
+        set_lora(&mut ctx, adapters, lora)?;
+
+        let mut sampler = make_sampler(params);
+        let t0 = Instant::now();
+        let mut batch = LlamaBatch::new(prompt_ids.len().max(1), 1);
+        let last = prompt_ids.len() - 1;
+        for (i, &id) in prompt_ids.iter().enumerate() {
+            batch
+                .add(LlamaToken(id), i as i32, &[0], i == last)
+                .map_err(llama_err)?;
+        }
+        ctx.decode(&mut batch).map_err(llama_err)?;
+        let prefill = t0.elapsed();
+
+        let t1 = Instant::now();
+        let mut out = StopScanner::new(&params.stop);
+        let mut n_gen = 0usize;
+        let mut pos = prompt_ids.len() as i32;
+        let mut stop_reason = StopReason::MaxTokens;
+        let mut logits_idx = batch.n_tokens() - 1;
+        while n_gen < params.max_tokens {
+            if pos as u32 >= n_ctx {
+                stop_reason = StopReason::MaxTokens;
+                break;
+            }
+            let tok = sampler.sample(&ctx, logits_idx);
+            sampler.accept(tok);
+            if model.vocab().is_eog(tok) {
+                stop_reason = StopReason::EndOfText;
+                break;
+            }
+            n_gen += 1;
+            let piece = model.vocab().token_to_piece(tok, false, None);
+            match out.push(&piece) {
+                Scan::Continue(emit) => {
+                    if !emit.is_empty() && !on_text(&emit) {
+                        stop_reason = StopReason::Cancelled;
+                        break;
+                    }
+                }
+                Scan::Stopped(emit, which) => {
+                    if !emit.is_empty() {
+                        on_text(&emit);
+                    }
+                    stop_reason = StopReason::StopString(which);
+                    break;
+                }
+            }
+            batch.clear();
+            batch.add(tok, pos, &[0], true).map_err(llama_err)?;
+            pos += 1;
+            ctx.decode(&mut batch).map_err(llama_err)?;
+            logits_idx = 0;
+        }
+        if !matches!(stop_reason, StopReason::StopString(_)) {
+            let rest = out.finish();
+            if !rest.is_empty() {
+                on_text(&rest);
+            }
+        }
+        let decode = t1.elapsed();
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        let rate = |n: usize, d: std::time::Duration| {
+            if d.as_secs_f64() > 0.0 {
+                n as f64 / d.as_secs_f64()
+            } else {
+                0.0
+            }
+        };
+        Ok(Generation {
+            text: out.text(),
+            prompt_tokens: prompt_ids.len(),
+            generated_tokens: n_gen,
+            stop_reason,
+            prefill_ms: ms(prefill),
+            decode_ms: ms(decode),
+            prefill_tok_s: rate(prompt_ids.len(), prefill),
+            decode_tok_s: rate(n_gen, decode),
+        })
+    }
+
+    /// Logits for every position of `ids` (row-major `[ids.len(), n_vocab]`),
+    /// from one batched forward: the oracle our training forward is
+    /// compared against. Use `EngineOptions { exact: true, .. }` for that.
+    pub fn logits_all(&mut self, ids: &[i32], lora: Option<(LoraHandle, f32)>) -> Result<Vec<f32>> {
+        if ids.is_empty() {
+            return Err(Error::Input("no tokens".into()));
+        }
+        let n_vocab = self.n_vocab();
+        let Engine {
+            model,
+            adapters,
+            options,
+            ..
+        } = self;
+        let n_ctx = (ids.len() as u32).max(options.n_ctx.min(ids.len() as u32 + 16));
+        let mut ctx = new_context(model, options, n_ctx, true)?;
+        set_lora(&mut ctx, adapters, lora)?;
+        let mut batch = LlamaBatch::new(ids.len(), 1);
+        for (i, &id) in ids.iter().enumerate() {
+            batch
+                .add(LlamaToken(id), i as i32, &[0], true)
+                .map_err(llama_err)?;
+        }
+        ctx.decode(&mut batch).map_err(llama_err)?;
+        let mut out = Vec::with_capacity(ids.len() * n_vocab);
+        for i in 0..ids.len() {
+            out.extend_from_slice(&ctx.get_logits_ith(i as i32)[..n_vocab]);
+        }
+        Ok(out)
+    }
+}
+
+fn llama_err(e: impl std::fmt::Display) -> Error {
+    Error::Llama(e.to_string())
+}
+
+fn new_context<'m>(
+    model: &'m LlamaModel,
+    options: &EngineOptions,
+    n_ctx: u32,
+    logits_all: bool,
+) -> Result<LlamaContext<'m>> {
+    let n_ctx = n_ctx.max(16);
+    let mut p = LlamaContextParams::default()
+        .with_n_ctx(NonZeroU32::new(n_ctx))
+        .with_n_batch(n_ctx)
+        .with_n_ubatch(if logits_all { n_ctx } else { n_ctx.min(512) })
+        .with_n_threads(options.threads)
+        .with_n_threads_batch(options.threads)
+        .with_no_perf(false);
+    if options.exact {
+        p = p
+            .with_type_k(KvCacheType::F32)
+            .with_type_v(KvCacheType::F32)
+            .with_flash_attention_policy(llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_DISABLED);
+    }
+    model
+        .new_context(backend(), p)
+        .map_err(|e| Error::Llama(format!("cannot create a context: {e}")))
+}
+
+fn set_lora(
+    ctx: &mut LlamaContext<'_>,
+    adapters: &mut [(PathBuf, LlamaLoraAdapter)],
+    lora: Option<(LoraHandle, f32)>,
+) -> Result<()> {
+    if let Some((LoraHandle(i), scale)) = lora {
+        let (_, adapter) = adapters
+            .get_mut(i)
+            .ok_or_else(|| Error::Llama(format!("no adapter #{i}")))?;
+        ctx.lora_adapter_set(adapter, scale)
+            .map_err(|e| Error::Llama(format!("cannot apply LoRA: {e}")))?;
+    }
+    Ok(())
+}
+
+fn make_sampler(p: &SamplingParams) -> LlamaSampler {
+    if p.temperature <= 0.0 {
+        return LlamaSampler::greedy();
+    }
+    let mut chain = Vec::new();
+    if p.top_k > 0 {
+        chain.push(LlamaSampler::top_k(p.top_k));
+    }
+    if p.top_p < 1.0 {
+        chain.push(LlamaSampler::top_p(p.top_p, 1));
+    }
+    chain.push(LlamaSampler::temp(p.temperature));
+    chain.push(LlamaSampler::dist(p.seed));
+    LlamaSampler::chain_simple(chain)
+}
+
+/// Accumulates generated bytes, finds stop strings, and releases only text
+/// that can no longer become part of a stop string (or of a split UTF-8
+/// character).
+pub(crate) struct StopScanner<'a> {
+    stops: &'a [String],
+    bytes: Vec<u8>,
+    emitted: usize,
+}
+
+pub(crate) enum Scan {
+    Continue(String),
+    Stopped(String, String),
+}
+
+impl<'a> StopScanner<'a> {
+    pub(crate) fn new(stops: &'a [String]) -> Self {
+        StopScanner {
+            stops,
+            bytes: Vec::new(),
+            emitted: 0,
+        }
+    }
+
+    pub(crate) fn push(&mut self, piece: &[u8]) -> Scan {
+        let search_from = self.emitted;
+        self.bytes.extend_from_slice(piece);
+        // Earliest stop string occurrence in the not-yet-emitted tail.
+        let hit = self
+            .stops
+            .iter()
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| {
+                find(&self.bytes[search_from..], s.as_bytes())
+                    .map(|at| (search_from + at, s.clone()))
+            })
+            .min_by_key(|(at, _)| *at);
+        if let Some((at, which)) = hit {
+            self.bytes.truncate(at);
+            let emit = String::from_utf8_lossy(&self.bytes[self.emitted..]).into_owned();
+            self.emitted = self.bytes.len();
+            return Scan::Stopped(emit, which);
+        }
+        // Hold back the longest suffix that is a prefix of a stop string.
+        let hold = self
+            .stops
+            .iter()
+            .map(|s| {
+                let s = s.as_bytes();
+                (1..s.len().min(self.bytes.len() - search_from + 1))
+                    .rev()
+                    .find(|&k| self.bytes.ends_with(&s[..k]))
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0);
+        let mut safe = self.bytes.len() - hold;
+        // Never split a UTF-8 character.
+        while safe > self.emitted
+            && std::str::from_utf8(&self.bytes[self.emitted..safe]).is_err()
+            && self.bytes.len() - safe < 4
+        {
+            safe -= 1;
+        }
+        let emit = String::from_utf8_lossy(&self.bytes[self.emitted..safe]).into_owned();
+        self.emitted = safe;
+        Scan::Continue(emit)
+    }
+
+    pub(crate) fn finish(&mut self) -> String {
+        let emit = String::from_utf8_lossy(&self.bytes[self.emitted..]).into_owned();
+        self.emitted = self.bytes.len();
+        emit
+    }
+
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(stops: &[&str], pieces: &[&str]) -> (String, Option<String>, String) {
+        let stops: Vec<String> = stops.iter().map(|s| s.to_string()).collect();
+        let mut sc = StopScanner::new(&stops);
+        let mut streamed = String::new();
+        for p in pieces {
+            match sc.push(p.as_bytes()) {
+                Scan::Continue(e) => streamed.push_str(&e),
+                Scan::Stopped(e, w) => {
+                    streamed.push_str(&e);
+                    return (streamed, Some(w), sc.text());
+                }
+            }
+        }
+        streamed.push_str(&sc.finish());
+        (streamed, None, sc.text())
+    }
+
+    #[test]
+    fn stop_string_split_across_pieces_is_never_streamed() {
+        let (s, w, t) = run(&["</tool_call>"], &["ok <", "/tool", "_call> more"]);
+        assert_eq!(s, "ok ");
+        assert_eq!(t, "ok ");
+        assert_eq!(w.as_deref(), Some("</tool_call>"));
+    }
+
+    #[test]
+    fn false_prefix_is_released() {
+        let (s, w, _) = run(&["</x>"], &["a <", "b"]);
+        assert_eq!(s, "a <b");
+        assert_eq!(w, None);
+    }
+
+    #[test]
+    fn utf8_split_is_held_back() {
+        let e = "é".as_bytes();
+        let stops = vec![];
+        let mut sc = StopScanner::new(&stops);
+        let Scan::Continue(a) = sc.push(&e[..1]) else {
+            panic!()
+        };
+        let Scan::Continue(b) = sc.push(&e[1..]) else {
+            panic!()
+        };
+        assert_eq!(a, "");
+        assert_eq!(b, "é");
+    }
+}

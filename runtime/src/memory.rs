@@ -1,0 +1,136 @@
+//! Peak-memory estimates for inference and LoRA training, used by
+//! `inspect` and by the trainer's memory guard. Weights are memory-mapped,
+//! so they count once, at their file size.
+
+use serde::Serialize;
+
+use crate::model::{LoraTarget, ModelConfig};
+
+/// Fixed overhead of the process: code, allocator, thread stacks, tokenizer.
+const PROCESS_OVERHEAD: u64 = 40 << 20;
+/// Tokens per vocabulary chunk in the training loss.
+pub const LOSS_CHUNK_TOKENS: usize = 32;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MemoryEstimate {
+    pub weights_bytes: u64,
+    /// KV cache (inference) or checkpointed layer inputs (training).
+    pub cache_bytes: u64,
+    /// Scratch for one step: compute buffers, one layer's recomputed
+    /// activations, a loss chunk.
+    pub scratch_bytes: u64,
+    /// LoRA parameters, gradients and AdamW moments.
+    pub adapter_bytes: u64,
+    pub total_bytes: u64,
+}
+
+impl MemoryEstimate {
+    fn new(weights: u64, cache: u64, scratch: u64, adapter: u64) -> Self {
+        MemoryEstimate {
+            weights_bytes: weights,
+            cache_bytes: cache,
+            scratch_bytes: scratch,
+            adapter_bytes: adapter,
+            total_bytes: weights + cache + scratch + adapter + PROCESS_OVERHEAD,
+        }
+    }
+}
+
+/// llama.cpp inference with an F16 KV cache of `n_ctx` tokens.
+pub fn inference(cfg: &ModelConfig, file_size: u64, n_ctx: usize) -> MemoryEstimate {
+    let kv = 2 * cfg.n_layer * n_ctx * cfg.n_embd_kv() * 2;
+    // llama.cpp's compute buffer: logits for a batch plus a few activation
+    // rows per batch token (n_batch 512) and the attention scores.
+    let n_batch = n_ctx.min(512);
+    let scratch = cfg.n_vocab * 4 * n_batch / 8
+        + n_batch * (4 * cfg.n_embd + 2 * cfg.n_ff) * 4
+        + cfg.n_head * n_batch * n_ctx.min(n_batch) * 4;
+    MemoryEstimate::new(file_size, kv as u64, scratch as u64, 0)
+}
+
+/// Number of LoRA parameters for a rank and target set.
+pub fn lora_params(cfg: &ModelConfig, rank: usize, targets: &[LoraTarget]) -> u64 {
+    let per_layer: usize = targets
+        .iter()
+        .map(|&t| {
+            let (i, o) = cfg.projection_shape(t);
+            rank * (i + o)
+        })
+        .sum();
+    (per_layer * cfg.n_layer) as u64
+}
+
+/// One LoRA training step at sequence length `seq` with per-layer
+/// activation checkpointing and a chunked loss.
+pub fn training(
+    cfg: &ModelConfig,
+    file_size: u64,
+    rank: usize,
+    targets: &[LoraTarget],
+    seq: usize,
+) -> MemoryEstimate {
+    let f = 4usize;
+    // Parameter, gradient, AdamW m and v.
+    let adapter = lora_params(cfg, rank, targets) * 4 * f as u64;
+    // Each layer's input is kept, plus the final hidden state.
+    let checkpoints = (cfg.n_layer + 1) * seq * cfg.n_embd * f;
+    // One layer recomputed in full during backward: norms, q/k/v, rope'd
+    // copies, attention output, gate/up/act, their gradients, the softmax
+    // probabilities, and the X·Aᵀ saves of each adapted projection.
+    let q = cfg.n_head * cfg.head_dim;
+    let kv = cfg.n_embd_kv();
+    let layer_acts = seq * (6 * cfg.n_embd + 3 * q + 4 * kv + 4 * cfg.n_ff) * f;
+    let layer_grads = seq * (3 * cfg.n_embd + q + 2 * kv + 2 * cfg.n_ff) * f;
+    let probs = cfg.n_head * seq * seq * f;
+    let lora_saves = seq * rank * targets.len() * f;
+    let loss = LOSS_CHUNK_TOKENS * cfg.n_vocab * f + seq * cfg.n_embd * f;
+    let scratch = layer_acts + layer_grads + probs + lora_saves + loss;
+    MemoryEstimate::new(file_size, checkpoints as u64, scratch as u64, adapter)
+}
+
+/// Bytes as a short human string (`97.9 MB`).
+pub fn human_bytes(b: u64) -> String {
+    let b = b as f64;
+    if b >= 1e9 {
+        format!("{:.2} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{b} B")
+    }
+}
+
+/// Parses `6GB`, `512MB`, `800M`, `2g`, or a plain number of bytes.
+pub fn parse_bytes(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.trim().parse().ok()?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "kib" => 1024.0,
+        "m" | "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "g" | "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    (n >= 0.0).then(|| (n * mult) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sizes() {
+        assert_eq!(parse_bytes("6GB"), Some(6_000_000_000));
+        assert_eq!(parse_bytes("512 MiB"), Some(512 << 20));
+        assert_eq!(parse_bytes("100"), Some(100));
+        assert_eq!(parse_bytes("x"), None);
+        assert_eq!(parse_bytes("5 parsecs"), None);
+    }
+}
