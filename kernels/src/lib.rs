@@ -19,3 +19,8 @@
 //! ```
 
 pub mod gemm;
+pub mod attention;
+pub mod fd;
+pub mod rmsnorm;
+pub mod rng;
+pub mod rope;
