@@ -16,8 +16,10 @@
 //! ```
 //!
 //! Untrusted input is the normal case: every parse error names the field and
-//! byte offset, and no count read from a file can cause an allocation larger
-//! than the file itself.
+//! byte offset, and no count read from a file can cause an allocation beyond
+//! what the file really holds: arrays are walked before they are allocated,
+//! so the largest allocation is a complete array's `Value`s (at most 4× its
+//! bytes on disk, for arrays of empty strings).
 
 mod error;
 mod reader;

@@ -86,7 +86,7 @@ impl Header {
         r.check_count(n_kv, 13, "metadata count", n_kv_at)?;
         r.check_count(n_tensors, 24, "tensor count", n_tensors_at)?;
 
-        let mut metadata = Vec::with_capacity(n_kv as usize);
+        let mut metadata = Vec::with_capacity((n_kv as usize).min(1024));
         for i in 0..n_kv {
             let key_at = r.pos as u64;
             let key = r.string(&format!("key of metadata entry {i}"))?;
@@ -121,7 +121,7 @@ impl Header {
             }
         };
 
-        let mut tensors: Vec<TensorInfo> = Vec::with_capacity(n_tensors as usize);
+        let mut tensors: Vec<TensorInfo> = Vec::with_capacity((n_tensors as usize).min(4096));
         for i in 0..n_tensors {
             let name_at = r.pos as u64;
             let name = r.string(&format!("name of tensor {i}"))?;
@@ -301,6 +301,46 @@ impl<'a> Cursor<'a> {
             .map_err(|e| Error::invalid(what, at, format!("not UTF-8: {e}")))
     }
 
+    /// Steps over one value, checking it is complete, without allocating.
+    fn skip(&mut self, ty: ValueType, key: &str, depth: u32) -> Result<()> {
+        let what = || format!("value of '{key}'");
+        match ty {
+            ValueType::String => {
+                let len = self.u64(&what())?;
+                self.take(len, &what())?;
+            }
+            ValueType::Array => {
+                if depth >= MAX_ARRAY_DEPTH {
+                    return Err(Error::invalid(
+                        what(),
+                        self.pos as u64,
+                        "arrays nested too deeply",
+                    ));
+                }
+                let ty_at = self.pos as u64;
+                let elem = self.u32(&what())?;
+                let elem = ValueType::from_id(elem).ok_or_else(|| {
+                    Error::invalid(what(), ty_at, format!("unknown array element type {elem}"))
+                })?;
+                let count_at = self.pos as u64;
+                let count = self.u64(&what())?;
+                self.check_count(
+                    count,
+                    elem.min_encoded_size(),
+                    &format!("array length of '{key}'"),
+                    count_at,
+                )?;
+                for _ in 0..count {
+                    self.skip(elem, key, depth + 1)?;
+                }
+            }
+            other => {
+                self.take(other.min_encoded_size(), &what())?;
+            }
+        }
+        Ok(())
+    }
+
     fn value(&mut self, ty: ValueType, key: &str, depth: u32) -> Result<Value> {
         let what = || format!("value of '{key}'");
         Ok(match ty {
@@ -344,6 +384,13 @@ impl<'a> Cursor<'a> {
                     &format!("array length of '{key}'"),
                     count_at,
                 )?;
+                // Walk the whole array first without allocating: a truncated
+                // or lying array fails here, and the Vec below is sized once.
+                let start = self.pos;
+                for _ in 0..count {
+                    self.skip(elem, key, depth + 1)?;
+                }
+                self.pos = start;
                 let mut items = Vec::with_capacity(count as usize);
                 for _ in 0..count {
                     items.push(self.value(elem, key, depth + 1)?);

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
-use gguf::{GgufFile, MetadataExt, Value};
+use gguf::{MetadataExt, Value};
 use serde::Serialize;
 
 use crate::memory::{self, human_bytes, MemoryEstimate};

@@ -36,3 +36,39 @@ pub fn open_gguf(path: &std::path::Path) -> Result<gguf::GgufFile> {
         },
     })
 }
+
+/// What this binary is and what it runs on.
+#[derive(Debug, serde::Serialize)]
+pub struct BuildInfo {
+    pub version: &'static str,
+    pub git_commit: &'static str,
+    /// The `-C target-cpu` level the binary and llama.cpp were built for.
+    pub target_cpu: &'static str,
+    pub cpu_model: String,
+    pub cpu_threads: usize,
+    pub llama_system_info: String,
+}
+
+pub fn build_info() -> BuildInfo {
+    BuildInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        git_commit: env!("AGENTCODER_GIT_COMMIT"),
+        target_cpu: env!("AGENTCODER_TARGET_CPU"),
+        cpu_model: cpu_model(),
+        cpu_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        llama_system_info: backend::system_info().trim().to_string(),
+    }
+}
+
+/// The CPU's model name (Linux /proc/cpuinfo; "unknown" elsewhere).
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -1,6 +1,7 @@
 //! Subcommands of the `agentcoder` binary.
 
 mod generate;
+mod info;
 mod inspect;
 
 use argh::FromArgs;
@@ -21,6 +22,7 @@ pub struct Args {
 enum Command {
     Inspect(inspect::InspectArgs),
     Generate(generate::GenerateArgs),
+    Info(info::InfoArgs),
 }
 
 /// An error for the user: one line on stderr and exit code 2 (bad input) or
@@ -58,6 +60,7 @@ pub fn run(args: Args) -> i32 {
     let result = match args.command {
         Command::Inspect(a) => inspect::run(a),
         Command::Generate(a) => generate::run(a),
+        Command::Info(a) => info::run(a),
     };
     match result {
         Ok(()) => 0,

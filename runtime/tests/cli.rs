@@ -1,0 +1,166 @@
+//! The `agentcoder` binary as a user runs it: real model, real output.
+
+use std::process::{Command, Output};
+
+fn agentcoder(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_agentcoder"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn model() -> String {
+    let p = runtime::paths::default_model();
+    assert!(
+        p.exists(),
+        "{} is missing: run `make model` first",
+        p.display()
+    );
+    p.display().to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn inspect_reports_smollm2_hyperparameters() {
+    let o = agentcoder(&["inspect", &model(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["architecture"], "llama");
+    let c = &v["config"];
+    assert_eq!(
+        (c["n_layer"].as_u64(), c["n_embd"].as_u64()),
+        (Some(30), Some(576))
+    );
+    assert_eq!(
+        (c["n_head"].as_u64(), c["n_head_kv"].as_u64()),
+        (Some(9), Some(3))
+    );
+    assert_eq!(c["n_vocab"].as_u64(), Some(49152));
+    assert_eq!(c["tied_embeddings"], true);
+    assert_eq!(v["n_tensors"].as_u64(), Some(272));
+    assert_eq!(v["tensor_types"]["Q4_1"]["tensors"].as_u64(), Some(210));
+    assert!(v["chat_template"].as_str().unwrap().contains("im_start"));
+    let inf = v["inference_memory"]["total_bytes"].as_u64().unwrap();
+    let file = v["file_size"].as_u64().unwrap();
+    assert!(
+        inf > file && inf < 4 * file,
+        "inference estimate {inf} vs file {file}"
+    );
+
+    let text = stdout(&agentcoder(&["inspect", &model()]));
+    for needle in [
+        "architecture  llama",
+        "layers        30",
+        "embedding     576",
+        "9 (kv 3",
+        "vocab         49152",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn generate_is_deterministic_for_a_seed() {
+    let m = model();
+    let args = [
+        "generate",
+        "--model",
+        &m,
+        "--chat",
+        "--prompt",
+        "Name three colors.",
+        "--max-tokens",
+        "24",
+        "--temperature",
+        "0.8",
+        "--seed",
+        "7",
+        "--json",
+    ];
+    let a = agentcoder(&args);
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    let b = agentcoder(&args);
+    let va: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    let vb: serde_json::Value = serde_json::from_slice(&b.stdout).unwrap();
+    let text = va["text"].as_str().unwrap();
+    assert!(!text.trim().is_empty());
+    assert_eq!(text, vb["text"].as_str().unwrap());
+    assert!(va["decode_tok_s"].as_f64().unwrap() > 0.0);
+    assert!(va["generated_tokens"].as_u64().unwrap() <= 24);
+
+    // A different seed gives a different sample (at temperature 0.8 over 24 tokens).
+    let mut other = args.to_vec();
+    other[11] = "8";
+    let c: serde_json::Value = serde_json::from_slice(&agentcoder(&other).stdout).unwrap();
+    assert_ne!(text, c["text"].as_str().unwrap());
+}
+
+#[test]
+fn stop_strings_end_generation() {
+    let m = model();
+    let o = agentcoder(&[
+        "generate",
+        "--model",
+        &m,
+        "--prompt",
+        "1, 2, 3, 4, 5,",
+        "--max-tokens",
+        "40",
+        "--stop",
+        "8",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["stop_reason"]["stop_string"], "8", "{v}");
+    assert!(!v["text"].as_str().unwrap().contains('8'));
+}
+
+#[test]
+fn bad_paths_and_files_give_one_line_and_exit_2() {
+    let dir = std::env::temp_dir().join(format!("agentcoder-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let not_gguf = dir.join("notes.txt");
+    std::fs::write(&not_gguf, "hello, not a model").unwrap();
+    let nf = not_gguf.display().to_string();
+    for args in [
+        vec!["inspect", "/no/such/model.gguf"],
+        vec!["inspect", nf.as_str()],
+        vec![
+            "generate",
+            "--model",
+            "/no/such/model.gguf",
+            "--prompt",
+            "hi",
+        ],
+        vec!["generate", "--model", nf.as_str(), "--prompt", "hi"],
+    ] {
+        let o = agentcoder(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{err}");
+    }
+    let err = String::from_utf8_lossy(&agentcoder(&["inspect", &nf]).stderr).into_owned();
+    assert!(
+        err.contains("notes.txt") && err.contains("not a GGUF file"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn linked_llama_cpp_uses_the_chosen_simd_level() {
+    let o = agentcoder(&["info", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sys = v["llama_system_info"].as_str().unwrap();
+    if v["target_cpu"] == "x86-64-v3" {
+        // x86-64-v3: AVX2, FMA, F16C, BMI2 — and no AVX-512 even on hosts that have it.
+        for f in ["AVX2 = 1", "FMA = 1", "F16C = 1", "BMI2 = 1"] {
+            assert!(sys.contains(f), "{f} missing from {sys}");
+        }
+        assert!(!sys.contains("AVX512 = 1"), "{sys}");
+    }
+}
