@@ -24,3 +24,8 @@ pub mod fd;
 pub mod rmsnorm;
 pub mod rng;
 pub mod rope;
+pub mod adamw;
+pub mod clip;
+pub mod cross_entropy;
+pub mod lora;
+pub mod swiglu;
