@@ -37,8 +37,16 @@ pub struct AttentionConfig {
 impl AttentionConfig {
     /// `scale = 1/√head_dim` (llama, qwen2).
     pub fn new(n_head: usize, n_head_kv: usize, head_dim: usize) -> AttentionConfig {
-        assert!(n_head_kv > 0 && n_head % n_head_kv == 0, "n_head is a multiple of n_head_kv");
-        AttentionConfig { n_head, n_head_kv, head_dim, scale: 1.0 / (head_dim as f32).sqrt() }
+        assert!(
+            n_head_kv > 0 && n_head.is_multiple_of(n_head_kv),
+            "n_head is a multiple of n_head_kv"
+        );
+        AttentionConfig {
+            n_head,
+            n_head_kv,
+            head_dim,
+            scale: 1.0 / (head_dim as f32).sqrt(),
+        }
     }
 
     fn kv_head(&self, h: usize) -> usize {
@@ -73,7 +81,10 @@ fn from_head_major(src: &[f32], t: usize, n: usize, d: usize, dst: &mut [f32]) {
 
 fn check_shapes(cfg: &AttentionConfig, t: usize, q: &[f32], k: &[f32], v: &[f32], lse: &[f32]) {
     let (h, g, d) = (cfg.n_head, cfg.n_head_kv, cfg.head_dim);
-    assert!(g > 0 && h % g == 0, "n_head is a multiple of n_head_kv");
+    assert!(
+        g > 0 && h.is_multiple_of(g),
+        "n_head is a multiple of n_head_kv"
+    );
     assert_eq!(q.len(), t * h * d, "q is (T, H, d)");
     assert_eq!(k.len(), t * g * d, "k is (T, Hkv, d)");
     assert_eq!(v.len(), t * g * d, "v is (T, Hkv, d)");
@@ -102,7 +113,17 @@ fn softmax_causal_row(row: &mut [f32], n: usize, scale: f32) -> f32 {
 
 /// One head: q, o are (T, d); k, v are (T, d); lse (T); s is ≥ BLOCK·T scratch.
 #[allow(clippy::too_many_arguments)]
-fn head_forward(t: usize, d: usize, scale: f32, q: &[f32], k: &[f32], v: &[f32], o: &mut [f32], lse: &mut [f32], s: &mut [f32]) {
+fn head_forward(
+    t: usize,
+    d: usize,
+    scale: f32,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    o: &mut [f32],
+    lse: &mut [f32],
+    s: &mut [f32],
+) {
     for i0 in (0..t).step_by(BLOCK) {
         let i1 = (i0 + BLOCK).min(t);
         let b = i1 - i0;
@@ -118,7 +139,15 @@ fn head_forward(t: usize, d: usize, scale: f32, q: &[f32], k: &[f32], v: &[f32],
 /// out (T,H,d) = causal GQA attention of q (T,H,d), k, v (T,Hkv,d); writes
 /// lse (H,T) for [`attention_backward`].
 #[allow(clippy::too_many_arguments)]
-pub fn attention_forward(cfg: &AttentionConfig, t: usize, q: &[f32], k: &[f32], v: &[f32], out: &mut [f32], lse: &mut [f32]) {
+pub fn attention_forward(
+    cfg: &AttentionConfig,
+    t: usize,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    out: &mut [f32],
+    lse: &mut [f32],
+) {
     check_shapes(cfg, t, q, k, v, lse);
     let (nh, d) = (cfg.n_head, cfg.head_dim);
     assert_eq!(out.len(), t * nh * d, "out is (T, H, d)");
@@ -129,12 +158,18 @@ pub fn attention_forward(cfg: &AttentionConfig, t: usize, q: &[f32], k: &[f32], 
     let vh = to_head_major(v, t, cfg.n_head_kv, d);
     let mut oh = vec![0.0f32; t * nh * d];
     let init = || (vec![0.0f32; t * d], vec![0.0f32; BLOCK.min(t) * t]);
-    oh.par_chunks_mut(t * d).zip(lse.par_chunks_mut(t)).enumerate().for_each_init(init, |(qs, s), (h, (o, l))| {
-        gather_head(q, h, nh, d, qs);
-        let g = cfg.kv_head(h);
-        let (kg, vg) = (&kh[g * t * d..(g + 1) * t * d], &vh[g * t * d..(g + 1) * t * d]);
-        head_forward(t, d, cfg.scale, qs, kg, vg, o, l, s);
-    });
+    oh.par_chunks_mut(t * d)
+        .zip(lse.par_chunks_mut(t))
+        .enumerate()
+        .for_each_init(init, |(qs, s), (h, (o, l))| {
+            gather_head(q, h, nh, d, qs);
+            let g = cfg.kv_head(h);
+            let (kg, vg) = (
+                &kh[g * t * d..(g + 1) * t * d],
+                &vh[g * t * d..(g + 1) * t * d],
+            );
+            head_forward(t, d, cfg.scale, qs, kg, vg, o, l, s);
+        });
     from_head_major(&oh, t, nh, d, out);
 }
 
@@ -156,7 +191,16 @@ struct BackScratch {
 /// One head's backward; grads.dk/dv must start at zero (they accumulate
 /// over query blocks).
 #[allow(clippy::too_many_arguments)]
-fn head_backward(t: usize, d: usize, scale: f32, k: &[f32], v: &[f32], lse: &[f32], sc: &mut BackScratch, gr: HeadGrads) {
+fn head_backward(
+    t: usize,
+    d: usize,
+    scale: f32,
+    k: &[f32],
+    v: &[f32],
+    lse: &[f32],
+    sc: &mut BackScratch,
+    gr: HeadGrads,
+) {
     let (q, dout) = (&sc.q[..], &sc.dout[..]);
     for i0 in (0..t).step_by(BLOCK) {
         let i1 = (i0 + BLOCK).min(t);
@@ -176,14 +220,26 @@ fn head_backward(t: usize, d: usize, scale: f32, k: &[f32], v: &[f32], lse: &[f3
         matmul_xwt(db, &v[..i1 * d], dp, b, d, i1, false);
         // dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale, written over dP.
         for (pr, dr) in p.chunks_exact(i1).zip(dp.chunks_exact_mut(i1)) {
-            let dot: f64 = pr.iter().zip(dr.iter()).map(|(&a, &b)| a as f64 * b as f64).sum();
+            let dot: f64 = pr
+                .iter()
+                .zip(dr.iter())
+                .map(|(&a, &b)| a as f64 * b as f64)
+                .sum();
             let dot = dot as f32;
             for (g, &pv) in dr.iter_mut().zip(pr) {
                 *g = pv * (*g - dot) * scale;
             }
         }
         // dQ = dS·K ; dK += dSᵀ·Q
-        matmul_xw(dp, &k[..i1 * d], &mut gr.dq[i0 * d..i1 * d], b, i1, d, false);
+        matmul_xw(
+            dp,
+            &k[..i1 * d],
+            &mut gr.dq[i0 * d..i1 * d],
+            b,
+            i1,
+            d,
+            false,
+        );
         matmul_dw(dp, qb, &mut gr.dk[..i1 * d], b, i1, d, true);
     }
 }
@@ -224,13 +280,26 @@ pub fn attention_backward(
         p: vec![0.0; BLOCK.min(t) * t],
         dp: vec![0.0; BLOCK.min(t) * t],
     };
-    let heads = dqh.par_chunks_mut(n).zip(dkh.par_chunks_mut(n)).zip(dvh.par_chunks_mut(n)).enumerate();
+    let heads = dqh
+        .par_chunks_mut(n)
+        .zip(dkh.par_chunks_mut(n))
+        .zip(dvh.par_chunks_mut(n))
+        .enumerate();
     heads.for_each_init(init, |sc, (h, ((dq, dk), dv))| {
         gather_head(q, h, nh, d, &mut sc.q);
         gather_head(d_out, h, nh, d, &mut sc.dout);
         let g = cfg.kv_head(h);
         let (kg, vg) = (&kh[g * n..(g + 1) * n], &vh[g * n..(g + 1) * n]);
-        head_backward(t, d, cfg.scale, kg, vg, &lse[h * t..(h + 1) * t], sc, HeadGrads { dq, dk, dv });
+        head_backward(
+            t,
+            d,
+            cfg.scale,
+            kg,
+            vg,
+            &lse[h * t..(h + 1) * t],
+            sc,
+            HeadGrads { dq, dk, dv },
+        );
     });
     from_head_major(&dqh, t, nh, d, dq);
     // GQA: the KV gradient is the sum over the query heads of its group.
@@ -240,7 +309,9 @@ pub fn attention_backward(
         for (g, sg) in sum.chunks_exact_mut(n).enumerate() {
             sg.copy_from_slice(&src[g * group * n..(g * group + 1) * n]);
             for h in g * group + 1..(g + 1) * group {
-                sg.iter_mut().zip(&src[h * n..(h + 1) * n]).for_each(|(a, b)| *a += b);
+                sg.iter_mut()
+                    .zip(&src[h * n..(h + 1) * n])
+                    .for_each(|(a, b)| *a += b);
             }
         }
         from_head_major(&sum, t, ng, d, dst);

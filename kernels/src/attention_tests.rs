@@ -6,7 +6,13 @@ use crate::fd::{assert_grad_close, numerical_grad, probe_loss, random_vec};
 use crate::rng::Rng;
 
 /// Straight from the definition, in f64: out (T,H,d), lse (H,T).
-fn reference(cfg: &AttentionConfig, t: usize, q: &[f32], k: &[f32], v: &[f32]) -> (Vec<f64>, Vec<f64>) {
+fn reference(
+    cfg: &AttentionConfig,
+    t: usize,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+) -> (Vec<f64>, Vec<f64>) {
     let (nh, ng, d) = (cfg.n_head, cfg.n_head_kv, cfg.head_dim);
     let mut out = vec![0.0f64; t * nh * d];
     let mut lse = vec![0.0f64; nh * t];
@@ -15,7 +21,9 @@ fn reference(cfg: &AttentionConfig, t: usize, q: &[f32], k: &[f32], v: &[f32]) -
         for i in 0..t {
             let s: Vec<f64> = (0..=i)
                 .map(|j| {
-                    let dot: f64 = (0..d).map(|c| q[(i * nh + h) * d + c] as f64 * k[(j * ng + g) * d + c] as f64).sum();
+                    let dot: f64 = (0..d)
+                        .map(|c| q[(i * nh + h) * d + c] as f64 * k[(j * ng + g) * d + c] as f64)
+                        .sum();
                     dot * cfg.scale as f64
                 })
                 .collect();
@@ -33,7 +41,12 @@ fn reference(cfg: &AttentionConfig, t: usize, q: &[f32], k: &[f32], v: &[f32]) -
     (out, lse)
 }
 
-fn inputs(seed: u64, cfg: &AttentionConfig, t: usize, scale: f32) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+fn inputs(
+    seed: u64,
+    cfg: &AttentionConfig,
+    t: usize,
+    scale: f32,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let mut rng = Rng::new(seed);
     let q = random_vec(&mut rng, t * cfg.n_head * cfg.head_dim, scale);
     let k = random_vec(&mut rng, t * cfg.n_head_kv * cfg.head_dim, scale);
@@ -41,7 +54,13 @@ fn inputs(seed: u64, cfg: &AttentionConfig, t: usize, scale: f32) -> (Vec<f32>, 
     (q, k, v)
 }
 
-fn forward(cfg: &AttentionConfig, t: usize, q: &[f32], k: &[f32], v: &[f32]) -> (Vec<f32>, Vec<f32>) {
+fn forward(
+    cfg: &AttentionConfig,
+    t: usize,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+) -> (Vec<f32>, Vec<f32>) {
     let mut out = vec![0.0; q.len()];
     let mut lse = vec![0.0; cfg.n_head * t];
     attention_forward(cfg, t, q, k, v, &mut out, &mut lse);
@@ -52,14 +71,34 @@ fn forward(cfg: &AttentionConfig, t: usize, q: &[f32], k: &[f32], v: &[f32]) -> 
 fn forward_matches_naive_reference() {
     // Shapes cover: MHA, GQA groups of 2 and 3, MQA, one block and several
     // blocks with a ragged last one.
-    for (i, &(nh, ng, d, t)) in [(2, 2, 8, 5), (4, 2, 16, 70), (3, 1, 4, 130), (6, 2, 8, 64), (1, 1, 3, 1)].iter().enumerate() {
+    for (i, &(nh, ng, d, t)) in [
+        (2, 2, 8, 5),
+        (4, 2, 16, 70),
+        (3, 1, 4, 130),
+        (6, 2, 8, 64),
+        (1, 1, 3, 1),
+    ]
+    .iter()
+    .enumerate()
+    {
         let cfg = AttentionConfig::new(nh, ng, d);
         let (q, k, v) = inputs(i as u64, &cfg, t, 2.0);
         let (out, lse) = forward(&cfg, t, &q, &k, &v);
         let (want, want_lse) = reference(&cfg, t, &q, &k, &v);
-        let err = out.iter().zip(&want).map(|(a, b)| (*a as f64 - b).abs()).fold(0.0, f64::max);
-        assert!(err < 2e-5, "H={nh} Hkv={ng} d={d} T={t}: out max diff {err}");
-        let err = lse.iter().zip(&want_lse).map(|(a, b)| (*a as f64 - b).abs()).fold(0.0, f64::max);
+        let err = out
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (*a as f64 - b).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            err < 2e-5,
+            "H={nh} Hkv={ng} d={d} T={t}: out max diff {err}"
+        );
+        let err = lse
+            .iter()
+            .zip(&want_lse)
+            .map(|(a, b)| (*a as f64 - b).abs())
+            .fold(0.0, f64::max);
         assert!(err < 2e-5, "lse max diff {err}");
     }
 }
@@ -83,10 +122,16 @@ fn check_backward(nh: usize, ng: usize, d: usize, t: usize) {
     let mut dv = vec![0.0; v.len()];
     attention_backward(&cfg, t, &q, &k, &v, &lse, &probe, &mut dq, &mut dk, &mut dv);
     let (kc, vc) = (k.clone(), v.clone());
-    let gq = numerical_grad(&mut q, 1e-2, |q| probe_loss(&forward(&cfg, t, q, &kc, &vc).0, &probe));
+    let gq = numerical_grad(&mut q, 1e-2, |q| {
+        probe_loss(&forward(&cfg, t, q, &kc, &vc).0, &probe)
+    });
     let qc = q.clone();
-    let gk = numerical_grad(&mut k, 1e-2, |k| probe_loss(&forward(&cfg, t, &qc, k, &vc).0, &probe));
-    let gv = numerical_grad(&mut v, 1e-2, |v| probe_loss(&forward(&cfg, t, &qc, &kc, v).0, &probe));
+    let gk = numerical_grad(&mut k, 1e-2, |k| {
+        probe_loss(&forward(&cfg, t, &qc, k, &vc).0, &probe)
+    });
+    let gv = numerical_grad(&mut v, 1e-2, |v| {
+        probe_loss(&forward(&cfg, t, &qc, &kc, v).0, &probe)
+    });
     assert_grad_close("attention dq", &dq, &gq, 1e-3);
     assert_grad_close("attention dk", &dk, &gk, 1e-3);
     assert_grad_close("attention dv", &dv, &gv, 1e-3);
@@ -106,7 +151,10 @@ fn thread_count_does_not_change_results() {
     let (q, k, v) = inputs(77, &cfg, t, 1.0);
     let probe = random_vec(&mut Rng::new(78), q.len(), 1.0);
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
         pool.install(|| {
             let (out, lse) = forward(&cfg, t, &q, &k, &v);
             let mut dq = vec![0.0; q.len()];

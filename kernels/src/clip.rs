@@ -5,7 +5,11 @@
 //! `norm > max_norm` every buffer is scaled by `max_norm / (norm + 1e-6)`.
 
 fn norm_of<'a>(buffers: impl Iterator<Item = &'a [f32]>) -> f64 {
-    buffers.flat_map(|g| g.iter()).map(|&x| x as f64 * x as f64).sum::<f64>().sqrt()
+    buffers
+        .flat_map(|g| g.iter())
+        .map(|&x| x as f64 * x as f64)
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// The 2-norm of all gradients together.
@@ -22,7 +26,9 @@ pub fn clip_grad_norm(grads: &mut [&mut [f32]], max_norm: f64) -> f64 {
         let coef = max_norm / (norm + 1e-6);
         if coef < 1.0 {
             let coef = coef as f32;
-            grads.iter_mut().for_each(|g| g.iter_mut().for_each(|x| *x *= coef));
+            grads
+                .iter_mut()
+                .for_each(|g| g.iter_mut().for_each(|x| *x *= coef));
         }
     }
     norm

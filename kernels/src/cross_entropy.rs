@@ -22,13 +22,21 @@ use std::fmt;
 /// A label that is not a vocabulary id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LossError {
-    LabelOutOfRange { position: usize, label: i32, n_vocab: usize },
+    LabelOutOfRange {
+        position: usize,
+        label: i32,
+        n_vocab: usize,
+    },
 }
 
 impl fmt::Display for LossError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LossError::LabelOutOfRange { position, label, n_vocab } => {
+            LossError::LabelOutOfRange {
+                position,
+                label,
+                n_vocab,
+            } => {
                 write!(f, "label {label} at position {position} is not a token id (vocabulary size {n_vocab})")
             }
         }
@@ -57,13 +65,17 @@ impl CrossEntropyStats {
     }
 }
 
+/// The head's backward for one chunk: (hidden (c,E), dlogits (c,V),
+/// d_hidden (c,E) to overwrite).
+pub type HeadBackward<'a> = dyn FnMut(&[f32], &[f32], &mut [f32]) + 'a;
+
 /// What the backward pass needs.
 pub struct LossGrad<'a> {
     /// (T, E), overwritten; masked rows become zero.
     pub d_hidden: &'a mut [f32],
     /// (hidden chunk (c,E), dlogits (c,V), d_hidden chunk (c,E) to overwrite).
     /// A trainable head can also accumulate its weight gradient here.
-    pub head_backward: &'a mut dyn FnMut(&[f32], &[f32], &mut [f32]),
+    pub head_backward: &'a mut HeadBackward<'a>,
     /// Multiplies (softmax − onehot). `None`: 1/n_tokens (gradient of the
     /// mean). Pass 1/total for gradient accumulation over micro-batches.
     pub grad_scale: Option<f32>,
@@ -106,13 +118,19 @@ pub fn chunked_cross_entropy(
     for (position, &label) in labels.iter().enumerate() {
         if label >= 0 {
             if label as usize >= n_vocab {
-                return Err(LossError::LabelOutOfRange { position, label, n_vocab });
+                return Err(LossError::LabelOutOfRange {
+                    position,
+                    label,
+                    n_vocab,
+                });
             }
             rows.push(position);
         }
     }
     let n_tokens = rows.len();
-    let scale = grad.as_ref().map(|g| g.grad_scale.unwrap_or(1.0 / n_tokens.max(1) as f32));
+    let scale = grad
+        .as_ref()
+        .map(|g| g.grad_scale.unwrap_or(1.0 / n_tokens.max(1) as f32));
     if let Some(g) = grad.as_mut() {
         assert_eq!(g.d_hidden.len(), t * n_embd, "d_hidden is (T, E)");
         g.d_hidden.fill(0.0);
@@ -125,14 +143,22 @@ pub fn chunked_cross_entropy(
     let mut loss_sum = 0.0f64;
     for ids in rows.chunks(chunk) {
         let c = ids.len();
-        let (h, logits, losses) = (&mut h[..c * n_embd], &mut logits[..c * n_vocab], &mut losses[..c]);
+        let (h, logits, losses) = (
+            &mut h[..c * n_embd],
+            &mut logits[..c * n_vocab],
+            &mut losses[..c],
+        );
         for (dst, &i) in h.chunks_exact_mut(n_embd).zip(ids) {
             dst.copy_from_slice(&hidden[i * n_embd..(i + 1) * n_embd]);
         }
         head_forward(h, logits);
-        logits.par_chunks_mut(n_vocab).zip(losses.par_iter_mut()).zip(ids.par_iter()).for_each(|((row, loss), &i)| {
-            *loss = row_loss(row, labels[i] as usize, scale);
-        });
+        logits
+            .par_chunks_mut(n_vocab)
+            .zip(losses.par_iter_mut())
+            .zip(ids.par_iter())
+            .for_each(|((row, loss), &i)| {
+                *loss = row_loss(row, labels[i] as usize, scale);
+            });
         loss_sum += losses.iter().sum::<f64>();
         if let Some(g) = grad.as_mut() {
             let dh = &mut dh[..c * n_embd];

@@ -17,7 +17,11 @@ fn reference(hidden: &[f32], w: &[f32], labels: &[i32]) -> f64 {
             continue;
         }
         let logits: Vec<f64> = (0..V)
-            .map(|v| (0..E).map(|e| hidden[i * E + e] as f64 * w[v * E + e] as f64).sum())
+            .map(|v| {
+                (0..E)
+                    .map(|e| hidden[i * E + e] as f64 * w[v * E + e] as f64)
+                    .sum()
+            })
             .collect();
         let m = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         let lse = m + logits.iter().map(|x| (x - m).exp()).sum::<f64>().ln();
@@ -28,8 +32,15 @@ fn reference(hidden: &[f32], w: &[f32], labels: &[i32]) -> f64 {
 }
 
 /// Runs the chunked loss with a dense head; returns (stats, d_hidden, dW).
-fn run(hidden: &[f32], w: &[f32], labels: &[i32], chunk: usize, scale: Option<f32>) -> (CrossEntropyStats, Vec<f32>, Vec<f32>) {
-    let mut fwd = |h: &[f32], logits: &mut [f32]| matmul_xwt(h, w, logits, h.len() / E, E, V, false);
+fn run(
+    hidden: &[f32],
+    w: &[f32],
+    labels: &[i32],
+    chunk: usize,
+    scale: Option<f32>,
+) -> (CrossEntropyStats, Vec<f32>, Vec<f32>) {
+    let mut fwd =
+        |h: &[f32], logits: &mut [f32]| matmul_xwt(h, w, logits, h.len() / E, E, V, false);
     let mut dw = vec![0.0f32; V * E];
     let mut d_hidden = vec![7.0f32; hidden.len()];
     let mut bwd = |h: &[f32], dl: &[f32], dh: &mut [f32]| {
@@ -37,8 +48,13 @@ fn run(hidden: &[f32], w: &[f32], labels: &[i32], chunk: usize, scale: Option<f3
         matmul_xw(dl, w, dh, c, V, E, false);
         matmul_dw(dl, h, &mut dw, c, V, E, true);
     };
-    let grad = LossGrad { d_hidden: &mut d_hidden, head_backward: &mut bwd, grad_scale: scale };
-    let stats = chunked_cross_entropy(hidden, labels, E, V, chunk, &mut fwd, Some(grad)).expect("labels are valid");
+    let grad = LossGrad {
+        d_hidden: &mut d_hidden,
+        head_backward: &mut bwd,
+        grad_scale: scale,
+    };
+    let stats = chunked_cross_entropy(hidden, labels, E, V, chunk, &mut fwd, Some(grad))
+        .expect("labels are valid");
     (stats, d_hidden, dw)
 }
 
@@ -56,7 +72,11 @@ fn loss_matches_dense_reference_for_every_chunk_size() {
     let want = reference(&hidden, &w, &labels);
     let (base, base_dh, base_dw) = run(&hidden, &w, &labels, 1, None);
     assert_eq!(base.n_tokens, 5);
-    assert!((base.mean() - want).abs() < 1e-6, "{} vs {want}", base.mean());
+    assert!(
+        (base.mean() - want).abs() < 1e-6,
+        "{} vs {want}",
+        base.mean()
+    );
     for chunk in [2, 3, 5, 64] {
         let (s, dh, dw) = run(&hidden, &w, &labels, chunk, None);
         assert!((s.loss_sum - base.loss_sum).abs() < 1e-9);
@@ -64,8 +84,10 @@ fn loss_matches_dense_reference_for_every_chunk_size() {
         assert!(crate::fd::max_abs_diff(&dw, &base_dw) < 1e-6);
     }
     // Forward only gives the same loss.
-    let mut fwd = |h: &[f32], logits: &mut [f32]| matmul_xwt(h, &w, logits, h.len() / E, E, V, false);
-    let s = chunked_cross_entropy(&hidden, &labels, E, V, 4, &mut fwd, None).expect("labels are valid");
+    let mut fwd =
+        |h: &[f32], logits: &mut [f32]| matmul_xwt(h, &w, logits, h.len() / E, E, V, false);
+    let s =
+        chunked_cross_entropy(&hidden, &labels, E, V, 4, &mut fwd, None).expect("labels are valid");
     assert_eq!(s, base);
 }
 
@@ -80,11 +102,17 @@ fn gradients_match_finite_differences() {
     let gw = numerical_grad(&mut w, 1e-2, |w| reference(&hc, w, &labels));
     assert_grad_close("cross-entropy dW", &dw, &gw, 1e-3);
     // Masked rows get no gradient.
-    assert!(dh[E..2 * E].iter().chain(&dh[4 * E..5 * E]).all(|&x| x == 0.0));
+    assert!(dh[E..2 * E]
+        .iter()
+        .chain(&dh[4 * E..5 * E])
+        .all(|&x| x == 0.0));
     // A custom scale multiplies the gradient.
     let (_, dh2, _) = run(&hidden, &w, &labels, 3, Some(0.5));
     let ratio = 0.5 * 5.0;
-    assert!(dh2.iter().zip(&dh).all(|(a, b)| (a - ratio * b).abs() < 1e-5));
+    assert!(dh2
+        .iter()
+        .zip(&dh)
+        .all(|(a, b)| (a - ratio * b).abs() < 1e-5));
 }
 
 #[test]
@@ -104,7 +132,8 @@ fn all_masked_and_bad_labels() {
     let labels = vec![-1; 7];
     let mut calls = 0;
     let mut fwd = |_: &[f32], _: &mut [f32]| calls += 1;
-    let s = chunked_cross_entropy(&hidden, &labels, E, V, 4, &mut fwd, None).expect("all masked is fine");
+    let s = chunked_cross_entropy(&hidden, &labels, E, V, 4, &mut fwd, None)
+        .expect("all masked is fine");
     assert_eq!((s.n_tokens, s.mean(), calls), (0, 0.0, 0));
     let (_, dh, _) = run(&hidden, &w, &labels, 2, None);
     assert!(dh.iter().all(|&x| x == 0.0));
@@ -112,5 +141,12 @@ fn all_masked_and_bad_labels() {
     let bad = vec![1, 2, V as i32, 0, 0, 0, 0];
     let mut fwd = |_: &[f32], _: &mut [f32]| panic!("no work before validation");
     let err = chunked_cross_entropy(&hidden, &bad, E, V, 4, &mut fwd, None).unwrap_err();
-    assert_eq!(err, LossError::LabelOutOfRange { position: 2, label: V as i32, n_vocab: V });
+    assert_eq!(
+        err,
+        LossError::LabelOutOfRange {
+            position: 2,
+            label: V as i32,
+            n_vocab: V
+        }
+    );
 }

@@ -10,8 +10,15 @@
 
 /// `Σ probe ⊙ out` in f64: the scalar whose gradient w.r.t. `out` is `probe`.
 pub fn probe_loss(out: &[f32], probe: &[f32]) -> f64 {
-    assert_eq!(out.len(), probe.len(), "output and probe have the same shape");
-    out.iter().zip(probe).map(|(&o, &p)| o as f64 * p as f64).sum()
+    assert_eq!(
+        out.len(),
+        probe.len(),
+        "output and probe have the same shape"
+    );
+    out.iter()
+        .zip(probe)
+        .map(|(&o, &p)| o as f64 * p as f64)
+        .sum()
 }
 
 /// Central-difference gradient of `loss` w.r.t. every element of `x`.
@@ -62,7 +69,10 @@ pub fn assert_grad_close(name: &str, analytic: &[f32], reference: &[f64], tol: f
 /// Max absolute difference of two f32 slices (for forward comparisons).
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "compared tensors have the same shape");
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 /// Uniform values in [-scale, scale) from a seeded [`crate::rng::Rng`].
@@ -78,7 +88,9 @@ mod tests {
     fn numerical_grad_of_a_known_function() {
         // L(x) = Σ x³ ⇒ dL/dx = 3x²; the check must also fail for a wrong one.
         let mut x = vec![0.5f32, -1.0, 2.0];
-        let g = numerical_grad(&mut x, 1e-2, |x| x.iter().map(|&v| (v as f64).powi(3)).sum());
+        let g = numerical_grad(&mut x, 1e-2, |x| {
+            x.iter().map(|&v| (v as f64).powi(3)).sum()
+        });
         let exact: Vec<f32> = x.iter().map(|v| 3.0 * v * v).collect();
         assert!(rel_error(&exact, &g) < 1e-4);
         let wrong: Vec<f32> = x.iter().map(|v| 3.0 * v).collect();

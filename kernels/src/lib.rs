@@ -29,3 +29,4 @@ pub mod clip;
 pub mod cross_entropy;
 pub mod lora;
 pub mod swiglu;
+pub mod embedding;

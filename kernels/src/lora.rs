@@ -34,7 +34,16 @@ impl LoraDims {
 /// y (T,out) += scale·(x·Aᵀ)·Bᵀ; writes `xa = scale·x·Aᵀ` (T, r) for
 /// [`lora_backward`].
 #[allow(clippy::too_many_arguments)]
-pub fn lora_forward(dims: LoraDims, t: usize, x: &[f32], a: &[f32], b: &[f32], scale: f32, xa: &mut [f32], y: &mut [f32]) {
+pub fn lora_forward(
+    dims: LoraDims,
+    t: usize,
+    x: &[f32],
+    a: &[f32],
+    b: &[f32],
+    scale: f32,
+    xa: &mut [f32],
+    y: &mut [f32],
+) {
     dims.check(t, x, a, b, xa);
     assert_eq!(y.len(), t * dims.n_out, "y is (T, out)");
     matmul_xwt(x, a, xa, t, dims.n_in, dims.rank, false);
@@ -90,7 +99,11 @@ mod tests {
     use super::*;
     use crate::fd::{assert_grad_close, numerical_grad, probe_loss, random_vec};
 
-    const D: LoraDims = LoraDims { n_in: 7, n_out: 5, rank: 3 };
+    const D: LoraDims = LoraDims {
+        n_in: 7,
+        n_out: 5,
+        rank: 3,
+    };
     const T: usize = 4;
     const S: f32 = 1.7;
 
@@ -118,7 +131,9 @@ mod tests {
             for o in 0..D.n_out {
                 let mut want = 0.25f64;
                 for k in 0..D.rank {
-                    let xa: f64 = (0..D.n_in).map(|j| x[i * D.n_in + j] as f64 * a[k * D.n_in + j] as f64).sum();
+                    let xa: f64 = (0..D.n_in)
+                        .map(|j| x[i * D.n_in + j] as f64 * a[k * D.n_in + j] as f64)
+                        .sum();
                     want += S as f64 * xa * b[o * D.rank + k] as f64;
                 }
                 assert!((y[i * D.n_out + o] as f64 - want).abs() < 1e-5);
@@ -136,7 +151,19 @@ mod tests {
         let mut da = vec![1.0; a.len()];
         let mut db = vec![1.0; b.len()];
         let mut dx = vec![1.0; x.len()];
-        lora_backward(D, T, &probe, &x, &a, &b, S, &xa, &mut da, &mut db, Some(&mut dx));
+        lora_backward(
+            D,
+            T,
+            &probe,
+            &x,
+            &a,
+            &b,
+            S,
+            &xa,
+            &mut da,
+            &mut db,
+            Some(&mut dx),
+        );
         let sub1 = |v: &[f32]| v.iter().map(|x| x - 1.0).collect::<Vec<_>>();
         let (ac, bc) = (a.clone(), b.clone());
         let gx = numerical_grad(&mut x, 1e-2, |x| probe_loss(&forward(x, &ac, &bc), &probe));
@@ -150,7 +177,11 @@ mod tests {
 
     #[test]
     fn init_is_seeded_kaiming_uniform_with_zero_b() {
-        let dims = LoraDims { n_in: 64, n_out: 8, rank: 16 };
+        let dims = LoraDims {
+            n_in: 64,
+            n_out: 8,
+            rank: 16,
+        };
         let mut a = vec![0.0; 16 * 64];
         let mut b = vec![9.0; 8 * 16];
         lora_init(dims, &mut a, &mut b, &mut Rng::new(5));

@@ -11,12 +11,23 @@
 
 /// y[T,E] = x / sqrt(mean(x²) + eps) ⊙ w; writes the per-row `rstd` (T) the
 /// backward needs.
-pub fn rmsnorm_forward(x: &[f32], w: &[f32], y: &mut [f32], rstd: &mut [f32], n_embd: usize, eps: f32) {
+pub fn rmsnorm_forward(
+    x: &[f32],
+    w: &[f32],
+    y: &mut [f32],
+    rstd: &mut [f32],
+    n_embd: usize,
+    eps: f32,
+) {
     let t = rstd.len();
     assert_eq!(x.len(), t * n_embd, "x is (T, E)");
     assert_eq!(y.len(), t * n_embd, "y is (T, E)");
     assert_eq!(w.len(), n_embd, "w is (E)");
-    for ((xr, yr), r) in x.chunks_exact(n_embd).zip(y.chunks_exact_mut(n_embd)).zip(rstd.iter_mut()) {
+    for ((xr, yr), r) in x
+        .chunks_exact(n_embd)
+        .zip(y.chunks_exact_mut(n_embd))
+        .zip(rstd.iter_mut())
+    {
         let sum: f64 = xr.iter().map(|&v| (v as f64) * (v as f64)).sum();
         let mean = (sum / n_embd as f64) as f32;
         let scale = 1.0 / (mean + eps).sqrt();
@@ -49,9 +60,17 @@ pub fn rmsnorm_backward(
     if let Some(dw) = dw.as_deref() {
         assert_eq!(dw.len(), n_embd, "dw is (E)");
     }
-    let rows = dy.chunks_exact(n_embd).zip(x.chunks_exact(n_embd)).zip(dx.chunks_exact_mut(n_embd));
+    let rows = dy
+        .chunks_exact(n_embd)
+        .zip(x.chunks_exact(n_embd))
+        .zip(dx.chunks_exact_mut(n_embd));
     for (((dyr, xr), dxr), &r) in rows.zip(rstd) {
-        let dot: f64 = dyr.iter().zip(w).zip(xr).map(|((&g, &wv), &xv)| (g * wv) as f64 * xv as f64).sum();
+        let dot: f64 = dyr
+            .iter()
+            .zip(w)
+            .zip(xr)
+            .map(|((&g, &wv), &xv)| (g * wv) as f64 * xv as f64)
+            .sum();
         let c = (r as f64 * r as f64 * r as f64 * dot / n_embd as f64) as f32;
         for (((d, &g), &wv), &xv) in dxr.iter_mut().zip(dyr).zip(w).zip(xr) {
             let v = r * wv * g - c * xv;

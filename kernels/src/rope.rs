@@ -42,7 +42,13 @@ pub struct RopeConfig {
 impl RopeConfig {
     /// Plain RoPE: no scaling, no frequency factors.
     pub fn new(n_rot: usize, base: f32, mode: RopeMode) -> RopeConfig {
-        RopeConfig { n_rot, base, freq_scale: 1.0, mode, freq_factors: None }
+        RopeConfig {
+            n_rot,
+            base,
+            freq_scale: 1.0,
+            mode,
+            freq_factors: None,
+        }
     }
 }
 
@@ -59,7 +65,10 @@ pub struct RopeCache {
 impl RopeCache {
     /// Angles for `positions` (one per token), as ggml computes them.
     pub fn new(cfg: &RopeConfig, positions: &[i32]) -> RopeCache {
-        assert!(cfg.n_rot % 2 == 0 && cfg.n_rot > 0, "n_rot is even and positive");
+        assert!(
+            cfg.n_rot.is_multiple_of(2) && cfg.n_rot > 0,
+            "n_rot is even and positive"
+        );
         let half = cfg.n_rot / 2;
         if let Some(ff) = &cfg.freq_factors {
             assert_eq!(ff.len(), half, "freq_factors has n_rot/2 entries");
@@ -79,7 +88,12 @@ impl RopeCache {
                 theta *= theta_scale;
             }
         }
-        RopeCache { n_rot: cfg.n_rot, mode: cfg.mode, cos, sin }
+        RopeCache {
+            n_rot: cfg.n_rot,
+            mode: cfg.mode,
+            cos,
+            sin,
+        }
     }
 
     /// Tokens covered.
@@ -104,7 +118,9 @@ fn rotate(cache: &RopeCache, x: &mut [f32], n_head: usize, head_dim: usize, sign
         for head in row.chunks_exact_mut(head_dim) {
             match cache.mode {
                 RopeMode::Norm => {
-                    for ((pair, &c), &s) in head[..cache.n_rot].chunks_exact_mut(2).zip(cos).zip(sin) {
+                    for ((pair, &c), &s) in
+                        head[..cache.n_rot].chunks_exact_mut(2).zip(cos).zip(sin)
+                    {
                         let s = sign * s;
                         let (a, b) = (pair[0], pair[1]);
                         pair[0] = a * c - b * s;
@@ -209,8 +225,18 @@ mod tests {
         let pos = [5];
         let mut a = x.clone();
         let mut b = x.clone();
-        rope_forward(&RopeCache::new(&RopeConfig::new(16, 1e4, RopeMode::Norm), &pos), &mut a, 1, 16);
-        rope_forward(&RopeCache::new(&RopeConfig::new(16, 1e4, RopeMode::Neox), &pos), &mut b, 1, 16);
+        rope_forward(
+            &RopeCache::new(&RopeConfig::new(16, 1e4, RopeMode::Norm), &pos),
+            &mut a,
+            1,
+            16,
+        );
+        rope_forward(
+            &RopeCache::new(&RopeConfig::new(16, 1e4, RopeMode::Neox), &pos),
+            &mut b,
+            1,
+            16,
+        );
         assert!(max_abs_diff(&a, &b) > 0.1);
     }
 

@@ -20,22 +20,35 @@ fn silu(x: f32) -> f32 {
 pub fn swiglu_forward(gate: &[f32], up: &[f32], h: &mut [f32]) {
     assert_eq!(gate.len(), up.len(), "gate and up have the same shape");
     assert_eq!(gate.len(), h.len(), "h has the shape of gate");
-    h.par_chunks_mut(CHUNK).zip(gate.par_chunks(CHUNK)).zip(up.par_chunks(CHUNK)).for_each(|((h, g), u)| {
-        for ((hv, &gv), &uv) in h.iter_mut().zip(g).zip(u) {
-            *hv = silu(gv) * uv;
-        }
-    });
+    h.par_chunks_mut(CHUNK)
+        .zip(gate.par_chunks(CHUNK))
+        .zip(up.par_chunks(CHUNK))
+        .for_each(|((h, g), u)| {
+            for ((hv, &gv), &uv) in h.iter_mut().zip(g).zip(u) {
+                *hv = silu(gv) * uv;
+            }
+        });
 }
 
 /// Backward of [`swiglu_forward`]: overwrites d_gate and d_up.
 pub fn swiglu_backward(dh: &[f32], gate: &[f32], up: &[f32], d_gate: &mut [f32], d_up: &mut [f32]) {
     let n = dh.len();
-    assert!(gate.len() == n && up.len() == n, "dh, gate, up have the same shape");
-    assert!(d_gate.len() == n && d_up.len() == n, "d_gate, d_up have the shape of dh");
+    assert!(
+        gate.len() == n && up.len() == n,
+        "dh, gate, up have the same shape"
+    );
+    assert!(
+        d_gate.len() == n && d_up.len() == n,
+        "d_gate, d_up have the shape of dh"
+    );
     let outs = d_gate.par_chunks_mut(CHUNK).zip(d_up.par_chunks_mut(CHUNK));
-    let ins = dh.par_chunks(CHUNK).zip(gate.par_chunks(CHUNK)).zip(up.par_chunks(CHUNK));
+    let ins = dh
+        .par_chunks(CHUNK)
+        .zip(gate.par_chunks(CHUNK))
+        .zip(up.par_chunks(CHUNK));
     outs.zip(ins).for_each(|((dg, du), ((dh, g), u))| {
-        for ((((dgv, duv), &d), &gv), &uv) in dg.iter_mut().zip(du.iter_mut()).zip(dh).zip(g).zip(u) {
+        for ((((dgv, duv), &d), &gv), &uv) in dg.iter_mut().zip(du.iter_mut()).zip(dh).zip(g).zip(u)
+        {
             let sig = 1.0 / (1.0 + (-gv).exp());
             *duv = d * gv * sig;
             *dgv = d * uv * sig * (1.0 + gv * (1.0 - sig));
@@ -63,7 +76,11 @@ mod tests {
         for i in 0..g.len() {
             let x = g[i] as f64;
             let want = x / (1.0 + (-x).exp()) * u[i] as f64;
-            assert!((h[i] as f64 - want).abs() < 1e-6 * (1.0 + want.abs()), "{i}: {} vs {want}", h[i]);
+            assert!(
+                (h[i] as f64 - want).abs() < 1e-6 * (1.0 + want.abs()),
+                "{i}: {} vs {want}",
+                h[i]
+            );
         }
     }
 
