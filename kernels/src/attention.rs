@@ -4,7 +4,8 @@
 //! (T, Hkv, d); lse is (H, T). Query head h reads KV head `h / (H / Hkv)`
 //! (llama.cpp GQA). `out_i = Σ_j softmax_j(scale · q_i·k_j, j ≤ i) · v_j`,
 //! scale = 1/√d by default; the softmax follows ggml `soft_max_ext`
-//! (max-subtracted `expf`, sum in f64, multiply by `1/sum`).
+//! (max-subtracted exp — [`crate::fastexp`], ≤ 2 ulp like ggml's
+//! `ggml_v_expf` —, sum in f64, multiply by `1/sum`).
 //!
 //! Memory: the forward saves only the log-sum-exp of each score row (H·T
 //! floats); the backward recomputes the probabilities from q, k and lse
@@ -18,6 +19,7 @@
 //! Results do not depend on the number of rayon threads: each head is
 //! computed by one worker and the GQA reduction over heads is sequential.
 
+use crate::fastexp;
 use crate::gemm::{matmul_dw, matmul_xw, matmul_xwt};
 use rayon::prelude::*;
 
@@ -95,16 +97,9 @@ fn check_shapes(cfg: &AttentionConfig, t: usize, q: &[f32], k: &[f32], v: &[f32]
 /// rounding), zeroes the masked tail, returns the log-sum-exp.
 fn softmax_causal_row(row: &mut [f32], n: usize, scale: f32) -> f32 {
     let (valid, masked) = row.split_at_mut(n);
-    let mut max = f32::NEG_INFINITY;
-    for x in valid.iter_mut() {
-        *x *= scale;
-        max = max.max(*x);
-    }
-    let mut sum = 0.0f64;
-    for x in valid.iter_mut() {
-        *x = (*x - max).exp();
-        sum += *x as f64;
-    }
+    valid.iter_mut().for_each(|x| *x *= scale);
+    let max = fastexp::max(valid);
+    let sum = fastexp::exp_shifted_sum(valid, max);
     let inv = (1.0 / sum) as f32;
     valid.iter_mut().for_each(|x| *x *= inv);
     masked.fill(0.0);
@@ -212,7 +207,9 @@ fn head_backward(
         for (r, row) in p.chunks_exact_mut(i1).enumerate() {
             let (valid, masked) = row.split_at_mut(i0 + r + 1);
             let l = lse[i0 + r];
-            valid.iter_mut().for_each(|x| *x = (*x * scale - l).exp());
+            valid
+                .iter_mut()
+                .for_each(|x| *x = fastexp::exp(*x * scale - l));
             masked.fill(0.0);
         }
         // dV += Pᵀ·dO ; dP = dO·Vᵀ

@@ -170,3 +170,41 @@ fn thread_count_does_not_change_results() {
         assert!(err <= 1e-6, "1 vs 2 threads differ by {err}");
     }
 }
+
+/// SmolLM2-135M shapes (H=9, Hkv=3, d=64, T=256). Run with
+/// `cargo test -p kernels --release --lib attention -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing, not a check"]
+fn timing_smollm2_shapes() {
+    let cfg = AttentionConfig::new(9, 3, 64);
+    let t = 256;
+    let (q, k, v) = inputs(1, &cfg, t, 1.0);
+    let probe = random_vec(&mut Rng::new(2), q.len(), 1.0);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        pool.install(|| {
+            let (mut out, mut lse) = (vec![0.0; q.len()], vec![0.0; 9 * t]);
+            let (mut dq, mut dk, mut dv) =
+                (vec![0.0; q.len()], vec![0.0; k.len()], vec![0.0; v.len()]);
+            let n = 10;
+            let start = std::time::Instant::now();
+            for _ in 0..n {
+                attention_forward(&cfg, t, &q, &k, &v, &mut out, &mut lse);
+            }
+            let fwd = start.elapsed().as_secs_f64() / n as f64;
+            let start = std::time::Instant::now();
+            for _ in 0..n {
+                attention_backward(&cfg, t, &q, &k, &v, &lse, &probe, &mut dq, &mut dk, &mut dv);
+            }
+            let bwd = start.elapsed().as_secs_f64() / n as f64;
+            println!(
+                "attention T={t} threads={threads}: forward {:.2} ms, backward {:.2} ms",
+                fwd * 1e3,
+                bwd * 1e3
+            );
+        });
+    }
+}

@@ -16,6 +16,7 @@
 //! Memory: c·(2E + V) floats. Rows are processed by rayon workers; results
 //! do not depend on the thread count.
 
+use crate::fastexp;
 use rayon::prelude::*;
 use std::fmt;
 
@@ -84,13 +85,9 @@ pub struct LossGrad<'a> {
 /// Loss of one row of logits; with `scale` the row is replaced by
 /// `(softmax − onehot)·scale`.
 fn row_loss(row: &mut [f32], label: usize, scale: Option<f32>) -> f64 {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let max = fastexp::max(row);
     let target = row[label];
-    let mut sum = 0.0f64;
-    for x in row.iter_mut() {
-        *x = (*x - max).exp();
-        sum += *x as f64;
-    }
+    let sum = fastexp::exp_shifted_sum(row, max);
     if let Some(s) = scale {
         let k = ((1.0 / sum) * s as f64) as f32;
         row.iter_mut().for_each(|x| *x *= k);

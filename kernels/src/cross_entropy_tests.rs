@@ -150,3 +150,41 @@ fn all_masked_and_bad_labels() {
         }
     );
 }
+
+/// Softmax/loss cost alone at SmolLM2 vocabulary size (V=49152, T=256), with
+/// a head that only writes the logits. `-- --ignored --nocapture`.
+#[test]
+#[ignore = "timing, not a check"]
+fn timing_softmax_at_vocab_size() {
+    let (t, e, v) = (256, 8, 49152);
+    let hidden = vec![0.1f32; t * e];
+    let labels: Vec<i32> = (0..t as i32).map(|i| i * 37 % v as i32).collect();
+    let pattern: Vec<f32> = (0..v).map(|j| ((j * 31) % 1000) as f32 / 100.0).collect();
+    let mut fwd = |_: &[f32], logits: &mut [f32]| {
+        logits
+            .chunks_exact_mut(v)
+            .for_each(|row| row.copy_from_slice(&pattern));
+    };
+    let mut d_hidden = vec![0.0f32; t * e];
+    let mut bwd = |_: &[f32], _: &[f32], _: &mut [f32]| {};
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        pool.install(|| {
+            let start = std::time::Instant::now();
+            let grad = LossGrad {
+                d_hidden: &mut d_hidden,
+                head_backward: &mut bwd,
+                grad_scale: None,
+            };
+            chunked_cross_entropy(&hidden, &labels, e, v, 32, &mut fwd, Some(grad))
+                .expect("valid labels");
+            println!(
+                "cross-entropy T={t} V={v} threads={threads}: {:.2} ms (incl. fake head)",
+                start.elapsed().as_secs_f64() * 1e3
+            );
+        });
+    }
+}

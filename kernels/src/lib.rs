@@ -30,3 +30,4 @@ pub mod cross_entropy;
 pub mod lora;
 pub mod swiglu;
 pub mod embedding;
+pub mod fastexp;

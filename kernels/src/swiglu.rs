@@ -1,5 +1,6 @@
 //! SwiGLU gate, forward and backward (ggml `ggml_swiglu_split`:
-//! `silu(gate) ⊙ up` with `silu(x) = x / (1 + expf(−x))`).
+//! `silu(gate) ⊙ up` with `silu(x) = x / (1 + exp(−x))`, exp from
+//! [`crate::fastexp`], ≤ 2 ulp, as ggml uses `ggml_v_silu` on AVX2).
 //!
 //! Shapes: gate, up, h and their gradients are all (T, F) row-major; the
 //! ops are elementwise, so only the lengths matter. With σ = sigmoid(g):
@@ -7,13 +8,14 @@
 //! Large inputs are split over rayon workers in fixed chunks; results do not
 //! depend on the thread count.
 
+use crate::fastexp;
 use rayon::prelude::*;
 
 /// Elements per parallel work item.
 const CHUNK: usize = 1 << 14;
 
 fn silu(x: f32) -> f32 {
-    x / (1.0 + (-x).exp())
+    x / (1.0 + fastexp::exp(-x))
 }
 
 /// h = silu(gate) ⊙ up.
@@ -49,7 +51,7 @@ pub fn swiglu_backward(dh: &[f32], gate: &[f32], up: &[f32], d_gate: &mut [f32],
     outs.zip(ins).for_each(|((dg, du), ((dh, g), u))| {
         for ((((dgv, duv), &d), &gv), &uv) in dg.iter_mut().zip(du.iter_mut()).zip(dh).zip(g).zip(u)
         {
-            let sig = 1.0 / (1.0 + (-gv).exp());
+            let sig = 1.0 / (1.0 + fastexp::exp(-gv));
             *duv = d * gv * sig;
             *dgv = d * uv * sig * (1.0 + gv * (1.0 - sig));
         }
@@ -112,6 +114,44 @@ mod tests {
         let h = forward(&g, &u);
         for i in (0..n).step_by(997) {
             assert_eq!(h[i], forward(&g[i..i + 1], &u[i..i + 1])[0]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+
+    /// SmolLM2-135M FFN (T=256, F=1536). `-- --ignored --nocapture`.
+    #[test]
+    #[ignore = "timing, not a check"]
+    fn timing_smollm2_shapes() {
+        let n = 256 * 1536;
+        let g: Vec<f32> = (0..n).map(|i| ((i % 97) as f32 - 48.0) / 10.0).collect();
+        let u = g.clone();
+        let (mut h, mut dg, mut du) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("thread pool");
+            pool.install(|| {
+                let start = std::time::Instant::now();
+                for _ in 0..20 {
+                    swiglu_forward(&g, &u, &mut h);
+                }
+                let fwd = start.elapsed().as_secs_f64() / 20.0;
+                let start = std::time::Instant::now();
+                for _ in 0..20 {
+                    swiglu_backward(&h, &g, &u, &mut dg, &mut du);
+                }
+                let bwd = start.elapsed().as_secs_f64() / 20.0;
+                println!(
+                    "swiglu n={n} threads={threads}: forward {:.3} ms, backward {:.3} ms",
+                    fwd * 1e3,
+                    bwd * 1e3
+                );
+            });
         }
     }
 }
