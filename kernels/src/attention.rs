@@ -24,7 +24,7 @@ use crate::gemm::{matmul_dw, matmul_xw, matmul_xwt};
 use rayon::prelude::*;
 
 /// Query rows per block.
-pub const BLOCK: usize = 64;
+pub const BLOCK: usize = 32;
 
 /// Head layout and score scale.
 #[derive(Clone, Copy, Debug)]

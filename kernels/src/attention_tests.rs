@@ -2,7 +2,7 @@
 //! thread-count independence.
 
 use super::*;
-use crate::fd::{assert_grad_close, numerical_grad, probe_loss, random_vec};
+use crate::fd::{assert_grad_close, numerical_grad, probe_loss, random_vec, time_ms, with_threads};
 use crate::rng::Rng;
 
 /// Straight from the definition, in f64: out (T,H,d), lse (H,T).
@@ -151,11 +151,7 @@ fn thread_count_does_not_change_results() {
     let (q, k, v) = inputs(77, &cfg, t, 1.0);
     let probe = random_vec(&mut Rng::new(78), q.len(), 1.0);
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool");
-        pool.install(|| {
+        with_threads(threads, || {
             let (out, lse) = forward(&cfg, t, &q, &k, &v);
             let mut dq = vec![0.0; q.len()];
             let mut dk = vec![0.0; k.len()];
@@ -172,7 +168,7 @@ fn thread_count_does_not_change_results() {
 }
 
 /// SmolLM2-135M shapes (H=9, Hkv=3, d=64, T=256). Run with
-/// `cargo test -p kernels --release --lib attention -- --ignored --nocapture`.
+/// `cargo test -p kernels --release --lib timing -- --ignored --nocapture`.
 #[test]
 #[ignore = "timing, not a check"]
 fn timing_smollm2_shapes() {
@@ -180,31 +176,19 @@ fn timing_smollm2_shapes() {
     let t = 256;
     let (q, k, v) = inputs(1, &cfg, t, 1.0);
     let probe = random_vec(&mut Rng::new(2), q.len(), 1.0);
+    let (mut out, mut lse) = (vec![0.0; q.len()], vec![0.0; 9 * t]);
+    let (mut dq, mut dk, mut dv) = (vec![0.0; q.len()], vec![0.0; k.len()], vec![0.0; v.len()]);
     for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool");
-        pool.install(|| {
-            let (mut out, mut lse) = (vec![0.0; q.len()], vec![0.0; 9 * t]);
-            let (mut dq, mut dk, mut dv) =
-                (vec![0.0; q.len()], vec![0.0; k.len()], vec![0.0; v.len()]);
-            let n = 10;
-            let start = std::time::Instant::now();
-            for _ in 0..n {
-                attention_forward(&cfg, t, &q, &k, &v, &mut out, &mut lse);
-            }
-            let fwd = start.elapsed().as_secs_f64() / n as f64;
-            let start = std::time::Instant::now();
-            for _ in 0..n {
-                attention_backward(&cfg, t, &q, &k, &v, &lse, &probe, &mut dq, &mut dk, &mut dv);
-            }
-            let bwd = start.elapsed().as_secs_f64() / n as f64;
-            println!(
-                "attention T={t} threads={threads}: forward {:.2} ms, backward {:.2} ms",
-                fwd * 1e3,
-                bwd * 1e3
-            );
+        let fwd = with_threads(threads, || {
+            time_ms(10, || {
+                attention_forward(&cfg, t, &q, &k, &v, &mut out, &mut lse)
+            })
         });
+        let bwd = with_threads(threads, || {
+            time_ms(10, || {
+                attention_backward(&cfg, t, &q, &k, &v, &lse, &probe, &mut dq, &mut dk, &mut dv)
+            })
+        });
+        println!("attention T={t} threads={threads}: forward {fwd:.2} ms, backward {bwd:.2} ms");
     }
 }

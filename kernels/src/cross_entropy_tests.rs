@@ -2,7 +2,7 @@
 //! differences, with a dense f32 head W (V, E).
 
 use super::*;
-use crate::fd::{assert_grad_close, numerical_grad, random_vec};
+use crate::fd::{assert_grad_close, numerical_grad, random_vec, time_ms, with_threads};
 use crate::gemm::{matmul_dw, matmul_xw, matmul_xwt};
 use crate::rng::Rng;
 
@@ -168,23 +168,17 @@ fn timing_softmax_at_vocab_size() {
     let mut d_hidden = vec![0.0f32; t * e];
     let mut bwd = |_: &[f32], _: &[f32], _: &mut [f32]| {};
     for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool");
-        pool.install(|| {
-            let start = std::time::Instant::now();
-            let grad = LossGrad {
-                d_hidden: &mut d_hidden,
-                head_backward: &mut bwd,
-                grad_scale: None,
-            };
-            chunked_cross_entropy(&hidden, &labels, e, v, 32, &mut fwd, Some(grad))
-                .expect("valid labels");
-            println!(
-                "cross-entropy T={t} V={v} threads={threads}: {:.2} ms (incl. fake head)",
-                start.elapsed().as_secs_f64() * 1e3
-            );
+        let ms = with_threads(threads, || {
+            time_ms(1, || {
+                let grad = LossGrad {
+                    d_hidden: &mut d_hidden,
+                    head_backward: &mut bwd,
+                    grad_scale: None,
+                };
+                chunked_cross_entropy(&hidden, &labels, e, v, 32, &mut fwd, Some(grad))
+                    .expect("valid labels");
+            })
         });
+        println!("cross-entropy T={t} V={v} threads={threads}: {ms:.2} ms (incl. fake head)");
     }
 }

@@ -80,6 +80,23 @@ pub fn random_vec(rng: &mut crate::rng::Rng, n: usize, scale: f32) -> Vec<f32> {
     (0..n).map(|_| rng.uniform(-scale, scale)).collect()
 }
 
+/// Runs `f` on a fresh rayon pool of `threads` workers (thread-count
+/// independence tests, timings).
+pub fn with_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
+    pool.expect("a rayon pool of a few threads can be built")
+        .install(f)
+}
+
+/// Mean wall time of `f` in milliseconds over `reps` runs.
+pub fn time_ms(reps: usize, mut f: impl FnMut()) -> f64 {
+    let start = std::time::Instant::now();
+    for _ in 0..reps {
+        f();
+    }
+    start.elapsed().as_secs_f64() * 1e3 / reps.max(1) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

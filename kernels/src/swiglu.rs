@@ -121,6 +121,7 @@ mod tests {
 #[cfg(test)]
 mod timing {
     use super::*;
+    use crate::fd::{time_ms, with_threads};
 
     /// SmolLM2-135M FFN (T=256, F=1536). `-- --ignored --nocapture`.
     #[test]
@@ -128,30 +129,13 @@ mod timing {
     fn timing_smollm2_shapes() {
         let n = 256 * 1536;
         let g: Vec<f32> = (0..n).map(|i| ((i % 97) as f32 - 48.0) / 10.0).collect();
-        let u = g.clone();
         let (mut h, mut dg, mut du) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
         for threads in [1, 2] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("thread pool");
-            pool.install(|| {
-                let start = std::time::Instant::now();
-                for _ in 0..20 {
-                    swiglu_forward(&g, &u, &mut h);
-                }
-                let fwd = start.elapsed().as_secs_f64() / 20.0;
-                let start = std::time::Instant::now();
-                for _ in 0..20 {
-                    swiglu_backward(&h, &g, &u, &mut dg, &mut du);
-                }
-                let bwd = start.elapsed().as_secs_f64() / 20.0;
-                println!(
-                    "swiglu n={n} threads={threads}: forward {:.3} ms, backward {:.3} ms",
-                    fwd * 1e3,
-                    bwd * 1e3
-                );
+            let fwd = with_threads(threads, || time_ms(20, || swiglu_forward(&g, &g, &mut h)));
+            let bwd = with_threads(threads, || {
+                time_ms(20, || swiglu_backward(&h, &g, &g, &mut dg, &mut du))
             });
+            println!("swiglu n={n} threads={threads}: forward {fwd:.3} ms, backward {bwd:.3} ms");
         }
     }
 }
