@@ -7,9 +7,12 @@
 //! (max-subtracted exp — [`crate::fastexp`], ≤ 2 ulp like ggml's
 //! `ggml_v_expf` —, sum in f64, multiply by `1/sum`).
 //!
-//! Memory: the forward saves only the log-sum-exp of each score row (H·T
-//! floats); the backward recomputes the probabilities from q, k and lse
-//! (one extra QKᵀ per head) instead of keeping H·T² of them. Work is done in
+//! Memory: the forward always saves the log-sum-exp of each score row (H·T
+//! floats); by default the backward recomputes the probabilities from q, k
+//! and lse (one extra QKᵀ and exp per head). A caller that runs the backward
+//! right after the forward (a checkpointed layer) can instead let the
+//! forward keep the probabilities, [`probs_len`] floats (≈ H·T²/2 in the
+//! blocked causal layout), and skip that work. Work is done in
 //! blocks of [`BLOCK`] query rows against keys `0..end of block`, so roughly
 //! half of the causal triangle's zeros are never computed; QKᵀ, P·V and the
 //! backward products go through [`crate::gemm`]. Temporaries per call:
@@ -25,6 +28,36 @@ use rayon::prelude::*;
 
 /// Query rows per block.
 pub const BLOCK: usize = 32;
+
+/// Query blocks of a head: (first row, end row), keys `0..end`.
+fn blocks(t: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..t)
+        .step_by(BLOCK)
+        .map(move |i0| (i0, (i0 + BLOCK).min(t)))
+}
+
+/// Floats of one head's saved probabilities: each block (b, end) packed.
+fn head_probs_len(t: usize) -> usize {
+    blocks(t).map(|(i0, i1)| (i1 - i0) * i1).sum()
+}
+
+/// Length of the optional `probs` buffer of [`attention_forward`] /
+/// [`attention_backward`] for T tokens.
+pub fn probs_len(cfg: &AttentionConfig, t: usize) -> usize {
+    cfg.n_head * head_probs_len(t)
+}
+
+/// Per-head views of an optional (H, head_probs_len) buffer.
+fn split_probs<T>(
+    probs: Option<T>,
+    n_head: usize,
+    split: impl FnOnce(T) -> Vec<T>,
+) -> Vec<Option<T>> {
+    match probs {
+        Some(p) => split(p).into_iter().map(Some).collect(),
+        None => (0..n_head).map(|_| None).collect(),
+    }
+}
 
 /// Head layout and score scale.
 #[derive(Clone, Copy, Debug)]
@@ -118,21 +151,27 @@ fn head_forward(
     o: &mut [f32],
     lse: &mut [f32],
     s: &mut [f32],
+    mut probs: Option<&mut [f32]>,
 ) {
-    for i0 in (0..t).step_by(BLOCK) {
-        let i1 = (i0 + BLOCK).min(t);
+    let mut off = 0;
+    for (i0, i1) in blocks(t) {
         let b = i1 - i0;
         let s = &mut s[..b * i1];
         matmul_xwt(&q[i0 * d..i1 * d], &k[..i1 * d], s, b, d, i1, false);
         for (r, row) in s.chunks_exact_mut(i1).enumerate() {
             lse[i0 + r] = softmax_causal_row(row, i0 + r + 1, scale);
         }
+        if let Some(p) = probs.as_deref_mut() {
+            p[off..off + b * i1].copy_from_slice(s);
+            off += b * i1;
+        }
         matmul_xw(s, &v[..i1 * d], &mut o[i0 * d..i1 * d], b, i1, d, false);
     }
 }
 
 /// out (T,H,d) = causal GQA attention of q (T,H,d), k, v (T,Hkv,d); writes
-/// lse (H,T) for [`attention_backward`].
+/// lse (H,T) for [`attention_backward`], and with `probs`
+/// ([`probs_len`] floats) also the probabilities.
 #[allow(clippy::too_many_arguments)]
 pub fn attention_forward(
     cfg: &AttentionConfig,
@@ -142,8 +181,12 @@ pub fn attention_forward(
     v: &[f32],
     out: &mut [f32],
     lse: &mut [f32],
+    probs: Option<&mut [f32]>,
 ) {
     check_shapes(cfg, t, q, k, v, lse);
+    if let Some(p) = probs.as_deref() {
+        assert_eq!(p.len(), probs_len(cfg, t), "probs has probs_len floats");
+    }
     let (nh, d) = (cfg.n_head, cfg.head_dim);
     assert_eq!(out.len(), t * nh * d, "out is (T, H, d)");
     if t == 0 {
@@ -152,18 +195,20 @@ pub fn attention_forward(
     let kh = to_head_major(k, t, cfg.n_head_kv, d);
     let vh = to_head_major(v, t, cfg.n_head_kv, d);
     let mut oh = vec![0.0f32; t * nh * d];
+    let mut ph = split_probs(probs, nh, |p| p.chunks_mut(head_probs_len(t)).collect());
     let init = || (vec![0.0f32; t * d], vec![0.0f32; BLOCK.min(t) * t]);
     oh.par_chunks_mut(t * d)
         .zip(lse.par_chunks_mut(t))
+        .zip(ph.par_iter_mut())
         .enumerate()
-        .for_each_init(init, |(qs, s), (h, (o, l))| {
+        .for_each_init(init, |(qs, s), (h, ((o, l), p))| {
             gather_head(q, h, nh, d, qs);
             let g = cfg.kv_head(h);
             let (kg, vg) = (
                 &kh[g * t * d..(g + 1) * t * d],
                 &vh[g * t * d..(g + 1) * t * d],
             );
-            head_forward(t, d, cfg.scale, qs, kg, vg, o, l, s);
+            head_forward(t, d, cfg.scale, qs, kg, vg, o, l, s, p.take());
         });
     from_head_major(&oh, t, nh, d, out);
 }
@@ -193,25 +238,33 @@ fn head_backward(
     k: &[f32],
     v: &[f32],
     lse: &[f32],
+    probs: Option<&[f32]>,
     sc: &mut BackScratch,
     gr: HeadGrads,
 ) {
     let (q, dout) = (&sc.q[..], &sc.dout[..]);
-    for i0 in (0..t).step_by(BLOCK) {
-        let i1 = (i0 + BLOCK).min(t);
+    let mut off = 0;
+    for (i0, i1) in blocks(t) {
         let b = i1 - i0;
         let (qb, db) = (&q[i0 * d..i1 * d], &dout[i0 * d..i1 * d]);
-        let p = &mut sc.p[..b * i1];
         let dp = &mut sc.dp[..b * i1];
-        matmul_xwt(qb, &k[..i1 * d], p, b, d, i1, false);
-        for (r, row) in p.chunks_exact_mut(i1).enumerate() {
-            let (valid, masked) = row.split_at_mut(i0 + r + 1);
-            let l = lse[i0 + r];
-            valid
-                .iter_mut()
-                .for_each(|x| *x = fastexp::exp(*x * scale - l));
-            masked.fill(0.0);
-        }
+        let p: &[f32] = match probs {
+            Some(saved) => &saved[off..off + b * i1],
+            None => {
+                let p = &mut sc.p[..b * i1];
+                matmul_xwt(qb, &k[..i1 * d], p, b, d, i1, false);
+                for (r, row) in p.chunks_exact_mut(i1).enumerate() {
+                    let (valid, masked) = row.split_at_mut(i0 + r + 1);
+                    let l = lse[i0 + r];
+                    valid
+                        .iter_mut()
+                        .for_each(|x| *x = fastexp::exp(*x * scale - l));
+                    masked.fill(0.0);
+                }
+                p
+            }
+        };
+        off += b * i1;
         // dV += Pᵀ·dO ; dP = dO·Vᵀ
         matmul_dw(p, db, &mut gr.dv[..i1 * d], b, i1, d, true);
         matmul_xwt(db, &v[..i1 * d], dp, b, d, i1, false);
@@ -241,8 +294,9 @@ fn head_backward(
     }
 }
 
-/// Backward of [`attention_forward`]: from d_out (T,H,d) and the saved lse,
-/// writes (overwrites) dq (T,H,d), dk and dv (T,Hkv,d).
+/// Backward of [`attention_forward`]: from d_out (T,H,d) and the saved lse
+/// (and probs, when the forward kept them), writes (overwrites) dq (T,H,d),
+/// dk and dv (T,Hkv,d).
 #[allow(clippy::too_many_arguments)]
 pub fn attention_backward(
     cfg: &AttentionConfig,
@@ -251,6 +305,7 @@ pub fn attention_backward(
     k: &[f32],
     v: &[f32],
     lse: &[f32],
+    probs: Option<&[f32]>,
     d_out: &[f32],
     dq: &mut [f32],
     dk: &mut [f32],
@@ -262,6 +317,9 @@ pub fn attention_backward(
     assert_eq!(dq.len(), t * nh * d, "dq is (T, H, d)");
     assert_eq!(dk.len(), t * ng * d, "dk is (T, Hkv, d)");
     assert_eq!(dv.len(), t * ng * d, "dv is (T, Hkv, d)");
+    if let Some(p) = probs {
+        assert_eq!(p.len(), probs_len(cfg, t), "probs has probs_len floats");
+    }
     if t == 0 {
         return;
     }
@@ -281,8 +339,11 @@ pub fn attention_backward(
         .par_chunks_mut(n)
         .zip(dkh.par_chunks_mut(n))
         .zip(dvh.par_chunks_mut(n))
+        .zip(split_probs(probs, nh, |p| {
+            p.chunks(head_probs_len(t)).collect()
+        }))
         .enumerate();
-    heads.for_each_init(init, |sc, (h, ((dq, dk), dv))| {
+    heads.for_each_init(init, |sc, (h, (((dq, dk), dv), p))| {
         gather_head(q, h, nh, d, &mut sc.q);
         gather_head(d_out, h, nh, d, &mut sc.dout);
         let g = cfg.kv_head(h);
@@ -294,6 +355,7 @@ pub fn attention_backward(
             kg,
             vg,
             &lse[h * t..(h + 1) * t],
+            p,
             sc,
             HeadGrads { dq, dk, dv },
         );

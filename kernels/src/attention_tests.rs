@@ -63,7 +63,7 @@ fn forward(
 ) -> (Vec<f32>, Vec<f32>) {
     let mut out = vec![0.0; q.len()];
     let mut lse = vec![0.0; cfg.n_head * t];
-    attention_forward(cfg, t, q, k, v, &mut out, &mut lse);
+    attention_forward(cfg, t, q, k, v, &mut out, &mut lse, None);
     (out, lse)
 }
 
@@ -112,15 +112,30 @@ fn first_token_attends_only_to_itself() {
     assert_eq!(&out[4..8], &v[0..4]);
 }
 
+/// Forward then backward with d_out = probe; `keep_probs` selects the
+/// saved-probabilities path. Returns [out, lse, dq, dk, dv].
+fn forward_backward(
+    cfg: &AttentionConfig,
+    t: usize,
+    (q, k, v): (&[f32], &[f32], &[f32]),
+    probe: &[f32],
+    keep_probs: bool,
+) -> [Vec<f32>; 5] {
+    let mut out = vec![0.0; q.len()];
+    let mut lse = vec![0.0; cfg.n_head * t];
+    let mut probs = vec![0.0; if keep_probs { probs_len(cfg, t) } else { 0 }];
+    let p = keep_probs.then_some(&mut probs[..]);
+    attention_forward(cfg, t, q, k, v, &mut out, &mut lse, p);
+    let (mut dq, mut dk, mut dv) = (vec![0.0; q.len()], vec![0.0; k.len()], vec![0.0; v.len()]);
+    let p = keep_probs.then_some(&probs[..]);
+    attention_backward(cfg, t, q, k, v, &lse, p, probe, &mut dq, &mut dk, &mut dv);
+    [out, lse, dq, dk, dv]
+}
+
 fn check_backward(nh: usize, ng: usize, d: usize, t: usize) {
     let cfg = AttentionConfig::new(nh, ng, d);
     let (mut q, mut k, mut v) = inputs(100 + t as u64, &cfg, t, 1.5);
     let probe = random_vec(&mut Rng::new(5), q.len(), 1.0);
-    let (_, lse) = forward(&cfg, t, &q, &k, &v);
-    let mut dq = vec![0.0; q.len()];
-    let mut dk = vec![0.0; k.len()];
-    let mut dv = vec![0.0; v.len()];
-    attention_backward(&cfg, t, &q, &k, &v, &lse, &probe, &mut dq, &mut dk, &mut dv);
     let (kc, vc) = (k.clone(), v.clone());
     let gq = numerical_grad(&mut q, 1e-2, |q| {
         probe_loss(&forward(&cfg, t, q, &kc, &vc).0, &probe)
@@ -132,38 +147,41 @@ fn check_backward(nh: usize, ng: usize, d: usize, t: usize) {
     let gv = numerical_grad(&mut v, 1e-2, |v| {
         probe_loss(&forward(&cfg, t, &qc, &kc, v).0, &probe)
     });
-    assert_grad_close("attention dq", &dq, &gq, 1e-3);
-    assert_grad_close("attention dk", &dk, &gk, 1e-3);
-    assert_grad_close("attention dv", &dv, &gv, 1e-3);
+    for keep_probs in [false, true] {
+        let [_, _, dq, dk, dv] = forward_backward(&cfg, t, (&q, &k, &v), &probe, keep_probs);
+        assert_grad_close("attention dq", &dq, &gq, 1e-3);
+        assert_grad_close("attention dk", &dk, &gk, 1e-3);
+        assert_grad_close("attention dv", &dv, &gv, 1e-3);
+    }
 }
 
 #[test]
 fn backward_matches_finite_differences() {
     check_backward(2, 2, 4, 6);
     check_backward(4, 2, 3, 7); // GQA
-    check_backward(3, 1, 2, 67); // MQA, two blocks
+    check_backward(3, 1, 2, 67); // MQA, three blocks, ragged last one
 }
 
 #[test]
-fn thread_count_does_not_change_results() {
+fn saved_probabilities_and_thread_count_do_not_change_results() {
     let cfg = AttentionConfig::new(6, 2, 16);
     let t = 100;
     let (q, k, v) = inputs(77, &cfg, t, 1.0);
     let probe = random_vec(&mut Rng::new(78), q.len(), 1.0);
-    let run = |threads: usize| {
+    let run = |threads: usize, keep: bool| {
         with_threads(threads, || {
-            let (out, lse) = forward(&cfg, t, &q, &k, &v);
-            let mut dq = vec![0.0; q.len()];
-            let mut dk = vec![0.0; k.len()];
-            let mut dv = vec![0.0; v.len()];
-            attention_backward(&cfg, t, &q, &k, &v, &lse, &probe, &mut dq, &mut dk, &mut dv);
-            [out, lse, dq, dk, dv]
+            forward_backward(&cfg, t, (&q, &k, &v), &probe, keep)
         })
     };
-    let (one, two) = (run(1), run(2));
-    for (a, b) in one.iter().zip(&two) {
-        let err = crate::fd::max_abs_diff(a, b);
-        assert!(err <= 1e-6, "1 vs 2 threads differ by {err}");
+    let base = run(1, false);
+    for (threads, keep) in [(2, false), (1, true), (2, true)] {
+        for (a, b) in base.iter().zip(&run(threads, keep)) {
+            let err = crate::fd::max_abs_diff(a, b);
+            assert!(
+                err <= 1e-6,
+                "threads={threads} keep_probs={keep}: differ by {err}"
+            );
+        }
     }
 }
 
@@ -178,17 +196,26 @@ fn timing_smollm2_shapes() {
     let probe = random_vec(&mut Rng::new(2), q.len(), 1.0);
     let (mut out, mut lse) = (vec![0.0; q.len()], vec![0.0; 9 * t]);
     let (mut dq, mut dk, mut dv) = (vec![0.0; q.len()], vec![0.0; k.len()], vec![0.0; v.len()]);
+    let mut probs = vec![0.0; probs_len(&cfg, t)];
     for threads in [1, 2] {
-        let fwd = with_threads(threads, || {
-            time_ms(10, || {
-                attention_forward(&cfg, t, &q, &k, &v, &mut out, &mut lse)
-            })
-        });
-        let bwd = with_threads(threads, || {
-            time_ms(10, || {
-                attention_backward(&cfg, t, &q, &k, &v, &lse, &probe, &mut dq, &mut dk, &mut dv)
-            })
-        });
-        println!("attention T={t} threads={threads}: forward {fwd:.2} ms, backward {bwd:.2} ms");
+        for keep in [false, true] {
+            let fwd = with_threads(threads, || {
+                time_ms(10, || {
+                    let p = keep.then_some(&mut probs[..]);
+                    attention_forward(&cfg, t, &q, &k, &v, &mut out, &mut lse, p)
+                })
+            });
+            let bwd = with_threads(threads, || {
+                time_ms(10, || {
+                    let p = keep.then_some(&probs[..]);
+                    attention_backward(
+                        &cfg, t, &q, &k, &v, &lse, p, &probe, &mut dq, &mut dk, &mut dv,
+                    )
+                })
+            });
+            println!(
+                "attention T={t} threads={threads} keep_probs={keep}: forward {fwd:.2} ms, backward {bwd:.2} ms"
+            );
+        }
     }
 }
