@@ -28,7 +28,8 @@ pub fn rmsnorm_forward(
         .zip(y.chunks_exact_mut(n_embd))
         .zip(rstd.iter_mut())
     {
-        let sum: f64 = xr.iter().map(|&v| (v as f64) * (v as f64)).sum();
+        // ops.cpp: `sum += (ggml_float)(x*x)`, the square rounded to f32 first.
+        let sum: f64 = xr.iter().map(|&v| (v * v) as f64).sum();
         let mean = (sum / n_embd as f64) as f32;
         let scale = 1.0 / (mean + eps).sqrt();
         *r = scale;
