@@ -6,6 +6,7 @@
 //! (T, E); d_table is (V, E) f32. Token ids come from tokenizers and
 //! datasets, so an id outside the table is an error, not a panic.
 
+use crate::quant::KernelError;
 use gguf::GgmlType;
 use std::fmt;
 
@@ -75,19 +76,18 @@ fn check_ids(ids: &[i32], n_vocab: usize) -> Result<(), EmbeddingError> {
     }
 }
 
-/// One table row to f32.
+/// One table row to f32 through the quant dispatch (`crate::quant`).
 fn dequantize_row(ty: GgmlType, src: &[u8], dst: &mut [f32]) -> Result<(), EmbeddingError> {
-    match ty {
-        GgmlType::F32 => {
-            for (d, b) in dst.iter_mut().zip(src.chunks_exact(4)) {
-                *d = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            }
-            Ok(())
+    crate::quant::dequantize_row(ty, src, dst).map_err(|e| match e {
+        KernelError::Unsupported(ty) | KernelError::NotQuantizable(ty) => {
+            EmbeddingError::UnsupportedType(ty)
         }
-        // TODO(kernels A): route every other type through
-        // `crate::quant::dequantize_row` once the quant module lands.
-        other => Err(EmbeddingError::UnsupportedType(other)),
-    }
+        KernelError::Length { ty, bytes, .. } => EmbeddingError::TableShape {
+            ty,
+            n_embd: dst.len(),
+            bytes,
+        },
+    })
 }
 
 /// out (T, E) = table[ids]; each row dequantized on its own, so a
@@ -169,6 +169,34 @@ mod tests {
             matches!(err, EmbeddingError::TableShape { .. }),
             "30 is not a multiple of 32"
         );
+    }
+
+    #[test]
+    fn gathers_rows_of_a_q8_0_table() {
+        // ggml-common.h block_q8_0: f16 d, then 32 i8 quants; value = q·d.
+        // Row r (64 elements = 2 blocks) holds q = (j − 32 + r) with d = 0.5
+        // (f16 0x3800) in block 0 and d = 2 (f16 0x4000) in block 1.
+        let (n_vocab, e) = (3, 64);
+        let mut table = Vec::new();
+        for r in 0..n_vocab {
+            for (blk, d) in [(0, [0x00u8, 0x38]), (1, [0x00, 0x40])] {
+                table.extend_from_slice(&d);
+                table.extend((0..32).map(|j| (blk * 32 + j - 32 + r) as i8 as u8));
+            }
+        }
+        let mut out = vec![0.0; 2 * e];
+        embedding_forward(GgmlType::Q8_0, &table, e, &[2, 0], &mut out).expect("valid ids");
+        for (i, r) in [2i32, 0].into_iter().enumerate() {
+            for j in 0..e as i32 {
+                let d = if j < 32 { 0.5 } else { 2.0 };
+                assert_eq!(out[i * e + j as usize], (j - 32 + r) as f32 * d);
+            }
+        }
+        let err = embedding_forward(GgmlType::Q8_0, &table, e, &[3], &mut out[..e]).unwrap_err();
+        assert!(matches!(
+            err,
+            EmbeddingError::TokenOutOfRange { n_vocab: 3, .. }
+        ));
     }
 
     #[test]
