@@ -18,16 +18,17 @@
 //! assert_eq!(y, [1.0, 2.0, 4.0, 5.0]);
 //! ```
 
-pub mod gemm;
+pub mod adamw;
 pub mod attention;
+pub mod clip;
+pub mod cross_entropy;
+pub mod embedding;
+pub mod fastexp;
 pub mod fd;
+pub mod gemm;
+pub mod lora;
+pub mod quant;
 pub mod rmsnorm;
 pub mod rng;
 pub mod rope;
-pub mod adamw;
-pub mod clip;
-pub mod cross_entropy;
-pub mod lora;
 pub mod swiglu;
-pub mod embedding;
-pub mod fastexp;

@@ -1,0 +1,261 @@
+//! GGUF tensor element formats: one `#[repr(C)]` block struct per format
+//! (byte arrays only, so alignment is 1 and blocks are read straight from
+//! the 32-byte-aligned, memory-mapped GGUF data), the [`QuantBlock`] /
+//! [`QuantizeBlock`] traits they implement, and the one dispatch on
+//! [`GgmlType`]: [`dequantize_row`], [`quantize_row`], [`is_supported`].
+//!
+//! Bit layouts follow ggml-common.h; results are compared bit for bit with
+//! the linked ggml in `tests/ggml_oracle.rs`. Block and type sizes come
+//! from `gguf`'s type table, never from a second table here.
+//!
+//! ```
+//! use gguf::GgmlType;
+//! let x: Vec<f32> = (0..32).map(|i| i as f32 - 16.0).collect();
+//! let mut q = vec![0u8; 34];
+//! kernels::quant::quantize_row(GgmlType::Q8_0, &x, &mut q).unwrap();
+//! let mut y = vec![0.0; 32];
+//! kernels::quant::dequantize_row(GgmlType::Q8_0, &q, &mut y).unwrap();
+//! assert!(x.iter().zip(&y).all(|(a, b)| (a - b).abs() < 0.07));
+//! ```
+
+pub mod half;
+mod kquantize;
+pub mod kquants;
+pub mod legacy;
+
+use gguf::GgmlType;
+use std::fmt;
+
+pub use kquants::{BlockQ2K, BlockQ3K, BlockQ4K, BlockQ5K, BlockQ6K, BlockQ8K};
+pub use legacy::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0};
+
+/// One quantized block of `BLOCK` elements.
+///
+/// # Safety
+/// Implementors are `#[repr(C)]`, have alignment 1 and no padding, and every
+/// bit pattern is a valid value, so `&[u8]` can be viewed as `&[Self]`.
+pub unsafe trait QuantBlock: Copy + 'static {
+    const TYPE: GgmlType;
+    /// Elements per block (ggml `blck_size`).
+    const BLOCK: usize;
+    /// Writes the block's `BLOCK` values to `out[..BLOCK]`.
+    fn dequantize(&self, out: &mut [f32]);
+}
+
+/// A block format we can also produce from f32 (ggml `quantize_row_*_ref`).
+pub trait QuantizeBlock: QuantBlock {
+    /// Quantizes `src[..BLOCK]`.
+    fn quantize(src: &[f32]) -> Self;
+}
+
+/// Errors of the kernels crate's format handling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KernelError {
+    /// No dequantizer for this type.
+    Unsupported(GgmlType),
+    /// No quantizer for this type.
+    NotQuantizable(GgmlType),
+    /// `elements` is not a whole number of blocks, or the byte buffer does
+    /// not hold exactly that many blocks.
+    Length {
+        ty: GgmlType,
+        elements: usize,
+        bytes: usize,
+    },
+}
+
+impl fmt::Display for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KernelError::Unsupported(ty) => write!(f, "tensor type {ty} is not supported by the kernels"),
+            KernelError::NotQuantizable(ty) => write!(f, "quantizing to {ty} is not implemented"),
+            KernelError::Length { ty, elements, bytes } => write!(
+                f,
+                "{elements} elements of {ty} (block {}, {} bytes per block) do not match a buffer of {bytes} bytes",
+                ty.block_size(),
+                ty.type_size()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for KernelError {}
+
+/// Views bytes as blocks (no copy). `None` when the length is not a whole
+/// number of blocks.
+pub fn as_blocks<B: QuantBlock>(bytes: &[u8]) -> Option<&[B]> {
+    const { assert!(align_of::<B>() == 1) };
+    if bytes.len() % size_of::<B>() != 0 {
+        return None;
+    }
+    // SAFETY: QuantBlock guarantees alignment 1, no padding and that every
+    // bit pattern is valid; the length is a whole number of blocks.
+    Some(unsafe {
+        std::slice::from_raw_parts(bytes.as_ptr().cast::<B>(), bytes.len() / size_of::<B>())
+    })
+}
+
+fn as_blocks_mut<B: QuantBlock>(bytes: &mut [u8]) -> Option<&mut [B]> {
+    const { assert!(align_of::<B>() == 1) };
+    if bytes.len() % size_of::<B>() != 0 {
+        return None;
+    }
+    // SAFETY: as in `as_blocks`; the borrow is unique.
+    Some(unsafe {
+        std::slice::from_raw_parts_mut(bytes.as_mut_ptr().cast::<B>(), bytes.len() / size_of::<B>())
+    })
+}
+
+#[inline(always)]
+fn dequantize_blocks<B: QuantBlock>(src: &[u8], dst: &mut [f32]) {
+    let blocks = as_blocks::<B>(src).expect("length checked by the caller");
+    for (b, out) in blocks.iter().zip(dst.chunks_exact_mut(B::BLOCK)) {
+        b.dequantize(out);
+    }
+}
+
+fn quantize_blocks<B: QuantizeBlock>(src: &[f32], dst: &mut [u8]) {
+    let blocks = as_blocks_mut::<B>(dst).expect("length checked by the caller");
+    for (b, x) in blocks.iter_mut().zip(src.chunks_exact(B::BLOCK)) {
+        *b = B::quantize(x);
+    }
+}
+
+/// Can [`dequantize_row`] (and so the matmuls) read this type?
+pub fn is_supported(ty: GgmlType) -> bool {
+    use GgmlType::*;
+    matches!(
+        ty,
+        F32 | F16
+            | BF16
+            | Q4_0
+            | Q4_1
+            | Q5_0
+            | Q5_1
+            | Q8_0
+            | Q2_K
+            | Q3_K
+            | Q4_K
+            | Q5_K
+            | Q6_K
+            | Q8_K
+    )
+}
+
+/// Can [`quantize_row`] write this type?
+pub fn is_quantizable(ty: GgmlType) -> bool {
+    use GgmlType::*;
+    matches!(
+        ty,
+        F32 | F16 | BF16 | Q4_0 | Q4_1 | Q5_0 | Q5_1 | Q8_0 | Q4_K | Q6_K | Q8_K
+    )
+}
+
+fn check_len(ty: GgmlType, elements: usize, bytes: usize) -> Result<(), KernelError> {
+    let ok =
+        elements % ty.block_size() == 0 && elements / ty.block_size() * ty.type_size() == bytes;
+    if ok {
+        Ok(())
+    } else {
+        Err(KernelError::Length {
+            ty,
+            elements,
+            bytes,
+        })
+    }
+}
+
+/// Decodes `dst.len()` values of type `ty` from `src` (exactly that many
+/// blocks' bytes, any alignment).
+pub fn dequantize_row(ty: GgmlType, src: &[u8], dst: &mut [f32]) -> Result<(), KernelError> {
+    if !is_supported(ty) {
+        return Err(KernelError::Unsupported(ty));
+    }
+    check_len(ty, dst.len(), src.len())?;
+    dequantize_unchecked(ty, src, dst);
+    Ok(())
+}
+
+/// The dispatch itself, for callers that validated `ty` and the lengths;
+/// `#[inline(always)]` so a caller compiled with extra CPU features (the
+/// AVX2 matmul panels) gets a dequantizer compiled with them too.
+#[inline(always)]
+pub(crate) fn dequantize_unchecked(ty: GgmlType, src: &[u8], dst: &mut [f32]) {
+    use GgmlType::*;
+    match ty {
+        F32 => half::dequantize_f32(src, dst),
+        F16 => half::dequantize_f16(src, dst),
+        BF16 => half::dequantize_bf16(src, dst),
+        Q4_0 => dequantize_blocks::<BlockQ4_0>(src, dst),
+        Q4_1 => dequantize_blocks::<BlockQ4_1>(src, dst),
+        Q5_0 => dequantize_blocks::<BlockQ5_0>(src, dst),
+        Q5_1 => dequantize_blocks::<BlockQ5_1>(src, dst),
+        Q8_0 => dequantize_blocks::<BlockQ8_0>(src, dst),
+        Q2_K => dequantize_blocks::<BlockQ2K>(src, dst),
+        Q3_K => dequantize_blocks::<BlockQ3K>(src, dst),
+        Q4_K => dequantize_blocks::<BlockQ4K>(src, dst),
+        Q5_K => dequantize_blocks::<BlockQ5K>(src, dst),
+        Q6_K => dequantize_blocks::<BlockQ6K>(src, dst),
+        Q8_K => dequantize_blocks::<BlockQ8K>(src, dst),
+        _ => unreachable!("dequantize_unchecked called with unsupported type {ty}"),
+    }
+}
+
+/// Encodes `src` as type `ty` into `dst` (exactly `src.len()/block` blocks),
+/// bit-identical to ggml's `quantize_row_*_ref` (no importance matrix).
+pub fn quantize_row(ty: GgmlType, src: &[f32], dst: &mut [u8]) -> Result<(), KernelError> {
+    use GgmlType::*;
+    if !is_quantizable(ty) {
+        return Err(KernelError::NotQuantizable(ty));
+    }
+    check_len(ty, src.len(), dst.len())?;
+    match ty {
+        F32 => half::quantize_f32(src, dst),
+        F16 => half::quantize_f16(src, dst),
+        BF16 => half::quantize_bf16(src, dst),
+        Q4_0 => quantize_blocks::<BlockQ4_0>(src, dst),
+        Q4_1 => quantize_blocks::<BlockQ4_1>(src, dst),
+        Q5_0 => quantize_blocks::<BlockQ5_0>(src, dst),
+        Q5_1 => quantize_blocks::<BlockQ5_1>(src, dst),
+        Q8_0 => quantize_blocks::<BlockQ8_0>(src, dst),
+        Q4_K => quantize_blocks::<BlockQ4K>(src, dst),
+        Q6_K => quantize_blocks::<BlockQ6K>(src, dst),
+        Q8_K => quantize_blocks::<BlockQ8K>(src, dst),
+        _ => unreachable!("is_quantizable checked"),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_are_checked() {
+        let mut out = [0.0f32; 32];
+        assert!(dequantize_row(GgmlType::Q4_0, &[0u8; 17], &mut out).is_err());
+        assert!(dequantize_row(GgmlType::Q4_0, &[0u8; 18], &mut out[..31]).is_err());
+        assert!(dequantize_row(GgmlType::Q4_0, &[0u8; 18], &mut out).is_ok());
+        assert_eq!(
+            dequantize_row(GgmlType::IQ2_XXS, &[], &mut []),
+            Err(KernelError::Unsupported(GgmlType::IQ2_XXS))
+        );
+        assert_eq!(
+            quantize_row(GgmlType::Q3_K, &[], &mut []),
+            Err(KernelError::NotQuantizable(GgmlType::Q3_K))
+        );
+    }
+
+    #[test]
+    fn unaligned_input_is_read() {
+        let x: Vec<f32> = (0..32).map(|i| (i as f32 * 0.37).sin()).collect();
+        let mut q = vec![0u8; 35];
+        quantize_row(GgmlType::Q8_0, &x, &mut q[1..]).unwrap();
+        let (mut a, mut b) = ([0.0; 32], [0.0; 32]);
+        dequantize_row(GgmlType::Q8_0, &q[1..], &mut a).unwrap();
+        let aligned = q[1..].to_vec();
+        dequantize_row(GgmlType::Q8_0, &aligned, &mut b).unwrap();
+        assert_eq!(a, b);
+        assert!(x.iter().zip(&a).all(|(u, v)| (u - v).abs() < 0.01));
+    }
+}
