@@ -1,62 +1,569 @@
-//! Dense f32 GEMM in the three orientations training needs. Row-major:
+//! Dense GEMM in the three orientations training needs, and the panel
+//! driver shared with the quantized matmuls (`qmatmul`). Row-major:
 //! X is (T, in), W is (out, in) (ggml `ne = [in, out]`), Y is (T, out).
 //!
 //! - `matmul_xwt`: Y (+)= X · Wᵀ          forward
 //! - `matmul_xw` : dX (+)= dY · W          backward to the input
 //! - `matmul_dw` : dW (+)= dYᵀ · X         backward to the weight
+//!
+//! The driver computes C[M,N] (+)= A[M,K] · B[K,N]: B is read in panels of
+//! KC×NC (dequantized from its storage type when quantized) into a small
+//! per-thread buffer packed in NR-wide strips, and the selected
+//! [`simd`](crate::simd) micro-kernel runs MR×NR tiles over it. Threads
+//! (rayon) own disjoint column tiles of C, and row chunks when there are
+//! few column tiles. Extra memory: one KC×NC panel per thread.
+//! `reference` keeps the plain loops everything is tested against.
 
-/// Y[T,out] (+)= X[T,in] · W[out,in]ᵀ. With `accumulate` false Y is overwritten.
-#[allow(clippy::too_many_arguments)]
-pub fn matmul_xwt(x: &[f32], w: &[f32], y: &mut [f32], t: usize, n_in: usize, n_out: usize, accumulate: bool) {
-    assert_eq!(x.len(), t * n_in, "x is (T, in)");
-    assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
-    assert_eq!(y.len(), t * n_out, "y is (T, out)");
-    for i in 0..t {
-        let xr = &x[i * n_in..(i + 1) * n_in];
-        for o in 0..n_out {
-            let wr = &w[o * n_in..(o + 1) * n_in];
-            let s: f32 = xr.iter().zip(wr).map(|(a, b)| a * b).sum();
-            let dst = &mut y[i * n_out + o];
-            *dst = if accumulate { *dst + s } else { s };
-        }
-    }
+use crate::simd::{self, Isa, MR, NR};
+use gguf::GgmlType;
+use rayon::prelude::*;
+use std::cell::RefCell;
+
+/// Elements of a row-major matrix: f32, or `ty` blocks along each row.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Elems<'a> {
+    F32(&'a [f32]),
+    Quant(GgmlType, &'a [u8]),
 }
 
-/// dX[T,in] (+)= dY[T,out] · W[out,in].
-pub fn matmul_xw(dy: &[f32], w: &[f32], dx: &mut [f32], t: usize, n_out: usize, n_in: usize, accumulate: bool) {
-    assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
-    assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
-    assert_eq!(dx.len(), t * n_in, "dx is (T, in)");
-    if !accumulate {
-        dx.fill(0.0);
+/// A row-major `rows × cols` matrix; quantized rows hold whole blocks.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Matrix<'a> {
+    pub elems: Elems<'a>,
+    pub rows: usize,
+    pub cols: usize,
+}
+
+impl Matrix<'_> {
+    /// Column granularity at which rows can be decoded.
+    fn align(&self) -> usize {
+        match self.elems {
+            Elems::F32(_) => 1,
+            Elems::Quant(ty, _) => ty.block_size(),
+        }
     }
-    for i in 0..t {
-        let dxr = &mut dx[i * n_in..(i + 1) * n_in];
-        for o in 0..n_out {
-            let g = dy[i * n_out + o];
-            let wr = &w[o * n_in..(o + 1) * n_in];
-            for (d, wv) in dxr.iter_mut().zip(wr) {
-                *d += g * wv;
+
+    /// dst = row `r`, columns `c0..c0+dst.len()` (block aligned).
+    #[inline]
+    fn read(&self, isa: &Isa, r: usize, c0: usize, dst: &mut [f32]) {
+        match self.elems {
+            Elems::F32(s) => dst.copy_from_slice(&s[r * self.cols + c0..][..dst.len()]),
+            Elems::Quant(ty, d) => {
+                let (bs, ts) = (ty.block_size(), ty.type_size());
+                let start = r * (self.cols / bs) * ts + c0 / bs * ts;
+                (isa.dequant)(ty, &d[start..start + dst.len() / bs * ts], dst);
             }
         }
     }
 }
 
+/// B of C = A·B: the matrix itself (K = rows) or its transpose (K = cols).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BMatrix<'a> {
+    pub m: Matrix<'a>,
+    pub transposed: bool,
+}
+
+impl BMatrix<'_> {
+    fn k(&self) -> usize {
+        if self.transposed {
+            self.m.cols
+        } else {
+            self.m.rows
+        }
+    }
+    fn n(&self) -> usize {
+        if self.transposed {
+            self.m.rows
+        } else {
+            self.m.cols
+        }
+    }
+
+    /// Packs B[k0..k0+kc, n0..n0+nc] into `panel` as ⌈nc/NR⌉ strips of
+    /// kc×NR (zero padded), using `row` as a one-row decode buffer.
+    fn pack(
+        &self,
+        isa: &Isa,
+        k0: usize,
+        kc: usize,
+        n0: usize,
+        nc: usize,
+        panel: &mut [f32],
+        row: &mut Vec<f32>,
+    ) {
+        let strips = nc.div_ceil(NR);
+        if nc % NR != 0 {
+            let last = &mut panel[(strips - 1) * kc * NR..strips * kc * NR];
+            last.fill(0.0);
+        }
+        if self.transposed {
+            row.resize(kc, 0.0);
+            for j in 0..nc {
+                self.m.read(isa, n0 + j, k0, row);
+                let strip = &mut panel[(j / NR) * kc * NR..];
+                for (kk, &v) in row.iter().enumerate() {
+                    strip[kk * NR + j % NR] = v;
+                }
+            }
+        } else {
+            row.resize(nc, 0.0);
+            for kk in 0..kc {
+                self.m.read(isa, k0 + kk, n0, row);
+                for (s, chunk) in row.chunks(NR).enumerate() {
+                    panel[s * kc * NR + kk * NR..][..chunk.len()].copy_from_slice(chunk);
+                }
+            }
+        }
+    }
+}
+
+/// A[M,K] with element (i, k) at `a[i·rs + k·cs]`.
+#[derive(Clone, Copy)]
+pub(crate) struct AMatrix<'a> {
+    pub a: &'a [f32],
+    pub rs: usize,
+    pub cs: usize,
+}
+
+/// Panel sizes: KC (depth) and NC (columns per task).
+const KC: usize = 256;
+const NC: usize = 64;
+/// Below this many multiply-adds the work stays on the calling thread.
+const PARALLEL_MIN_MACS: usize = 1 << 18;
+
+struct CPtr(*mut f32);
+// SAFETY: tasks write disjoint tiles of C (distinct column tiles or row
+// chunks), so sharing the base pointer across threads is sound.
+unsafe impl Sync for CPtr {}
+unsafe impl Send for CPtr {}
+
+impl CPtr {
+    // A method, so closures capture the Sync wrapper, not the raw field.
+    fn get(&self) -> *mut f32 {
+        self.0
+    }
+}
+
+thread_local! {
+    static BUFFERS: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// C[M, N] (+)= A[M, K] · B[K, N], with `isa`'s kernels on the current
+/// rayon pool. Panics when the shapes do not fit (callers check them).
+pub(crate) fn gemm(
+    isa: &Isa,
+    a: AMatrix<'_>,
+    m: usize,
+    b: BMatrix<'_>,
+    c: &mut [f32],
+    accumulate: bool,
+) {
+    let (k, n) = (b.k(), b.n());
+    assert_eq!(c.len(), m * n, "C is (M, N)");
+    if !accumulate {
+        c.fill(0.0);
+    }
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    assert!((m - 1) * a.rs + (k - 1) * a.cs < a.a.len(), "A is (M, K)");
+    let align = b.m.align();
+    assert_eq!(b.m.cols % align, 0, "quantized rows hold whole blocks");
+    // Transposed: K runs along quantized rows, so KC must be block aligned
+    // (256 is a multiple of every block size). Direct: NC must be.
+    let (kc_max, nc_max) = if b.transposed {
+        (KC, NC)
+    } else {
+        (KC / 2, NC.max(align))
+    };
+    let n_tiles = n.div_ceil(nc_max);
+    let threads = rayon::current_num_threads();
+    let m_chunks = if n_tiles >= 2 * threads {
+        1
+    } else {
+        (2 * threads)
+            .div_ceil(n_tiles)
+            .min(m.div_ceil(4 * MR))
+            .max(1)
+    };
+    let m_per = m.div_ceil(m_chunks).div_ceil(MR) * MR;
+    let m_chunks = m.div_ceil(m_per);
+    let tasks = n_tiles * m_chunks;
+    let cp = CPtr(c.as_mut_ptr());
+    let run = |task: usize| {
+        let (nt, mc) = (task % n_tiles, task / n_tiles);
+        let (n0, m0) = (nt * nc_max, mc * m_per);
+        let tile = Tile {
+            m0,
+            m1: (m0 + m_per).min(m),
+            n0,
+            n1: (n0 + nc_max).min(n),
+            ldc: n,
+        };
+        BUFFERS.with(|bufs| {
+            let (panel, row) = &mut *bufs.borrow_mut();
+            panel.resize(kc_max * nc_max.div_ceil(NR) * NR, 0.0);
+            // SAFETY: `tile` lies inside C (M×N) and no other task writes it.
+            unsafe { run_tile(isa, a, b, k, kc_max, tile, cp.get(), panel, row) };
+        });
+    };
+    if tasks == 1 || m * n * k < PARALLEL_MIN_MACS {
+        (0..tasks).for_each(run);
+    } else {
+        (0..tasks).into_par_iter().for_each(run);
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Tile {
+    m0: usize,
+    m1: usize,
+    n0: usize,
+    n1: usize,
+    ldc: usize,
+}
+
+/// # Safety
+/// `c` points at an M×N (stride `tile.ldc`) matrix containing `tile`,
+/// which no other thread touches meanwhile.
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_tile(
+    isa: &Isa,
+    a: AMatrix<'_>,
+    b: BMatrix<'_>,
+    k: usize,
+    kc_max: usize,
+    tile: Tile,
+    c: *mut f32,
+    panel: &mut [f32],
+    row: &mut Vec<f32>,
+) {
+    let nc = tile.n1 - tile.n0;
+    for k0 in (0..k).step_by(kc_max) {
+        let kc = kc_max.min(k - k0);
+        b.pack(isa, k0, kc, tile.n0, nc, panel, row);
+        for s in 0..nc.div_ceil(NR) {
+            let bp = panel[s * kc * NR..].as_ptr();
+            let cols = NR.min(nc - s * NR);
+            let col0 = tile.n0 + s * NR;
+            for i0 in (tile.m0..tile.m1).step_by(MR) {
+                let rows = MR.min(tile.m1 - i0);
+                // Rows past the edge repeat the last valid row; their
+                // results go to the scratch tile and are dropped.
+                let a_rows: [*const f32; MR] = std::array::from_fn(|i| {
+                    a.a[(i0 + i.min(rows - 1)) * a.rs + k0 * a.cs..].as_ptr()
+                });
+                // SAFETY: a_rows + kk·cs stays inside A for kk < kc (checked
+                // in `gemm`); bp holds kc×NR floats.
+                unsafe {
+                    if rows == MR && cols == NR {
+                        (isa.micro)(kc, &a_rows, a.cs, bp, c.add(i0 * tile.ldc + col0), tile.ldc);
+                    } else {
+                        let mut tmp = [0.0f32; MR * NR];
+                        (isa.micro)(kc, &a_rows, a.cs, bp, tmp.as_mut_ptr(), NR);
+                        for i in 0..rows {
+                            for j in 0..cols {
+                                *c.add((i0 + i) * tile.ldc + col0 + j) += tmp[i * NR + j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Y[T,out] (+)= X[T,in] · W[out,in]ᵀ. With `accumulate` false Y is overwritten.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_xwt(
+    x: &[f32],
+    w: &[f32],
+    y: &mut [f32],
+    t: usize,
+    n_in: usize,
+    n_out: usize,
+    accumulate: bool,
+) {
+    assert_eq!(x.len(), t * n_in, "x is (T, in)");
+    assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
+    let wm = Matrix {
+        elems: Elems::F32(w),
+        rows: n_out,
+        cols: n_in,
+    };
+    gemm(
+        simd::best(),
+        AMatrix {
+            a: x,
+            rs: n_in,
+            cs: 1,
+        },
+        t,
+        BMatrix {
+            m: wm,
+            transposed: true,
+        },
+        y,
+        accumulate,
+    );
+}
+
+/// dX[T,in] (+)= dY[T,out] · W[out,in].
+pub fn matmul_xw(
+    dy: &[f32],
+    w: &[f32],
+    dx: &mut [f32],
+    t: usize,
+    n_out: usize,
+    n_in: usize,
+    accumulate: bool,
+) {
+    assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
+    assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
+    let wm = Matrix {
+        elems: Elems::F32(w),
+        rows: n_out,
+        cols: n_in,
+    };
+    gemm(
+        simd::best(),
+        AMatrix {
+            a: dy,
+            rs: n_out,
+            cs: 1,
+        },
+        t,
+        BMatrix {
+            m: wm,
+            transposed: false,
+        },
+        dx,
+        accumulate,
+    );
+}
+
 /// dW[out,in] (+)= dY[T,out]ᵀ · X[T,in].
-pub fn matmul_dw(dy: &[f32], x: &[f32], dw: &mut [f32], t: usize, n_out: usize, n_in: usize, accumulate: bool) {
+pub fn matmul_dw(
+    dy: &[f32],
+    x: &[f32],
+    dw: &mut [f32],
+    t: usize,
+    n_out: usize,
+    n_in: usize,
+    accumulate: bool,
+) {
     assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
     assert_eq!(x.len(), t * n_in, "x is (T, in)");
-    assert_eq!(dw.len(), n_out * n_in, "dw is (out, in)");
-    if !accumulate {
-        dw.fill(0.0);
+    let xm = Matrix {
+        elems: Elems::F32(x),
+        rows: t,
+        cols: n_in,
+    };
+    gemm(
+        simd::best(),
+        AMatrix {
+            a: dy,
+            rs: 1,
+            cs: n_out,
+        },
+        n_out,
+        BMatrix {
+            m: xm,
+            transposed: false,
+        },
+        dw,
+        accumulate,
+    );
+}
+
+/// The same three products on an explicit instruction set (tests compare
+/// `simd::scalar()` with `simd::best()`).
+pub mod with_isa {
+    use super::*;
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul_xwt(
+        isa: &Isa,
+        x: &[f32],
+        w: &[f32],
+        y: &mut [f32],
+        t: usize,
+        n_in: usize,
+        n_out: usize,
+        accumulate: bool,
+    ) {
+        let wm = Matrix {
+            elems: Elems::F32(w),
+            rows: n_out,
+            cols: n_in,
+        };
+        assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
+        gemm(
+            isa,
+            AMatrix {
+                a: x,
+                rs: n_in,
+                cs: 1,
+            },
+            t,
+            BMatrix {
+                m: wm,
+                transposed: true,
+            },
+            y,
+            accumulate,
+        );
     }
-    for i in 0..t {
-        let xr = &x[i * n_in..(i + 1) * n_in];
-        for o in 0..n_out {
-            let g = dy[i * n_out + o];
-            let dwr = &mut dw[o * n_in..(o + 1) * n_in];
-            for (d, xv) in dwr.iter_mut().zip(xr) {
-                *d += g * xv;
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul_xw(
+        isa: &Isa,
+        dy: &[f32],
+        w: &[f32],
+        dx: &mut [f32],
+        t: usize,
+        n_out: usize,
+        n_in: usize,
+        accumulate: bool,
+    ) {
+        let wm = Matrix {
+            elems: Elems::F32(w),
+            rows: n_out,
+            cols: n_in,
+        };
+        assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
+        gemm(
+            isa,
+            AMatrix {
+                a: dy,
+                rs: n_out,
+                cs: 1,
+            },
+            t,
+            BMatrix {
+                m: wm,
+                transposed: false,
+            },
+            dx,
+            accumulate,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul_dw(
+        isa: &Isa,
+        dy: &[f32],
+        x: &[f32],
+        dw: &mut [f32],
+        t: usize,
+        n_out: usize,
+        n_in: usize,
+        accumulate: bool,
+    ) {
+        let xm = Matrix {
+            elems: Elems::F32(x),
+            rows: t,
+            cols: n_in,
+        };
+        assert_eq!(x.len(), t * n_in, "x is (T, in)");
+        gemm(
+            isa,
+            AMatrix {
+                a: dy,
+                rs: 1,
+                cs: n_out,
+            },
+            n_out,
+            BMatrix {
+                m: xm,
+                transposed: false,
+            },
+            dw,
+            accumulate,
+        );
+    }
+}
+
+/// Plain triple loops: the reference for the tuned versions above.
+pub mod reference {
+    /// Y[T,out] (+)= X[T,in] · W[out,in]ᵀ.
+    #[allow(clippy::too_many_arguments)]
+    pub fn matmul_xwt(
+        x: &[f32],
+        w: &[f32],
+        y: &mut [f32],
+        t: usize,
+        n_in: usize,
+        n_out: usize,
+        accumulate: bool,
+    ) {
+        assert_eq!(x.len(), t * n_in, "x is (T, in)");
+        assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
+        assert_eq!(y.len(), t * n_out, "y is (T, out)");
+        for i in 0..t {
+            let xr = &x[i * n_in..(i + 1) * n_in];
+            for o in 0..n_out {
+                let wr = &w[o * n_in..(o + 1) * n_in];
+                let s: f32 = xr.iter().zip(wr).map(|(a, b)| a * b).sum();
+                let dst = &mut y[i * n_out + o];
+                *dst = if accumulate { *dst + s } else { s };
+            }
+        }
+    }
+
+    /// dX[T,in] (+)= dY[T,out] · W[out,in].
+    pub fn matmul_xw(
+        dy: &[f32],
+        w: &[f32],
+        dx: &mut [f32],
+        t: usize,
+        n_out: usize,
+        n_in: usize,
+        accumulate: bool,
+    ) {
+        assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
+        assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
+        assert_eq!(dx.len(), t * n_in, "dx is (T, in)");
+        if !accumulate {
+            dx.fill(0.0);
+        }
+        for i in 0..t {
+            let dxr = &mut dx[i * n_in..(i + 1) * n_in];
+            for o in 0..n_out {
+                let g = dy[i * n_out + o];
+                let wr = &w[o * n_in..(o + 1) * n_in];
+                for (d, wv) in dxr.iter_mut().zip(wr) {
+                    *d += g * wv;
+                }
+            }
+        }
+    }
+
+    /// dW[out,in] (+)= dY[T,out]ᵀ · X[T,in].
+    pub fn matmul_dw(
+        dy: &[f32],
+        x: &[f32],
+        dw: &mut [f32],
+        t: usize,
+        n_out: usize,
+        n_in: usize,
+        accumulate: bool,
+    ) {
+        assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
+        assert_eq!(x.len(), t * n_in, "x is (T, in)");
+        assert_eq!(dw.len(), n_out * n_in, "dw is (out, in)");
+        if !accumulate {
+            dw.fill(0.0);
+        }
+        for i in 0..t {
+            let xr = &x[i * n_in..(i + 1) * n_in];
+            for o in 0..n_out {
+                let g = dy[i * n_out + o];
+                let dwr = &mut dw[o * n_in..(o + 1) * n_in];
+                for (d, xv) in dwr.iter_mut().zip(xr) {
+                    *d += g * xv;
+                }
             }
         }
     }

@@ -28,6 +28,8 @@ pub mod fd;
 pub mod gemm;
 pub mod lora;
 pub mod quant;
+pub mod qmatmul;
+pub mod simd;
 pub mod rmsnorm;
 pub mod rng;
 pub mod rope;

@@ -1,0 +1,197 @@
+//! Matmuls through a frozen quantized weight, forward and backward side by
+//! side. W has ggml `ne = [n_in, n_out]`: `n_out` rows of `n_in` values,
+//! quantized in blocks along `n_in`, borrowed straight from the GGUF map.
+//!
+//! - [`qmatmul_forward`]:     Y[T,out]  (+)= X[T,in] · Wᵀ
+//! - [`qmatmul_backward_dx`]: dX[T,in]  (+)= dY[T,out] · W
+//!
+//! Both decode W one cache-sized panel at a time (see [`crate::gemm`]):
+//! the forward packs KC inputs × NC outputs, the backward (whose reduction
+//! runs across rows, i.e. across quant blocks) packs KC outputs × NC inputs.
+//! Nothing ever holds a dequantized copy of the whole tensor.
+
+use crate::gemm::{gemm, AMatrix, BMatrix, Elems, Matrix};
+use crate::quant::{self, KernelError};
+use crate::simd::{self, Isa};
+use gguf::GgmlType;
+
+/// A borrowed view of a quantized weight matrix.
+#[derive(Clone, Copy, Debug)]
+pub struct QWeight<'a> {
+    pub ty: GgmlType,
+    /// `n_out` rows of `n_in / block_size` blocks.
+    pub data: &'a [u8],
+    pub n_in: usize,
+    pub n_out: usize,
+}
+
+impl<'a> QWeight<'a> {
+    /// Checks the type is supported and the bytes match the shape.
+    pub fn new(
+        ty: GgmlType,
+        data: &'a [u8],
+        n_in: usize,
+        n_out: usize,
+    ) -> Result<QWeight<'a>, KernelError> {
+        let w = QWeight {
+            ty,
+            data,
+            n_in,
+            n_out,
+        };
+        w.validate()?;
+        Ok(w)
+    }
+
+    pub fn validate(&self) -> Result<(), KernelError> {
+        if !quant::is_supported(self.ty) {
+            return Err(KernelError::Unsupported(self.ty));
+        }
+        let (bs, ts) = (self.ty.block_size(), self.ty.type_size());
+        let expect = (self.n_in % bs == 0)
+            .then(|| self.n_out.checked_mul(self.n_in / bs * ts))
+            .flatten();
+        if expect != Some(self.data.len()) {
+            let elements = self.n_in.saturating_mul(self.n_out);
+            return Err(KernelError::Length {
+                ty: self.ty,
+                elements,
+                bytes: self.data.len(),
+            });
+        }
+        Ok(())
+    }
+
+    fn matrix(&self) -> Matrix<'a> {
+        self.validate()
+            .unwrap_or_else(|e| panic!("invalid QWeight: {e}"));
+        Matrix {
+            elems: Elems::Quant(self.ty, self.data),
+            rows: self.n_out,
+            cols: self.n_in,
+        }
+    }
+}
+
+/// Y[T,out] (+)= X[T,in] · Wᵀ. Panics if `w` is invalid (see
+/// [`QWeight::new`]) or the slices do not match the shapes.
+pub fn qmatmul_forward(x: &[f32], w: QWeight<'_>, y: &mut [f32], t: usize, accumulate: bool) {
+    qmatmul_forward_with(simd::best(), x, w, y, t, accumulate)
+}
+
+/// dX[T,in] (+)= dY[T,out] · W. Panics like [`qmatmul_forward`].
+pub fn qmatmul_backward_dx(dy: &[f32], w: QWeight<'_>, dx: &mut [f32], t: usize, accumulate: bool) {
+    qmatmul_backward_dx_with(simd::best(), dy, w, dx, t, accumulate)
+}
+
+/// [`qmatmul_forward`] on an explicit instruction set.
+pub fn qmatmul_forward_with(
+    isa: &Isa,
+    x: &[f32],
+    w: QWeight<'_>,
+    y: &mut [f32],
+    t: usize,
+    accumulate: bool,
+) {
+    assert_eq!(x.len(), t * w.n_in, "x is (T, in)");
+    assert_eq!(y.len(), t * w.n_out, "y is (T, out)");
+    let b = BMatrix {
+        m: w.matrix(),
+        transposed: true,
+    };
+    gemm(
+        isa,
+        AMatrix {
+            a: x,
+            rs: w.n_in,
+            cs: 1,
+        },
+        t,
+        b,
+        y,
+        accumulate,
+    );
+}
+
+/// [`qmatmul_backward_dx`] on an explicit instruction set.
+pub fn qmatmul_backward_dx_with(
+    isa: &Isa,
+    dy: &[f32],
+    w: QWeight<'_>,
+    dx: &mut [f32],
+    t: usize,
+    accumulate: bool,
+) {
+    assert_eq!(dy.len(), t * w.n_out, "dy is (T, out)");
+    assert_eq!(dx.len(), t * w.n_in, "dx is (T, in)");
+    let b = BMatrix {
+        m: w.matrix(),
+        transposed: false,
+    };
+    gemm(
+        isa,
+        AMatrix {
+            a: dy,
+            rs: w.n_out,
+            cs: 1,
+        },
+        t,
+        b,
+        dx,
+        accumulate,
+    );
+}
+
+/// Scalar references: decode one row of W at a time, plain loops.
+pub mod reference {
+    use super::QWeight;
+    use crate::quant::dequantize_row;
+
+    fn rows<'a>(w: QWeight<'a>) -> impl Iterator<Item = Vec<f32>> + 'a {
+        let row_bytes = w.data.len() / w.n_out.max(1);
+        (0..w.n_out).map(move |o| {
+            let mut r = vec![0.0; w.n_in];
+            dequantize_row(w.ty, &w.data[o * row_bytes..(o + 1) * row_bytes], &mut r)
+                .expect("valid QWeight");
+            r
+        })
+    }
+
+    /// Y[T,out] (+)= X[T,in] · Wᵀ, accumulated in f64.
+    pub fn qmatmul_forward(x: &[f32], w: QWeight<'_>, y: &mut [f32], t: usize, accumulate: bool) {
+        for (o, wr) in rows(w).enumerate() {
+            for i in 0..t {
+                let xr = &x[i * w.n_in..(i + 1) * w.n_in];
+                let s: f64 = xr.iter().zip(&wr).map(|(a, b)| *a as f64 * *b as f64).sum();
+                let dst = &mut y[i * w.n_out + o];
+                *dst = if accumulate {
+                    *dst + s as f32
+                } else {
+                    s as f32
+                };
+            }
+        }
+    }
+
+    /// dX[T,in] (+)= dY[T,out] · W, accumulated in f64.
+    pub fn qmatmul_backward_dx(
+        dy: &[f32],
+        w: QWeight<'_>,
+        dx: &mut [f32],
+        t: usize,
+        accumulate: bool,
+    ) {
+        let mut acc = vec![0.0f64; t * w.n_in];
+        for (o, wr) in rows(w).enumerate() {
+            for i in 0..t {
+                let g = dy[i * w.n_out + o] as f64;
+                for (d, &v) in acc[i * w.n_in..(i + 1) * w.n_in].iter_mut().zip(&wr) {
+                    *d += g * v as f64;
+                }
+            }
+        }
+        for (d, a) in dx.iter_mut().zip(acc) {
+            *d = if accumulate { *d + a as f32 } else { a as f32 };
+        }
+    }
+}

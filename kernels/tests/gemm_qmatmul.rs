@@ -1,0 +1,216 @@
+//! Tuned GEMM and quantized matmuls against their scalar references:
+//! random shapes with odd T and ragged tails, accumulate on and off, the
+//! scalar and the detected SIMD instruction set, and 1 vs 2 threads.
+
+use gguf::GgmlType;
+use kernels::gemm::{self, reference, with_isa};
+use kernels::qmatmul::{self, qmatmul_backward_dx_with, qmatmul_forward_with, QWeight};
+use kernels::quant::{dequantize_row, quantize_row};
+use kernels::rng::Rng;
+use kernels::simd::{self, Isa};
+
+/// Float error bound for a sum of `k` products whose absolute values sum
+/// to `abs` (plus the accumulated initial value): f32 accumulation in any
+/// order stays within (k+1)·ε·abs, and both sides carry such an error.
+fn close(got: &[f32], want: &[f32], abs: &[f32], k: usize, what: &str) {
+    assert_eq!(got.len(), want.len());
+    for (i, ((g, w), a)) in got.iter().zip(want).zip(abs).enumerate() {
+        let tol = 2.0 * (k + 1) as f32 * f32::EPSILON * a + 1e-30;
+        assert!(
+            (g - w).abs() <= tol,
+            "{what}: element {i}: got {g} want {w} (tol {tol})"
+        );
+    }
+}
+
+fn randn(rng: &mut Rng, n: usize) -> Vec<f32> {
+    (0..n).map(|_| rng.normal()).collect()
+}
+
+fn abs(v: &[f32]) -> Vec<f32> {
+    v.iter().map(|x| x.abs()).collect()
+}
+
+const SHAPES: &[(usize, usize, usize)] = &[
+    (1, 1, 1),
+    (7, 33, 17),
+    (13, 256, 70),
+    (6, 512, 16),
+    (37, 300, 129),
+    (1, 64, 200),
+    (100, 64, 5),
+    (61, 777, 48),
+];
+
+fn isas() -> Vec<&'static Isa> {
+    vec![simd::scalar(), simd::best()]
+}
+
+#[test]
+fn f32_gemm_matches_reference() {
+    let mut rng = Rng::new(1);
+    for &(t, n_in, n_out) in SHAPES {
+        let (x, w, dy) = (
+            randn(&mut rng, t * n_in),
+            randn(&mut rng, n_out * n_in),
+            randn(&mut rng, t * n_out),
+        );
+        for isa in isas() {
+            for acc in [false, true] {
+                let what = format!("{} t={t} in={n_in} out={n_out} acc={acc}", isa.name);
+                let init = randn(&mut rng, t * n_out);
+                let (mut got, mut want, mut bound) = (init.clone(), init.clone(), abs(&init));
+                with_isa::matmul_xwt(isa, &x, &w, &mut got, t, n_in, n_out, acc);
+                reference::matmul_xwt(&x, &w, &mut want, t, n_in, n_out, acc);
+                reference::matmul_xwt(&abs(&x), &abs(&w), &mut bound, t, n_in, n_out, acc);
+                close(&got, &want, &bound, n_in, &format!("xwt {what}"));
+
+                let init = randn(&mut rng, t * n_in);
+                let (mut got, mut want, mut bound) = (init.clone(), init.clone(), abs(&init));
+                with_isa::matmul_xw(isa, &dy, &w, &mut got, t, n_out, n_in, acc);
+                reference::matmul_xw(&dy, &w, &mut want, t, n_out, n_in, acc);
+                reference::matmul_xw(&abs(&dy), &abs(&w), &mut bound, t, n_out, n_in, acc);
+                close(&got, &want, &bound, n_out, &format!("xw {what}"));
+
+                let init = randn(&mut rng, n_out * n_in);
+                let (mut got, mut want, mut bound) = (init.clone(), init.clone(), abs(&init));
+                with_isa::matmul_dw(isa, &dy, &x, &mut got, t, n_out, n_in, acc);
+                reference::matmul_dw(&dy, &x, &mut want, t, n_out, n_in, acc);
+                reference::matmul_dw(&abs(&dy), &abs(&x), &mut bound, t, n_out, n_in, acc);
+                close(&got, &want, &bound, t, &format!("dw {what}"));
+            }
+        }
+        // The public entry points use the detected ISA.
+        let (mut a, mut b) = (vec![0.0; t * n_out], vec![0.0; t * n_out]);
+        gemm::matmul_xwt(&x, &w, &mut a, t, n_in, n_out, false);
+        with_isa::matmul_xwt(simd::best(), &x, &w, &mut b, t, n_in, n_out, false);
+        assert_eq!(a, b);
+    }
+}
+
+const QTYPES: &[GgmlType] = &[
+    GgmlType::F32,
+    GgmlType::F16,
+    GgmlType::BF16,
+    GgmlType::Q4_0,
+    GgmlType::Q4_1,
+    GgmlType::Q5_0,
+    GgmlType::Q5_1,
+    GgmlType::Q8_0,
+    GgmlType::Q2_K,
+    GgmlType::Q3_K,
+    GgmlType::Q4_K,
+    GgmlType::Q5_K,
+    GgmlType::Q6_K,
+    GgmlType::Q8_K,
+];
+
+/// A quantized weight built from random data: Q8_0 blocks re-encoded for
+/// types we cannot quantize (their bytes are random but valid: the f16
+/// scales are overwritten by small finite values).
+fn random_weight(ty: GgmlType, n_in: usize, n_out: usize, rng: &mut Rng) -> Vec<u8> {
+    let row_bytes = n_in / ty.block_size() * ty.type_size();
+    let w = randn(rng, n_in * n_out);
+    let mut data = vec![0u8; row_bytes * n_out];
+    if quantize_row(ty, &w, &mut data).is_ok() {
+        return data;
+    }
+    for b in data.iter_mut() {
+        *b = rng.next_u64() as u8;
+    }
+    let off = match ty {
+        GgmlType::Q2_K => 80,
+        GgmlType::Q3_K => 108,
+        GgmlType::Q5_K => 0,
+        _ => unreachable!("{ty} is quantizable"),
+    };
+    for block in data.chunks_exact_mut(ty.type_size()) {
+        for o in [off, off + 2] {
+            if o + 2 <= block.len() && !(ty == GgmlType::Q3_K && o == off + 2) {
+                let s = kernels::quant::half::f32_to_f16(rng.uniform(0.001, 0.05));
+                block[o..o + 2].copy_from_slice(&s.to_le_bytes());
+            }
+        }
+    }
+    data
+}
+
+fn dequantized(w: QWeight<'_>) -> Vec<f32> {
+    let mut out = vec![0.0; w.n_in * w.n_out];
+    let rb = w.data.len() / w.n_out;
+    for (o, row) in out.chunks_exact_mut(w.n_in).enumerate() {
+        dequantize_row(w.ty, &w.data[o * rb..(o + 1) * rb], row).unwrap();
+    }
+    out
+}
+
+#[test]
+fn qmatmul_matches_reference_for_every_type() {
+    let mut rng = Rng::new(2);
+    for &ty in QTYPES {
+        let bs = ty.block_size().max(32);
+        for &(t, in_blocks, n_out) in &[(1, 1, 1), (7, 2, 37), (13, 1, 70), (33, 3, 16)] {
+            let n_in = in_blocks * if bs == 32 { 96 } else { bs };
+            let data = random_weight(ty, n_in, n_out, &mut rng);
+            let w = QWeight::new(ty, &data, n_in, n_out).unwrap();
+            let wf = dequantized(w);
+            let (x, dy) = (randn(&mut rng, t * n_in), randn(&mut rng, t * n_out));
+            for isa in isas() {
+                for acc in [false, true] {
+                    let what = format!("{ty} {} t={t} in={n_in} out={n_out} acc={acc}", isa.name);
+                    let init = randn(&mut rng, t * n_out);
+                    let (mut got, mut want, mut bound) = (init.clone(), init.clone(), abs(&init));
+                    qmatmul_forward_with(isa, &x, w, &mut got, t, acc);
+                    qmatmul::reference::qmatmul_forward(&x, w, &mut want, t, acc);
+                    reference::matmul_xwt(&abs(&x), &abs(&wf), &mut bound, t, n_in, n_out, acc);
+                    close(&got, &want, &bound, n_in, &format!("forward {what}"));
+
+                    let init = randn(&mut rng, t * n_in);
+                    let (mut got, mut want, mut bound) = (init.clone(), init.clone(), abs(&init));
+                    qmatmul_backward_dx_with(isa, &dy, w, &mut got, t, acc);
+                    qmatmul::reference::qmatmul_backward_dx(&dy, w, &mut want, t, acc);
+                    reference::matmul_xw(&abs(&dy), &abs(&wf), &mut bound, t, n_out, n_in, acc);
+                    close(&got, &want, &bound, n_out, &format!("backward {what}"));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn one_and_two_threads_agree() {
+    let mut rng = Rng::new(3);
+    let (t, n_in, n_out) = (45, 512, 300);
+    let data = random_weight(GgmlType::Q4_K, n_in, n_out, &mut rng);
+    let w = QWeight::new(GgmlType::Q4_K, &data, n_in, n_out).unwrap();
+    let (x, dy) = (randn(&mut rng, t * n_in), randn(&mut rng, t * n_out));
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let (mut y, mut dx, mut dw) = (
+                vec![0.0; t * n_out],
+                vec![0.0; t * n_in],
+                vec![0.0; n_out * n_in],
+            );
+            qmatmul::qmatmul_forward(&x, w, &mut y, t, false);
+            qmatmul::qmatmul_backward_dx(&dy, w, &mut dx, t, false);
+            gemm::matmul_dw(&dy, &x, &mut dw, t, n_out, n_in, false);
+            (y, dx, dw)
+        })
+    };
+    // Tiles change with the thread count but each element's summation
+    // order does not, so the results are identical, not just close.
+    assert!(run(1) == run(2));
+    assert!(run(2) == run(3));
+}
+
+#[test]
+fn invalid_weights_are_rejected() {
+    assert!(QWeight::new(GgmlType::Q4_0, &[0u8; 18], 32, 2).is_err());
+    assert!(QWeight::new(GgmlType::Q4_0, &[0u8; 36], 33, 2).is_err());
+    assert!(QWeight::new(GgmlType::IQ2_XXS, &[0u8; 66], 256, 1).is_err());
+    assert!(QWeight::new(GgmlType::Q4_0, &[0u8; 36], 32, 2).is_ok());
+}
