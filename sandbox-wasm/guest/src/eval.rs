@@ -1,0 +1,491 @@
+//! Expression evaluation, assignment targets, comprehensions and f-strings.
+
+use crate::ast::*;
+use crate::interp::{err, Interp, R};
+use crate::value::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+impl Interp {
+    pub fn eval(&mut self, e: &Expr, f: &Rc<Frame>) -> R<Value> {
+        match e {
+            Expr::Const(v) => Ok(v.clone()),
+            Expr::Name(n) => self.load(n, f),
+            Expr::Bin(a, op, b) => {
+                let x = self.eval(a, f)?;
+                let y = self.eval(b, f)?;
+                self.binop(*op, &x, &y)
+            }
+            Expr::Unary(op, a) => {
+                let x = self.eval(a, f)?;
+                self.unary(*op, &x)
+            }
+            Expr::BoolOp(is_and, items) => {
+                let mut last = Value::None;
+                for (i, it) in items.iter().enumerate() {
+                    last = self.eval(it, f)?;
+                    if i + 1 == items.len() {
+                        break;
+                    }
+                    let t = self.truthy(&last)?;
+                    if t != *is_and {
+                        return Ok(last);
+                    }
+                }
+                Ok(last)
+            }
+            Expr::Compare(first, ops) => {
+                let mut left = self.eval(first, f)?;
+                for (op, rhs) in ops {
+                    let right = self.eval(rhs, f)?;
+                    if !self.compare(*op, &left, &right)? {
+                        return Ok(Value::Bool(false));
+                    }
+                    left = right;
+                }
+                Ok(Value::Bool(true))
+            }
+            Expr::IfExp(c, a, b) => {
+                let cv = self.eval(c, f)?;
+                if self.truthy(&cv)? {
+                    self.eval(a, f)
+                } else {
+                    self.eval(b, f)
+                }
+            }
+            Expr::Call(callee, args) => {
+                if let Expr::Attr(obj, name) = &**callee {
+                    let o = self.eval(obj, f)?;
+                    let (pos, kw) = self.eval_args(args, f)?;
+                    return self.call_attr(&o, name, pos, kw);
+                }
+                let c = self.eval(callee, f)?;
+                let (pos, kw) = self.eval_args(args, f)?;
+                self.call(&c, pos, kw)
+            }
+            Expr::Attr(obj, name) => {
+                let o = self.eval(obj, f)?;
+                self.getattr(&o, name)
+            }
+            Expr::Subscript(obj, idx) => {
+                let o = self.eval(obj, f)?;
+                let i = self.eval(idx, f)?;
+                self.getitem(&o, &i)
+            }
+            Expr::Slice(a, b, c) => {
+                let mut parts = Vec::with_capacity(3);
+                for x in [a, b, c] {
+                    parts.push(match x {
+                        Some(x) => self.eval(x, f)?,
+                        None => Value::None,
+                    });
+                }
+                let c = parts.pop().unwrap_or(Value::None);
+                let b = parts.pop().unwrap_or(Value::None);
+                let a = parts.pop().unwrap_or(Value::None);
+                Ok(Value::Slice(Rc::new((a, b, c))))
+            }
+            Expr::List(items) => Ok(Value::list(self.eval_items(items, f)?)),
+            Expr::Tuple(items) => Ok(Value::tuple(self.eval_items(items, f)?)),
+            Expr::Set(items) => {
+                let vals = self.eval_items(items, f)?;
+                let mut d = Dict::new();
+                for v in vals {
+                    self.set_add(&mut d, v)?;
+                }
+                Ok(Value::Set(Rc::new(RefCell::new(d))))
+            }
+            Expr::Dict(items) => {
+                let mut d = Dict::new();
+                for (k, v) in items {
+                    match k {
+                        Some(k) => {
+                            let kv = self.eval(k, f)?;
+                            let vv = self.eval(v, f)?;
+                            self.dict_set(&mut d, kv, vv)?;
+                        }
+                        None => {
+                            let m = self.eval(v, f)?;
+                            match &m {
+                                Value::Dict(src) => {
+                                    for (k, v) in src.borrow().items() {
+                                        self.dict_set(&mut d, k, v)?;
+                                    }
+                                }
+                                o => {
+                                    return err("TypeError", format!("'{}' object is not a mapping", o.type_name()))
+                                }
+                            }
+                        }
+                    }
+                }
+                Ok(Value::Dict(Rc::new(RefCell::new(d))))
+            }
+            Expr::Starred(_) => err("SyntaxError", "can't use starred expression here"),
+            Expr::Comp(c) => self.eval_comp(c, f),
+            Expr::Lambda(def) => self.make_function(def, f),
+            Expr::Walrus(n, v) => {
+                let v = self.eval(v, f)?;
+                self.store(n, v.clone(), f)?;
+                Ok(v)
+            }
+            Expr::FStr(parts) => Ok(Value::str(&self.eval_fstr(parts, f)?)),
+        }
+    }
+
+    fn eval_fstr(&mut self, parts: &[FPart], f: &Rc<Frame>) -> R<String> {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                FPart::Lit(s) => out.push_str(s),
+                FPart::Expr(e, conv, spec) => {
+                    let mut v = self.eval(e, f)?;
+                    match conv {
+                        Some('r') | Some('a') => v = Value::str(&self.repr(&v)?),
+                        Some('s') => v = Value::str(&self.to_str(&v)?),
+                        _ => {}
+                    }
+                    let spec = self.eval_fstr(spec, f)?;
+                    let s = self.format_value(&v, &spec)?;
+                    self.check_alloc(out.len() as u128 + s.len() as u128)?;
+                    out.push_str(&s);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Evaluate list/tuple/set display items, expanding `*iterable`.
+    fn eval_items(&mut self, items: &[Expr], f: &Rc<Frame>) -> R<Vec<Value>> {
+        let mut out = Vec::with_capacity(items.len());
+        for it in items {
+            if let Expr::Starred(inner) = it {
+                let v = self.eval(inner, f)?;
+                out.extend(self.collect(&v)?);
+            } else {
+                out.push(self.eval(it, f)?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn eval_args(&mut self, args: &[Arg], f: &Rc<Frame>) -> R<(Vec<Value>, Vec<(Rc<str>, Value)>)> {
+        let mut pos = Vec::with_capacity(args.len());
+        let mut kw = Vec::new();
+        for a in args {
+            match a {
+                Arg::Pos(e) => pos.push(self.eval(e, f)?),
+                Arg::Star(e) => {
+                    let v = self.eval(e, f)?;
+                    pos.extend(self.collect(&v)?);
+                }
+                Arg::Kw(k, e) => {
+                    let v = self.eval(e, f)?;
+                    if kw.iter().any(|(n, _): &(Rc<str>, Value)| n == k) {
+                        return err("SyntaxError", format!("keyword argument repeated: {}", k));
+                    }
+                    kw.push((k.clone(), v));
+                }
+                Arg::StarStar(e) => {
+                    let v = self.eval(e, f)?;
+                    match &v {
+                        Value::Dict(d) => {
+                            for (k, v) in d.borrow().items() {
+                                match k {
+                                    Value::Str(s) => kw.push((s, v)),
+                                    _ => return err("TypeError", "keywords must be strings"),
+                                }
+                            }
+                        }
+                        o => {
+                            return err(
+                                "TypeError",
+                                format!("argument after ** must be a mapping, not {}", o.type_name()),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        Ok((pos, kw))
+    }
+
+    pub fn assign(&mut self, t: &Expr, v: Value, f: &Rc<Frame>) -> R<()> {
+        match t {
+            Expr::Name(n) => self.store(n, v, f),
+            Expr::Tuple(items) | Expr::List(items) => self.unpack(items, v, f),
+            Expr::Subscript(obj, idx) => {
+                let o = self.eval(obj, f)?;
+                let i = self.eval(idx, f)?;
+                self.setitem(&o, i, v)
+            }
+            Expr::Attr(obj, name) => {
+                let o = self.eval(obj, f)?;
+                self.setattr(&o, name, v)
+            }
+            _ => err("SyntaxError", "cannot assign to expression"),
+        }
+    }
+
+    fn unpack(&mut self, items: &[Expr], v: Value, f: &Rc<Frame>) -> R<()> {
+        let vals = match &v {
+            Value::Tuple(t) => (**t).clone(),
+            Value::List(l) => l.borrow().clone(),
+            _ => {
+                if !self.is_iterable(&v) {
+                    return err("TypeError", format!("cannot unpack non-iterable {} object", v.type_name()));
+                }
+                self.collect(&v)?
+            }
+        };
+        let star = items.iter().position(|e| matches!(e, Expr::Starred(_)));
+        match star {
+            None => {
+                if vals.len() != items.len() {
+                    if vals.len() > items.len() {
+                        return err(
+                            "ValueError",
+                            format!("too many values to unpack (expected {})", items.len()),
+                        );
+                    }
+                    return err(
+                        "ValueError",
+                        format!("not enough values to unpack (expected {}, got {})", items.len(), vals.len()),
+                    );
+                }
+                for (t, x) in items.iter().zip(vals.into_iter()) {
+                    self.assign(t, x, f)?;
+                }
+            }
+            Some(si) => {
+                let after = items.len() - si - 1;
+                if vals.len() < items.len() - 1 {
+                    return err(
+                        "ValueError",
+                        format!(
+                            "not enough values to unpack (expected at least {}, got {})",
+                            items.len() - 1,
+                            vals.len()
+                        ),
+                    );
+                }
+                let mut vals = vals;
+                let tail = vals.split_off(vals.len() - after);
+                let mid = vals.split_off(si);
+                for (t, x) in items[..si].iter().zip(vals.into_iter()) {
+                    self.assign(t, x, f)?;
+                }
+                if let Expr::Starred(inner) = &items[si] {
+                    self.assign(inner, Value::list(mid), f)?;
+                }
+                for (t, x) in items[si + 1..].iter().zip(tail.into_iter()) {
+                    self.assign(t, x, f)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn aug_assign(&mut self, t: &Expr, op: BinOp, value: &Expr, f: &Rc<Frame>) -> R<()> {
+        match t {
+            Expr::Name(n) => {
+                let cur = self.load(n, f)?;
+                let rhs = self.eval(value, f)?;
+                let nv = self.inplace(op, cur, &rhs)?;
+                self.store(n, nv, f)
+            }
+            Expr::Subscript(obj, idx) => {
+                let o = self.eval(obj, f)?;
+                let i = self.eval(idx, f)?;
+                let cur = self.getitem(&o, &i)?;
+                let rhs = self.eval(value, f)?;
+                let nv = self.inplace(op, cur, &rhs)?;
+                self.setitem(&o, i, nv)
+            }
+            Expr::Attr(obj, name) => {
+                let o = self.eval(obj, f)?;
+                let cur = self.getattr(&o, name)?;
+                let rhs = self.eval(value, f)?;
+                let nv = self.inplace(op, cur, &rhs)?;
+                self.setattr(&o, name, nv)
+            }
+            _ => err("SyntaxError", "illegal expression for augmented assignment"),
+        }
+    }
+
+    /// In-place operator: lists extend in place, everything else rebinds.
+    fn inplace(&mut self, op: BinOp, cur: Value, rhs: &Value) -> R<Value> {
+        if let (BinOp::Add, Value::List(l)) = (op, &cur) {
+            let extra = self.collect(rhs)?;
+            self.check_alloc((l.borrow().len() + extra.len()) as u128 * 16)?;
+            l.borrow_mut().extend(extra);
+            return Ok(cur);
+        }
+        if let (BinOp::BitOr, Value::Dict(d), Value::Dict(o)) = (op, &cur, rhs) {
+            for (k, v) in o.borrow().items() {
+                let h = self.hash(&k)?;
+                d.borrow_mut().insert(h, k, v);
+            }
+            return Ok(cur);
+        }
+        self.binop(op, &cur, rhs)
+    }
+
+    pub fn delete(&mut self, t: &Expr, f: &Rc<Frame>) -> R<()> {
+        match t {
+            Expr::Name(n) => self.unbind(n, f),
+            Expr::Subscript(obj, idx) => {
+                let o = self.eval(obj, f)?;
+                let i = self.eval(idx, f)?;
+                self.delitem(&o, &i)
+            }
+            Expr::Tuple(items) | Expr::List(items) => {
+                for it in items {
+                    self.delete(it, f)?;
+                }
+                Ok(())
+            }
+            Expr::Attr(obj, name) => {
+                let o = self.eval(obj, f)?;
+                self.delattr(&o, name)
+            }
+            _ => err("SyntaxError", "cannot delete expression"),
+        }
+    }
+
+    fn eval_comp(&mut self, c: &Rc<Comp>, f: &Rc<Frame>) -> R<Value> {
+        let first = match c.gens.first() {
+            Some(g) => self.eval(&g.iter, f)?,
+            None => return err("SyntaxError", "empty comprehension"),
+        };
+        let frame = Rc::new(Frame { slots: RefCell::new(vec![Value::Undef; c.nslots as usize]), parent: Some(f.clone()) });
+        if c.kind == CompKind::Gen {
+            let it = self.make_iter(&first)?;
+            let st = GenState { comp: c.clone(), frame, iters: vec![Value::iter(it)], first: None };
+            return Ok(Value::iter(IterState::Gen(Box::new(st))));
+        }
+        let mut out = Vec::new();
+        let mut dict = Dict::new();
+        self.comp_level(c, 0, first, &frame, &mut out, &mut dict)?;
+        Ok(match c.kind {
+            CompKind::List => Value::list(out),
+            CompKind::Dict => Value::Dict(Rc::new(RefCell::new(dict))),
+            _ => {
+                let mut d = Dict::new();
+                for v in out {
+                    self.set_add(&mut d, v)?;
+                }
+                Value::Set(Rc::new(RefCell::new(d)))
+            }
+        })
+    }
+
+    fn comp_level(
+        &mut self,
+        c: &Comp,
+        level: usize,
+        iterable: Value,
+        frame: &Rc<Frame>,
+        out: &mut Vec<Value>,
+        dict: &mut Dict,
+    ) -> R<()> {
+        let g = &c.gens[level];
+        let mut st = self.make_iter(&iterable)?;
+        'items: while let Some(v) = self.iter_next(&mut st)? {
+            self.assign(&g.target, v, frame)?;
+            for cond in &g.ifs {
+                let cv = self.eval(cond, frame)?;
+                if !self.truthy(&cv)? {
+                    continue 'items;
+                }
+            }
+            if level + 1 < c.gens.len() {
+                let next = self.eval(&c.gens[level + 1].iter, frame)?;
+                self.comp_level(c, level + 1, next, frame, out, dict)?;
+            } else if let Some(val) = &c.val {
+                let k = self.eval(&c.elt, frame)?;
+                let v = self.eval(val, frame)?;
+                self.dict_set(dict, k, v)?;
+            } else {
+                out.push(self.eval(&c.elt, frame)?);
+                if out.len() % 4096 == 0 {
+                    self.check_alloc(out.len() as u128 * 16)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Advance a generator expression by one item.
+    pub fn gen_next(&mut self, g: &mut GenState) -> R<Option<Value>> {
+        let c = g.comp.clone();
+        loop {
+            let level = g.iters.len();
+            if level == 0 {
+                return Ok(None);
+            }
+            let top = g.iters[level - 1].clone();
+            let item = match &top {
+                Value::Iter(rc) => {
+                    let mut st = match rc.try_borrow_mut() {
+                        Ok(mut s) => std::mem::replace(&mut *s, IterState::Done),
+                        Err(_) => return err("ValueError", "generator already executing"),
+                    };
+                    let r = self.iter_next(&mut st);
+                    *rc.borrow_mut() = st;
+                    r?
+                }
+                _ => None,
+            };
+            let v = match item {
+                Some(v) => v,
+                None => {
+                    g.iters.pop();
+                    continue;
+                }
+            };
+            let gen = &c.gens[level - 1];
+            self.assign(&gen.target, v, &g.frame)?;
+            let mut ok = true;
+            for cond in &gen.ifs {
+                let cv = self.eval(cond, &g.frame)?;
+                if !self.truthy(&cv)? {
+                    ok = false;
+                    break;
+                }
+            }
+            if !ok {
+                continue;
+            }
+            if level < c.gens.len() {
+                let nv = self.eval(&c.gens[level].iter, &g.frame)?;
+                let it = self.make_iter(&nv)?;
+                g.iters.push(Value::iter(it));
+                continue;
+            }
+            return Ok(Some(self.eval(&c.elt, &g.frame)?));
+        }
+    }
+
+    pub fn dict_set(&mut self, d: &mut Dict, k: Value, v: Value) -> R<()> {
+        let h = self.hash(&k)?;
+        d.insert(h, k, v);
+        Ok(())
+    }
+
+    pub fn set_add(&mut self, d: &mut Dict, k: Value) -> R<()> {
+        let h = self.hash(&k)?;
+        d.insert(h, k, Value::None);
+        Ok(())
+    }
+
+    pub fn hash(&mut self, k: &Value) -> R<HKey> {
+        match k {
+            Value::Instance(_) => self.instance_hash(k),
+            _ => match hkey(k) {
+                Ok(h) => Ok(h),
+                Err(t) => err("TypeError", format!("unhashable type: '{}'", t)),
+            },
+        }
+    }
+}

@@ -1,0 +1,569 @@
+//! Attributes and methods of builtin values (str, list, dict, set, tuple,
+//! int, float, exceptions). Dunder attributes are refused: they are the
+//! classic sandbox-escape path (`().__class__.__bases__[0].__subclasses__()`).
+
+use crate::bigint::BigInt;
+use crate::interp::{err, Interp, R};
+use crate::seq::key_error;
+use crate::value::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+const STR_METHODS: &[&str] = &[
+    "upper", "lower", "strip", "lstrip", "rstrip", "split", "rsplit", "join", "replace", "startswith",
+    "endswith", "find", "rfind", "index", "rindex", "count", "isdigit", "isalpha", "isalnum", "isspace",
+    "isupper", "islower", "isnumeric", "isdecimal", "istitle", "isidentifier", "title", "capitalize",
+    "swapcase", "center", "ljust", "rjust", "zfill", "format", "splitlines", "partition", "rpartition",
+    "casefold", "removeprefix", "removesuffix", "encode", "isascii", "expandtabs",
+];
+const LIST_METHODS: &[&str] =
+    &["append", "extend", "insert", "pop", "remove", "index", "count", "sort", "reverse", "copy", "clear"];
+const DICT_METHODS: &[&str] =
+    &["get", "keys", "values", "items", "pop", "popitem", "setdefault", "update", "copy", "clear"];
+const SET_METHODS: &[&str] = &[
+    "add", "remove", "discard", "pop", "union", "intersection", "difference", "symmetric_difference",
+    "update", "intersection_update", "difference_update", "symmetric_difference_update", "issubset",
+    "issuperset", "isdisjoint", "copy", "clear",
+];
+
+fn has_method(v: &Value, name: &str) -> bool {
+    match v {
+        Value::Str(_) => STR_METHODS.contains(&name),
+        Value::List(_) => LIST_METHODS.contains(&name),
+        Value::Dict(_) => DICT_METHODS.contains(&name),
+        Value::Set(_) => SET_METHODS.contains(&name),
+        Value::FrozenSet(_) => SET_METHODS.contains(&name) && !matches!(name, "add" | "remove" | "discard" | "pop" | "clear") && !name.ends_with("update"),
+        Value::Tuple(_) => matches!(name, "count" | "index"),
+        Value::Int(_) | Value::Big(_) | Value::Bool(_) => matches!(name, "bit_length" | "conjugate" | "bit_count"),
+        Value::Float(_) => matches!(name, "is_integer" | "conjugate" | "as_integer_ratio"),
+        Value::Type("dict") => name == "fromkeys",
+        Value::Type("str") => name == "join" || STR_METHODS.contains(&name),
+        Value::Type("int") => name == "from_bytes",
+        _ => false,
+    }
+}
+
+fn arg(args: &[Value], i: usize) -> Value {
+    args.get(i).cloned().unwrap_or(Value::None)
+}
+
+fn want_str(v: &Value, meth: &str) -> R<Rc<str>> {
+    match v {
+        Value::Str(s) => Ok(s.clone()),
+        o => err("TypeError", format!("{}() argument must be str, not {}", meth, o.type_name())),
+    }
+}
+
+fn opt_chars(v: &Value, meth: &str) -> R<Option<Vec<char>>> {
+    match v {
+        Value::None => Ok(None),
+        Value::Str(s) => Ok(Some(s.chars().collect())),
+        o => err("TypeError", format!("{} arg must be None or str, not {}", meth, o.type_name())),
+    }
+}
+
+fn py_split_ws(s: &str, maxsplit: i64) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut rest = s.trim_start();
+    while !rest.is_empty() {
+        if maxsplit >= 0 && out.len() as i64 == maxsplit {
+            out.push(Value::str(rest));
+            return out;
+        }
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        out.push(Value::str(&rest[..end]));
+        rest = rest[end..].trim_start();
+    }
+    out
+}
+
+impl Interp {
+    /// `obj.name(args)`: method call without allocating a bound method.
+    pub fn call_attr(&mut self, obj: &Value, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
+        match obj {
+            Value::Instance(_) | Value::Class(_) | Value::Module(_) | Value::Exc(_) | Value::Super(_) => {
+                let f = self.getattr(obj, name)?;
+                self.call(&f, args, kw)
+            }
+            _ if has_method(obj, name) => self.call_method(obj, name, args, kw),
+            _ => {
+                let f = self.getattr(obj, name)?;
+                self.call(&f, args, kw)
+            }
+        }
+    }
+
+    pub fn getattr(&mut self, obj: &Value, name: &str) -> R<Value> {
+        match obj {
+            Value::Instance(_) | Value::Class(_) => return self.instance_getattr(obj, name),
+            Value::Module(m) => return crate::modules::module_attr(m, name),
+            Value::Super(_) | Value::Exc(_) => {
+                if let Some(v) = self.special_getattr(obj, name)? {
+                    return Ok(v);
+                }
+            }
+            _ => {}
+        }
+        if name.starts_with("__") && name.ends_with("__") {
+            if name == "__name__" {
+                match obj {
+                    Value::Func(f) => return Ok(Value::Str(f.def.name.clone())),
+                    Value::Type(t) | Value::Builtin(t) => return Ok(Value::str(t)),
+                    _ => {}
+                }
+            }
+            return err(
+                "AttributeError",
+                format!("'{}' object attribute '{}' is not accessible in the sandbox", obj.type_name(), name),
+            );
+        }
+        if has_method(obj, name) {
+            return Ok(Value::Method(Rc::new((obj.clone(), Rc::from(name)))));
+        }
+        match (obj, name) {
+            (Value::Exc(e), "args") => return Ok(Value::tuple(e.args.clone())),
+            (Value::Exc(e), "__class__") => return Ok(e.typ.clone()),
+            (Value::Exc(e), "__name__") => return Ok(Value::str(&obj.type_name())).map(|v| { let _ = e; v }),
+            (Value::Exc(e), _) => {
+                if let Some((_, v)) = e.attrs.borrow().iter().find(|(k, _)| &**k == name) {
+                    return Ok(v.clone());
+                }
+            }
+            (Value::Int(_) | Value::Big(_) | Value::Bool(_), "real" | "numerator") => {
+                return Ok(Value::from_bigint(obj.to_big().unwrap_or_else(BigInt::zero)))
+            }
+            (Value::Int(_) | Value::Big(_) | Value::Bool(_), "imag") => return Ok(Value::Int(0)),
+            (Value::Int(_) | Value::Big(_) | Value::Bool(_), "denominator") => return Ok(Value::Int(1)),
+            (Value::Float(f), "real") => return Ok(Value::Float(*f)),
+            (Value::Float(_), "imag") => return Ok(Value::Float(0.0)),
+            (Value::Range(r), "start") => return Ok(Value::Int(r.start)),
+            (Value::Range(r), "stop") => return Ok(Value::Int(r.stop)),
+            (Value::Range(r), "step") => return Ok(Value::Int(r.step)),
+            _ => {}
+        }
+        let tn = match obj {
+            Value::Type(t) => return err("AttributeError", format!("type object '{}' has no attribute '{}'", t, name)),
+            o => o.type_name(),
+        };
+        err("AttributeError", format!("'{}' object has no attribute '{}'", tn, name))
+    }
+
+    pub fn setattr(&mut self, obj: &Value, name: &str, v: Value) -> R<()> {
+        if name.starts_with("__") && name.ends_with("__") && !matches!(obj, Value::Instance(_) | Value::Class(_)) {
+            return err("AttributeError", format!("attribute '{}' is not writable in the sandbox", name));
+        }
+        match obj {
+            Value::Instance(i) => {
+                set_attr_list(&i.attrs, name, v);
+                Ok(())
+            }
+            Value::Class(c) => {
+                set_attr_list(&c.attrs, name, v);
+                Ok(())
+            }
+            Value::Exc(e) => {
+                set_attr_list(&e.attrs, name, v);
+                Ok(())
+            }
+            o => err(
+                "AttributeError",
+                format!("'{}' object has no attribute '{}'", o.type_name(), name),
+            ),
+        }
+    }
+
+    pub fn delattr(&mut self, obj: &Value, name: &str) -> R<()> {
+        if let Value::Instance(i) = obj {
+            let mut a = i.attrs.borrow_mut();
+            if let Some(p) = a.iter().position(|(k, _)| &**k == name) {
+                a.remove(p);
+                return Ok(());
+            }
+        }
+        err("AttributeError", format!("'{}' object has no attribute '{}'", obj.type_name(), name))
+    }
+
+    pub fn call_method(&mut self, obj: &Value, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
+        if name == "__init__" {
+            // builtin base-class __init__ reached through super()
+            if let Value::Exc(e) = obj {
+                set_attr_list(&e.attrs, "args", Value::tuple(args));
+            }
+            return Ok(Value::None);
+        }
+        match obj {
+            Value::Str(s) => self.str_method(s, name, args, kw),
+            Value::List(l) => self.list_method(l, name, args, kw),
+            Value::Dict(d) => self.dict_method(d, name, args),
+            Value::Set(d) | Value::FrozenSet(d) => self.set_method(obj, d, name, args),
+            Value::Tuple(t) => self.seq_count_index(t, name, &args),
+            Value::Module(m) => crate::modules::call_module_fn(self, m, name, args, kw),
+            Value::Type("dict") if name == "fromkeys" => {
+                let mut d = Dict::new();
+                let v = arg(&args, 1);
+                for k in self.collect(&arg(&args, 0))? {
+                    self.dict_set(&mut d, k, v.clone())?;
+                }
+                Ok(Value::Dict(Rc::new(RefCell::new(d))))
+            }
+            Value::Type("str") if !args.is_empty() => {
+                let s = want_str(&args[0], name)?;
+                self.str_method(&s, name, args[1..].to_vec(), kw)
+            }
+            Value::Int(_) | Value::Big(_) | Value::Bool(_) => {
+                let b = obj.to_big().unwrap_or_else(BigInt::zero);
+                match name {
+                    "bit_length" => Ok(Value::Int(b.bits() as i64)),
+                    "bit_count" => Ok(Value::Int(b.mag.iter().map(|x| x.count_ones() as i64).sum())),
+                    _ => Ok(Value::from_bigint(b)),
+                }
+            }
+            Value::Float(f) => match name {
+                "is_integer" => Ok(Value::Bool(f.is_finite() && f.fract() == 0.0)),
+                "as_integer_ratio" => {
+                    if !f.is_finite() {
+                        return err("OverflowError", "cannot convert Infinity to integer ratio");
+                    }
+                    let mut num = *f;
+                    let mut den = BigInt::from_i64(1);
+                    let mut k = 0;
+                    while num.fract() != 0.0 && k < 1100 {
+                        num *= 2.0;
+                        den = den.shl(1);
+                        k += 1;
+                    }
+                    let n = BigInt::from_f64(num);
+                    // reduce by common powers of two
+                    let (mut n, mut d) = (n, den);
+                    while !n.is_zero() && n.mag[0] & 1 == 0 && d.bits() > 1 {
+                        n = n.shr(1);
+                        d = d.shr(1);
+                    }
+                    Ok(Value::tuple(vec![Value::from_bigint(n), Value::from_bigint(d)]))
+                }
+                _ => Ok(Value::Float(*f)),
+            },
+            _ => err("AttributeError", format!("'{}' object has no attribute '{}'", obj.type_name(), name)),
+        }
+    }
+
+    fn seq_count_index(&mut self, items: &[Value], name: &str, args: &[Value]) -> R<Value> {
+        let x = arg(args, 0);
+        if name == "count" {
+            let mut n = 0;
+            for v in items {
+                if self.eq(v, &x)? {
+                    n += 1;
+                }
+            }
+            return Ok(Value::Int(n));
+        }
+        let len = items.len() as i64;
+        let norm = |v: i64| if v < 0 { (v + len).max(0) } else { v.min(len) };
+        let start = match args.get(1) {
+            Some(v) => norm(crate::builtins::to_int_i64(v, "")?),
+            None => 0,
+        };
+        let stop = match args.get(2) {
+            Some(v) => norm(crate::builtins::to_int_i64(v, "")?),
+            None => len,
+        };
+        for i in start..stop {
+            if self.eq(&items[i as usize], &x)? {
+                return Ok(Value::Int(i));
+            }
+        }
+        err("ValueError", "tuple.index(x): x not in tuple")
+    }
+
+    fn list_method(&mut self, l: &Rc<RefCell<Vec<Value>>>, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
+        match name {
+            "append" => {
+                if args.len() != 1 {
+                    return err("TypeError", format!("list.append() takes exactly one argument ({} given)", args.len()));
+                }
+                let n = l.borrow().len();
+                if n % 4096 == 4095 {
+                    self.check_alloc((n as u128 + 1) * 16)?;
+                }
+                l.borrow_mut().push(arg(&args, 0));
+            }
+            "extend" => {
+                let items = self.collect(&arg(&args, 0))?;
+                self.check_alloc((l.borrow().len() + items.len()) as u128 * 16)?;
+                l.borrow_mut().extend(items);
+            }
+            "insert" => {
+                let i = crate::builtins::to_int_i64(&arg(&args, 0), "")?;
+                let n = l.borrow().len() as i64;
+                let p = if i < 0 { (i + n).max(0) } else { i.min(n) };
+                l.borrow_mut().insert(p as usize, arg(&args, 1));
+            }
+            "pop" => {
+                let n = l.borrow().len() as i64;
+                if n == 0 {
+                    return err("IndexError", "pop from empty list");
+                }
+                let i = match args.first() {
+                    Some(v) => crate::builtins::to_int_i64(v, "")?,
+                    None => -1,
+                };
+                let p = if i < 0 { i + n } else { i };
+                if p < 0 || p >= n {
+                    return err("IndexError", "pop index out of range");
+                }
+                return Ok(l.borrow_mut().remove(p as usize));
+            }
+            "remove" => {
+                let x = arg(&args, 0);
+                let items = l.borrow().clone();
+                for (i, v) in items.iter().enumerate() {
+                    if self.eq(v, &x)? {
+                        l.borrow_mut().remove(i);
+                        return Ok(Value::None);
+                    }
+                }
+                return err("ValueError", "list.remove(x): x not in list");
+            }
+            "index" => {
+                let items = l.borrow().clone();
+                return match self.seq_count_index(&items, "index", &args) {
+                    Ok(v) => Ok(v),
+                    Err(_) => {
+                        let r = self.repr(&arg(&args, 0))?;
+                        err("ValueError", format!("{} is not in list", r))
+                    }
+                };
+            }
+            "count" => {
+                let items = l.borrow().clone();
+                return self.seq_count_index(&items, "count", &args);
+            }
+            "sort" => {
+                let items = l.borrow().clone();
+                let key = kw.iter().find(|(k, _)| &**k == "key").map(|x| x.1.clone());
+                let rev = match kw.iter().find(|(k, _)| &**k == "reverse") {
+                    Some((_, v)) => self.truthy(v)?,
+                    None => false,
+                };
+                let sorted = self.sort_values(items, key.as_ref(), rev)?;
+                *l.borrow_mut() = sorted;
+            }
+            "reverse" => l.borrow_mut().reverse(),
+            "copy" => return Ok(Value::list(l.borrow().clone())),
+            "clear" => l.borrow_mut().clear(),
+            _ => return err("AttributeError", format!("'list' object has no attribute '{}'", name)),
+        }
+        Ok(Value::None)
+    }
+
+    fn dict_method(&mut self, d: &Rc<RefCell<Dict>>, name: &str, args: Vec<Value>) -> R<Value> {
+        match name {
+            "get" => {
+                let h = self.hash(&arg(&args, 0))?;
+                Ok(d.borrow().get(&h).cloned().unwrap_or_else(|| arg(&args, 1)))
+            }
+            "keys" => Ok(Value::View(d.clone(), 0)),
+            "values" => Ok(Value::View(d.clone(), 1)),
+            "items" => Ok(Value::View(d.clone(), 2)),
+            "pop" => {
+                let k = arg(&args, 0);
+                let h = self.hash(&k)?;
+                let r = d.borrow_mut().remove(&h);
+                match r {
+                    Some((_, v)) => Ok(v),
+                    None if args.len() > 1 => Ok(arg(&args, 1)),
+                    None => Err(key_error(k)),
+                }
+            }
+            "popitem" => {
+                let r = d.borrow_mut().pop_last();
+                match r {
+                    Some((k, v)) => Ok(Value::tuple(vec![k, v])),
+                    None => err("KeyError", "popitem(): dictionary is empty"),
+                }
+            }
+            "setdefault" => {
+                let k = arg(&args, 0);
+                let h = self.hash(&k)?;
+                let cur = d.borrow().get(&h).cloned();
+                match cur {
+                    Some(v) => Ok(v),
+                    None => {
+                        let v = arg(&args, 1);
+                        d.borrow_mut().insert(h, k, v.clone());
+                        Ok(v)
+                    }
+                }
+            }
+            "update" => {
+                if let Some(src) = args.first() {
+                    let mut tmp = Dict::new();
+                    self.dict_update(&mut tmp, src)?;
+                    for (k, v) in tmp.items() {
+                        let h = self.hash(&k)?;
+                        d.borrow_mut().insert(h, k, v);
+                    }
+                }
+                Ok(Value::None)
+            }
+            "copy" => {
+                let mut n = Dict::new();
+                for (k, v) in d.borrow().items() {
+                    let h = self.hash(&k)?;
+                    n.insert(h, k, v);
+                }
+                Ok(Value::Dict(Rc::new(RefCell::new(n))))
+            }
+            "clear" => {
+                d.borrow_mut().clear();
+                Ok(Value::None)
+            }
+            _ => err("AttributeError", format!("'dict' object has no attribute '{}'", name)),
+        }
+    }
+
+    fn set_method(&mut self, obj: &Value, d: &Rc<RefCell<Dict>>, name: &str, args: Vec<Value>) -> R<Value> {
+        let wrap = |dd: Dict| -> Value {
+            match obj {
+                Value::FrozenSet(_) => Value::FrozenSet(Rc::new(RefCell::new(dd))),
+                _ => Value::Set(Rc::new(RefCell::new(dd))),
+            }
+        };
+        let mut others: Vec<Dict> = Vec::new();
+        if !matches!(name, "add" | "remove" | "discard" | "pop" | "copy" | "clear") {
+            for a in args.iter() {
+                let mut o = Dict::new();
+                for x in self.collect(a)? {
+                    self.set_add(&mut o, x)?;
+                }
+                others.push(o);
+            }
+        }
+        let mine = d.borrow().keys();
+        let in_all = |k: &Value, ds: &[Dict]| hkey(k).map(|h| ds.iter().all(|o| o.contains(&h))).unwrap_or(false);
+        let in_any = |k: &Value, ds: &[Dict]| hkey(k).map(|h| ds.iter().any(|o| o.contains(&h))).unwrap_or(false);
+        match name {
+            "add" => {
+                let h = self.hash(&arg(&args, 0))?;
+                d.borrow_mut().insert(h, arg(&args, 0), Value::None);
+                Ok(Value::None)
+            }
+            "remove" | "discard" => {
+                let k = arg(&args, 0);
+                let h = self.hash(&k)?;
+                let r = d.borrow_mut().remove(&h);
+                if r.is_none() && name == "remove" {
+                    return Err(key_error(k));
+                }
+                Ok(Value::None)
+            }
+            "pop" => {
+                let first = crate::setorder::display_order(&d.borrow()).into_iter().next();
+                match first {
+                    Some(k) => {
+                        let h = self.hash(&k)?;
+                        d.borrow_mut().remove(&h);
+                        Ok(k)
+                    }
+                    None => err("KeyError", "pop from an empty set"),
+                }
+            }
+            "copy" => {
+                let mut n = Dict::new();
+                for k in mine {
+                    self.set_add(&mut n, k)?;
+                }
+                Ok(wrap(n))
+            }
+            "clear" => {
+                d.borrow_mut().clear();
+                Ok(Value::None)
+            }
+            "union" | "update" => {
+                let mut n = Dict::new();
+                for k in mine.into_iter().chain(others.iter().flat_map(|o| o.keys())) {
+                    self.set_add(&mut n, k)?;
+                }
+                if name == "update" {
+                    *d.borrow_mut() = n;
+                    return Ok(Value::None);
+                }
+                Ok(wrap(n))
+            }
+            "intersection" | "intersection_update" | "difference" | "difference_update" => {
+                let keep_common = name.starts_with("inter");
+                let mut n = Dict::new();
+                for k in mine {
+                    let keep = if keep_common { in_all(&k, &others) } else { !in_any(&k, &others) };
+                    if keep {
+                        self.set_add(&mut n, k)?;
+                    }
+                }
+                if name.ends_with("update") {
+                    *d.borrow_mut() = n;
+                    return Ok(Value::None);
+                }
+                Ok(wrap(n))
+            }
+            "symmetric_difference" | "symmetric_difference_update" => {
+                let mut n = Dict::new();
+                let me = d.borrow();
+                for k in mine.iter() {
+                    if !in_any(k, &others) {
+                        self.set_add(&mut n, k.clone())?;
+                    }
+                }
+                for k in others.iter().flat_map(|o| o.keys()) {
+                    if !hkey(&k).map(|h| me.contains(&h)).unwrap_or(false) {
+                        self.set_add(&mut n, k)?;
+                    }
+                }
+                drop(me);
+                if name.ends_with("update") {
+                    *d.borrow_mut() = n;
+                    return Ok(Value::None);
+                }
+                Ok(wrap(n))
+            }
+            "issubset" => Ok(Value::Bool(mine.iter().all(|k| in_all(k, &others)))),
+            "issuperset" => {
+                let me = d.borrow();
+                Ok(Value::Bool(others.iter().all(|o| o.keys().iter().all(|k| hkey(k).map(|h| me.contains(&h)).unwrap_or(false)))))
+            }
+            "isdisjoint" => Ok(Value::Bool(!mine.iter().any(|k| in_any(k, &others)))),
+            _ => err("AttributeError", format!("'set' object has no attribute '{}'", name)),
+        }
+    }
+}
+
+pub fn set_attr_list(attrs: &RefCell<Vec<(Rc<str>, Value)>>, name: &str, v: Value) {
+    let mut a = attrs.borrow_mut();
+    match a.iter_mut().find(|(k, _)| &**k == name) {
+        Some(slot) => slot.1 = v,
+        None => a.push((Rc::from(name), v)),
+    }
+}
+
+pub fn split_ws(s: &str, maxsplit: i64) -> Vec<Value> {
+    py_split_ws(s, maxsplit)
+}
+
+pub fn strip_chars(s: &str, chars: &Option<Vec<char>>, left: bool, right: bool) -> String {
+    let pred = |c: char| match chars {
+        Some(cs) => cs.contains(&c),
+        None => c.is_whitespace(),
+    };
+    let mut r: &str = s;
+    if left {
+        r = r.trim_start_matches(pred);
+    }
+    if right {
+        r = r.trim_end_matches(pred);
+    }
+    r.to_string()
+}
+
+pub fn opt_chars_arg(v: &Value, meth: &str) -> R<Option<Vec<char>>> {
+    opt_chars(v, meth)
+}
