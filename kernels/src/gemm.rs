@@ -82,6 +82,7 @@ impl BMatrix<'_> {
 
     /// Packs B[k0..k0+kc, n0..n0+nc] into `panel` as ⌈nc/NR⌉ strips of
     /// kc×NR (zero padded), using `row` as a one-row decode buffer.
+    #[allow(clippy::too_many_arguments)]
     fn pack(
         &self,
         isa: &Isa,
@@ -93,7 +94,7 @@ impl BMatrix<'_> {
         row: &mut Vec<f32>,
     ) {
         let strips = nc.div_ceil(NR);
-        if nc % NR != 0 {
+        if !nc.is_multiple_of(NR) {
             let last = &mut panel[(strips - 1) * kc * NR..strips * kc * NR];
             last.fill(0.0);
         }

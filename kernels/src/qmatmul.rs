@@ -48,7 +48,7 @@ impl<'a> QWeight<'a> {
             return Err(KernelError::Unsupported(self.ty));
         }
         let (bs, ts) = (self.ty.block_size(), self.ty.type_size());
-        let expect = (self.n_in % bs == 0)
+        let expect = (self.n_in.is_multiple_of(bs))
             .then(|| self.n_out.checked_mul(self.n_in / bs * ts))
             .flatten();
         if expect != Some(self.data.len()) {

@@ -3,10 +3,12 @@
 //! scales and all-zero blocks; and our quantized matmuls against ggml's
 //! `ggml_mul_mat` / `ggml_out_prod` with a stated tolerance.
 
+#[path = "support/ggml_graph.rs"]
 mod ggml_graph;
 
-use ggml_graph::{ggml_dequantize, ggml_quantize};
+use ggml_graph::{ggml_dequantize, ggml_quantize, GgmlMatmul, Op};
 use gguf::{GgmlType, TYPES};
+use kernels::qmatmul::{qmatmul_backward_dx, qmatmul_forward, QWeight};
 use kernels::quant::{dequantize_row, is_quantizable, is_supported, quantize_row};
 use kernels::rng::Rng;
 use llama_cpp_sys_2 as sys;
@@ -201,6 +203,52 @@ fn quantize_matches_ggml_bit_for_bit() {
             bad.len(),
             expect.len() / bs,
             &bad[..bad.len().min(8)]
+        );
+    }
+}
+
+/// Relative error ‖a−b‖/‖b‖.
+fn rel_err(a: &[f32], b: &[f32]) -> f64 {
+    let num: f64 = a.iter().zip(b).map(|(x, y)| ((x - y) as f64).powi(2)).sum();
+    let den: f64 = b.iter().map(|y| (*y as f64).powi(2)).sum();
+    (num / den).sqrt()
+}
+
+#[test]
+fn qmatmul_matches_ggml_mul_mat_and_out_prod() {
+    let mut rng = Rng::new(13);
+    let (t, n_in, n_out) = (19, 512, 96);
+    for ty in [
+        GgmlType::Q4_0,
+        GgmlType::Q8_0,
+        GgmlType::Q4_K,
+        GgmlType::Q6_K,
+        GgmlType::F16,
+    ] {
+        let wf: Vec<f32> = (0..n_in * n_out).map(|_| rng.normal()).collect();
+        let mut data = vec![0u8; n_out * n_in / ty.block_size() * ty.type_size()];
+        quantize_row(ty, &wf, &mut data).unwrap();
+        let w = QWeight::new(ty, &data, n_in, n_out).unwrap();
+        let x: Vec<f32> = (0..t * n_in).map(|_| rng.normal()).collect();
+        let dy: Vec<f32> = (0..t * n_out).map(|_| rng.normal()).collect();
+
+        let mut y = vec![0.0; t * n_out];
+        qmatmul_forward(&x, w, &mut y, t, false);
+        let expect = GgmlMatmul::new(Op::MulMat, ty.id(), &data, n_in, n_out, t).compute(&x, 2);
+        // ggml rounds the activations to Q8_0/Q8_K (8-bit) before its
+        // integer dot products: ~0.5% relative error on random data.
+        let e = rel_err(&y, &expect);
+        assert!(e < 1e-2, "{ty} forward vs ggml_mul_mat: relative error {e}");
+
+        let mut dx = vec![0.0; t * n_in];
+        qmatmul_backward_dx(&dy, w, &mut dx, t, false);
+        let expect = GgmlMatmul::new(Op::OutProd, ty.id(), &data, n_in, n_out, t).compute(&dy, 2);
+        // out_prod dequantizes W to f32 and accumulates in f32: only the
+        // summation order differs.
+        let e = rel_err(&dx, &expect);
+        assert!(
+            e < 1e-6,
+            "{ty} backward vs ggml_out_prod: relative error {e}"
         );
     }
 }

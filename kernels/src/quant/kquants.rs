@@ -132,9 +132,10 @@ unsafe impl QuantBlock for BlockQ3K {
                 for half in 0..2 {
                     let dl = d_all * (scales[is] as i32 - 32) as f32;
                     is += 1;
-                    for l in 16 * half..16 * half + 16 {
-                        let low = ((q[l] >> shift) & 3) as i32;
-                        let sub = if self.hmask[l] & m != 0 { 0 } else { 4 };
+                    let range = 16 * half..16 * half + 16;
+                    for (&qb, &hb) in q[range.clone()].iter().zip(&self.hmask[range]) {
+                        let low = ((qb >> shift) & 3) as i32;
+                        let sub = if hb & m != 0 { 0 } else { 4 };
                         y[out] = dl * (low - sub) as f32;
                         out += 1;
                     }

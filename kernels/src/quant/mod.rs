@@ -85,7 +85,7 @@ impl std::error::Error for KernelError {}
 /// number of blocks.
 pub fn as_blocks<B: QuantBlock>(bytes: &[u8]) -> Option<&[B]> {
     const { assert!(align_of::<B>() == 1) };
-    if bytes.len() % size_of::<B>() != 0 {
+    if !bytes.len().is_multiple_of(size_of::<B>()) {
         return None;
     }
     // SAFETY: QuantBlock guarantees alignment 1, no padding and that every
@@ -97,7 +97,7 @@ pub fn as_blocks<B: QuantBlock>(bytes: &[u8]) -> Option<&[B]> {
 
 fn as_blocks_mut<B: QuantBlock>(bytes: &mut [u8]) -> Option<&mut [B]> {
     const { assert!(align_of::<B>() == 1) };
-    if bytes.len() % size_of::<B>() != 0 {
+    if !bytes.len().is_multiple_of(size_of::<B>()) {
         return None;
     }
     // SAFETY: as in `as_blocks`; the borrow is unique.
@@ -152,8 +152,8 @@ pub fn is_quantizable(ty: GgmlType) -> bool {
 }
 
 fn check_len(ty: GgmlType, elements: usize, bytes: usize) -> Result<(), KernelError> {
-    let ok =
-        elements % ty.block_size() == 0 && elements / ty.block_size() * ty.type_size() == bytes;
+    let ok = elements.is_multiple_of(ty.block_size())
+        && elements / ty.block_size() * ty.type_size() == bytes;
     if ok {
         Ok(())
     } else {
@@ -249,7 +249,7 @@ mod tests {
     #[test]
     fn unaligned_input_is_read() {
         let x: Vec<f32> = (0..32).map(|i| (i as f32 * 0.37).sin()).collect();
-        let mut q = vec![0u8; 35];
+        let mut q = [0u8; 35];
         quantize_row(GgmlType::Q8_0, &x, &mut q[1..]).unwrap();
         let (mut a, mut b) = ([0.0; 32], [0.0; 32]);
         dequantize_row(GgmlType::Q8_0, &q[1..], &mut a).unwrap();
