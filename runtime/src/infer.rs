@@ -100,6 +100,42 @@ pub struct Generation {
     pub decode_tok_s: f64,
 }
 
+/// The tokenizer of a GGUF model, loaded by llama.cpp without the weights
+/// (`vocab_only`): the one tokenizer training and inference share.
+pub struct Tokenizer {
+    model: LlamaModel,
+}
+
+impl Tokenizer {
+    pub fn load(path: impl AsRef<Path>) -> Result<Tokenizer> {
+        let path = path.as_ref().to_path_buf();
+        crate::open_gguf(&path)?;
+        let params = LlamaModelParams::default().with_vocab_only(true);
+        let model =
+            LlamaModel::load_from_file(backend(), &path, &params).map_err(|e| Error::Model {
+                path: path.clone(),
+                reason: format!("llama.cpp could not load its vocabulary: {e}"),
+            })?;
+        Ok(Tokenizer { model })
+    }
+
+    /// Token ids of `text`, special tokens parsed, no BOS added.
+    pub fn tokenize(&self, text: &str) -> Vec<i32> {
+        self.model
+            .vocab()
+            .tokenize(text.as_bytes(), false, true)
+            .into_iter()
+            .map(|t| t.0)
+            .collect()
+    }
+
+    /// BOS id when the model wants one prepended.
+    pub fn bos(&self) -> Option<i32> {
+        let v = self.model.vocab();
+        v.should_add_bos().then(|| v.bos().0)
+    }
+}
+
 /// A loaded adapter, by index into the engine's list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LoraHandle(usize);

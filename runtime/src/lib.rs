@@ -17,12 +17,14 @@
 
 pub mod backend;
 mod error;
+pub mod eval;
 pub mod infer;
 pub mod inspect;
 pub mod memory;
 pub mod model;
 pub mod paths;
 pub mod prompt;
+pub mod train;
 
 pub use error::{Error, Result};
 

@@ -1,8 +1,10 @@
 //! Subcommands of the `agentcoder` binary.
 
+mod export;
 mod generate;
 mod info;
 mod inspect;
+mod train;
 
 use argh::FromArgs;
 
@@ -23,6 +25,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     Generate(generate::GenerateArgs),
     Info(info::InfoArgs),
+    Train(train::TrainArgs),
+    ExportLora(export::ExportArgs),
 }
 
 /// An error for the user: one line on stderr and exit code 2 (bad input) or
@@ -61,6 +65,8 @@ pub fn run(args: Args) -> i32 {
         Command::Inspect(a) => inspect::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Info(a) => info::run(a),
+        Command::Train(a) => train::run(a),
+        Command::ExportLora(a) => export::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -148,7 +148,7 @@ impl ModelConfig {
 }
 
 /// A projection LoRA can adapt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LoraTarget {
     Q,

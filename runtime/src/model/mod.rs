@@ -1,6 +1,14 @@
-//! Model graphs: configuration from GGUF metadata (and, later, the llama /
-//! qwen2 training forward and backward).
+//! Model graphs: configuration from GGUF metadata, weight views over the
+//! memory map, LoRA parameters, and the llama / qwen2 training forward and
+//! backward.
 
+mod adapter_file;
 mod config;
+mod graph;
+mod lora;
+mod weights;
 
 pub use config::{LoraTarget, ModelConfig, RopeLayout, SUPPORTED_ARCHITECTURES};
+pub use graph::Graph;
+pub use lora::{LoraAdapter, LoraPair, LoraSpec};
+pub use weights::{LayerWeights, Linear, Weights};

@@ -1,0 +1,208 @@
+use std::path::PathBuf;
+
+use argh::FromArgs;
+use runtime::model::LoraTarget;
+use runtime::train::{Schedule, TrainConfig};
+
+use super::{print_json, CliError};
+
+/// Train a LoRA adapter on a chat JSONL dataset (CPU, frozen quantized base).
+/// Writes DIR/run.json, metrics.jsonl, loss.svg, latest/ and best/
+/// checkpoints and DIR/adapter.gguf (loadable by `generate --lora` and by
+/// llama.cpp).
+#[derive(FromArgs)]
+#[argh(subcommand, name = "train")]
+pub struct TrainArgs {
+    /// the base GGUF model
+    #[argh(option)]
+    model: Option<PathBuf>,
+    /// training data: JSONL, one {"messages": [...], "tools": [...]} per line
+    #[argh(option)]
+    data: Option<PathBuf>,
+    /// validation data (same format)
+    #[argh(option)]
+    val: Option<PathBuf>,
+    /// output directory
+    #[argh(option)]
+    out: Option<PathBuf>,
+    /// read every option from a JSON or TOML file (command-line options override it)
+    #[argh(option)]
+    config: Option<PathBuf>,
+    /// rerun a previous run exactly from its DIR/run.json
+    #[argh(option)]
+    replay: Option<PathBuf>,
+    /// continue the run in --out from its latest checkpoint
+    #[argh(switch)]
+    resume: bool,
+    /// rank of the adapter (default 16)
+    #[argh(option)]
+    rank: Option<usize>,
+    /// adapter alpha; scale = alpha/rank (default 32)
+    #[argh(option)]
+    alpha: Option<f32>,
+    /// projections to adapt: q,k,v,o,gate,up,down or all (default all)
+    #[argh(option)]
+    targets: Option<String>,
+    /// peak learning rate (default 2e-4)
+    #[argh(option)]
+    lr: Option<f32>,
+    /// passes over the data (default 1)
+    #[argh(option)]
+    epochs: Option<usize>,
+    /// optimizer steps (overrides --epochs)
+    #[argh(option)]
+    steps: Option<usize>,
+    /// tokens per micro-batch (default 512)
+    #[argh(option)]
+    batch_tokens: Option<usize>,
+    /// micro-batches per optimizer step (default 1)
+    #[argh(option)]
+    accum: Option<usize>,
+    /// warmup steps (default 10)
+    #[argh(option)]
+    warmup: Option<usize>,
+    /// cosine, linear or constant (default cosine)
+    #[argh(option)]
+    schedule: Option<String>,
+    /// truncate examples to this many tokens (default 512)
+    #[argh(option)]
+    max_seq: Option<usize>,
+    /// random seed (default 42)
+    #[argh(option)]
+    seed: Option<u64>,
+    /// threads (default: all cores)
+    #[argh(option)]
+    threads: Option<usize>,
+    /// validate every N steps (default 50)
+    #[argh(option)]
+    eval_every: Option<usize>,
+    /// checkpoint every N steps (default 50)
+    #[argh(option)]
+    save_every: Option<usize>,
+    /// refuse to start above this much memory, e.g. 6GB
+    #[argh(option)]
+    max_memory: Option<String>,
+    /// also train on prompt tokens (default: assistant tokens only)
+    #[argh(switch)]
+    no_mask_prompt: bool,
+    /// skip malformed dataset lines (counted in run.json) instead of stopping
+    #[argh(switch)]
+    skip_bad: bool,
+    /// print the summary as JSON
+    #[argh(switch)]
+    json: bool,
+}
+
+fn resolve(a: &TrainArgs) -> Result<TrainConfig, CliError> {
+    let base = match (&a.replay, &a.config) {
+        (Some(p), _) | (None, Some(p)) => Some(TrainConfig::from_file(p)?),
+        _ => None,
+    };
+    let need = |v: Option<PathBuf>, from: Option<PathBuf>, flag: &str| {
+        v.or(from)
+            .ok_or_else(|| CliError::usage(format!("--{flag} is required (or give --config FILE)")))
+    };
+    let model = match (&a.model, &base) {
+        (None, None) => Some(super::model_path(None)?),
+        (m, _) => m.clone(),
+    };
+    let mut c = TrainConfig {
+        model: need(model, base.as_ref().map(|b| b.model.clone()), "model")?,
+        data: need(
+            a.data.clone(),
+            base.as_ref().map(|b| b.data.clone()),
+            "data",
+        )?,
+        out: need(a.out.clone(), base.as_ref().map(|b| b.out.clone()), "out")?,
+        ..base.clone().unwrap_or_else(|| {
+            serde_json::from_value(serde_json::json!({"model": "", "data": "", "out": ""}))
+                .expect("defaults deserialize")
+        })
+    };
+    if a.val.is_some() {
+        c.val = a.val.clone();
+    }
+    macro_rules! set {
+        ($($f:ident),*) => { $( if let Some(v) = a.$f.clone() { c.$f = v; } )* };
+    }
+    set!(
+        rank,
+        alpha,
+        lr,
+        epochs,
+        batch_tokens,
+        accum,
+        warmup,
+        max_seq,
+        seed,
+        eval_every,
+        save_every
+    );
+    if a.steps.is_some() {
+        c.steps = a.steps;
+    }
+    if a.threads.is_some() {
+        c.threads = a.threads;
+    }
+    if let Some(t) = &a.targets {
+        c.targets = LoraTarget::parse_list(t)?;
+    }
+    if let Some(s) = &a.schedule {
+        c.schedule = match s.as_str() {
+            "cosine" => Schedule::Cosine,
+            "linear" => Schedule::Linear,
+            "constant" => Schedule::Constant,
+            other => {
+                return Err(CliError::usage(format!(
+                    "--schedule {other}: choose cosine, linear or constant"
+                )))
+            }
+        };
+    }
+    if let Some(m) = &a.max_memory {
+        c.max_memory =
+            Some(runtime::memory::parse_bytes(m).ok_or_else(|| {
+                CliError::usage(format!("--max-memory {m}: use e.g. 6GB or 800MB"))
+            })?);
+    }
+    if a.no_mask_prompt {
+        c.mask_prompt = false;
+    }
+    if a.skip_bad {
+        c.skip_bad = true;
+    }
+    for (p, flag) in [(&c.model, "model"), (&c.data, "data")] {
+        if !p.exists() {
+            return Err(CliError::usage(format!(
+                "--{flag} {}: no such file",
+                p.display()
+            )));
+        }
+    }
+    c.validate()?;
+    Ok(c)
+}
+
+pub fn run(a: TrainArgs) -> Result<(), CliError> {
+    let cfg = resolve(&a)?;
+    let show = !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let summary = runtime::train::train(&cfg, a.resume, show)?;
+    if a.json {
+        return print_json(&summary);
+    }
+    println!(
+        "trained {} steps: loss {:.4} -> {:.4}{}, {:.0} tok/s, peak RSS {} (estimate {})",
+        summary.steps,
+        summary.first_loss,
+        summary.last_loss,
+        summary
+            .best_val_loss
+            .map(|v| format!(", best val {v:.4}"))
+            .unwrap_or_default(),
+        summary.tokens_per_second,
+        runtime::memory::human_bytes(summary.peak_rss_bytes),
+        runtime::memory::human_bytes(summary.estimated_bytes)
+    );
+    println!("adapter: {}", summary.adapter.display());
+    Ok(())
+}

@@ -1,0 +1,512 @@
+//! The llama / qwen2 forward and backward over memory-mapped quantized
+//! weights, with LoRA, per-layer activation checkpointing and a chunked
+//! vocabulary loss (src/models/llama.cpp and qwen2.cpp in llama.cpp):
+//!
+//! ```text
+//! x = token_embd[ids]
+//! per layer:  h = RMSNorm(x)·attn_norm;  q,k,v = W·h (+LoRA) (+bias);  RoPE(q,k)
+//!             x = x + Wo·Attn(q,k,v) (+LoRA)
+//!             h = RMSNorm(x)·ffn_norm;   x = x + Wdown·(silu(Wgate·h) ⊙ Wup·h) (+LoRA)
+//! logits = output · (RMSNorm(x)·output_norm)
+//! ```
+//!
+//! Shapes: T tokens, E = n_embd, Q = n_head·head_dim, KV = n_head_kv·head_dim,
+//! F = n_ff; activations are row-major (T, width).
+
+use kernels::attention::{attention_backward, attention_forward, probs_len, AttentionConfig};
+use kernels::cross_entropy::{chunked_cross_entropy, CrossEntropyStats, LossGrad};
+use kernels::lora::{lora_backward, lora_forward};
+use kernels::qmatmul::{qmatmul_backward_dx, qmatmul_forward, QWeight};
+use kernels::rmsnorm::{rmsnorm_backward, rmsnorm_forward};
+use kernels::rope::{rope_backward, rope_forward, RopeCache, RopeConfig, RopeMode};
+use kernels::swiglu::{swiglu_backward, swiglu_forward};
+
+use super::config::{LoraTarget, RopeLayout};
+use super::lora::{LoraAdapter, LoraPair};
+use super::weights::{Linear, Weights};
+use crate::memory::LOSS_CHUNK_TOKENS;
+use crate::{Error, Result};
+
+/// Everything one layer's backward needs, produced by its forward.
+#[derive(Default)]
+struct LayerActs {
+    rstd1: Vec<f32>,
+    /// RMSNorm(x)·attn_norm (T,E).
+    xn1: Vec<f32>,
+    /// After RoPE: q (T,Q), k (T,KV); v (T,KV).
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    /// Attention output before Wo (T,Q) and its row log-sum-exps (H,T).
+    att: Vec<f32>,
+    lse: Vec<f32>,
+    /// Causal attention probabilities (about H·T²/2), so the backward does
+    /// not recompute QKᵀ and the softmax.
+    probs: Vec<f32>,
+    /// Residual after attention (T,E).
+    x1: Vec<f32>,
+    rstd2: Vec<f32>,
+    xn2: Vec<f32>,
+    gate: Vec<f32>,
+    up: Vec<f32>,
+    /// silu(gate)·up (T,F).
+    h: Vec<f32>,
+    /// s·X·Aᵀ (T,r) of each adapted projection, indexed like `LoraTarget::ALL`.
+    xa: [Vec<f32>; 7],
+}
+
+fn target_index(t: LoraTarget) -> usize {
+    LoraTarget::ALL
+        .iter()
+        .position(|&x| x == t)
+        .expect("every target is in ALL")
+}
+
+/// A model ready to run forward/backward: weights plus RoPE/attention setup.
+pub struct Graph<'a> {
+    pub w: Weights<'a>,
+    rope: RopeConfig,
+    attn: AttentionConfig,
+}
+
+impl<'a> Graph<'a> {
+    pub fn new(w: Weights<'a>) -> Graph<'a> {
+        let c = &w.cfg;
+        let mode = match c.rope_layout {
+            RopeLayout::Norm => RopeMode::Norm,
+            RopeLayout::Neox => RopeMode::Neox,
+        };
+        let mut rope = RopeConfig::new(c.rope_dims, c.rope_freq_base, mode);
+        rope.freq_scale = c.rope_freq_scale;
+        let attn = AttentionConfig::new(c.n_head, c.n_head_kv, c.head_dim);
+        Graph { w, rope, attn }
+    }
+
+    fn check_ids(&self, ids: &[i32]) -> Result<()> {
+        if ids.is_empty() {
+            return Err(Error::Input("empty token sequence".into()));
+        }
+        let v = self.w.cfg.n_vocab;
+        if let Some((i, id)) = ids
+            .iter()
+            .enumerate()
+            .find(|(_, &id)| id < 0 || id as usize >= v)
+        {
+            return Err(Error::Input(format!(
+                "token {id} at position {i} is outside the vocabulary (size {v})"
+            )));
+        }
+        Ok(())
+    }
+
+    /// x (T,E) = rows of token_embd.
+    fn embed(&self, ids: &[i32]) -> Vec<f32> {
+        let e = self.w.cfg.n_embd;
+        let te = &self.w.token_embd;
+        let row_bytes = te.data.len() / te.n_out;
+        let mut x = vec![0.0; ids.len() * e];
+        for (dst, &id) in x.chunks_exact_mut(e).zip(ids) {
+            let id = id as usize;
+            kernels::quant::dequantize_row(
+                te.ty,
+                &te.data[id * row_bytes..(id + 1) * row_bytes],
+                dst,
+            )
+            .expect("token_embd type was checked when the weights were mapped");
+        }
+        x
+    }
+
+    /// Logits (T,V) for every position: for parity tests and evaluation.
+    pub fn forward_logits(&self, ids: &[i32], lora: Option<&LoraAdapter>) -> Result<Vec<f32>> {
+        self.check_ids(ids)?;
+        let t = ids.len();
+        let cache = RopeCache::new(&self.rope, &(0..t as i32).collect::<Vec<_>>());
+        let mut x = self.embed(ids);
+        let mut acts = LayerActs::default();
+        let mut next = vec![0.0; x.len()];
+        for l in 0..self.w.cfg.n_layer {
+            self.layer_forward(l, &x, t, &cache, lora, &mut acts, &mut next);
+            std::mem::swap(&mut x, &mut next);
+        }
+        let (xf, _) = self.final_norm(&x, t);
+        let mut logits = vec![0.0; t * self.w.cfg.n_vocab];
+        qmatmul_forward(&xf, self.w.output, &mut logits, t, false);
+        Ok(logits)
+    }
+
+    fn final_norm(&self, x: &[f32], t: usize) -> (Vec<f32>, Vec<f32>) {
+        let e = self.w.cfg.n_embd;
+        let mut xf = vec![0.0; t * e];
+        let mut rstd = vec![0.0; t];
+        rmsnorm_forward(
+            x,
+            &self.w.output_norm,
+            &mut xf,
+            &mut rstd,
+            e,
+            self.w.cfg.rms_eps,
+        );
+        (xf, rstd)
+    }
+
+    /// Mean cross-entropy over positions whose label is ≥ 0 (`labels[i]` is
+    /// the target after `ids[..=i]`), and, with `grads`, the LoRA gradients
+    /// accumulated into it (scaled by `grad_scale`, default 1/n_tokens).
+    /// `checkpoint` keeps only each layer's input and recomputes the layer
+    /// during backward; without it every activation is kept (same result).
+    pub fn loss(
+        &self,
+        ids: &[i32],
+        labels: &[i32],
+        lora: Option<&LoraAdapter>,
+        grads: Option<&mut LoraAdapter>,
+        grad_scale: Option<f32>,
+        checkpoint: bool,
+    ) -> Result<CrossEntropyStats> {
+        self.check_ids(ids)?;
+        if labels.len() != ids.len() {
+            return Err(Error::Input(format!(
+                "{} labels for {} tokens",
+                labels.len(),
+                ids.len()
+            )));
+        }
+        let cfg = &self.w.cfg;
+        let (t, e, v) = (ids.len(), cfg.n_embd, cfg.n_vocab);
+        let cache = RopeCache::new(&self.rope, &(0..t as i32).collect::<Vec<_>>());
+        // Layer inputs x_0..x_L (checkpoints).
+        let mut xs: Vec<Vec<f32>> = Vec::with_capacity(cfg.n_layer + 1);
+        xs.push(self.embed(ids));
+        let mut kept: Vec<LayerActs> = Vec::new();
+        let mut acts = LayerActs::default();
+        for l in 0..cfg.n_layer {
+            let mut next = vec![0.0; t * e];
+            self.layer_forward(l, &xs[l], t, &cache, lora, &mut acts, &mut next);
+            xs.push(next);
+            if grads.is_some() && !checkpoint {
+                kept.push(std::mem::take(&mut acts));
+            }
+        }
+        let (xf, rstd_f) = self.final_norm(&xs[cfg.n_layer], t);
+        let output = self.w.output;
+        let mut head_forward =
+            |h: &[f32], logits: &mut [f32]| qmatmul_forward(h, output, logits, h.len() / e, false);
+        let Some(grads) = grads else {
+            return chunked_cross_entropy(
+                &xf,
+                labels,
+                e,
+                v,
+                LOSS_CHUNK_TOKENS,
+                &mut head_forward,
+                None,
+            )
+            .map_err(|err| Error::Input(err.to_string()));
+        };
+        let mut d_xf = vec![0.0; t * e];
+        let mut head_backward = |_h: &[f32], dlogits: &[f32], dh: &mut [f32]| {
+            qmatmul_backward_dx(dlogits, output, dh, dh.len() / e, false)
+        };
+        let stats = chunked_cross_entropy(
+            &xf,
+            labels,
+            e,
+            v,
+            LOSS_CHUNK_TOKENS,
+            &mut head_forward,
+            Some(LossGrad {
+                d_hidden: &mut d_xf,
+                head_backward: &mut head_backward,
+                grad_scale,
+            }),
+        )
+        .map_err(|err| Error::Input(err.to_string()))?;
+        let mut dx = vec![0.0; t * e];
+        rmsnorm_backward(
+            &d_xf,
+            &xs[cfg.n_layer],
+            &self.w.output_norm,
+            &rstd_f,
+            &mut dx,
+            None,
+            e,
+            false,
+        );
+        let mut dx_prev = vec![0.0; t * e];
+        for l in (0..cfg.n_layer).rev() {
+            let acts = if checkpoint {
+                let mut scratch = vec![0.0; t * e];
+                self.layer_forward(l, &xs[l], t, &cache, lora, &mut acts, &mut scratch);
+                &acts
+            } else {
+                &kept[l]
+            };
+            self.layer_backward(l, &xs[l], t, &cache, acts, lora, grads, &dx, &mut dx_prev);
+            std::mem::swap(&mut dx, &mut dx_prev);
+        }
+        Ok(stats)
+    }
+
+    /// One transformer block: `out = layer(x)`, saving what backward needs.
+    #[allow(clippy::too_many_arguments)]
+    fn layer_forward(
+        &self,
+        l: usize,
+        x: &[f32],
+        t: usize,
+        cache: &RopeCache,
+        lora: Option<&LoraAdapter>,
+        a: &mut LayerActs,
+        out: &mut [f32],
+    ) {
+        let c = &self.w.cfg;
+        let lw = &self.w.layers[l];
+        let (e, qd, kvd, f) = (c.n_embd, c.n_head * c.head_dim, c.n_embd_kv(), c.n_ff);
+        resize(&mut a.rstd1, t);
+        resize(&mut a.xn1, t * e);
+        rmsnorm_forward(x, &lw.attn_norm, &mut a.xn1, &mut a.rstd1, e, c.rms_eps);
+        let pair = |tg| lora.and_then(|ad| ad.pair(l, tg));
+        let scale = lora.map_or(0.0, |ad| ad.spec.scale());
+        linear_forward(
+            &lw.q,
+            pair(LoraTarget::Q),
+            scale,
+            &a.xn1,
+            t,
+            &mut a.q,
+            &mut a.xa[0],
+        );
+        linear_forward(
+            &lw.k,
+            pair(LoraTarget::K),
+            scale,
+            &a.xn1,
+            t,
+            &mut a.k,
+            &mut a.xa[1],
+        );
+        linear_forward(
+            &lw.v,
+            pair(LoraTarget::V),
+            scale,
+            &a.xn1,
+            t,
+            &mut a.v,
+            &mut a.xa[2],
+        );
+        rope_forward(cache, &mut a.q, c.n_head, c.head_dim);
+        rope_forward(cache, &mut a.k, c.n_head_kv, c.head_dim);
+        resize(&mut a.att, t * qd);
+        resize(&mut a.lse, c.n_head * t);
+        resize(&mut a.probs, probs_len(&self.attn, t));
+        attention_forward(
+            &self.attn,
+            t,
+            &a.q,
+            &a.k,
+            &a.v,
+            &mut a.att,
+            &mut a.lse,
+            Some(&mut a.probs),
+        );
+        let _ = kvd;
+        let mut o = Vec::new();
+        linear_forward(
+            &lw.o,
+            pair(LoraTarget::O),
+            scale,
+            &a.att,
+            t,
+            &mut o,
+            &mut a.xa[3],
+        );
+        resize(&mut a.x1, t * e);
+        for ((x1, xi), oi) in a.x1.iter_mut().zip(x).zip(&o) {
+            *x1 = xi + oi;
+        }
+        resize(&mut a.rstd2, t);
+        resize(&mut a.xn2, t * e);
+        rmsnorm_forward(&a.x1, &lw.ffn_norm, &mut a.xn2, &mut a.rstd2, e, c.rms_eps);
+        linear_forward(
+            &lw.gate,
+            pair(LoraTarget::Gate),
+            scale,
+            &a.xn2,
+            t,
+            &mut a.gate,
+            &mut a.xa[4],
+        );
+        linear_forward(
+            &lw.up,
+            pair(LoraTarget::Up),
+            scale,
+            &a.xn2,
+            t,
+            &mut a.up,
+            &mut a.xa[5],
+        );
+        resize(&mut a.h, t * f);
+        swiglu_forward(&a.gate, &a.up, &mut a.h);
+        linear_forward(
+            &lw.down,
+            pair(LoraTarget::Down),
+            scale,
+            &a.h,
+            t,
+            &mut o,
+            &mut a.xa[6],
+        );
+        for ((y, x1), d) in out.iter_mut().zip(&a.x1).zip(&o) {
+            *y = x1 + d;
+        }
+    }
+
+    /// Backward of one block: from d_out (T,E) to dx (T,E), accumulating
+    /// LoRA gradients. The base weights are frozen.
+    #[allow(clippy::too_many_arguments)]
+    fn layer_backward(
+        &self,
+        l: usize,
+        x: &[f32],
+        t: usize,
+        cache: &RopeCache,
+        a: &LayerActs,
+        lora: Option<&LoraAdapter>,
+        grads: &mut LoraAdapter,
+        d_out: &[f32],
+        dx: &mut [f32],
+    ) {
+        let c = &self.w.cfg;
+        let lw = &self.w.layers[l];
+        let (e, qd, kvd, f) = (c.n_embd, c.n_head * c.head_dim, c.n_embd_kv(), c.n_ff);
+        let scale = lora.map_or(0.0, |ad| ad.spec.scale());
+        let mut back =
+            |tg: LoraTarget, lin: &Linear<'_>, x_in: &[f32], dy: &[f32], dx_acc: &mut [f32]| {
+                let p = lora.and_then(|ad| ad.pair(l, tg));
+                let g = grads.pair_mut(l, tg);
+                linear_backward(
+                    lin.w,
+                    p,
+                    g,
+                    scale,
+                    x_in,
+                    &a.xa[target_index(tg)],
+                    dy,
+                    t,
+                    dx_acc,
+                );
+            };
+        // FFN: out = x1 + down(h)
+        let mut dh = vec![0.0; t * f];
+        back(LoraTarget::Down, &lw.down, &a.h, d_out, &mut dh);
+        let mut dgate = vec![0.0; t * f];
+        let mut dup = vec![0.0; t * f];
+        swiglu_backward(&dh, &a.gate, &a.up, &mut dgate, &mut dup);
+        drop(dh);
+        let mut dxn2 = vec![0.0; t * e];
+        back(LoraTarget::Gate, &lw.gate, &a.xn2, &dgate, &mut dxn2);
+        back(LoraTarget::Up, &lw.up, &a.xn2, &dup, &mut dxn2);
+        drop((dgate, dup));
+        let mut dx1 = d_out.to_vec();
+        rmsnorm_backward(
+            &dxn2,
+            &a.x1,
+            &lw.ffn_norm,
+            &a.rstd2,
+            &mut dx1,
+            None,
+            e,
+            true,
+        );
+        // Attention: x1 = x + o(att)
+        let mut datt = vec![0.0; t * qd];
+        back(LoraTarget::O, &lw.o, &a.att, &dx1, &mut datt);
+        let mut dq = vec![0.0; t * qd];
+        let mut dk = vec![0.0; t * kvd];
+        let mut dv = vec![0.0; t * kvd];
+        attention_backward(
+            &self.attn,
+            t,
+            &a.q,
+            &a.k,
+            &a.v,
+            &a.lse,
+            Some(&a.probs),
+            &datt,
+            &mut dq,
+            &mut dk,
+            &mut dv,
+        );
+        rope_backward(cache, &mut dq, c.n_head, c.head_dim);
+        rope_backward(cache, &mut dk, c.n_head_kv, c.head_dim);
+        let mut dxn1 = vec![0.0; t * e];
+        back(LoraTarget::Q, &lw.q, &a.xn1, &dq, &mut dxn1);
+        back(LoraTarget::K, &lw.k, &a.xn1, &dk, &mut dxn1);
+        back(LoraTarget::V, &lw.v, &a.xn1, &dv, &mut dxn1);
+        dx.copy_from_slice(&dx1);
+        rmsnorm_backward(&dxn1, x, &lw.attn_norm, &a.rstd1, dx, None, e, true);
+    }
+}
+
+fn resize(v: &mut Vec<f32>, n: usize) {
+    v.clear();
+    v.resize(n, 0.0);
+}
+
+/// y (T,out) = W·x (+bias) + s·B·(A·x); saves xa = s·A·x (T,r).
+fn linear_forward(
+    lin: &Linear<'_>,
+    pair: Option<&LoraPair>,
+    s: f32,
+    x: &[f32],
+    t: usize,
+    y: &mut Vec<f32>,
+    xa: &mut Vec<f32>,
+) {
+    let w = lin.w;
+    resize(y, t * w.n_out);
+    qmatmul_forward(x, w, y, t, false);
+    if let Some(b) = &lin.bias {
+        for row in y.chunks_exact_mut(w.n_out) {
+            for (yi, bi) in row.iter_mut().zip(b) {
+                *yi += bi;
+            }
+        }
+    }
+    if let Some(p) = pair {
+        resize(xa, t * p.rank());
+        lora_forward(p.dims(), t, x, &p.a, &p.b, s, xa, y);
+    }
+}
+
+/// dx (T,in) += dy·W + s·(dy·B)·A; dA += s·(dy·B)ᵀ·x, dB += s·dyᵀ·xa.
+#[allow(clippy::too_many_arguments)]
+fn linear_backward(
+    w: QWeight<'_>,
+    pair: Option<&LoraPair>,
+    grad: Option<&mut LoraPair>,
+    s: f32,
+    x: &[f32],
+    xa: &[f32],
+    dy: &[f32],
+    t: usize,
+    dx: &mut [f32],
+) {
+    qmatmul_backward_dx(dy, w, dx, t, true);
+    if let (Some(p), Some(g)) = (pair, grad) {
+        lora_backward(
+            p.dims(),
+            t,
+            dy,
+            x,
+            &p.a,
+            &p.b,
+            s,
+            xa,
+            &mut g.a,
+            &mut g.b,
+            Some(dx),
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! Training checkpoints: adapter, AdamW moments, step, data position and
+//! the shuffle RNG state, zstd-compressed, written atomically (temporary
+//! file + rename) so a kill at any moment leaves the previous checkpoint
+//! whole.
+//!
+//! Layout before compression: `ACKPT1\n`, u64 LE length of a JSON header,
+//! the header ([`CheckpointMeta`]), then the f32 LE values of every adapter
+//! tensor, then every first moment, then every second moment, in
+//! `LoraAdapter::tensors()` order.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{LoraAdapter, ModelConfig};
+use crate::{Error, Result};
+
+const MAGIC: &[u8] = b"ACKPT1\n";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointMeta {
+    pub spec: crate::model::LoraSpec,
+    /// Optimizer steps done.
+    pub step: usize,
+    pub epoch: usize,
+    /// Index into this epoch's order of the next example.
+    pub position: usize,
+    /// Seed of the current epoch's shuffle.
+    pub epoch_seed: u64,
+    pub best_val_loss: Option<f64>,
+    pub n_values: usize,
+}
+
+pub struct Checkpoint {
+    pub meta: CheckpointMeta,
+    pub adapter: LoraAdapter,
+    pub m: Vec<Vec<f32>>,
+    pub v: Vec<Vec<f32>>,
+}
+
+impl Checkpoint {
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let header = serde_json::to_vec(&self.meta).map_err(|e| Error::Input(e.to_string()))?;
+        let mut raw = Vec::with_capacity(MAGIC.len() + 8 + header.len() + self.meta.n_values * 12);
+        raw.extend_from_slice(MAGIC);
+        raw.extend_from_slice(&(header.len() as u64).to_le_bytes());
+        raw.extend_from_slice(&header);
+        let groups: [Vec<&[f32]>; 3] = [
+            self.adapter.tensors(),
+            self.m.iter().map(Vec::as_slice).collect(),
+            self.v.iter().map(Vec::as_slice).collect(),
+        ];
+        for group in groups {
+            for t in group {
+                for x in t {
+                    raw.extend_from_slice(&x.to_le_bytes());
+                }
+            }
+        }
+        let packed = zstd::encode_all(&raw[..], 3).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        gguf::write_atomic(path, &packed).map_err(Error::from)
+    }
+
+    pub fn load(path: &Path, cfg: &ModelConfig) -> Result<Checkpoint> {
+        let bad = |reason: &str| Error::Model {
+            path: path.to_path_buf(),
+            reason: format!("not a usable checkpoint: {reason}"),
+        };
+        let packed = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let raw = zstd::decode_all(&packed[..]).map_err(|e| bad(&e.to_string()))?;
+        if !raw.starts_with(MAGIC) || raw.len() < MAGIC.len() + 8 {
+            return Err(bad("bad magic"));
+        }
+        let mut len = [0u8; 8];
+        len.copy_from_slice(&raw[MAGIC.len()..MAGIC.len() + 8]);
+        let hlen = u64::from_le_bytes(len) as usize;
+        let body_at = MAGIC.len() + 8 + hlen;
+        let header = raw
+            .get(MAGIC.len() + 8..body_at)
+            .ok_or_else(|| bad("truncated header"))?;
+        let meta: CheckpointMeta =
+            serde_json::from_slice(header).map_err(|e| bad(&e.to_string()))?;
+        let mut adapter = LoraAdapter::zeros(cfg, &meta.spec);
+        let n = adapter.n_params();
+        if meta.n_values != n || raw.len() != body_at + 3 * n * 4 {
+            return Err(bad("size does not match the model and adapter spec"));
+        }
+        let mut values = raw[body_at..]
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        for t in adapter.tensors_mut() {
+            t.iter_mut().for_each(|x| *x = values.next().unwrap_or(0.0));
+        }
+        let shapes: Vec<usize> = adapter.tensors().iter().map(|t| t.len()).collect();
+        let mut take = |shapes: &[usize]| -> Vec<Vec<f32>> {
+            shapes
+                .iter()
+                .map(|&k| values.by_ref().take(k).collect())
+                .collect()
+        };
+        let m = take(&shapes);
+        let v = take(&shapes);
+        Ok(Checkpoint {
+            meta,
+            adapter,
+            m,
+            v,
+        })
+    }
+}

@@ -1,0 +1,243 @@
+//! Training configuration: every `agentcoder train` option, also readable
+//! from a JSON or TOML-like `--config` file, and written resolved to
+//! `DIR/run.json` with the facts needed to replay the run.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::LoraTarget;
+use crate::{Error, Result};
+
+/// Learning-rate schedule after warmup.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    Cosine,
+    Linear,
+    Constant,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    pub model: PathBuf,
+    pub data: PathBuf,
+    #[serde(default)]
+    pub val: Option<PathBuf>,
+    pub out: PathBuf,
+    #[serde(default = "d_rank")]
+    pub rank: usize,
+    #[serde(default = "d_alpha")]
+    pub alpha: f32,
+    #[serde(default = "d_targets")]
+    pub targets: Vec<LoraTarget>,
+    #[serde(default = "d_lr")]
+    pub lr: f32,
+    #[serde(default = "d_wd")]
+    pub weight_decay: f32,
+    /// Passes over the data; ignored when `steps` is set.
+    #[serde(default = "d_epochs")]
+    pub epochs: usize,
+    #[serde(default)]
+    pub steps: Option<usize>,
+    /// Tokens per micro-batch (examples are not split; at least one per batch).
+    #[serde(default = "d_batch_tokens")]
+    pub batch_tokens: usize,
+    /// Micro-batches per optimizer step.
+    #[serde(default = "d_accum")]
+    pub accum: usize,
+    #[serde(default = "d_warmup")]
+    pub warmup: usize,
+    #[serde(default = "d_schedule")]
+    pub schedule: Schedule,
+    /// Longer examples are truncated.
+    #[serde(default = "d_max_seq")]
+    pub max_seq: usize,
+    #[serde(default = "d_clip")]
+    pub clip: f32,
+    #[serde(default = "d_seed")]
+    pub seed: u64,
+    #[serde(default)]
+    pub threads: Option<usize>,
+    /// Validation every N steps (0: only at the end).
+    #[serde(default = "d_eval_every")]
+    pub eval_every: usize,
+    /// `latest/` checkpoint every N steps.
+    #[serde(default = "d_save_every")]
+    pub save_every: usize,
+    /// Refuse to start when the estimate exceeds this many bytes.
+    #[serde(default)]
+    pub max_memory: Option<u64>,
+    /// Loss only on assistant tokens.
+    #[serde(default = "d_true")]
+    pub mask_prompt: bool,
+    /// Skip malformed dataset lines instead of stopping.
+    #[serde(default)]
+    pub skip_bad: bool,
+}
+
+fn d_rank() -> usize {
+    16
+}
+fn d_alpha() -> f32 {
+    32.0
+}
+fn d_targets() -> Vec<LoraTarget> {
+    LoraTarget::ALL.to_vec()
+}
+fn d_lr() -> f32 {
+    2e-4
+}
+fn d_wd() -> f32 {
+    0.0
+}
+fn d_epochs() -> usize {
+    1
+}
+fn d_batch_tokens() -> usize {
+    512
+}
+fn d_accum() -> usize {
+    1
+}
+fn d_warmup() -> usize {
+    10
+}
+fn d_schedule() -> Schedule {
+    Schedule::Cosine
+}
+fn d_max_seq() -> usize {
+    512
+}
+fn d_clip() -> f32 {
+    1.0
+}
+fn d_seed() -> u64 {
+    42
+}
+fn d_eval_every() -> usize {
+    50
+}
+fn d_save_every() -> usize {
+    50
+}
+fn d_true() -> bool {
+    true
+}
+
+impl TrainConfig {
+    /// Checks values a user can get wrong, with the option name.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::Input(m.to_string()));
+        if self.rank == 0 {
+            return bad("--rank must be at least 1");
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return bad("--lr must be a positive number");
+        }
+        if self.max_seq < 8 {
+            return bad("--max-seq must be at least 8");
+        }
+        if self.accum == 0 || self.batch_tokens == 0 {
+            return bad("--accum and --batch-tokens must be at least 1");
+        }
+        if self.targets.is_empty() {
+            return bad("--targets is empty");
+        }
+        if self.steps == Some(0) || (self.steps.is_none() && self.epochs == 0) {
+            return bad("nothing to do: --steps 0 or --epochs 0");
+        }
+        Ok(())
+    }
+
+    /// Learning rate at optimizer step `step` (1-based) of `total`.
+    pub fn lr_at(&self, step: usize, total: usize) -> f32 {
+        if self.warmup > 0 && step <= self.warmup {
+            return self.lr * step as f32 / self.warmup as f32;
+        }
+        let span = total.saturating_sub(self.warmup).max(1) as f32;
+        let progress = ((step - self.warmup.min(step)) as f32 / span).min(1.0);
+        match self.schedule {
+            Schedule::Constant => self.lr,
+            Schedule::Linear => self.lr * (1.0 - progress),
+            Schedule::Cosine => self.lr * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos()),
+        }
+    }
+
+    /// Reads a config file: JSON (`.json`) or flat `key = value` TOML.
+    pub fn from_file(path: &std::path::Path) -> Result<TrainConfig> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let value: serde_json::Value = if path.extension().is_some_and(|e| e == "toml") {
+            flat_toml_to_json(&text)
+                .map_err(|m| Error::Input(format!("{}: {m}", path.display())))?
+        } else {
+            serde_json::from_str(&text)
+                .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?
+        };
+        // A run.json written by us nests the config under "config".
+        let value = value.get("config").cloned().unwrap_or(value);
+        serde_json::from_value(value).map_err(|e| Error::Input(format!("{}: {e}", path.display())))
+    }
+}
+
+/// The subset of TOML a run file needs: `key = value` lines with strings,
+/// numbers, booleans and arrays of strings; `#` comments.
+fn flat_toml_to_json(text: &str) -> std::result::Result<serde_json::Value, String> {
+    let mut map = serde_json::Map::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split(" #").next().unwrap_or("").trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (k, v) = line
+            .split_once('=')
+            .ok_or_else(|| format!("line {}: expected key = value", i + 1))?;
+        let v = v.trim();
+        let v = v.replace('\'', "\"");
+        let json: serde_json::Value =
+            serde_json::from_str(&v).map_err(|e| format!("line {}: {e}", i + 1))?;
+        map.insert(k.trim().replace('-', "_"), json);
+    }
+    Ok(serde_json::Value::Object(map))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> TrainConfig {
+        serde_json::from_str(r#"{"model":"m.gguf","data":"d.jsonl","out":"o"}"#).unwrap()
+    }
+
+    #[test]
+    fn defaults_and_schedule() {
+        let mut c = cfg();
+        assert_eq!((c.rank, c.alpha, c.targets.len()), (16, 32.0, 7));
+        c.warmup = 10;
+        assert!((c.lr_at(5, 100) - c.lr * 0.5).abs() < 1e-9);
+        assert!((c.lr_at(10, 100) - c.lr).abs() < 1e-9);
+        assert!(c.lr_at(100, 100).abs() < 1e-9);
+        assert!(c.lr_at(55, 100) < c.lr * 0.51 && c.lr_at(55, 100) > c.lr * 0.49);
+    }
+
+    #[test]
+    fn toml_subset() {
+        let v = flat_toml_to_json("model = \"m\"\ndata='d'\nout = \"o\" # here\nrank = 8\ntargets = [\"q\", \"v\"]\nskip-bad = true\n").unwrap();
+        let c: TrainConfig = serde_json::from_value(v).unwrap();
+        assert_eq!(c.rank, 8);
+        assert_eq!(c.targets, vec![LoraTarget::Q, LoraTarget::V]);
+        assert!(c.skip_bad);
+        assert!(flat_toml_to_json("rank 8").is_err());
+    }
+
+    #[test]
+    fn validation_names_the_option() {
+        let mut c = cfg();
+        c.rank = 0;
+        assert!(c.validate().unwrap_err().to_string().contains("--rank"));
+    }
+}

@@ -1,0 +1,425 @@
+//! The LoRA SFT loop: micro-batches of whole examples, gradient
+//! accumulation, global-norm clipping, AdamW with warmup + schedule,
+//! validation, `latest/` and `best/` checkpoints, metrics JSONL, progress.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use kernels::adamw::{adamw_step, AdamWConfig, AdamWState};
+use kernels::clip::clip_grad_norm;
+use kernels::rng::Rng;
+use serde::Serialize;
+
+use super::checkpoint::{Checkpoint, CheckpointMeta};
+use super::config::TrainConfig;
+use super::data::{self, Dataset, Example};
+use super::report;
+use crate::model::{Graph, LoraAdapter, LoraSpec, Weights};
+use crate::{memory, Error, Result};
+
+/// One line of `metrics.jsonl`.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepMetrics {
+    pub step: usize,
+    pub epoch: usize,
+    pub loss: f64,
+    pub lr: f32,
+    pub grad_norm: f64,
+    pub tokens: usize,
+    pub tok_s: f64,
+    pub rss_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub val_loss: Option<f64>,
+}
+
+/// What a finished run reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrainSummary {
+    pub steps: usize,
+    pub first_loss: f64,
+    pub last_loss: f64,
+    pub best_val_loss: Option<f64>,
+    pub tokens_per_second: f64,
+    pub peak_rss_bytes: u64,
+    pub estimated_bytes: u64,
+    pub adapter: PathBuf,
+    pub skipped_lines: usize,
+}
+
+/// Resident and peak resident memory of this process (Linux; 0 elsewhere).
+pub fn rss_bytes() -> (u64, u64) {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = |key: &str| {
+        s.lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024
+    };
+    (kb("VmRSS:"), kb("VmHWM:"))
+}
+
+/// Examples of one epoch in training order.
+fn epoch_order(n: usize, epoch_seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    Rng::new(epoch_seed).shuffle(&mut order);
+    order
+}
+
+fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+    seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Splits one step's examples off `order[pos..]`: `accum` micro-batches of
+/// up to `batch_tokens` tokens (at least one example each).
+fn next_step(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    order: &[usize],
+    mut pos: usize,
+) -> (Vec<Vec<usize>>, usize) {
+    let mut micro = Vec::new();
+    for _ in 0..cfg.accum {
+        let mut batch = Vec::new();
+        let mut tokens = 0;
+        while pos < order.len() {
+            let len = ds.examples[order[pos]].ids.len();
+            if !batch.is_empty() && tokens + len > cfg.batch_tokens {
+                break;
+            }
+            batch.push(order[pos]);
+            tokens += len;
+            pos += 1;
+        }
+        if batch.is_empty() {
+            break;
+        }
+        micro.push(batch);
+    }
+    (micro, pos)
+}
+
+fn steps_per_epoch(cfg: &TrainConfig, ds: &Dataset, seed: u64) -> usize {
+    let order = epoch_order(ds.examples.len(), seed);
+    let (mut pos, mut n) = (0, 0);
+    while pos < order.len() {
+        pos = next_step(cfg, ds, &order, pos).1;
+        n += 1;
+    }
+    n
+}
+
+/// Mean loss over a dataset (no gradients).
+pub fn evaluate(graph: &Graph<'_>, adapter: &LoraAdapter, examples: &[Example]) -> Result<f64> {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for ex in examples {
+        let s = graph.loss(&ex.ids, &ex.labels, Some(adapter), None, None, true)?;
+        sum += s.loss_sum;
+        n += s.n_tokens;
+    }
+    Ok(if n == 0 { 0.0 } else { sum / n as f64 })
+}
+
+/// Trains (or resumes, when `DIR/latest/state.ckpt` exists and `resume`).
+pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<TrainSummary> {
+    cfg.validate()?;
+    let file = crate::open_gguf(&cfg.model)?;
+    let weights = Weights::load(&file)?;
+    let model_cfg = weights.cfg.clone();
+    let estimate = memory::training(
+        &model_cfg,
+        file.file_size(),
+        cfg.rank,
+        &cfg.targets,
+        cfg.max_seq,
+    );
+    memory_guard(cfg, estimate.total_bytes)?;
+    let graph = Graph::new(weights);
+
+    let vocab = crate::infer::Tokenizer::load(&cfg.model)?;
+    let bos = vocab.bos();
+    let mut tok = |s: &str| vocab.tokenize(s);
+    let ds = data::load(
+        &cfg.data,
+        cfg.max_seq,
+        cfg.mask_prompt,
+        cfg.skip_bad,
+        bos,
+        &mut tok,
+    )?;
+    let val = match &cfg.val {
+        Some(p) => Some(data::load(
+            p,
+            cfg.max_seq,
+            cfg.mask_prompt,
+            cfg.skip_bad,
+            bos,
+            &mut tok,
+        )?),
+        None => None,
+    };
+    std::fs::create_dir_all(&cfg.out).map_err(|source| Error::Io {
+        path: cfg.out.clone(),
+        source,
+    })?;
+    let out = cfg.out.clone();
+    write_manifest(cfg, &model_cfg, &ds, estimate.total_bytes)?;
+
+    let spec = LoraSpec {
+        rank: cfg.rank,
+        alpha: cfg.alpha,
+        targets: cfg.targets.clone(),
+    };
+    let latest = out.join("latest").join("state.ckpt");
+    let (mut adapter, mut states, mut meta) = if resume && latest.exists() {
+        let ck = Checkpoint::load(&latest, &model_cfg)?;
+        if ck.meta.spec != spec {
+            return Err(Error::Input(format!(
+                "{}: checkpoint has a different LoRA spec than this config",
+                latest.display()
+            )));
+        }
+        let states: Vec<AdamWState> =
+            ck.m.into_iter()
+                .zip(ck.v)
+                .map(|(m, v)| AdamWState { m, v })
+                .collect();
+        (ck.adapter, states, ck.meta)
+    } else {
+        let adapter = LoraAdapter::init(&model_cfg, &spec, cfg.seed);
+        let states = adapter
+            .tensors()
+            .iter()
+            .map(|t| AdamWState::new(t.len()))
+            .collect();
+        let meta = CheckpointMeta {
+            spec: spec.clone(),
+            step: 0,
+            epoch: 0,
+            position: 0,
+            epoch_seed: epoch_seed(cfg.seed, 0),
+            best_val_loss: None,
+            n_values: adapter.n_params(),
+        };
+        (adapter, states, meta)
+    };
+    let per_epoch = steps_per_epoch(cfg, &ds, epoch_seed(cfg.seed, 0));
+    let total = cfg.steps.unwrap_or(per_epoch * cfg.epochs);
+
+    let threads = cfg
+        .threads
+        .unwrap_or_else(|| crate::infer::default_threads() as usize);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Input(format!("cannot start {threads} threads: {e}")))?;
+    let bar = report::progress_bar(total as u64, meta.step as u64, show_progress);
+    let mut metrics = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out.join("metrics.jsonl"))
+        .map_err(|source| Error::Io {
+            path: out.join("metrics.jsonl"),
+            source,
+        })?;
+    let mut grads = LoraAdapter::zeros(&model_cfg, &spec);
+    let (mut first_loss, mut last_loss) = (f64::NAN, f64::NAN);
+    let (mut tokens_done, t_start) = (0usize, Instant::now());
+    let mut order = epoch_order(ds.examples.len(), meta.epoch_seed);
+
+    while meta.step < total {
+        if meta.position >= order.len() {
+            meta.epoch += 1;
+            meta.position = 0;
+            meta.epoch_seed = epoch_seed(cfg.seed, meta.epoch);
+            order = epoch_order(ds.examples.len(), meta.epoch_seed);
+        }
+        let (micro, next_pos) = next_step(cfg, &ds, &order, meta.position);
+        let examples: Vec<&Example> = micro.iter().flatten().map(|&i| &ds.examples[i]).collect();
+        let n_targets: usize = examples.iter().map(|e| e.n_targets()).sum();
+        let n_tokens: usize = examples.iter().map(|e| e.ids.len()).sum();
+        let t0 = Instant::now();
+        grads.zero();
+        let (loss, grad_norm) = pool.install(|| -> Result<(f64, f64)> {
+            let mut loss_sum = 0.0;
+            for ex in &examples {
+                let scale = 1.0 / n_targets.max(1) as f32;
+                let s = graph.loss(
+                    &ex.ids,
+                    &ex.labels,
+                    Some(&adapter),
+                    Some(&mut grads),
+                    Some(scale),
+                    true,
+                )?;
+                loss_sum += s.loss_sum;
+            }
+            let norm = clip_grad_norm(&mut grads.tensors_mut(), cfg.clip as f64);
+            Ok((loss_sum / n_targets.max(1) as f64, norm))
+        })?;
+        meta.step += 1;
+        let lr = cfg.lr_at(meta.step, total);
+        let opt = AdamWConfig {
+            lr,
+            weight_decay: cfg.weight_decay,
+            ..AdamWConfig::default()
+        };
+        for ((p, g), st) in adapter
+            .tensors_mut()
+            .into_iter()
+            .zip(grads.tensors())
+            .zip(states.iter_mut())
+        {
+            adamw_step(&opt, meta.step as u64, p, g, st);
+        }
+        meta.position = next_pos;
+        tokens_done += n_tokens;
+        if first_loss.is_nan() {
+            first_loss = loss;
+        }
+        last_loss = loss;
+        let tok_s = n_tokens as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+        let val_loss = match &val {
+            Some(v)
+                if (cfg.eval_every > 0 && meta.step % cfg.eval_every == 0)
+                    || meta.step == total =>
+            {
+                Some(pool.install(|| evaluate(&graph, &adapter, &v.examples))?)
+            }
+            _ => None,
+        };
+        let rss = rss_bytes().0;
+        let m = StepMetrics {
+            step: meta.step,
+            epoch: meta.epoch,
+            loss,
+            lr,
+            grad_norm,
+            tokens: n_tokens,
+            tok_s,
+            rss_bytes: rss,
+            val_loss,
+        };
+        let line = serde_json::to_string(&m).map_err(|e| Error::Input(e.to_string()))?;
+        writeln!(metrics, "{line}").map_err(|source| Error::Io {
+            path: out.join("metrics.jsonl"),
+            source,
+        })?;
+        report::update_bar(&bar, &m, total);
+        let improved = match (val_loss, meta.best_val_loss) {
+            (Some(v), Some(best)) => v < best,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if improved {
+            meta.best_val_loss = val_loss;
+            save(
+                &out.join("best"),
+                &meta,
+                &adapter,
+                &states,
+                &model_cfg.architecture,
+            )?;
+        }
+        if meta.step == total || (cfg.save_every > 0 && meta.step % cfg.save_every == 0) {
+            save(
+                &out.join("latest"),
+                &meta,
+                &adapter,
+                &states,
+                &model_cfg.architecture,
+            )?;
+        }
+    }
+    bar.finish_and_clear();
+    let adapter_path = out.join("adapter.gguf");
+    adapter.save_gguf(&model_cfg.architecture, &adapter_path)?;
+    report::loss_curve_svg(&out.join("metrics.jsonl"), &out.join("loss.svg"))?;
+    Ok(TrainSummary {
+        steps: meta.step,
+        first_loss,
+        last_loss,
+        best_val_loss: meta.best_val_loss,
+        tokens_per_second: tokens_done as f64 / t_start.elapsed().as_secs_f64().max(1e-9),
+        peak_rss_bytes: rss_bytes().1,
+        estimated_bytes: estimate.total_bytes,
+        adapter: adapter_path,
+        skipped_lines: ds.skipped.len(),
+    })
+}
+
+fn save(
+    dir: &Path,
+    meta: &CheckpointMeta,
+    adapter: &LoraAdapter,
+    states: &[AdamWState],
+    arch: &str,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let ck = Checkpoint {
+        meta: meta.clone(),
+        adapter: adapter.clone(),
+        m: states.iter().map(|s| s.m.clone()).collect(),
+        v: states.iter().map(|s| s.v.clone()).collect(),
+    };
+    ck.save(&dir.join("state.ckpt"))?;
+    adapter.save_gguf(arch, &dir.join("adapter.gguf"))
+}
+
+/// Refuses to start when the estimate exceeds `--max-memory` or the free
+/// memory, suggesting smaller settings.
+fn memory_guard(cfg: &TrainConfig, estimate: u64) -> Result<()> {
+    let mut sys = sysinfo::System::new();
+    sys.refresh_memory();
+    let available = sys.available_memory();
+    let limit = match cfg.max_memory {
+        Some(m) => m.min(if available > 0 { available } else { u64::MAX }),
+        None if available > 0 => available,
+        None => return Ok(()),
+    };
+    if estimate > limit {
+        return Err(Error::Input(format!(
+            "training needs about {} but only {} is allowed/free; try --max-seq {} or --rank {}",
+            memory::human_bytes(estimate),
+            memory::human_bytes(limit),
+            (cfg.max_seq / 2).max(8),
+            (cfg.rank / 2).max(1)
+        )));
+    }
+    Ok(())
+}
+
+/// `DIR/run.json`: the resolved config plus what is needed to replay it.
+fn write_manifest(
+    cfg: &TrainConfig,
+    model: &crate::model::ModelConfig,
+    ds: &Dataset,
+    estimate: u64,
+) -> Result<()> {
+    let info = crate::build_info();
+    let mut sys = sysinfo::System::new();
+    sys.refresh_memory();
+    let manifest = serde_json::json!({
+        "config": cfg,
+        "model": model,
+        "agentcoder_version": info.version,
+        "git_commit": info.git_commit,
+        "target_cpu": info.target_cpu,
+        "cpu": info.cpu_model,
+        "cpu_threads": info.cpu_threads,
+        "memory_total_bytes": sys.total_memory(),
+        "llama_system_info": info.llama_system_info,
+        "examples": ds.examples.len(),
+        "skipped_lines": ds.skipped,
+        "truncated_examples": ds.truncated,
+        "estimated_peak_bytes": estimate,
+    });
+    let path = cfg.out.join("run.json");
+    let text = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Input(e.to_string()))?;
+    gguf::write_atomic(&path, text.as_bytes()).map_err(Error::from)
+}
