@@ -8,13 +8,13 @@
 //!
 //! The driver computes C[M,N] (+)= A[M,K] · B[K,N]: B is read in panels of
 //! KC×NC (dequantized from its storage type when quantized) into a small
-//! per-thread buffer packed in NR-wide strips, and the selected
-//! [`simd`](crate::simd) micro-kernel runs MR×NR tiles over it. Threads
+//! per-thread buffer packed in nr-wide strips, and the selected
+//! [`simd`](crate::simd) micro-kernel runs mr×nr tiles over it. Threads
 //! (rayon) own disjoint column tiles of C, and row chunks when there are
 //! few column tiles. Extra memory: one KC×NC panel per thread.
 //! `reference` keeps the plain loops everything is tested against.
 
-use crate::simd::{self, Isa, MR, NR};
+use crate::simd::{self, Isa, MR_MAX, NR_MAX};
 use gguf::GgmlType;
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -80,8 +80,9 @@ impl BMatrix<'_> {
         }
     }
 
-    /// Packs B[k0..k0+kc, n0..n0+nc] into `panel` as ⌈nc/NR⌉ strips of
-    /// kc×NR (zero padded), using `row` as a one-row decode buffer.
+    /// Packs B[k0..k0+kc, n0..n0+nc] into `panel` as ⌈nc/nr⌉ strips of
+    /// kc×nr (zero padded, nr = the ISA's tile width), using `row` as a
+    /// one-row decode buffer.
     #[allow(clippy::too_many_arguments)]
     fn pack(
         &self,
@@ -93,26 +94,27 @@ impl BMatrix<'_> {
         panel: &mut [f32],
         row: &mut Vec<f32>,
     ) {
-        let strips = nc.div_ceil(NR);
-        if !nc.is_multiple_of(NR) {
-            let last = &mut panel[(strips - 1) * kc * NR..strips * kc * NR];
+        let nr = isa.nr;
+        let strips = nc.div_ceil(nr);
+        if !nc.is_multiple_of(nr) {
+            let last = &mut panel[(strips - 1) * kc * nr..strips * kc * nr];
             last.fill(0.0);
         }
         if self.transposed {
             row.resize(kc, 0.0);
             for j in 0..nc {
                 self.m.read(isa, n0 + j, k0, row);
-                let strip = &mut panel[(j / NR) * kc * NR..];
+                let strip = &mut panel[(j / nr) * kc * nr..];
                 for (kk, &v) in row.iter().enumerate() {
-                    strip[kk * NR + j % NR] = v;
+                    strip[kk * nr + j % nr] = v;
                 }
             }
         } else {
             row.resize(nc, 0.0);
             for kk in 0..kc {
                 self.m.read(isa, k0 + kk, n0, row);
-                for (s, chunk) in row.chunks(NR).enumerate() {
-                    panel[s * kc * NR + kk * NR..][..chunk.len()].copy_from_slice(chunk);
+                for (s, chunk) in row.chunks(nr).enumerate() {
+                    panel[s * kc * nr + kk * nr..][..chunk.len()].copy_from_slice(chunk);
                 }
             }
         }
@@ -180,15 +182,16 @@ pub(crate) fn gemm(
     };
     let n_tiles = n.div_ceil(nc_max);
     let threads = rayon::current_num_threads();
+    let mr = isa.mr;
     let m_chunks = if n_tiles >= 2 * threads {
         1
     } else {
         (2 * threads)
             .div_ceil(n_tiles)
-            .min(m.div_ceil(4 * MR))
+            .min(m.div_ceil(4 * mr))
             .max(1)
     };
-    let m_per = m.div_ceil(m_chunks).div_ceil(MR) * MR;
+    let m_per = m.div_ceil(m_chunks).div_ceil(mr) * mr;
     let m_chunks = m.div_ceil(m_per);
     let tasks = n_tiles * m_chunks;
     let cp = CPtr(c.as_mut_ptr());
@@ -204,7 +207,7 @@ pub(crate) fn gemm(
         };
         BUFFERS.with(|bufs| {
             let (panel, row) = &mut *bufs.borrow_mut();
-            panel.resize(kc_max * nc_max.div_ceil(NR) * NR, 0.0);
+            panel.resize(kc_max * nc_max.div_ceil(isa.nr) * isa.nr, 0.0);
             // SAFETY: `tile` lies inside C (M×N) and no other task writes it.
             unsafe { run_tile(isa, a, b, k, kc_max, tile, cp.get(), panel, row) };
         });
@@ -240,32 +243,33 @@ unsafe fn run_tile(
     panel: &mut [f32],
     row: &mut Vec<f32>,
 ) {
+    let (mr, nr) = (isa.mr, isa.nr);
     let nc = tile.n1 - tile.n0;
     for k0 in (0..k).step_by(kc_max) {
         let kc = kc_max.min(k - k0);
         b.pack(isa, k0, kc, tile.n0, nc, panel, row);
-        for s in 0..nc.div_ceil(NR) {
-            let bp = panel[s * kc * NR..].as_ptr();
-            let cols = NR.min(nc - s * NR);
-            let col0 = tile.n0 + s * NR;
-            for i0 in (tile.m0..tile.m1).step_by(MR) {
-                let rows = MR.min(tile.m1 - i0);
+        for s in 0..nc.div_ceil(nr) {
+            let bp = panel[s * kc * nr..].as_ptr();
+            let cols = nr.min(nc - s * nr);
+            let col0 = tile.n0 + s * nr;
+            for i0 in (tile.m0..tile.m1).step_by(mr) {
+                let rows = mr.min(tile.m1 - i0);
                 // Rows past the edge repeat the last valid row; their
                 // results go to the scratch tile and are dropped.
-                let a_rows: [*const f32; MR] = std::array::from_fn(|i| {
+                let a_rows: [*const f32; MR_MAX] = std::array::from_fn(|i| {
                     a.a[(i0 + i.min(rows - 1)) * a.rs + k0 * a.cs..].as_ptr()
                 });
                 // SAFETY: a_rows + kk·cs stays inside A for kk < kc (checked
-                // in `gemm`); bp holds kc×NR floats.
+                // in `gemm`); bp holds kc×nr floats.
                 unsafe {
-                    if rows == MR && cols == NR {
+                    if rows == mr && cols == nr {
                         (isa.micro)(kc, &a_rows, a.cs, bp, c.add(i0 * tile.ldc + col0), tile.ldc);
                     } else {
-                        let mut tmp = [0.0f32; MR * NR];
-                        (isa.micro)(kc, &a_rows, a.cs, bp, tmp.as_mut_ptr(), NR);
+                        let mut tmp = [0.0f32; MR_MAX * NR_MAX];
+                        (isa.micro)(kc, &a_rows, a.cs, bp, tmp.as_mut_ptr(), nr);
                         for i in 0..rows {
                             for j in 0..cols {
-                                *c.add((i0 + i) * tile.ldc + col0 + j) += tmp[i * NR + j];
+                                *c.add((i0 + i) * tile.ldc + col0 + j) += tmp[i * nr + j];
                             }
                         }
                     }

@@ -1,14 +1,17 @@
 //! NEON micro-kernel (6×16: twenty-four q-register accumulators).
 //! Compiled only on aarch64; not exercised by this repository's CI.
 
-use super::{Isa, MR, NR};
+use super::{Isa, MR_MAX};
 use gguf::GgmlType;
 use std::arch::aarch64::*;
 
-const _: () = assert!(MR == 6 && NR == 16);
+const MR: usize = 6;
+const NR: usize = 16;
 
 pub const ISA: Isa = Isa {
     name: "neon",
+    mr: MR,
+    nr: NR,
     micro: micro_kernel,
     dequant,
 };
@@ -22,14 +25,14 @@ fn dequant(ty: GgmlType, src: &[u8], dst: &mut [f32]) {
 #[target_feature(enable = "neon")]
 pub unsafe fn micro_kernel(
     kc: usize,
-    a: &[*const f32; MR],
+    a: &[*const f32; MR_MAX],
     cs: usize,
     b: *const f32,
     c: *mut f32,
     ldc: usize,
 ) {
     let mut acc = [[vdupq_n_f32(0.0); 4]; MR];
-    let mut ap = *a;
+    let mut ap: [*const f32; MR] = std::array::from_fn(|i| a[i]);
     let mut bp = b;
     for _ in 0..kc {
         let bv = [

@@ -1,10 +1,15 @@
 //! Portable scalar micro-kernel and dequantizer.
 
-use super::{Isa, MR, NR};
+use super::{Isa, MR_MAX};
 use gguf::GgmlType;
+
+const MR: usize = 6;
+const NR: usize = 16;
 
 pub const ISA: Isa = Isa {
     name: "scalar",
+    mr: MR,
+    nr: NR,
     micro: micro_kernel,
     dequant,
 };
@@ -17,7 +22,7 @@ fn dequant(ty: GgmlType, src: &[u8], dst: &mut [f32]) {
 /// See [`super::MicroKernel`].
 pub unsafe fn micro_kernel(
     kc: usize,
-    a: &[*const f32; MR],
+    a: &[*const f32; MR_MAX],
     cs: usize,
     b: *const f32,
     c: *mut f32,
