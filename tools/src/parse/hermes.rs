@@ -1,0 +1,126 @@
+//! Hermes / Qwen2.5 format: `<tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>`
+//! per call. Also read: a JSON list inside one tag (SmolLM2 style,
+//! `<tool_call>[]</tool_call>` = no call), arguments given as a
+//! JSON-encoded string, and a last tag left open at the end of the text
+//! when what follows is complete JSON (generation often stops at the
+//! closing tag).
+
+use super::{calls_from_json, call_to_json, json_at, strip_code_fence, to_json_text, ParseError, ToolCall};
+use serde_json::Value;
+
+pub const FORMAT: &str = "hermes";
+const OPEN: &str = "<tool_call>";
+const CLOSE: &str = "</tool_call>";
+
+/// All calls in all `<tool_call>` tags, in order; no tag means no call.
+pub fn parse(text: &str) -> Result<Vec<ToolCall>, ParseError> {
+    let mut calls = Vec::new();
+    let mut pos = 0;
+    loop {
+        let open = text[pos..].find(OPEN).map(|o| pos + o);
+        let close = text[pos..].find(CLOSE).map(|c| pos + c);
+        let open = match (open, close) {
+            (None, None) => return Ok(calls),
+            (Some(open), None) => open,
+            (Some(open), Some(close)) if open < close => open,
+            (_, Some(close)) => {
+                return Err(ParseError::new(
+                    FORMAT,
+                    text,
+                    close,
+                    "</tool_call> without an opening <tool_call>",
+                ))
+            }
+        };
+        let body_start = open + OPEN.len();
+        let (body_end, next) = match text[body_start..].find(CLOSE) {
+            Some(len) => (body_start + len, body_start + len + CLOSE.len()),
+            None => (text.len(), text.len()),
+        };
+        let (body, lead) = strip_code_fence(&text[body_start..body_end]);
+        let json_start = body_start + lead;
+        if body.trim().is_empty() {
+            return Err(ParseError::new(
+                FORMAT,
+                text,
+                body_start,
+                "empty <tool_call>: write {\"name\": ..., \"arguments\": {...}} inside",
+            ));
+        }
+        if text[json_start..].find(OPEN).is_some_and(|n| json_start + n < body_end) {
+            return Err(ParseError::new(FORMAT, text, open, "<tool_call> inside an open <tool_call>"));
+        }
+        let json_end = json_start + body.len();
+        let value: Value = json_at(text, json_start, json_end, FORMAT).map_err(|mut e| {
+            if body_end == text.len() {
+                e.message = format!("unterminated <tool_call> (close it with </tool_call>); {}", e.message);
+            }
+            e
+        })?;
+        calls.extend(calls_from_json(&value, FORMAT, text, json_start)?);
+        pos = next;
+    }
+}
+
+/// Qwen2.5 / Hermes: one tag per call, separated by newlines.
+pub fn render(calls: &[ToolCall]) -> String {
+    calls
+        .iter()
+        .map(|call| format!("{OPEN}\n{}\n{CLOSE}", to_json_text(&call_to_json(call))))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// SmolLM2 style: all calls as one JSON list in one tag (`[]` = no call).
+pub fn render_list(calls: &[ToolCall]) -> String {
+    let list = Value::Array(calls.iter().map(call_to_json).collect());
+    format!("{OPEN}{}{CLOSE}", to_json_text(&list))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_qwen_smollm_and_string_arguments() {
+        let qwen = "I'll check.\n<tool_call>\n{\"name\": \"weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>\n<tool_call>\n{\"name\": \"time\", \"arguments\": {}}\n</tool_call>";
+        let calls = parse(qwen).unwrap();
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[0], ToolCall::new("weather", json!({"city": "Paris"})));
+        assert_eq!(calls[1], ToolCall::new("time", json!({})));
+
+        let smol = r#"<tool_call>[{"name": "a", "arguments": {"x": 1}}, {"name": "b", "arguments": "{\"y\": [1, 2]}"}]</tool_call>"#;
+        let calls = parse(smol).unwrap();
+        assert_eq!(calls[1], ToolCall::new("b", json!({"y": [1, 2]})));
+        assert!(parse("<tool_call>[]</tool_call>").unwrap().is_empty());
+        assert!(parse("No tool is needed.").unwrap().is_empty());
+        // Stopped at the closing tag: still one complete call.
+        assert_eq!(parse("<tool_call>\n{\"name\": \"f\"}\n").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn errors_point_into_the_text() {
+        let text = "<tool_call>\n{\"name\": \"f\", \"arguments\": {\"x\": }}\n</tool_call>";
+        let e = parse(text).unwrap_err();
+        assert_eq!(&text[e.offset..e.offset + 1], "}", "{e}");
+        let e = parse("<tool_call>{\"name\": \"f\", \"argu").unwrap_err();
+        assert!(e.message.contains("unterminated"), "{e}");
+        let e = parse("<tool_call>{\"arguments\": {}}</tool_call>").unwrap_err();
+        assert!(e.message.contains("no \"name\""), "{e}");
+        let e = parse("<tool_call>{\"name\": \"f\", \"arguments\": \"[1]\"}</tool_call>").unwrap_err();
+        assert!(e.message.contains("must be an object"), "{e}");
+        assert!(parse("<tool_call></tool_call>").is_err());
+        assert!(parse("x</tool_call>").is_err());
+    }
+
+    #[test]
+    fn render_matches_qwen_template_spacing() {
+        let calls = [ToolCall::new("weather", json!({"city": "Paris", "days": 2}))];
+        assert_eq!(
+            render(&calls),
+            "<tool_call>\n{\"name\": \"weather\", \"arguments\": {\"city\": \"Paris\", \"days\": 2}}\n</tool_call>"
+        );
+        assert_eq!(render_list(&[]), "<tool_call>[]</tool_call>");
+    }
+}
