@@ -290,28 +290,7 @@ pub fn matmul_xwt(
     n_out: usize,
     accumulate: bool,
 ) {
-    assert_eq!(x.len(), t * n_in, "x is (T, in)");
-    assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
-    let wm = Matrix {
-        elems: Elems::F32(w),
-        rows: n_out,
-        cols: n_in,
-    };
-    gemm(
-        simd::best(),
-        AMatrix {
-            a: x,
-            rs: n_in,
-            cs: 1,
-        },
-        t,
-        BMatrix {
-            m: wm,
-            transposed: true,
-        },
-        y,
-        accumulate,
-    );
+    with_isa::matmul_xwt(simd::best(), x, w, y, t, n_in, n_out, accumulate)
 }
 
 /// dX[T,in] (+)= dY[T,out] · W[out,in].
@@ -324,28 +303,7 @@ pub fn matmul_xw(
     n_in: usize,
     accumulate: bool,
 ) {
-    assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
-    assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
-    let wm = Matrix {
-        elems: Elems::F32(w),
-        rows: n_out,
-        cols: n_in,
-    };
-    gemm(
-        simd::best(),
-        AMatrix {
-            a: dy,
-            rs: n_out,
-            cs: 1,
-        },
-        t,
-        BMatrix {
-            m: wm,
-            transposed: false,
-        },
-        dx,
-        accumulate,
-    );
+    with_isa::matmul_xw(simd::best(), dy, w, dx, t, n_out, n_in, accumulate)
 }
 
 /// dW[out,in] (+)= dY[T,out]ᵀ · X[T,in].
@@ -358,28 +316,7 @@ pub fn matmul_dw(
     n_in: usize,
     accumulate: bool,
 ) {
-    assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
-    assert_eq!(x.len(), t * n_in, "x is (T, in)");
-    let xm = Matrix {
-        elems: Elems::F32(x),
-        rows: t,
-        cols: n_in,
-    };
-    gemm(
-        simd::best(),
-        AMatrix {
-            a: dy,
-            rs: 1,
-            cs: n_out,
-        },
-        n_out,
-        BMatrix {
-            m: xm,
-            transposed: false,
-        },
-        dw,
-        accumulate,
-    );
+    with_isa::matmul_dw(simd::best(), dy, x, dw, t, n_out, n_in, accumulate)
 }
 
 /// The same three products on an explicit instruction set (tests compare
@@ -398,12 +335,13 @@ pub mod with_isa {
         n_out: usize,
         accumulate: bool,
     ) {
+        assert_eq!(x.len(), t * n_in, "x is (T, in)");
+        assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
         let wm = Matrix {
             elems: Elems::F32(w),
             rows: n_out,
             cols: n_in,
         };
-        assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
         gemm(
             isa,
             AMatrix {
@@ -432,12 +370,13 @@ pub mod with_isa {
         n_in: usize,
         accumulate: bool,
     ) {
+        assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
+        assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
         let wm = Matrix {
             elems: Elems::F32(w),
             rows: n_out,
             cols: n_in,
         };
-        assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
         gemm(
             isa,
             AMatrix {
@@ -466,12 +405,13 @@ pub mod with_isa {
         n_in: usize,
         accumulate: bool,
     ) {
+        assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
+        assert_eq!(x.len(), t * n_in, "x is (T, in)");
         let xm = Matrix {
             elems: Elems::F32(x),
             rows: t,
             cols: n_in,
         };
-        assert_eq!(x.len(), t * n_in, "x is (T, in)");
         gemm(
             isa,
             AMatrix {

@@ -33,7 +33,7 @@ impl GgmlMatmul {
     pub fn new(op: Op, ty: u32, w: &[u8], n_in: usize, n_out: usize, t: usize) -> GgmlMatmul {
         let f32_bytes = 4 * (t * n_in + t * n_out);
         // Twice the data plus generous room for tensor and graph objects.
-        let mem_size = 2 * (w.len() + f32_bytes) + 64 * 1024 * 1024;
+        let mem_size = 4 * (w.len() + f32_bytes) + 256 * 1024 * 1024;
         // SAFETY: plain FFI calls on a context we own; tensors are created
         // with the shapes whose byte sizes we copy in.
         unsafe {
