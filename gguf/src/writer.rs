@@ -121,46 +121,71 @@ impl GgufWriter {
 
     /// Serializes the whole file.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let align = self.alignment()?;
         let mut out = Vec::new();
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&3u32.to_le_bytes());
-        out.extend_from_slice(&(self.tensors.len() as u64).to_le_bytes());
-        out.extend_from_slice(&(self.metadata.len() as u64).to_le_bytes());
+        self.write_to(&mut out).map_err(|e| Error::Write {
+            reason: e.to_string(),
+        })?;
+        Ok(out)
+    }
+
+    /// Streams the file to `out`: header, tensor infos, padded data.
+    pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let align = self
+            .alignment()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        let mut head = Vec::new();
+        head.extend_from_slice(MAGIC);
+        head.extend_from_slice(&3u32.to_le_bytes());
+        head.extend_from_slice(&(self.tensors.len() as u64).to_le_bytes());
+        head.extend_from_slice(&(self.metadata.len() as u64).to_le_bytes());
         for (k, v) in &self.metadata {
-            write_string(&mut out, k);
-            out.extend_from_slice(&(v.value_type() as u32).to_le_bytes());
-            write_value(&mut out, v)?;
+            write_string(&mut head, k);
+            head.extend_from_slice(&(v.value_type() as u32).to_le_bytes());
+            write_value(&mut head, v).map_err(|e| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())
+            })?;
         }
         let mut offset = 0u64;
         for t in &self.tensors {
-            write_string(&mut out, &t.name);
-            out.extend_from_slice(&(t.shape.len() as u32).to_le_bytes());
+            write_string(&mut head, &t.name);
+            head.extend_from_slice(&(t.shape.len() as u32).to_le_bytes());
             for d in &t.shape {
-                out.extend_from_slice(&d.to_le_bytes());
+                head.extend_from_slice(&d.to_le_bytes());
             }
-            out.extend_from_slice(&t.ty.id().to_le_bytes());
-            out.extend_from_slice(&offset.to_le_bytes());
+            head.extend_from_slice(&t.ty.id().to_le_bytes());
+            head.extend_from_slice(&offset.to_le_bytes());
             offset += align_up(t.data.len() as u64, align);
         }
-        out.resize(align_up(out.len() as u64, align) as usize, 0);
+        head.resize(align_up(head.len() as u64, align) as usize, 0);
+        out.write_all(&head)?;
+        let zeros = vec![0u8; align as usize];
         for t in &self.tensors {
-            out.extend_from_slice(&t.data);
-            out.resize(align_up(out.len() as u64, align) as usize, 0);
+            out.write_all(&t.data)?;
+            let pad = align_up(t.data.len() as u64, align) as usize - t.data.len();
+            out.write_all(&zeros[..pad])?;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Writes to `path` atomically: a temporary file beside it, then rename.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
-        let bytes = self.to_bytes()?;
-        write_atomic(path.as_ref(), &bytes)
+        self.alignment()?;
+        write_atomic_with(path.as_ref(), |w| self.write_to(w))
     }
 }
 
 /// Writes `bytes` to a temporary file next to `path`, syncs it, and renames
 /// it over `path`: readers see either the old file or the whole new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Like [`write_atomic`], streaming: `fill` writes the content (buffered)
+/// to the temporary file, so nothing needs to be held in memory whole.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -178,8 +203,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         std::process::id()
     ));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+        fill(&mut f)?;
+        let f = f.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

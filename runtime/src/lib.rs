@@ -16,6 +16,7 @@
 //! ```
 
 pub mod backend;
+pub mod data;
 mod error;
 pub mod eval;
 pub mod infer;

@@ -1,5 +1,6 @@
 //! Subcommands of the `agentcoder` binary.
 
+mod data;
 mod export;
 mod generate;
 mod info;
@@ -27,6 +28,7 @@ enum Command {
     Info(info::InfoArgs),
     Train(train::TrainArgs),
     ExportLora(export::ExportArgs),
+    Data(data::DataArgs),
 }
 
 /// An error for the user: one line on stderr and exit code 2 (bad input) or
@@ -67,6 +69,7 @@ pub fn run(args: Args) -> i32 {
         Command::Info(a) => info::run(a),
         Command::Train(a) => train::run(a),
         Command::ExportLora(a) => export::run(a),
+        Command::Data(a) => data::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -1,2 +1,45 @@
 //! Evaluation: the BFCL AST checker and suites (code, fc, bfcl), per-item
 //! outcomes, tables and charts.
+//!
+//! BFCL: [`bfcl_data`] loads the v4 entries and possible answers fetched by
+//! `make bfcl`; [`bfcl_ast`] is a port of the official AST checker, agreeing
+//! with it case by case on `tests/fixtures/bfcl/verdicts.jsonl`.
+//!
+//! ```no_run
+//! use runtime::eval::{bfcl_ast, bfcl_data::{self, Category}};
+//! let entries = bfcl_data::load_category(&runtime::eval::bfcl_dir(), Category::Multiple)?;
+//! let calls: Vec<tools::ToolCall> = Vec::new(); // parsed from the model's text
+//! let verdict = bfcl_ast::check_entry(&entries[0], &calls, Default::default());
+//! println!("{} {:?}", verdict.valid, verdict.error_type);
+//! # Ok::<(), runtime::Error>(())
+//! ```
+
+pub mod bfcl_ast;
+pub mod bfcl_data;
+mod bfcl_py;
+mod bfcl_values;
+
+use std::path::PathBuf;
+
+/// Where `scripts/fetch-bfcl.sh` puts the BFCL data: `<cache>/bfcl`.
+pub fn bfcl_dir() -> PathBuf {
+    crate::paths::cache_dir().join("bfcl")
+}
+
+impl bfcl_ast::DecodedCall for tools::ToolCall {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn arguments(&self) -> &serde_json::Value {
+        &self.arguments
+    }
+}
+
+impl From<bfcl_data::DataError> for crate::Error {
+    fn from(e: bfcl_data::DataError) -> Self {
+        match e {
+            bfcl_data::DataError::Io { path, source } => crate::Error::Io { path, source },
+            other => crate::Error::Input(other.to_string()),
+        }
+    }
+}

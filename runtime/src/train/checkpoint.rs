@@ -8,6 +8,7 @@
 //! tensor, then every first moment, then every second moment, in
 //! `LoraAdapter::tensors()` order.
 
+use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -38,30 +39,41 @@ pub struct Checkpoint {
     pub v: Vec<Vec<f32>>,
 }
 
-impl Checkpoint {
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let header = serde_json::to_vec(&self.meta).map_err(|e| Error::Input(e.to_string()))?;
-        let mut raw = Vec::with_capacity(MAGIC.len() + 8 + header.len() + self.meta.n_values * 12);
-        raw.extend_from_slice(MAGIC);
-        raw.extend_from_slice(&(header.len() as u64).to_le_bytes());
-        raw.extend_from_slice(&header);
-        let groups: [Vec<&[f32]>; 3] = [
-            self.adapter.tensors(),
-            self.m.iter().map(Vec::as_slice).collect(),
-            self.v.iter().map(Vec::as_slice).collect(),
-        ];
-        for group in groups {
+/// Writes a checkpoint without copying the adapter or the moments.
+pub fn save_checkpoint(
+    path: &Path,
+    meta: &CheckpointMeta,
+    adapter: &LoraAdapter,
+    m: &[&[f32]],
+    v: &[&[f32]],
+) -> Result<()> {
+    let header = serde_json::to_vec(meta).map_err(|e| Error::Input(e.to_string()))?;
+    gguf::write_atomic_with(path, |w| {
+        let mut z = zstd::Encoder::new(w, 3)?;
+        z.write_all(MAGIC)?;
+        z.write_all(&(header.len() as u64).to_le_bytes())?;
+        z.write_all(&header)?;
+        let mut buf = Vec::with_capacity(1 << 16);
+        for group in [adapter.tensors().as_slice(), m, v] {
             for t in group {
-                for x in t {
-                    raw.extend_from_slice(&x.to_le_bytes());
+                for chunk in t.chunks(1 << 14) {
+                    buf.clear();
+                    buf.extend(chunk.iter().flat_map(|x| x.to_le_bytes()));
+                    z.write_all(&buf)?;
                 }
             }
         }
-        let packed = zstd::encode_all(&raw[..], 3).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        gguf::write_atomic(path, &packed).map_err(Error::from)
+        z.finish()?;
+        Ok(())
+    })
+    .map_err(Error::from)
+}
+
+impl Checkpoint {
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let m: Vec<&[f32]> = self.m.iter().map(Vec::as_slice).collect();
+        let v: Vec<&[f32]> = self.v.iter().map(Vec::as_slice).collect();
+        save_checkpoint(path, &self.meta, &self.adapter, &m, &v)
     }
 
     pub fn load(path: &Path, cfg: &ModelConfig) -> Result<Checkpoint> {

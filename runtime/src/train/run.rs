@@ -11,7 +11,7 @@ use kernels::clip::clip_grad_norm;
 use kernels::rng::Rng;
 use serde::Serialize;
 
-use super::checkpoint::{Checkpoint, CheckpointMeta};
+use super::checkpoint::{save_checkpoint, Checkpoint, CheckpointMeta};
 use super::config::TrainConfig;
 use super::data::{self, Dataset, Example};
 use super::report;
@@ -40,6 +40,8 @@ pub struct TrainSummary {
     pub first_loss: f64,
     pub last_loss: f64,
     pub best_val_loss: Option<f64>,
+    /// Validation loss of the base model before training (fresh runs).
+    pub initial_val_loss: Option<f64>,
     pub tokens_per_second: f64,
     pub peak_rss_bytes: u64,
     pub estimated_bytes: u64,
@@ -227,7 +229,21 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
     let mut grads = LoraAdapter::zeros(&model_cfg, &spec);
     let (mut first_loss, mut last_loss) = (f64::NAN, f64::NAN);
     let (mut tokens_done, t_start) = (0usize, Instant::now());
+    let mut initial_val_loss = None;
     let mut order = epoch_order(ds.examples.len(), meta.epoch_seed);
+    if meta.step == 0 {
+        // The starting point: validation loss of the untouched base model.
+        if let Some(v) = &val {
+            let val_loss = pool.install(|| evaluate(&graph, &adapter, &v.examples))?;
+            let line = serde_json::json!({"step": 0, "epoch": 0, "val_loss": val_loss}).to_string();
+            writeln!(metrics, "{line}").map_err(|source| Error::Io {
+                path: out.join("metrics.jsonl"),
+                source,
+            })?;
+            meta.best_val_loss = None;
+            initial_val_loss = Some(val_loss);
+        }
+    }
 
     while meta.step < total {
         if meta.position >= order.len() {
@@ -342,6 +358,7 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
         first_loss,
         last_loss,
         best_val_loss: meta.best_val_loss,
+        initial_val_loss,
         tokens_per_second: tokens_done as f64 / t_start.elapsed().as_secs_f64().max(1e-9),
         peak_rss_bytes: rss_bytes().1,
         estimated_bytes: estimate.total_bytes,
@@ -361,13 +378,9 @@ fn save(
         path: dir.to_path_buf(),
         source,
     })?;
-    let ck = Checkpoint {
-        meta: meta.clone(),
-        adapter: adapter.clone(),
-        m: states.iter().map(|s| s.m.clone()).collect(),
-        v: states.iter().map(|s| s.v.clone()).collect(),
-    };
-    ck.save(&dir.join("state.ckpt"))?;
+    let m: Vec<&[f32]> = states.iter().map(|s| s.m.as_slice()).collect();
+    let v: Vec<&[f32]> = states.iter().map(|s| s.v.as_slice()).collect();
+    save_checkpoint(&dir.join("state.ckpt"), meta, adapter, &m, &v)?;
     adapter.save_gguf(arch, &dir.join("adapter.gguf"))
 }
 

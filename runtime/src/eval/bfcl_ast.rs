@@ -1,0 +1,422 @@
+//! The BFCL AST checker: a port of
+//! `bfcl_eval/eval_checker/ast_eval/ast_checker.py` (`bfcl-eval==2026.3.23`)
+//! for the Python categories, plus the output-format and irrelevance rules of
+//! `eval_runner.py`. Verdicts carry the same `error_type` strings and error
+//! messages as the Python checker, so results can be compared one to one
+//! (`tests/fixtures/bfcl/verdicts.jsonl` holds the official verdicts).
+//!
+//! Where Python would raise (malformed ground truth or a model value that
+//! slips past the type check into a checker that cannot handle it), the
+//! verdict is invalid with `error_type` [`EXCEPTION`].
+//!
+//! Not ported: the Java and JavaScript type converters (their categories are
+//! not evaluated).
+
+use super::bfcl_data::Category;
+use super::bfcl_py::{py_contains, py_items, py_repr, repr_str, PyException, PyResult, PyType};
+use super::bfcl_values::{
+    dict_checker, list_checker, list_dict_checker, python_type, string_checker, type_checker,
+};
+use serde_json::{json, Map, Value};
+
+/// `error_type` of a verdict where the Python checker would have raised.
+pub const EXCEPTION: &str = "ast_checker:exception";
+
+/// The checker's answer for one entry (Python's `{"valid", "error", "error_type"}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub valid: bool,
+    /// `None` when valid.
+    pub error_type: Option<String>,
+    pub errors: Vec<String>,
+}
+
+impl Verdict {
+    pub fn valid() -> Verdict {
+        Verdict {
+            valid: true,
+            error_type: None,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn invalid(error_type: &str, errors: Vec<String>) -> Verdict {
+        Verdict {
+            valid: false,
+            error_type: Some(error_type.to_owned()),
+            errors,
+        }
+    }
+
+    fn exception(e: PyException) -> Verdict {
+        Verdict::invalid(EXCEPTION, vec![e.0])
+    }
+
+    /// Verdict when the model output could not be decoded into calls
+    /// (`eval_runner.py`): right for irrelevance, wrong everywhere else.
+    pub fn decode_failed(category: Category, reason: &str) -> Verdict {
+        if category == Category::Irrelevance {
+            return Verdict::valid();
+        }
+        let msg = format!("Invalid syntax. Failed to decode AST. {reason}");
+        Verdict::invalid("ast_decoder:decoder_failed", vec![msg])
+    }
+}
+
+/// A decoded model call: a function name and its arguments (a JSON object
+/// for a well-formed call). Implemented for `(String, Value)`; the runtime
+/// implements it for `tools::ToolCall`.
+pub trait DecodedCall {
+    fn name(&self) -> &str;
+    fn arguments(&self) -> &Value;
+}
+
+impl DecodedCall for (String, Value) {
+    fn name(&self) -> &str {
+        &self.0
+    }
+    fn arguments(&self) -> &Value {
+        &self.1
+    }
+}
+
+/// Checker options that depend on the model handler.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CheckOptions {
+    /// The model was shown `math_factorial` for `math.factorial`
+    /// (`underscore_to_dot` in BFCL's model config; see `convert_func_name`).
+    pub underscore_to_dot: bool,
+}
+
+/// One model call viewed as Python's `{name: {param: value}}`.
+struct Call<'a> {
+    name: &'a str,
+    args: &'a Map<String, Value>,
+}
+
+impl Call<'_> {
+    fn as_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert(self.name.to_owned(), Value::Object(self.args.clone()));
+        Value::Object(m)
+    }
+}
+
+/// Port of `is_function_calling_format_output` (`bfcl_eval/utils.py`) on
+/// decoded calls: every call's arguments must be a dict.
+fn as_python_calls<C: DecodedCall>(calls: &[C]) -> Option<Vec<Call<'_>>> {
+    calls
+        .iter()
+        .map(|c| {
+            c.arguments().as_object().map(|args| Call {
+                name: c.name(),
+                args,
+            })
+        })
+        .collect()
+}
+
+/// Checks decoded model calls against a BFCL entry's functions and ground
+/// truth (`_evaluate_single_ast_entry` / `_evaluate_single_relevance_entry`
+/// of `eval_runner.py`, then `ast_checker`).
+pub fn check<C: DecodedCall>(
+    category: Category,
+    functions: &[Value],
+    ground_truth: Option<&[Value]>,
+    calls: &[C],
+    opts: CheckOptions,
+) -> Verdict {
+    if category == Category::Irrelevance {
+        return irrelevance_checker(calls);
+    }
+    let Some(calls) = as_python_calls(calls) else {
+        let msg = "Did not output in the specified format. Note: the model_result is wrapped in a string to ensure json serializability.";
+        return Verdict::invalid("ast_decoder:decoder_wrong_output_format", vec![msg.into()]);
+    };
+    let Some(gt) = ground_truth else {
+        return Verdict::exception(PyException("no ground truth for this entry".into()));
+    };
+    ast_checker(functions, &calls, gt, category, opts).unwrap_or_else(Verdict::exception)
+}
+
+/// Port of the irrelevance branch of `_evaluate_single_relevance_entry`:
+/// passes when the output holds no call (`is_empty_output`). A decode
+/// failure also passes; see [`Verdict::decode_failed`].
+pub fn irrelevance_checker<C: DecodedCall>(calls: &[C]) -> Verdict {
+    let empty = match as_python_calls(calls) {
+        None => true,
+        Some(c) => c.is_empty(),
+    };
+    if empty {
+        return Verdict::valid();
+    }
+    let msg = "Valid syntax. Successfully decode AST when it should not.";
+    Verdict::invalid("irrelevance_error:decoder_success", vec![msg.into()])
+}
+
+fn wrong_count(error_type: &str) -> Verdict {
+    Verdict::invalid(error_type, vec!["Wrong number of functions.".into()])
+}
+
+/// Port of `ast_checker`: dispatch on the category name.
+fn ast_checker(
+    functions: &[Value],
+    calls: &[Call<'_>],
+    ground_truth: &[Value],
+    category: Category,
+    opts: CheckOptions,
+) -> PyResult<Verdict> {
+    let name = category.name();
+    if name.contains("parallel") {
+        parallel_function_checker_no_order(functions, calls, ground_truth, opts)
+    } else if name.contains("multiple") {
+        multiple_function_checker(functions, calls, ground_truth, opts)
+    } else {
+        if calls.len() != 1 {
+            return Ok(wrong_count("simple_function_checker:wrong_count"));
+        }
+        let fd = functions
+            .first()
+            .ok_or_else(|| PyException("IndexError: list index out of range".into()))?;
+        let gt = ground_truth
+            .first()
+            .ok_or_else(|| PyException("IndexError: list index out of range".into()))?;
+        simple_function_checker(Some(fd), &calls[0], gt, opts)
+    }
+}
+
+/// Port of `find_description`.
+fn find_description<'a>(functions: &'a [Value], name: &str) -> Option<&'a Value> {
+    functions
+        .iter()
+        .find(|f| f.get("name").and_then(Value::as_str) == Some(name))
+}
+
+/// The function name and parameter dict of a ground-truth call `{fn: {...}}`
+/// (`list(possible_answer.keys())[0]`, `list(possible_answer.values())[0]`).
+fn expected_call(possible_answer: &Value) -> PyResult<(&str, &Map<String, Value>)> {
+    let (name, params) = possible_answer
+        .as_object()
+        .and_then(|m| m.iter().next())
+        .ok_or_else(|| PyException("IndexError: list index out of range".into()))?;
+    let params = params.as_object().ok_or_else(|| {
+        PyException("AttributeError: ground-truth parameters are not a dict".into())
+    })?;
+    Ok((name, params))
+}
+
+/// Python `d[key]` on a function description.
+fn field<'a>(v: &'a Value, key: &str) -> PyResult<&'a Value> {
+    v.get(key)
+        .ok_or_else(|| PyException(format!("KeyError: {}", repr_str(key))))
+}
+
+/// Port of `convert_func_name`.
+fn convert_func_name(name: &str, opts: CheckOptions) -> String {
+    if name.contains('.') && opts.underscore_to_dot {
+        name.replace('.', "_")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// Port of `simple_function_checker` (Python language only).
+fn simple_function_checker(
+    func_description: Option<&Value>,
+    call: &Call<'_>,
+    possible_answer: &Value,
+    opts: CheckOptions,
+) -> PyResult<Verdict> {
+    let (_, possible_answer) = expected_call(possible_answer)?;
+    let fd = func_description
+        .ok_or_else(|| PyException("TypeError: 'NoneType' object is not subscriptable".into()))?;
+    let func_name = field(fd, "name")?.as_str().unwrap_or_default();
+    let parameters = field(fd, "parameters")?;
+    let param_details = field(parameters, "properties")?;
+    let required = py_items(field(parameters, "required")?)?;
+    let func_name = convert_func_name(func_name, opts);
+
+    if call.name != func_name {
+        let msg = format!(
+            "Function name {} not found in model output.",
+            repr_str(&func_name)
+        );
+        return Ok(Verdict::invalid(
+            "simple_function_checker:wrong_func_name",
+            vec![msg],
+        ));
+    }
+    let model_params = call.args;
+
+    for param in &required {
+        let present = param.as_str().is_some_and(|p| model_params.contains_key(p));
+        if !present {
+            let msg = format!("Missing required parameter: {}.", py_repr(param));
+            return Ok(Verdict::invalid(
+                "simple_function_checker:missing_required",
+                vec![msg],
+            ));
+        }
+    }
+
+    for (param, value) in model_params {
+        let key = Value::String(param.clone());
+        if !py_contains(param_details, &key)? || !possible_answer.contains_key(param) {
+            let msg = format!("Unexpected parameter: {}.", repr_str(param));
+            return Ok(Verdict::invalid(
+                "simple_function_checker:unexpected_param",
+                vec![msg],
+            ));
+        }
+        let details = field(param_details, param)?;
+        let type_description = field(details, "type")?;
+        let expected = python_type(type_description)?;
+        let nested = if matches!(type_description.as_str(), Some("array" | "tuple")) {
+            Some(python_type(field(field(details, "items")?, "type")?)?)
+        } else {
+            None
+        };
+        let description = type_description.as_str().unwrap_or_default();
+
+        // Allow Python's auto conversion from int to float (not bool).
+        let widened;
+        let value = if description == "float" && PyType::of(value) == PyType::Int {
+            widened = Value::from(value.as_f64().unwrap_or_default());
+            &widened
+        } else {
+            value
+        };
+
+        let allowed_value = &possible_answer[param];
+        let allowed = py_items(allowed_value)?;
+        let tc = type_checker(param, value, &allowed, description, expected, nested);
+        if !tc.verdict.valid {
+            return Ok(tc.verdict);
+        }
+
+        if !tc.is_variable {
+            let special = match (expected, nested, value) {
+                (PyType::Dict, _, _) => Some(dict_checker(param, value, &allowed)?),
+                (PyType::List, Some(PyType::Dict), Value::Array(items)) => {
+                    Some(list_dict_checker(param, items, &allowed)?)
+                }
+                (PyType::Str, _, Value::String(s)) => Some(string_checker(param, s, &allowed)),
+                (PyType::List, _, Value::Array(items)) => {
+                    Some(list_checker(param, items, &allowed)?)
+                }
+                _ => None,
+            };
+            if let Some(result) = special {
+                if !result.valid {
+                    return Ok(result);
+                }
+                continue;
+            }
+        }
+
+        if !py_contains(allowed_value, value)? {
+            let msg = format!(
+                "Invalid value for parameter {}: {}. Expected one of {}.",
+                repr_str(param),
+                py_repr(value),
+                py_repr(allowed_value)
+            );
+            return Ok(Verdict::invalid("value_error:others", vec![msg]));
+        }
+    }
+
+    let empty = Value::String(String::new());
+    for (param, allowed) in possible_answer {
+        if !model_params.contains_key(param) && !py_contains(allowed, &empty)? {
+            let msg = format!(
+                "Optional parameter {} not provided and not marked as optional.",
+                repr_str(param)
+            );
+            return Ok(Verdict::invalid(
+                "simple_function_checker:missing_optional",
+                vec![msg],
+            ));
+        }
+    }
+    Ok(Verdict::valid())
+}
+
+/// Port of `parallel_function_checker_no_order`: each ground-truth call, in
+/// order, takes the first unmatched model call that passes.
+fn parallel_function_checker_no_order(
+    functions: &[Value],
+    calls: &[Call<'_>],
+    possible_answers: &[Value],
+    opts: CheckOptions,
+) -> PyResult<Verdict> {
+    if calls.len() != possible_answers.len() {
+        return Ok(wrong_count(
+            "parallel_function_checker_no_order:wrong_count",
+        ));
+    }
+    let mut matched: Vec<usize> = Vec::new();
+    let mut result = Verdict::valid();
+    for (i, answer) in possible_answers.iter().enumerate() {
+        let (expected_name, _) = expected_call(answer)?;
+        let fd = find_description(functions, expected_name);
+        let mut all_errors = Vec::new();
+        for (index, call) in calls.iter().enumerate() {
+            if matched.contains(&index) {
+                continue;
+            }
+            result = simple_function_checker(fd, call, answer, opts)?;
+            if result.valid {
+                matched.push(index);
+                break;
+            }
+            let entry = json!({
+                format!("Model Result Index {index}"): {
+                    "sub_error": result.errors,
+                    "sub_error_type": result.error_type,
+                    "model_output_item": call.as_value(),
+                    "possible_answer_item": answer,
+                }
+            });
+            all_errors.push(py_repr(&entry));
+        }
+        if !result.valid {
+            let considered: Vec<String> = (0..calls.len())
+                .filter(|j| !matched.contains(j))
+                .map(|j| j.to_string())
+                .collect();
+            let head = format!(
+                "Could not find a matching function among index [{}] of model output for index {i} of possible answers.",
+                considered.join(", ")
+            );
+            all_errors.insert(0, head);
+            return Ok(Verdict::invalid(
+                "parallel_function_checker_no_order:cannot_find_match",
+                all_errors,
+            ));
+        }
+    }
+    Ok(Verdict::valid())
+}
+
+/// Port of `multiple_function_checker`: one call, checked against the
+/// function named by the single ground-truth call.
+fn multiple_function_checker(
+    functions: &[Value],
+    calls: &[Call<'_>],
+    possible_answers: &[Value],
+    opts: CheckOptions,
+) -> PyResult<Verdict> {
+    if calls.len() != possible_answers.len() {
+        return Ok(wrong_count("multiple_function_checker:wrong_count"));
+    }
+    let (Some(call), Some(answer)) = (calls.first(), possible_answers.first()) else {
+        return Err(PyException("IndexError: list index out of range".into()));
+    };
+    let (expected_name, _) = expected_call(answer)?;
+    simple_function_checker(
+        find_description(functions, expected_name),
+        call,
+        answer,
+        opts,
+    )
+}

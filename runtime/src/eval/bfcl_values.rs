@@ -1,0 +1,302 @@
+//! Per-parameter rules of the BFCL AST checker: the type check and the
+//! value checks for strings, lists, dicts and lists of dicts. Each function
+//! ports the Python function of the same name in
+//! `bfcl_eval/eval_checker/ast_eval/ast_checker.py` (`bfcl-eval==2026.3.23`)
+//! statement by statement, including its quirks (a failed nested type check
+//! falls through to the simple one; `""` in a list of candidates means an
+//! empty list to `list_checker`; `dict_checker` reports on the last
+//! candidate).
+
+use super::bfcl_ast::Verdict;
+use super::bfcl_py::{
+    py_contains, py_eq, py_in_list, py_items, py_repr, py_repr_list, repr_str, standardize_string,
+    standardize_value, PyException, PyResult, PyType,
+};
+use serde_json::Value;
+
+/// `PYTHON_TYPE_MAPPING[description]`.
+pub fn python_type(description: &Value) -> PyResult<PyType> {
+    let t = match description.as_str() {
+        Some("string") | Some("any") => PyType::Str,
+        Some("integer") => PyType::Int,
+        Some("float") => PyType::Float,
+        Some("boolean") => PyType::Bool,
+        Some("array") | Some("tuple") => PyType::List,
+        Some("dict") => PyType::Dict,
+        _ => return Err(PyException(format!("KeyError: {}", py_repr(description)))),
+    };
+    Ok(t)
+}
+
+/// Result of `type_checker`: the verdict plus its `is_variable` flag.
+pub struct TypeCheck {
+    pub verdict: Verdict,
+    pub is_variable: bool,
+}
+
+/// Port of `get_possible_answer_type`: the type of the first candidate that
+/// is not `""`.
+fn possible_answer_type(possible_answer: &[Value]) -> Option<PyType> {
+    possible_answer
+        .iter()
+        .find(|a| !py_eq(a, &Value::String(String::new())))
+        .map(PyType::of)
+}
+
+fn incorrect_type(param: &str, value: &Value, expected_description: &str) -> String {
+    format!(
+        "Incorrect type for parameter {}. Expected type {expected_description}, got {}. Parameter value: {}.",
+        repr_str(param),
+        PyType::of(value).name(),
+        py_repr(value)
+    )
+}
+
+/// Port of `type_checker` (nested check one level deep, as in Python).
+pub fn type_checker(
+    param: &str,
+    value: &Value,
+    possible_answer: &[Value],
+    expected_description: &str,
+    expected: PyType,
+    nested: Option<PyType>,
+) -> TypeCheck {
+    // `None` until a nested check fails (Python's `result` is still valid).
+    let mut nested_failure: Option<Verdict> = None;
+    let pa_type = possible_answer_type(possible_answer);
+    // A candidate of another type than declared marks a "variable" answer.
+    let is_variable = pa_type.is_some_and(|t| t != expected);
+
+    if PyType::of(value) == expected {
+        let Some(inner) = nested else {
+            return TypeCheck {
+                verdict: Verdict::valid(),
+                is_variable,
+            };
+        };
+        let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+        for candidate in possible_answer {
+            let mut flag = true;
+            if let Value::Array(candidate_items) = candidate {
+                for item in items {
+                    let r = type_checker(
+                        param,
+                        item,
+                        candidate_items,
+                        &inner.class_str(),
+                        inner,
+                        None,
+                    );
+                    if !r.verdict.valid {
+                        flag = false;
+                        break;
+                    }
+                }
+            }
+            if flag {
+                return TypeCheck {
+                    verdict: Verdict::valid(),
+                    is_variable,
+                };
+            }
+        }
+        let msg = format!(
+            "Nested type checking failed for parameter {}. Expected outer type {expected_description} with inner type {}. Parameter value: {}.",
+            repr_str(param),
+            inner.class_str(),
+            py_repr(value)
+        );
+        nested_failure = Some(Verdict::invalid("type_error:nested", vec![msg]));
+    }
+
+    // Python falls through here after a failed nested check too.
+    if pa_type == Some(PyType::of(value)) {
+        return TypeCheck {
+            verdict: nested_failure.unwrap_or_else(Verdict::valid),
+            is_variable: true,
+        };
+    }
+    let mut errors = nested_failure.map(|v| v.errors).unwrap_or_default();
+    errors.push(incorrect_type(param, value, expected_description));
+    TypeCheck {
+        verdict: Verdict::invalid("type_error:simple", errors),
+        is_variable: false,
+    }
+}
+
+/// Port of `string_checker`: membership after `standardize_string` on both sides.
+pub fn string_checker(param: &str, model_output: &str, possible_answer: &[Value]) -> Verdict {
+    let out = standardize_string(model_output);
+    let found = possible_answer
+        .iter()
+        .filter_map(Value::as_str)
+        .any(|a| standardize_string(a) == out);
+    if found {
+        return Verdict::valid();
+    }
+    let msg = format!(
+        "Invalid value for parameter {}: {}. Expected one of {}. Case insensitive.",
+        repr_str(param),
+        repr_str(model_output),
+        py_repr_list(possible_answer)
+    );
+    Verdict::invalid("value_error:string", vec![msg])
+}
+
+/// Port of `list_checker`: the standardized list must equal one standardized
+/// candidate, order included.
+pub fn list_checker(
+    param: &str,
+    model_output: &[Value],
+    possible_answer: &[Value],
+) -> PyResult<Verdict> {
+    let out = Value::Array(model_output.iter().map(standardize_value).collect());
+    let mut candidates = Vec::with_capacity(possible_answer.len());
+    for a in possible_answer {
+        let items = py_items(a)?;
+        candidates.push(Value::Array(items.iter().map(standardize_value).collect()));
+    }
+    if py_in_list(&out, &candidates) {
+        return Ok(Verdict::valid());
+    }
+    let msg = format!(
+        "Invalid value for parameter {}: {}. Expected one of {}.",
+        repr_str(param),
+        py_repr_list(model_output),
+        py_repr_list(possible_answer)
+    );
+    Ok(Verdict::invalid("value_error:list/tuple", vec![msg]))
+}
+
+/// Python `d[key]` for a candidate that should be a dict.
+fn getitem<'a>(d: &'a Value, key: &str) -> PyResult<&'a Value> {
+    match d {
+        Value::Object(m) => m
+            .get(key)
+            .ok_or_else(|| PyException(format!("KeyError: {}", repr_str(key)))),
+        other => Err(PyException(format!(
+            "TypeError: {} indices must be integers",
+            PyType::of(other).name()
+        ))),
+    }
+}
+
+fn as_dict(v: &Value) -> PyResult<&serde_json::Map<String, Value>> {
+    v.as_object().ok_or_else(|| {
+        PyException(format!(
+            "AttributeError: '{}' object has no attribute 'items'",
+            PyType::of(v).name()
+        ))
+    })
+}
+
+/// Port of `dict_checker`: every key of the model's dict must be a key of a
+/// candidate with an allowed (standardized) value, and every candidate key
+/// must be present unless `""` is allowed. The verdict of the last candidate
+/// tried is returned on failure.
+pub fn dict_checker(
+    _param: &str,
+    model_output: &Value,
+    possible_answers: &[Value],
+) -> PyResult<Verdict> {
+    let empty = Value::String(String::new());
+    let mut result = Verdict::invalid("dict_checker:unclear", Vec::new());
+    for candidate in possible_answers {
+        if py_eq(candidate, &empty) {
+            continue;
+        }
+        result = Verdict::invalid("dict_checker:unclear", Vec::new());
+        let mut flag = true;
+        for (key, value) in as_dict(model_output)? {
+            if !py_contains(candidate, &Value::String(key.clone()))? {
+                result
+                    .errors
+                    .push(format!("Unexpected dict key parameter: '{key}'."));
+                result.error_type = Some("value_error:dict_key".into());
+                flag = false;
+                break;
+            }
+            let std_value = standardize_value(value);
+            let allowed: Vec<Value> = py_items(getitem(candidate, key)?)?
+                .iter()
+                .map(standardize_value)
+                .collect();
+            if !py_in_list(&std_value, &allowed) {
+                result.errors.push(format!(
+                    "Invalid value for parameter {}: {}. Expected one of {}.",
+                    repr_str(key),
+                    py_repr(value),
+                    py_repr_list(&allowed)
+                ));
+                result.error_type = Some("value_error:dict_value".into());
+                flag = false;
+                break;
+            }
+        }
+        let model_keys = as_dict(model_output)?;
+        for (key, value) in as_dict(candidate)? {
+            if !model_keys.contains_key(key) && !py_contains(value, &empty)? {
+                result
+                    .errors
+                    .push(format!("Missing dict key parameter: '{key}'."));
+                result.error_type = Some("value_error:dict_key".into());
+                flag = false;
+                break;
+            }
+        }
+        if flag {
+            return Ok(Verdict::valid());
+        }
+    }
+    Ok(result)
+}
+
+/// Python `len(v)`.
+fn py_len(v: &Value) -> PyResult<usize> {
+    match v {
+        Value::Object(m) => Ok(m.len()),
+        other => py_items(other).map(|xs| xs.len()),
+    }
+}
+
+/// Python `v[i]` for an int index.
+fn py_index(v: &Value, i: usize) -> PyResult<Value> {
+    match v {
+        Value::Object(_) => Err(PyException(format!("KeyError: {i}"))),
+        other => py_items(other)?
+            .get(i)
+            .cloned()
+            .ok_or_else(|| PyException("IndexError: list index out of range".into())),
+    }
+}
+
+/// Port of `list_dict_checker`: same length as a candidate, and each dict
+/// passes `dict_checker` against the candidate's dict at the same index.
+pub fn list_dict_checker(
+    param: &str,
+    model_output: &[Value],
+    possible_answers: &[Value],
+) -> PyResult<Verdict> {
+    let mut result = Verdict::invalid("list_dict_checker:unclear", Vec::new());
+    for candidate in possible_answers {
+        let mut flag = true;
+        if model_output.len() != py_len(candidate)? {
+            result = Verdict::invalid(
+                "value_error:list_dict_count",
+                vec!["Wrong number of dictionaries in the list.".into()],
+            );
+            continue;
+        }
+        for (i, item) in model_output.iter().enumerate() {
+            result = dict_checker(param, item, &[py_index(candidate, i)?])?;
+            if !result.valid {
+                flag = false;
+                break;
+            }
+        }
+        if flag {
+            return Ok(Verdict::valid());
+        }
+    }
+    Ok(result)
+}

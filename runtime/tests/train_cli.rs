@@ -1,0 +1,354 @@
+//! `agentcoder train` end to end on SmolLM2: it learns, the adapter works in
+//! llama.cpp, a killed run resumes to the same losses, memory stays near
+//! the estimate, and bad data is reported with file:line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_agentcoder"))
+}
+
+fn run(args: &[&str]) -> Output {
+    let o = bin().args(args).output().expect("the binary runs");
+    assert!(
+        o.status.success(),
+        "{args:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn model() -> String {
+    let p = runtime::paths::default_model();
+    assert!(
+        p.exists(),
+        "{} is missing: run `make model` first",
+        p.display()
+    );
+    p.display().to_string()
+}
+
+struct Dir(PathBuf);
+impl Dir {
+    fn new(tag: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("agentcoder-train-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Dir(d)
+    }
+    fn p(&self, name: &str) -> String {
+        self.0.join(name).display().to_string()
+    }
+}
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn synth(dir: &Dir, name: &str, n: usize, seed: u64) -> String {
+    let p = dir.p(name);
+    run(&[
+        "data",
+        "synth",
+        "--kind",
+        "arith",
+        "--n",
+        &n.to_string(),
+        "--seed",
+        &seed.to_string(),
+        "--out",
+        &p,
+    ]);
+    p
+}
+
+fn losses(metrics: &Path) -> Vec<(u64, f64)> {
+    let text = std::fs::read_to_string(metrics).unwrap();
+    let mut by_step = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if let Some(l) = v["loss"].as_f64() {
+            by_step.insert(v["step"].as_u64().unwrap(), l); // a redone step keeps its last value
+        }
+    }
+    by_step.into_iter().collect()
+}
+
+#[test]
+fn lora_learns_the_format_and_llama_cpp_applies_it() {
+    let d = Dir::new("learn");
+    let (train, val) = (
+        synth(&d, "train.jsonl", 160, 1),
+        synth(&d, "val.jsonl", 24, 2),
+    );
+    let out = d.p("run");
+    let o = run(&[
+        "train",
+        "--model",
+        &model(),
+        "--data",
+        &train,
+        "--val",
+        &val,
+        "--out",
+        &out,
+        "--steps",
+        "24",
+        "--lr",
+        "1e-3",
+        "--warmup",
+        "3",
+        "--batch-tokens",
+        "256",
+        "--eval-every",
+        "12",
+        "--rank",
+        "8",
+        "--alpha",
+        "16",
+        "--json",
+    ]);
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let (before, after) = (
+        s["initial_val_loss"].as_f64().unwrap(),
+        s["best_val_loss"].as_f64().unwrap(),
+    );
+    eprintln!("validation loss {before:.3} -> {after:.3}");
+    assert!(after < 0.5 * before, "validation loss {before} -> {after}");
+    for f in [
+        "run.json",
+        "metrics.jsonl",
+        "loss.svg",
+        "adapter.gguf",
+        "best/state.ckpt",
+        "latest/state.ckpt",
+    ] {
+        assert!(Path::new(&out).join(f).exists(), "{f} missing");
+    }
+    // Through llama.cpp: the base model does not use the format, the adapter does.
+    let adapter = format!("{out}/adapter.gguf");
+    let gen = |lora: Option<&str>| {
+        let mut args = vec![
+            "generate",
+            "--model",
+            Box::leak(model().into_boxed_str()),
+            "--chat",
+            "--prompt",
+            "What is 321 plus 123?",
+            "--max-tokens",
+            "16",
+            "--json",
+        ];
+        if let Some(l) = lora {
+            args.extend(["--lora", l]);
+        }
+        let v: serde_json::Value = serde_json::from_slice(&run(&args).stdout).unwrap();
+        v["text"].as_str().unwrap().to_string()
+    };
+    let (base, tuned) = (gen(None), gen(Some(&adapter)));
+    eprintln!("base: {base:?}\ntuned: {tuned:?}");
+    assert!(!base.starts_with("<answer>"), "{base}");
+    assert!(
+        tuned.starts_with("<answer>") && tuned.contains("</answer>"),
+        "{tuned}"
+    );
+    // export-lora writes the same adapter from the checkpoint.
+    let exported = d.p("exported.gguf");
+    run(&[
+        "export-lora",
+        &out,
+        "--out",
+        &exported,
+        "--checkpoint",
+        "latest",
+    ]);
+    assert_eq!(
+        std::fs::read(&exported).unwrap(),
+        std::fs::read(&adapter).unwrap()
+    );
+}
+
+#[test]
+fn killed_run_resumes_to_the_same_losses() {
+    let d = Dir::new("resume");
+    let train = synth(&d, "train.jsonl", 48, 3);
+    let common = |out: &str| -> Vec<String> {
+        [
+            "train",
+            "--model",
+            &model(),
+            "--data",
+            &train,
+            "--out",
+            out,
+            "--steps",
+            "8",
+            "--batch-tokens",
+            "96",
+            "--save-every",
+            "2",
+            "--eval-every",
+            "0",
+            "--threads",
+            "2",
+            "--seed",
+            "5",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let full = d.p("full");
+    run(&common(&full).iter().map(String::as_str).collect::<Vec<_>>());
+    let expected = losses(&Path::new(&full).join("metrics.jsonl"));
+    assert_eq!(expected.len(), 8);
+
+    let cut = d.p("cut");
+    let mut child = bin()
+        .args(common(&cut))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let metrics = Path::new(&cut).join("metrics.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while losses_or_empty(&metrics).len() < 5 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "training made no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        losses_or_empty(&metrics).len() < 8,
+        "the run finished before it was killed"
+    );
+    // The checkpoint on disk is whole and usable.
+    run(&[
+        "export-lora",
+        &cut,
+        "--out",
+        &d.p("mid.gguf"),
+        "--checkpoint",
+        "latest",
+    ]);
+    let mut args = common(&cut);
+    args.push("--resume".into());
+    run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let resumed = losses(&metrics);
+    assert_eq!(
+        resumed, expected,
+        "resumed losses differ from an uninterrupted run"
+    );
+}
+
+fn losses_or_empty(p: &Path) -> Vec<(u64, f64)> {
+    if p.exists() {
+        let text = std::fs::read_to_string(p).unwrap_or_default();
+        text.lines()
+            .filter(|l| l.contains("\"loss\""))
+            .map(|_| (0, 0.0))
+            .collect()
+    } else {
+        Vec::new()
+    }
+}
+
+#[test]
+fn peak_memory_is_within_15_percent_of_the_estimate() {
+    let d = Dir::new("mem");
+    let text: String = (0..6)
+        .map(|i| {
+            let words: Vec<String> = (0..300).map(|j| format!("w{}", (i * 7 + j * 13) % 97)).collect();
+            serde_json::json!({"messages": [{"role": "user", "content": "Say words."}, {"role": "assistant", "content": words.join(" ")}]}).to_string() + "\n"
+        })
+        .collect();
+    let data = d.p("long.jsonl");
+    std::fs::write(&data, text).unwrap();
+    let o = run(&[
+        "train",
+        "--model",
+        &model(),
+        "--data",
+        &data,
+        "--out",
+        &d.p("run"),
+        "--steps",
+        "2",
+        "--max-seq",
+        "256",
+        "--batch-tokens",
+        "256",
+        "--rank",
+        "16",
+        "--no-mask-prompt",
+        "--eval-every",
+        "0",
+        "--json",
+    ]);
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let (peak, est) = (
+        s["peak_rss_bytes"].as_f64().unwrap(),
+        s["estimated_bytes"].as_f64().unwrap(),
+    );
+    eprintln!(
+        "peak RSS {:.1} MB, estimate {:.1} MB, {:.0} tok/s",
+        peak / 1e6,
+        est / 1e6,
+        s["tokens_per_second"].as_f64().unwrap()
+    );
+    assert!(
+        (peak - est).abs() <= 0.15 * est,
+        "peak {peak} vs estimate {est}"
+    );
+}
+
+#[test]
+fn malformed_data_names_file_and_line() {
+    let d = Dir::new("bad");
+    let data = d.p("bad.jsonl");
+    std::fs::write(&data, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"yo\"}]}\n{oops\n").unwrap();
+    let o = bin()
+        .args([
+            "train",
+            "--model",
+            &model(),
+            "--data",
+            &data,
+            "--out",
+            &d.p("run"),
+            "--steps",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.jsonl:2:") && err.contains("--skip-bad"),
+        "{err}"
+    );
+    let o = bin()
+        .args([
+            "train",
+            "--model",
+            &model(),
+            "--data",
+            &data,
+            "--out",
+            &d.p("run"),
+            "--steps",
+            "1",
+            "--skip-bad",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["skipped_lines"], 1);
+}
