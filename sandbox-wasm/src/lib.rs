@@ -25,8 +25,10 @@ use std::fmt;
 use std::time::Duration;
 
 /// Resource limits of one run. Defaults:
-/// - `fuel` = 2_000_000_000 wasmi fuel units (≈ 1–3 s of interpretation; about
-///   10^7 simple Python operations),
+/// - `fuel` = 5_000_000_000 wasmi fuel units (≈ 2–4 s of interpretation,
+///   roughly 10^6–10^7 simple Python operations; wasmi charges fuel per
+///   Wasm instruction block, so fuel is deterministic but not proportional
+///   to Python operations),
 /// - `memory_bytes` = 128 MiB of guest linear memory (includes the guest's
 ///   fixed 16 MiB stack and ~1 MiB of code data),
 /// - `output_bytes` = 64 KiB of stdout,
@@ -41,7 +43,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { fuel: 2_000_000_000, memory_bytes: 128 << 20, output_bytes: 64 << 10, recursion_depth: 500 }
+        Limits { fuel: 5_000_000_000, memory_bytes: 128 << 20, output_bytes: 64 << 10, recursion_depth: 500 }
     }
 }
 

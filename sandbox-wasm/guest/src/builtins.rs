@@ -87,6 +87,7 @@ pub fn to_int_i64(v: &Value, what: &str) -> R<i64> {
 
 impl Interp {
     /// Stable merge sort with a fallible comparison (errors abort the sort).
+    #[inline(never)]
     pub fn sort_values(&mut self, items: Vec<Value>, key: Option<&Value>, reverse: bool) -> R<Vec<Value>> {
         let keys = match key {
             Some(k) if !matches!(k, Value::None) => {
@@ -136,6 +137,7 @@ impl Interp {
         Ok(idx.into_iter().map(|i| items[i].clone()).collect())
     }
 
+    #[inline(never)]
     fn min_max(&mut self, name: &str, args: Vec<Value>, kw: &[(Rc<str>, Value)]) -> R<Value> {
         let key = kwarg(kw, "key");
         let default = kwarg(kw, "default");
@@ -175,6 +177,7 @@ impl Interp {
         Ok(best)
     }
 
+    #[inline(never)]
     pub fn call_builtin(&mut self, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
         match name {
             "print" => {
@@ -499,6 +502,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     fn builtin_round(&mut self, args: Vec<Value>, kw: &[(Rc<str>, Value)]) -> R<Value> {
         arity("round", &args, 1, 2)?;
         let nd = args.get(1).cloned().or_else(|| kwarg(kw, "ndigits")).unwrap_or(Value::None);

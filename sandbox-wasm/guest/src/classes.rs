@@ -124,6 +124,7 @@ fn class_of(v: &Value) -> Option<Rc<Class>> {
 }
 
 impl Interp {
+    #[inline(never)]
     pub fn exec_class(&mut self, c: &Rc<ClassDef>, f: &Rc<Frame>) -> R<()> {
         let mut bases = Vec::new();
         for b in c.bases.iter() {
@@ -149,6 +150,7 @@ impl Interp {
         self.store(&c.name, Value::Class(Rc::new(cls)), f)
     }
 
+    #[inline(never)]
     pub fn instantiate(&mut self, c: &Rc<Class>, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
         let cv = Value::Class(c.clone());
         let obj = if is_subclass(&cv, &Value::Type("BaseException")) {
@@ -180,6 +182,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn instance_getattr(&mut self, obj: &Value, name: &str) -> R<Value> {
         match obj {
             Value::Instance(i) => {
@@ -214,6 +217,7 @@ impl Interp {
     }
 
     /// Attribute lookup through `super()` or on exceptions of user classes.
+    #[inline(never)]
     pub fn special_getattr(&mut self, obj: &Value, name: &str) -> R<Option<Value>> {
         match obj {
             Value::Super(s) => {
@@ -262,6 +266,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn instance_repr(&mut self, v: &Value) -> R<String> {
         match self.special(v, "__repr__", Vec::new())? {
             Some(Value::Str(s)) => Ok(s.to_string()),
@@ -270,6 +275,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn instance_str(&mut self, v: &Value) -> R<String> {
         match self.special(v, "__str__", Vec::new())? {
             Some(Value::Str(s)) => Ok(s.to_string()),
@@ -278,6 +284,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn instance_truthy(&mut self, v: &Value) -> R<bool> {
         if let Some(r) = self.special(v, "__bool__", Vec::new())? {
             return self.truthy(&r);
@@ -288,6 +295,7 @@ impl Interp {
         Ok(true)
     }
 
+    #[inline(never)]
     pub fn instance_hash(&mut self, v: &Value) -> R<HKey> {
         if let Some(r) = self.special(v, "__hash__", Vec::new())? {
             return self.hash(&r);
@@ -300,6 +308,7 @@ impl Interp {
         hkey(v).or_else(|t| err("TypeError", format!("unhashable type: '{}'", t)))
     }
 
+    #[inline(never)]
     pub fn instance_eq(&mut self, a: &Value, b: &Value) -> R<bool> {
         if let Some(r) = self.special(a, "__eq__", vec![b.clone()])? {
             if !matches!(r, Value::NotImplemented) {
@@ -314,6 +323,7 @@ impl Interp {
         Ok(eq(a, b))
     }
 
+    #[inline(never)]
     pub fn instance_cmp(&mut self, a: &Value, b: &Value, sym: &str) -> R<Ordering> {
         let (name, refl, hit) = match sym {
             "<" => ("__lt__", "__gt__", Ordering::Less),
@@ -338,6 +348,7 @@ impl Interp {
         )
     }
 
+    #[inline(never)]
     pub fn instance_binop(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
         let (name, rname) = match op {
             BinOp::Add => ("__add__", "__radd__"),
@@ -370,6 +381,7 @@ impl Interp {
         )
     }
 
+    #[inline(never)]
     pub fn instance_unary(&mut self, name: &str, v: &Value) -> R<Value> {
         match self.special(v, name, Vec::new())? {
             Some(r) => Ok(r),
@@ -377,6 +389,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn instance_len(&mut self, v: &Value) -> R<usize> {
         match self.special(v, "__len__", Vec::new())? {
             Some(Value::Int(n)) if n >= 0 => Ok(n as usize),
@@ -385,6 +398,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn instance_getitem(&mut self, v: &Value, idx: &Value) -> R<Value> {
         match self.special(v, "__getitem__", vec![idx.clone()])? {
             Some(r) => Ok(r),
@@ -392,6 +406,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn instance_setitem(&mut self, v: &Value, idx: Value, x: Value) -> R<()> {
         match self.special(v, "__setitem__", vec![idx, x])? {
             Some(_) => Ok(()),
@@ -399,6 +414,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn instance_contains(&mut self, v: &Value, item: &Value) -> R<bool> {
         match self.special(v, "__contains__", vec![item.clone()])? {
             Some(r) => self.truthy(&r),
@@ -414,6 +430,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn instance_iter(&mut self, v: &Value) -> R<IterState> {
         let it = match self.special(v, "__iter__", Vec::new())? {
             Some(it) => it,

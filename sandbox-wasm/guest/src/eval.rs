@@ -7,7 +7,45 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 impl Interp {
+    /// Hot expressions only (small frame); the rest is in `eval_cold`.
     pub fn eval(&mut self, e: &Expr, f: &Rc<Frame>) -> R<Value> {
+        match e {
+            Expr::Const(v) => Ok(v.clone()),
+            Expr::Name(n) => self.load(n, f),
+            Expr::Bin(a, op, b) => {
+                let x = self.eval(a, f)?;
+                let y = self.eval(b, f)?;
+                self.binop(*op, &x, &y)
+            }
+            Expr::Compare(first, ops) if ops.len() == 1 => {
+                let left = self.eval(first, f)?;
+                let right = self.eval(&ops[0].1, f)?;
+                Ok(Value::Bool(self.compare(ops[0].0, &left, &right)?))
+            }
+            Expr::Call(callee, args) => self.eval_call(callee, args, f),
+            Expr::Subscript(obj, idx) => {
+                let o = self.eval(obj, f)?;
+                let i = self.eval(idx, f)?;
+                self.getitem(&o, &i)
+            }
+            _ => self.eval_cold(e, f),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_call(&mut self, callee: &Expr, args: &[Arg], f: &Rc<Frame>) -> R<Value> {
+        if let Expr::Attr(obj, name) = callee {
+            let o = self.eval(obj, f)?;
+            let (pos, kw) = self.eval_args(args, f)?;
+            return self.call_attr(&o, name, pos, kw);
+        }
+        let c = self.eval(callee, f)?;
+        let (pos, kw) = self.eval_args(args, f)?;
+        self.call(&c, pos, kw)
+    }
+
+    #[inline(never)]
+    fn eval_cold(&mut self, e: &Expr, f: &Rc<Frame>) -> R<Value> {
         match e {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Name(n) => self.load(n, f),
@@ -133,6 +171,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     fn eval_fstr(&mut self, parts: &[FPart], f: &Rc<Frame>) -> R<String> {
         let mut out = String::new();
         for p in parts {
@@ -156,6 +195,7 @@ impl Interp {
     }
 
     /// Evaluate list/tuple/set display items, expanding `*iterable`.
+    #[inline(never)]
     fn eval_items(&mut self, items: &[Expr], f: &Rc<Frame>) -> R<Vec<Value>> {
         let mut out = Vec::with_capacity(items.len());
         for it in items {
@@ -169,6 +209,7 @@ impl Interp {
         Ok(out)
     }
 
+    #[inline(never)]
     pub fn eval_args(&mut self, args: &[Arg], f: &Rc<Frame>) -> R<(Vec<Value>, Vec<(Rc<str>, Value)>)> {
         let mut pos = Vec::with_capacity(args.len());
         let mut kw = Vec::new();
@@ -227,6 +268,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     fn unpack(&mut self, items: &[Expr], v: Value, f: &Rc<Frame>) -> R<()> {
         let vals = match &v {
             Value::Tuple(t) => (**t).clone(),
@@ -331,6 +373,7 @@ impl Interp {
         self.binop(op, &cur, rhs)
     }
 
+    #[inline(never)]
     pub fn delete(&mut self, t: &Expr, f: &Rc<Frame>) -> R<()> {
         match t {
             Expr::Name(n) => self.unbind(n, f),
@@ -353,6 +396,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     fn eval_comp(&mut self, c: &Rc<Comp>, f: &Rc<Frame>) -> R<Value> {
         let first = match c.gens.first() {
             Some(g) => self.eval(&g.iter, f)?,
@@ -361,7 +405,7 @@ impl Interp {
         let frame = Rc::new(Frame { slots: RefCell::new(vec![Value::Undef; c.nslots as usize]), parent: Some(f.clone()) });
         if c.kind == CompKind::Gen {
             let it = self.make_iter(&first)?;
-            let st = GenState { comp: c.clone(), frame, iters: vec![Value::iter(it)], first: None };
+            let st = GenState { comp: c.clone(), frame, iters: vec![it] };
             return Ok(Value::iter(IterState::Gen(Box::new(st))));
         }
         let mut out = Vec::new();
@@ -417,6 +461,7 @@ impl Interp {
     }
 
     /// Advance a generator expression by one item.
+    #[inline(never)]
     pub fn gen_next(&mut self, g: &mut GenState) -> R<Option<Value>> {
         let c = g.comp.clone();
         loop {
@@ -424,19 +469,7 @@ impl Interp {
             if level == 0 {
                 return Ok(None);
             }
-            let top = g.iters[level - 1].clone();
-            let item = match &top {
-                Value::Iter(rc) => {
-                    let mut st = match rc.try_borrow_mut() {
-                        Ok(mut s) => std::mem::replace(&mut *s, IterState::Done),
-                        Err(_) => return err("ValueError", "generator already executing"),
-                    };
-                    let r = self.iter_next(&mut st);
-                    *rc.borrow_mut() = st;
-                    r?
-                }
-                _ => None,
-            };
+            let item = self.iter_next(&mut g.iters[level - 1])?;
             let v = match item {
                 Some(v) => v,
                 None => {
@@ -460,7 +493,7 @@ impl Interp {
             if level < c.gens.len() {
                 let nv = self.eval(&c.gens[level].iter, &g.frame)?;
                 let it = self.make_iter(&nv)?;
-                g.iters.push(Value::iter(it));
+                g.iters.push(it);
                 continue;
             }
             return Ok(Some(self.eval(&c.elt, &g.frame)?));

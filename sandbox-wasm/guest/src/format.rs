@@ -294,6 +294,9 @@ pub fn format_int(v: &BigInt, sp: &Spec) -> Result<String, String> {
     if matches!(ty, 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') {
         return format_float(v.to_f64(), sp);
     }
+    if !matches!(ty, 'd' | 'n' | 'x' | 'X' | 'o' | 'b' | 'c') {
+        return Err(format!("Unknown format code '{}' for object of type 'int'", ty));
+    }
     if sp.prec.is_some() {
         return Err("Precision not allowed in integer format specifier".into());
     }

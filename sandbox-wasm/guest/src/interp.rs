@@ -123,7 +123,49 @@ impl Interp {
         }
     }
 
+    /// Hot statements only: keeps this frame small (wasmi charges fuel and
+    /// time per register of the called function).
     fn exec_inner(&mut self, s: &Stmt, f: &Rc<Frame>) -> R<()> {
+        match &s.kind {
+            StmtKind::Expr(e) => {
+                self.eval(e, f)?;
+            }
+            StmtKind::Assign(targets, value) => {
+                let v = self.eval(value, f)?;
+                if targets.len() == 1 {
+                    return self.assign(&targets[0], v, f);
+                }
+                for t in targets {
+                    self.assign(t, v.clone(), f)?;
+                }
+            }
+            StmtKind::AugAssign(t, op, value) => self.aug_assign(t, *op, value, f)?,
+            StmtKind::If(arms, orelse) => {
+                for (c, body) in arms {
+                    let cv = self.eval(c, f)?;
+                    if self.truthy(&cv)? {
+                        return self.exec_block(body, f);
+                    }
+                }
+                return self.exec_block(orelse, f);
+            }
+            StmtKind::Break => return Err(Ctrl::Break),
+            StmtKind::Continue => return Err(Ctrl::Continue),
+            StmtKind::Pass | StmtKind::Global(_) | StmtKind::Nonlocal(_) => {}
+            StmtKind::Return(v) => {
+                let v = match v {
+                    Some(e) => self.eval(e, f)?,
+                    None => Value::None,
+                };
+                return Err(Ctrl::Return(v));
+            }
+            _ => return self.exec_cold(s, f),
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn exec_cold(&mut self, s: &Stmt, f: &Rc<Frame>) -> R<()> {
         match &s.kind {
             StmtKind::Expr(e) => {
                 self.eval(e, f)?;
@@ -274,6 +316,7 @@ impl Interp {
         Ok(())
     }
 
+    #[inline(never)]
     fn exec_try(
         &mut self,
         body: &[Stmt],
@@ -320,6 +363,7 @@ impl Interp {
     }
 
     /// Does exception value `e` match the `except` clause type `t`?
+    #[inline(never)]
     pub fn exc_matches(&mut self, e: &Value, t: &Value) -> R<bool> {
         match t {
             Value::Tuple(ts) => {
@@ -342,6 +386,7 @@ impl Interp {
     }
 
     /// `raise X` accepts a class (instantiated with no args) or an instance.
+    #[inline(never)]
     fn make_exception(&mut self, v: Value) -> R<Value> {
         match &v {
             Value::Exc(_) => Ok(v),
@@ -353,6 +398,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn make_function(&mut self, def: &Rc<FuncDef>, f: &Rc<Frame>) -> R<Value> {
         let mut defaults = Vec::with_capacity(def.params.len());
         for p in &def.params {
@@ -387,6 +433,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     fn bind_args(
         &mut self,
         func: &Rc<Function>,
@@ -486,6 +533,13 @@ impl Interp {
     pub fn call(&mut self, callee: &Value, args: Vec<Value>, kwargs: Vec<(Rc<str>, Value)>) -> R<Value> {
         match callee {
             Value::Func(f) => self.call_function(f, args, kwargs),
+            _ => self.call_other(callee, args, kwargs),
+        }
+    }
+
+    #[inline(never)]
+    fn call_other(&mut self, callee: &Value, args: Vec<Value>, kwargs: Vec<(Rc<str>, Value)>) -> R<Value> {
+        match callee {
             Value::Builtin(name) => self.call_builtin(name, args, kwargs),
             Value::Type(name) => self.construct(name, args, kwargs),
             Value::Method(m) => {

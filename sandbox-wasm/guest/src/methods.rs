@@ -79,6 +79,7 @@ fn py_split_ws(s: &str, maxsplit: i64) -> Vec<Value> {
 
 impl Interp {
     /// `obj.name(args)`: method call without allocating a bound method.
+    #[inline(never)]
     pub fn call_attr(&mut self, obj: &Value, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
         match obj {
             Value::Instance(_) | Value::Class(_) | Value::Module(_) | Value::Exc(_) | Value::Super(_) => {
@@ -93,6 +94,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn getattr(&mut self, obj: &Value, name: &str) -> R<Value> {
         match obj {
             Value::Instance(_) | Value::Class(_) => return self.instance_getattr(obj, name),
@@ -148,6 +150,7 @@ impl Interp {
         err("AttributeError", format!("'{}' object has no attribute '{}'", tn, name))
     }
 
+    #[inline(never)]
     pub fn setattr(&mut self, obj: &Value, name: &str, v: Value) -> R<()> {
         if name.starts_with("__") && name.ends_with("__") && !matches!(obj, Value::Instance(_) | Value::Class(_)) {
             return err("AttributeError", format!("attribute '{}' is not writable in the sandbox", name));
@@ -183,6 +186,7 @@ impl Interp {
         err("AttributeError", format!("'{}' object has no attribute '{}'", obj.type_name(), name))
     }
 
+    #[inline(never)]
     pub fn call_method(&mut self, obj: &Value, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
         if name == "__init__" {
             // builtin base-class __init__ reached through super()
@@ -194,7 +198,7 @@ impl Interp {
         match obj {
             Value::Str(s) => self.str_method(s, name, args, kw),
             Value::List(l) => self.list_method(l, name, args, kw),
-            Value::Dict(d) => self.dict_method(d, name, args),
+            Value::Dict(d) => self.dict_method(d, name, args, kw),
             Value::Set(d) | Value::FrozenSet(d) => self.set_method(obj, d, name, args),
             Value::Tuple(t) => self.seq_count_index(t, name, &args),
             Value::Module(m) => crate::modules::call_module_fn(self, m, name, args, kw),
@@ -276,6 +280,7 @@ impl Interp {
         err("ValueError", "tuple.index(x): x not in tuple")
     }
 
+    #[inline(never)]
     fn list_method(&mut self, l: &Rc<RefCell<Vec<Value>>>, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
         match name {
             "append" => {
@@ -357,7 +362,8 @@ impl Interp {
         Ok(Value::None)
     }
 
-    fn dict_method(&mut self, d: &Rc<RefCell<Dict>>, name: &str, args: Vec<Value>) -> R<Value> {
+    #[inline(never)]
+    fn dict_method(&mut self, d: &Rc<RefCell<Dict>>, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
         match name {
             "get" => {
                 let h = self.hash(&arg(&args, 0))?;
@@ -405,6 +411,9 @@ impl Interp {
                         d.borrow_mut().insert(h, k, v);
                     }
                 }
+                for (k, v) in kw {
+                    d.borrow_mut().insert(HKey::Str(k.clone()), Value::Str(k), v);
+                }
                 Ok(Value::None)
             }
             "copy" => {
@@ -423,6 +432,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     fn set_method(&mut self, obj: &Value, d: &Rc<RefCell<Dict>>, name: &str, args: Vec<Value>) -> R<Value> {
         let wrap = |dd: Dict| -> Value {
             match obj {

@@ -329,6 +329,9 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
                     x.ln()
                 }
             };
+            if let (true, Some(x)) = (name != "log", a0.to_big().filter(|b| b.bits() < 1000).map(|b| b.to_f64())) {
+                return Ok(Value::Float(if name == "log2" { x.log2() } else { x.log10() }));
+            }
             let r = match (name, args.get(1)) {
                 ("log2", _) => ln / std::f64::consts::LN_2,
                 ("log10", _) => ln / std::f64::consts::LN_10,

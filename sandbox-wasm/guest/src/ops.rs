@@ -71,6 +71,22 @@ pub fn py_floordiv_f(a: f64, b: f64) -> f64 {
 
 impl Interp {
     pub fn binop(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
+        if let (Value::Int(x), Value::Int(y)) = (a, b) {
+            let r = match op {
+                BinOp::Add => x.checked_add(*y),
+                BinOp::Sub => x.checked_sub(*y),
+                BinOp::Mul => x.checked_mul(*y),
+                _ => None,
+            };
+            if let Some(r) = r {
+                return Ok(Value::Int(r));
+            }
+        }
+        self.binop_slow(op, a, b)
+    }
+
+    #[inline(never)]
+    fn binop_slow(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
         // fast path: small ints
         if let (Value::Int(x), Value::Int(y)) = (a, b) {
             let (x, y) = (*x, *y);
@@ -119,6 +135,7 @@ impl Interp {
         self.seq_op(op, a, b)
     }
 
+    #[inline(never)]
     fn int_op(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
         let x = a.to_big().unwrap_or_else(BigInt::zero);
         let y = b.to_big().unwrap_or_else(BigInt::zero);
@@ -225,6 +242,7 @@ impl Interp {
         Ok(Value::Float(if x.neg != y.neg { -v } else { v }))
     }
 
+    #[inline(never)]
     fn float_op(&mut self, op: BinOp, x: f64, y: f64, a: &Value, b: &Value) -> R<Value> {
         Ok(Value::Float(match op {
             BinOp::Add => x + y,
@@ -297,6 +315,7 @@ impl Interp {
         Ok(n as usize)
     }
 
+    #[inline(never)]
     fn seq_op(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
         match (op, a, b) {
             (BinOp::Add, Value::Str(x), Value::Str(y)) => {
@@ -355,10 +374,20 @@ impl Interp {
                 self.call_method(a, name, vec![b.clone()], Vec::new())
             }
             (_, Value::Instance(_), _) | (_, _, Value::Instance(_)) => self.instance_binop(op, a, b),
+            (BinOp::Add, Value::Str(_) | Value::List(_) | Value::Tuple(_), _) => err(
+                "TypeError",
+                format!(
+                    "can only concatenate {} (not \"{}\") to {}",
+                    a.type_name(),
+                    b.type_name(),
+                    a.type_name()
+                ),
+            ),
             _ => self.type_error_binop(op, a, b),
         }
     }
 
+    #[inline(never)]
     pub fn unary(&mut self, op: UnOp, v: &Value) -> R<Value> {
         match (op, v) {
             (UnOp::Not, v) => Ok(Value::Bool(!self.truthy(v)?)),
@@ -384,6 +413,22 @@ impl Interp {
     }
 
     pub fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
+        if let (Value::Int(x), Value::Int(y)) = (a, b) {
+            match op {
+                CmpOp::Lt => return Ok(x < y),
+                CmpOp::Le => return Ok(x <= y),
+                CmpOp::Gt => return Ok(x > y),
+                CmpOp::Ge => return Ok(x >= y),
+                CmpOp::Eq => return Ok(x == y),
+                CmpOp::Ne => return Ok(x != y),
+                _ => {}
+            }
+        }
+        self.compare_slow(op, a, b)
+    }
+
+    #[inline(never)]
+    fn compare_slow(&mut self, op: CmpOp, a: &Value, b: &Value) -> R<bool> {
         match op {
             CmpOp::Eq => self.eq(a, b),
             CmpOp::Ne => Ok(!self.eq(a, b)?),
@@ -404,6 +449,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn eq(&mut self, a: &Value, b: &Value) -> R<bool> {
         if let (Value::Instance(_), _) | (_, Value::Instance(_)) = (a, b) {
             return self.instance_eq(a, b);
@@ -412,6 +458,7 @@ impl Interp {
     }
 
     /// Total order used by `<` and `sorted` (NaN compares as Equal).
+    #[inline(never)]
     pub fn cmp(&mut self, a: &Value, b: &Value, sym: &str) -> R<Ordering> {
         use Value::*;
         match (a, b) {
@@ -464,6 +511,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn contains(&mut self, container: &Value, item: &Value) -> R<bool> {
         match container {
             Value::Str(s) => match item {
@@ -559,6 +607,7 @@ impl Interp {
         Ok(())
     }
 
+    #[inline(never)]
     pub fn repr(&mut self, v: &Value) -> R<String> {
         self.check_int_digits(v, 0)?;
         match v {
@@ -575,12 +624,13 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn to_str(&mut self, v: &Value) -> R<String> {
         match v {
             Value::Str(s) => Ok(s.to_string()),
             Value::Instance(_) => self.instance_str(v),
             Value::Exc(e) => {
-                if e.args.len() == 1 {
+                if e.args.len() == 1 && !matches!(e.typ, Value::Type("KeyError")) && e.attrs.borrow().is_empty() {
                     self.to_str(&e.args[0].clone())
                 } else {
                     Ok(exc_str(e))
@@ -590,6 +640,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn format_value(&mut self, v: &Value, spec: &str) -> R<String> {
         if spec.is_empty() {
             return self.to_str(v);
@@ -599,7 +650,6 @@ impl Interp {
             Err(m) => return err("ValueError", m),
         };
         let r = match v {
-            Value::Bool(b) if sp.ty.is_none() => format::format_str(if *b { "True" } else { "False" }, &sp),
             Value::Int(_) | Value::Big(_) | Value::Bool(_) => {
                 self.check_int_digits(v, 0)?;
                 format::format_int(&v.to_big().unwrap_or_else(BigInt::zero), &sp)
@@ -619,6 +669,7 @@ impl Interp {
     }
 
     /// printf-style `"%d items" % n`.
+    #[inline(never)]
     fn percent_format(&mut self, fmt: &str, args: &Value) -> R<String> {
         let args: Vec<Value> = match args {
             Value::Tuple(t) => (**t).clone(),
@@ -662,6 +713,9 @@ impl Interp {
                 spec.push('<');
             }
             spec.push_str(&f2);
+            if !left && matches!(conv, 's' | 'r' | 'a') {
+                spec.insert(0, '>');
+            }
             let s = match conv {
                 's' => {
                     let s = self.to_str(&arg)?;

@@ -1013,7 +1013,7 @@ impl Parser {
             self.pos += 1;
             if f {
                 any_f = true;
-                parts.extend(parse_fstring(&s, line, self.depth)?);
+                parts.extend(parse_fstring(&s, line, 0)?);
             } else {
                 parts.push(FPart::Lit(s));
             }

@@ -103,9 +103,35 @@ fn collect_target(e: &Expr, sc: &mut Scope) {
 
 /// Collect walrus targets inside an expression (they bind in this scope).
 fn collect_walrus(e: &Expr, sc: &mut Scope) {
-    if let Expr::Walrus(n, v) = e {
-        sc.add(&n.id);
-        collect_walrus(v, sc);
+    match e {
+        Expr::Walrus(n, v) => {
+            sc.add(&n.id);
+            collect_walrus(v, sc);
+        }
+        Expr::Bin(a, _, b) | Expr::Subscript(a, b) => {
+            collect_walrus(a, sc);
+            collect_walrus(b, sc);
+        }
+        Expr::Unary(_, a) | Expr::Attr(a, _) | Expr::Starred(a) => collect_walrus(a, sc),
+        Expr::BoolOp(_, v) | Expr::List(v) | Expr::Tuple(v) | Expr::Set(v) => v.iter().for_each(|x| collect_walrus(x, sc)),
+        Expr::Compare(a, ops) => {
+            collect_walrus(a, sc);
+            ops.iter().for_each(|(_, x)| collect_walrus(x, sc));
+        }
+        Expr::IfExp(a, b, c) => {
+            collect_walrus(a, sc);
+            collect_walrus(b, sc);
+            collect_walrus(c, sc);
+        }
+        Expr::Call(f, args) => {
+            collect_walrus(f, sc);
+            for a in args {
+                match a {
+                    Arg::Pos(x) | Arg::Star(x) | Arg::Kw(_, x) | Arg::StarStar(x) => collect_walrus(x, sc),
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -133,8 +159,12 @@ fn collect_block(body: &[Stmt], sc: &mut Scope) {
                 collect_walrus(v, sc);
             }
             StmtKind::AugAssign(t, _, _) | StmtKind::AnnAssign(t, _) => collect_target(t, sc),
+            StmtKind::Return(Some(e)) => collect_walrus(e, sc),
+            StmtKind::For(t, it, _, _) => {
+                collect_target(t, sc);
+                collect_walrus(it, sc);
+            }
             StmtKind::Expr(e) => collect_walrus(e, sc),
-            StmtKind::For(t, _, _, _) => collect_target(t, sc),
             StmtKind::Def(n, _) => sc.add(&n.id),
             StmtKind::Class(c) => sc.add(&c.name.id),
             StmtKind::Import(items) => items.iter().for_each(|(_, n)| sc.add(&n.id)),

@@ -89,6 +89,7 @@ impl Interp {
         Ok(j as usize)
     }
 
+    #[inline(never)]
     pub fn getitem(&mut self, o: &Value, idx: &Value) -> R<Value> {
         match (o, idx) {
             (Value::List(l), Value::Slice(s)) => {
@@ -155,6 +156,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn setitem(&mut self, o: &Value, idx: Value, v: Value) -> R<()> {
         match (o, &idx) {
             (Value::List(l), Value::Slice(s)) => {
@@ -204,6 +206,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn delitem(&mut self, o: &Value, idx: &Value) -> R<()> {
         match (o, idx) {
             (Value::List(l), Value::Slice(s)) => {
@@ -256,6 +259,7 @@ impl Interp {
         )
     }
 
+    #[inline(never)]
     pub fn make_iter(&mut self, v: &Value) -> R<IterState> {
         Ok(match v {
             Value::List(l) => IterState::List(l.clone(), 0),
@@ -442,6 +446,7 @@ impl Interp {
     }
 
     /// Materialize any iterable into a vector (bounded by the memory limit).
+    #[inline(never)]
     pub fn collect(&mut self, v: &Value) -> R<Vec<Value>> {
         match v {
             Value::List(l) => return Ok(l.borrow().clone()),
@@ -467,6 +472,7 @@ impl Interp {
         Ok(out)
     }
 
+    #[inline(never)]
     pub fn len_of(&mut self, v: &Value) -> R<usize> {
         Ok(match v {
             Value::Str(s) => {

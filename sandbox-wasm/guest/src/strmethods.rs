@@ -60,6 +60,7 @@ impl Interp {
         Ok((byte_at(s, a as usize), byte_at(s, b.max(a) as usize)))
     }
 
+    #[inline(never)]
     pub fn str_method(&mut self, s: &Rc<str>, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
         let v = |x: String| Ok(Value::str(&x));
         match name {
@@ -312,7 +313,34 @@ impl Interp {
                 let p = s_arg(&args, 0, name)?;
                 v(s.strip_suffix(&*p).unwrap_or(s).to_string())
             }
-            "expandtabs" => v(s.replace('\t', "        ")),
+            "expandtabs" => {
+                let size = match args.first() {
+                    Some(n) => to_int_i64(n, "")?.max(0) as usize,
+                    None => 8,
+                };
+                let mut out = String::new();
+                let mut col = 0usize;
+                for c in s.chars() {
+                    match c {
+                        '\t' => {
+                            if size > 0 {
+                                let pad = size - col % size;
+                                out.extend(std::iter::repeat(' ').take(pad));
+                                col += pad;
+                            }
+                        }
+                        '\n' | '\r' => {
+                            out.push(c);
+                            col = 0;
+                        }
+                        c => {
+                            out.push(c);
+                            col += 1;
+                        }
+                    }
+                }
+                v(out)
+            }
             "format" => v(self.str_format(s, &args, &kw)?),
             "encode" => err("NotImplementedError", "bytes are not supported in the sandbox"),
             _ => err("AttributeError", format!("'str' object has no attribute '{}'", name)),

@@ -62,6 +62,7 @@ fn float_to_int(f: f64) -> R<Value> {
 }
 
 impl Interp {
+    #[inline(never)]
     pub fn construct(&mut self, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
         if crate::classes::is_exception_type(name) {
             let t = crate::builtins::TYPES.iter().find(|&&t| t == name).copied().unwrap_or("Exception");
@@ -201,6 +202,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub fn dict_update(&mut self, d: &mut Dict, v: &Value) -> R<()> {
         if let Value::Dict(src) = v {
             for (k, x) in src.borrow().items() {

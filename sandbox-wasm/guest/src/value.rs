@@ -84,8 +84,7 @@ pub enum IterState {
 pub struct GenState {
     pub comp: Rc<Comp>,
     pub frame: Rc<Frame>,
-    pub iters: Vec<Value>,
-    pub first: Option<Value>,
+    pub iters: Vec<IterState>,
 }
 
 #[derive(Clone)]
