@@ -12,7 +12,7 @@
 //! Not ported: the Java and JavaScript type converters (their categories are
 //! not evaluated).
 
-use super::bfcl_data::Category;
+use super::bfcl_data::{BfclEntry, Category};
 use super::bfcl_py::{py_contains, py_items, py_repr, repr_str, PyException, PyResult, PyType};
 use super::bfcl_values::{
     dict_checker, list_checker, list_dict_checker, python_type, string_checker, type_checker,
@@ -137,6 +137,12 @@ pub fn check<C: DecodedCall>(
         return Verdict::exception(PyException("no ground truth for this entry".into()));
     };
     ast_checker(functions, &calls, gt, category, opts).unwrap_or_else(Verdict::exception)
+}
+
+/// [`check`] on a loaded entry.
+pub fn check_entry<C: DecodedCall>(entry: &BfclEntry, calls: &[C], opts: CheckOptions) -> Verdict {
+    let gt = entry.ground_truth.as_deref();
+    check(entry.category, &entry.functions, gt, calls, opts)
 }
 
 /// Port of the irrelevance branch of `_evaluate_single_relevance_entry`:
