@@ -51,10 +51,24 @@ test: setup model wasm-check
 	$(CARGO) fmt --all --check
 	$(CARGO) test --release --locked --workspace
 
-## demo: the main job end to end
+## demo: the main job end to end: data -> LoRA training on CPU -> llama.cpp with and without the adapter
+DEMO := $(CACHE)/demo
+DEMO_QUESTIONS := "What is 321 plus 123?" "What is 905 minus 77?" "What is 48 times 7?"
 demo: setup model build
-	$(BIN) inspect $(MODEL)
-	$(BIN) generate --model $(MODEL) --chat --prompt "Write one sentence about the sea." --max-tokens 48 --temperature 0.7 --seed 7
+	@$(BIN) info
+	@$(BIN) inspect $(MODEL)
+	$(BIN) data synth --kind arith --n 200 --seed 1 --out $(DEMO)/train.jsonl
+	$(BIN) data synth --kind arith --n 24 --seed 2 --out $(DEMO)/val.jsonl
+	rm -rf $(DEMO)/run
+	$(BIN) train --model $(MODEL) --data $(DEMO)/train.jsonl --val $(DEMO)/val.jsonl --out $(DEMO)/run \
+	  --steps 30 --lr 1e-3 --warmup 3 --rank 8 --alpha 16 --batch-tokens 256 --eval-every 10
+	@for q in $(DEMO_QUESTIONS); do \
+	  echo; echo "Q: $$q"; \
+	  printf '  base:      '; $(BIN) generate --model $(MODEL) --chat --prompt "$$q" --max-tokens 24 2>/dev/null | head -1; \
+	  printf '  with LoRA: '; $(BIN) generate --model $(MODEL) --chat --prompt "$$q" --max-tokens 24 --lora $(DEMO)/run/adapter.gguf 2>/dev/null | head -1; \
+	done
+	@echo; echo "run directory: $(DEMO)/run (run.json, metrics.jsonl, loss.svg, adapter.gguf)"
+	$(BIN) exec "import math; print('sandbox:', math.factorial(20), 12345 * 67890)"
 
 ## bench: benchmarks, JSON results in bench/results/
 bench: setup model build

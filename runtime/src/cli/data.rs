@@ -48,6 +48,10 @@ pub fn run(a: DataArgs) -> Result<(), CliError> {
                 }
             };
             let text = runtime::data::synth::to_jsonl(&convs);
+            if let Some(dir) = s.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| CliError::usage(format!("{}: {e}", dir.display())))?;
+            }
             gguf::write_atomic(&s.out, text.as_bytes())
                 .map_err(|e| CliError::usage(e.to_string()))?;
             println!("wrote {} conversations to {}", convs.len(), s.out.display());

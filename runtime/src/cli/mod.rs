@@ -1,6 +1,7 @@
 //! Subcommands of the `agentcoder` binary.
 
 mod data;
+mod exec;
 mod export;
 mod generate;
 mod info;
@@ -29,6 +30,7 @@ enum Command {
     Train(train::TrainArgs),
     ExportLora(export::ExportArgs),
     Data(data::DataArgs),
+    Exec(exec::ExecArgs),
 }
 
 /// An error for the user: one line on stderr and exit code 2 (bad input) or
@@ -70,11 +72,14 @@ pub fn run(args: Args) -> i32 {
         Command::Train(a) => train::run(a),
         Command::ExportLora(a) => export::run(a),
         Command::Data(a) => data::run(a),
+        Command::Exec(a) => exec::run(a),
     };
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {}", e.message);
+            if !e.message.is_empty() {
+                eprintln!("error: {}", e.message);
+            }
             e.code
         }
     }
