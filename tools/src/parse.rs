@@ -169,6 +169,22 @@ pub(crate) fn json_at(text: &str, start: usize, end: usize, format: &'static str
     })
 }
 
+/// Parses the first JSON value in `text[start..]` and returns it with the
+/// byte offset just after it (what follows is left to the caller), or
+/// `None` when only whitespace remains.
+pub(crate) fn json_prefix_at(text: &str, start: usize, format: &'static str) -> Result<Option<(Value, usize)>, ParseError> {
+    let slice = &text[start..];
+    let mut stream = serde_json::Deserializer::from_str(slice).into_iter::<Value>();
+    match stream.next() {
+        None => Ok(None),
+        Some(Ok(value)) => Ok(Some((value, start + stream.byte_offset()))),
+        Some(Err(e)) => {
+            let at = start + line_col_to_offset(slice, e.line(), e.column());
+            Err(ParseError::new(format, text, at, format!("invalid JSON: {e}")))
+        }
+    }
+}
+
 /// serde_json's 1-based line/column -> byte offset in `text`.
 fn line_col_to_offset(text: &str, line: usize, column: usize) -> usize {
     let line_start: usize = text

@@ -66,13 +66,13 @@ impl Default for ContextLimits {
 }
 
 /// State that lives for one conversation: its files, the sandbox handle
-/// (created on first use) and the limits.
+/// (compiled on first use; cheap to clone) and the limits.
 #[derive(Default)]
 pub struct ToolContext {
     pub files: MemFs,
     pub limits: ContextLimits,
     #[cfg(feature = "python")]
-    pub sandbox: Option<std::sync::Arc<sandbox::Sandbox>>,
+    pub sandbox: Option<sandbox::Sandbox>,
 }
 
 impl ToolContext {

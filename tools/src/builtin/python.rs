@@ -7,7 +7,6 @@ use crate::registry::{Tool, ToolContext, ToolOutput};
 use crate::schema::{FunctionSpec, ObjectSchema, Schema, SchemaKind};
 use crate::ToolError;
 use serde_json::Value;
-use std::sync::Arc;
 
 pub const NAME: &str = "python";
 
@@ -40,20 +39,17 @@ impl Tool for Python {
             .and_then(Value::as_str)
             .ok_or_else(|| ToolError::invalid(NAME, format!("missing required argument 'code' for {}", self.spec.signature())))?;
         let sandbox = match &ctx.sandbox {
-            Some(sandbox) => Arc::clone(sandbox),
+            Some(sandbox) => sandbox.clone(),
             None => {
                 let sandbox = sandbox::Sandbox::new()
                     .map_err(|e| ToolError::failed(NAME, format!("the sandbox could not start: {e}")))?;
-                let sandbox = Arc::new(sandbox);
-                ctx.sandbox = Some(Arc::clone(&sandbox));
+                ctx.sandbox = Some(sandbox.clone());
                 sandbox
             }
         };
         let outcome = sandbox.run(code, &ctx.limits.python);
+        // A cut output already ends with sandbox::TRUNCATION_MARKER.
         let mut text = outcome.stdout;
-        if outcome.truncated {
-            text.push_str("\n[output truncated]");
-        }
         match outcome.error {
             Some(error) => {
                 if !text.is_empty() && !text.ends_with('\n') {

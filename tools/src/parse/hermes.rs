@@ -5,7 +5,7 @@
 //! when what follows is complete JSON (generation often stops at the
 //! closing tag).
 
-use super::{calls_from_json, call_to_json, json_at, strip_code_fence, to_json_text, ParseError, ToolCall};
+use super::{call_to_json, calls_from_json, json_prefix_at, to_json_text, ParseError, ToolCall};
 use serde_json::Value;
 
 pub const FORMAT: &str = "hermes";
@@ -32,34 +32,59 @@ pub fn parse(text: &str) -> Result<Vec<ToolCall>, ParseError> {
                 ))
             }
         };
-        let body_start = open + OPEN.len();
-        let (body_end, next) = match text[body_start..].find(CLOSE) {
-            Some(len) => (body_start + len, body_start + len + CLOSE.len()),
-            None => (text.len(), text.len()),
-        };
-        let (body, lead) = strip_code_fence(&text[body_start..body_end]);
-        let json_start = body_start + lead;
-        if body.trim().is_empty() {
-            return Err(ParseError::new(
-                FORMAT,
-                text,
-                body_start,
-                "empty <tool_call>: write {\"name\": ..., \"arguments\": {...}} inside",
-            ));
+        let mut json_start = skip_spaces(text, open + OPEN.len());
+        // A Markdown fence inside the tag: skip its opening line.
+        let fenced = text[json_start..].starts_with("```");
+        if fenced {
+            json_start = text[json_start..].find('\n').map_or(text.len(), |n| json_start + n + 1);
         }
-        if text[json_start..].find(OPEN).is_some_and(|n| json_start + n < body_end) {
-            return Err(ParseError::new(FORMAT, text, open, "<tool_call> inside an open <tool_call>"));
+        if text[json_start..].starts_with(CLOSE) {
+            return Err(empty_tag(text, open));
         }
-        let json_end = json_start + body.len();
-        let value: Value = json_at(text, json_start, json_end, FORMAT).map_err(|mut e| {
-            if body_end == text.len() {
+        let parsed = json_prefix_at(text, json_start, FORMAT).map_err(|mut e| {
+            if !text[open..].contains(CLOSE) {
                 e.message = format!("unterminated <tool_call> (close it with </tool_call>); {}", e.message);
             }
             e
         })?;
+        let Some((value, json_end)) = parsed else {
+            return Err(empty_tag(text, open));
+        };
         calls.extend(calls_from_json(&value, FORMAT, text, json_start)?);
+        let mut after = skip_spaces(text, json_end);
+        if fenced && text[after..].starts_with("```") {
+            after = skip_spaces(text, after + 3);
+        }
+        // Generation often stops at the closing tag: a complete call at the
+        // end of the text counts.
+        let next = if after == text.len() {
+            after
+        } else if text[after..].starts_with(CLOSE) {
+            after + CLOSE.len()
+        } else {
+            return Err(ParseError::new(
+                FORMAT,
+                text,
+                after,
+                "expected </tool_call> after the JSON call (one JSON value per tag)",
+            ));
+        };
         pos = next;
     }
+}
+
+fn skip_spaces(text: &str, from: usize) -> usize {
+    let rest = &text[from..];
+    from + rest.len() - rest.trim_start().len()
+}
+
+fn empty_tag(text: &str, open: usize) -> ParseError {
+    ParseError::new(
+        FORMAT,
+        text,
+        open,
+        "empty <tool_call>: write {\"name\": ..., \"arguments\": {...}} inside",
+    )
 }
 
 /// Qwen2.5 / Hermes: one tag per call, separated by newlines.
@@ -97,6 +122,11 @@ mod tests {
         assert!(parse("No tool is needed.").unwrap().is_empty());
         // Stopped at the closing tag: still one complete call.
         assert_eq!(parse("<tool_call>\n{\"name\": \"f\"}\n").unwrap().len(), 1);
+        // Tags inside argument strings are just text.
+        let tricky = r#"<tool_call>{"name": "f", "arguments": {"s": "</tool_call><tool_call>"}}</tool_call>"#;
+        assert_eq!(parse(tricky).unwrap()[0].arguments["s"], "</tool_call><tool_call>");
+        let fenced = "<tool_call>\n```json\n{\"name\": \"f\"}\n```\n</tool_call>";
+        assert_eq!(parse(fenced).unwrap()[0].name, "f");
     }
 
     #[test]
@@ -112,6 +142,8 @@ mod tests {
         assert!(e.message.contains("must be an object"), "{e}");
         assert!(parse("<tool_call></tool_call>").is_err());
         assert!(parse("x</tool_call>").is_err());
+        let e = parse("<tool_call>{\"name\": \"f\"} {\"name\": \"g\"}</tool_call>").unwrap_err();
+        assert_eq!(e.offset, 25, "{e}");
     }
 
     #[test]
