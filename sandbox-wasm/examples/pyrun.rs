@@ -5,7 +5,9 @@ use std::io::Read;
 fn main() {
     let mut src = String::new();
     match std::env::args().nth(1) {
-        Some(p) => src = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {}", p, e)),
+        Some(p) => {
+            src = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {}", p, e))
+        }
         None => {
             let _ = std::io::stdin().read_to_string(&mut src);
         }

@@ -9,6 +9,7 @@ and the uncaught exception (type name, str(message), line in the snippet).
     regen_expected.py           rewrite expected.json
     regen_expected.py --check   exit 1 if expected.json is stale (only when
                                 the running CPython minor version matches)
+    regen_expected.py --run F   run the JSON list of programs in F, print results
 """
 import contextlib
 import io
@@ -65,6 +66,11 @@ def build():
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--run":
+        # run a JSON list of programs (used by the random-program test)
+        progs = json.loads(pathlib.Path(sys.argv[2]).read_text())
+        print(json.dumps([run(p) for p in progs]))
+        return 0
     data = build()
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     if "--check" in sys.argv:

@@ -4,7 +4,10 @@ use crate::{Error, Limits, Outcome, PyError, TRUNCATION_MARKER};
 use std::sync::Arc;
 use std::time::Instant;
 use wasmi::core::TrapCode;
-use wasmi::{Caller, Config, Engine, Linker, Memory, Module, StackLimits, Store, StoreLimits, StoreLimitsBuilder};
+use wasmi::{
+    Caller, Config, Engine, Linker, Memory, Module, StackLimits, Store, StoreLimits,
+    StoreLimitsBuilder,
+};
 
 static GUEST_WASM: &[u8] = include_bytes!("../guest.wasm");
 
@@ -41,7 +44,11 @@ impl std::fmt::Display for GuestOom {
 impl wasmi::core::HostError for GuestOom {}
 
 fn internal(msg: String) -> Option<PyError> {
-    Some(PyError { kind: "InternalError".into(), message: msg, line: None })
+    Some(PyError {
+        kind: "InternalError".into(),
+        message: msg,
+        line: None,
+    })
 }
 
 impl Sandbox {
@@ -56,16 +63,23 @@ impl Sandbox {
         let module = Module::new(&engine, GUEST_WASM).map_err(|e| Error::Module(e.to_string()))?;
         let mut linker = Linker::<HostState>::new(&engine);
         linker
-            .func_wrap("env", "host_oom", |mut caller: Caller<'_, HostState>, _size: u32| -> Result<(), wasmi::Error> {
-                caller.data_mut().oom = true;
-                Err(wasmi::Error::host(GuestOom))
-            })
+            .func_wrap(
+                "env",
+                "host_oom",
+                |mut caller: Caller<'_, HostState>, _size: u32| -> Result<(), wasmi::Error> {
+                    caller.data_mut().oom = true;
+                    Err(wasmi::Error::host(GuestOom))
+                },
+            )
             .map_err(|e| Error::Module(e.to_string()))?;
         linker
             .func_wrap(
                 "env",
                 "host_panic",
-                |mut caller: Caller<'_, HostState>, ptr: u32, len: u32| -> Result<(), wasmi::Error> {
+                |mut caller: Caller<'_, HostState>,
+                 ptr: u32,
+                 len: u32|
+                 -> Result<(), wasmi::Error> {
                     let mut buf = vec![0u8; (len as usize).min(4096)];
                     if let Some(mem) = caller.get_export("memory").and_then(|e| e.into_memory()) {
                         let _ = mem.read(&caller, ptr as usize, &mut buf);
@@ -75,7 +89,13 @@ impl Sandbox {
                 },
             )
             .map_err(|e| Error::Module(e.to_string()))?;
-        Ok(Sandbox { inner: Arc::new(Inner { engine, module, linker }) })
+        Ok(Sandbox {
+            inner: Arc::new(Inner {
+                engine,
+                module,
+                linker,
+            }),
+        })
     }
 
     /// Run `code` in a fresh instance under `limits`. Never panics.
@@ -90,7 +110,11 @@ impl Sandbox {
             truncated: false,
         };
         let state = HostState {
-            limits: StoreLimitsBuilder::new().memory_size(limits.memory_bytes).instances(1).memories(1).build(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .instances(1)
+                .memories(1)
+                .build(),
             oom: false,
             panic: None,
         };
@@ -109,12 +133,27 @@ impl Sandbox {
         out
     }
 
-    fn execute(&self, store: &mut Store<HostState>, code: &str, limits: &Limits, out: &mut Outcome) -> Option<Memory> {
-        let instance = match self.inner.linker.instantiate(&mut *store, &self.inner.module).and_then(|p| p.start(&mut *store)) {
+    fn execute(
+        &self,
+        store: &mut Store<HostState>,
+        code: &str,
+        limits: &Limits,
+        out: &mut Outcome,
+    ) -> Option<Memory> {
+        let instance = match self
+            .inner
+            .linker
+            .instantiate(&mut *store, &self.inner.module)
+            .and_then(|p| p.start(&mut *store))
+        {
             Ok(i) => i,
             Err(e) => {
                 // the initial memory alone exceeds the limit
-                out.error = Some(PyError { kind: "MemoryError".into(), message: format!("sandbox memory limit too small: {}", e), line: None });
+                out.error = Some(PyError {
+                    kind: "MemoryError".into(),
+                    message: format!("sandbox memory limit too small: {}", e),
+                    line: None,
+                });
                 return None;
             }
         };
@@ -136,7 +175,16 @@ impl Sandbox {
             memory
                 .write(&mut *store, ptr as usize, &code.as_bytes()[..len as usize])
                 .map_err(|e| wasmi::Error::new(e.to_string()))?;
-            run.call(&mut *store, (ptr, len, clamp(limits.output_bytes), limits.recursion_depth, clamp(limits.memory_bytes)))
+            run.call(
+                &mut *store,
+                (
+                    ptr,
+                    len,
+                    clamp(limits.output_bytes),
+                    limits.recursion_depth,
+                    clamp(limits.memory_bytes),
+                ),
+            )
         });
         match result {
             Ok(ptr) => decode_result(store, memory, ptr, out),
@@ -156,23 +204,42 @@ fn trap_to_error(state: &HostState, e: &wasmi::Error) -> PyError {
         ("InternalError", format!("interpreter panic: {}", p))
     } else {
         match e.as_trap_code() {
-            Some(TrapCode::OutOfFuel) => ("TimeoutError", "execution limit exceeded (fuel exhausted)".to_string()),
-            Some(TrapCode::StackOverflow) | Some(TrapCode::MemoryOutOfBounds) => {
-                ("RecursionError", "maximum recursion depth exceeded (sandbox stack exhausted)".to_string())
-            }
+            Some(TrapCode::OutOfFuel) => (
+                "TimeoutError",
+                "execution limit exceeded (fuel exhausted)".to_string(),
+            ),
+            Some(TrapCode::StackOverflow) | Some(TrapCode::MemoryOutOfBounds) => (
+                "RecursionError",
+                "maximum recursion depth exceeded (sandbox stack exhausted)".to_string(),
+            ),
             _ => ("InternalError", format!("guest trap: {}", e)),
         }
     };
-    PyError { kind: kind.into(), message, line: None }
+    PyError {
+        kind: kind.into(),
+        message,
+        line: None,
+    }
 }
 
 /// Output printed before a trap, recovered from the guest's published buffer.
-fn partial_output(store: &mut Store<HostState>, instance: &wasmi::Instance, memory: Memory) -> String {
+fn partial_output(
+    store: &mut Store<HostState>,
+    instance: &wasmi::Instance,
+    memory: Memory,
+) -> String {
     let _ = store.set_fuel(10_000);
     let get = |store: &mut Store<HostState>, name: &str| -> Option<u32> {
-        instance.get_typed_func::<(), u32>(&*store, name).ok()?.call(&mut *store, ()).ok()
+        instance
+            .get_typed_func::<(), u32>(&*store, name)
+            .ok()?
+            .call(&mut *store, ())
+            .ok()
     };
-    let (ptr, len) = match (get(store, "sandbox_output_ptr"), get(store, "sandbox_output_len")) {
+    let (ptr, len) = match (
+        get(store, "sandbox_output_ptr"),
+        get(store, "sandbox_output_len"),
+    ) {
         (Some(p), Some(l)) => (p, l),
         _ => return String::new(),
     };
@@ -184,7 +251,8 @@ fn partial_output(store: &mut Store<HostState>, instance: &wasmi::Instance, memo
 }
 
 fn read_u32(data: &[u8], at: usize) -> Option<u32> {
-    data.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    data.get(at..at + 4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 fn decode_result(store: &Store<HostState>, memory: Memory, ptr: u32, out: &mut Outcome) {
@@ -212,7 +280,11 @@ fn decode_result(store: &Store<HostState>, memory: Memory, ptr: u32, out: &mut O
             out.stdout = stdout;
             out.truncated = flags & 2 != 0;
             if flags & 1 != 0 {
-                out.error = Some(PyError { kind, message, line: if line == 0 { None } else { Some(line) } });
+                out.error = Some(PyError {
+                    kind,
+                    message,
+                    line: if line == 0 { None } else { Some(line) },
+                });
             }
         }
         None => out.error = internal("malformed result from guest".into()),

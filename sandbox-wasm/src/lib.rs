@@ -43,7 +43,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { fuel: 5_000_000_000, memory_bytes: 128 << 20, output_bytes: 64 << 10, recursion_depth: 500 }
+        Limits {
+            fuel: 5_000_000_000,
+            memory_bytes: 128 << 20,
+            output_bytes: 64 << 10,
+            recursion_depth: 500,
+        }
     }
 }
 

@@ -5,14 +5,34 @@ use sandbox::{Limits, Sandbox, TRUNCATION_MARKER};
 use std::time::Duration;
 
 fn small() -> Limits {
-    Limits { fuel: 500_000_000, memory_bytes: 48 << 20, output_bytes: 4096, recursion_depth: 200 }
+    Limits {
+        fuel: 500_000_000,
+        memory_bytes: 48 << 20,
+        output_bytes: 4096,
+        recursion_depth: 200,
+    }
 }
 
 fn expect_kind(sb: &Sandbox, code: &str, kinds: &[&str]) {
     let out = sb.run(code, &small());
-    let kind = out.error.as_ref().map(|e| e.kind.as_str()).unwrap_or("<none>");
-    assert!(kinds.contains(&kind), "{:?}: got {:?} (stdout {:?})", code, out.error, out.stdout);
-    assert!(out.wall_time < Duration::from_secs(20), "{:?} took {:?}", code, out.wall_time);
+    let kind = out
+        .error
+        .as_ref()
+        .map(|e| e.kind.as_str())
+        .unwrap_or("<none>");
+    assert!(
+        kinds.contains(&kind),
+        "{:?}: got {:?} (stdout {:?})",
+        code,
+        out.error,
+        out.stdout
+    );
+    assert!(
+        out.wall_time < Duration::from_secs(20),
+        "{:?} took {:?}",
+        code,
+        out.wall_time
+    );
     // the next call is unaffected
     let ok = sb.run("print(6 * 7)", &small());
     assert_eq!(ok.stdout, "42\n");
@@ -24,7 +44,11 @@ fn infinite_loops_time_out() {
     let sb = Sandbox::new().expect("guest");
     expect_kind(&sb, "while True: pass", &["TimeoutError"]);
     expect_kind(&sb, "x = 0\nwhile True:\n    x += 1", &["TimeoutError"]);
-    expect_kind(&sb, "def f():\n    while True:\n        pass\nf()", &["TimeoutError"]);
+    expect_kind(
+        &sb,
+        "def f():\n    while True:\n        pass\nf()",
+        &["TimeoutError"],
+    );
 }
 
 #[test]
@@ -33,12 +57,23 @@ fn deep_recursion_is_a_recursion_error() {
     expect_kind(&sb, "def f(n): return f(n + 1)\nf(0)", &["RecursionError"]);
     expect_kind(&sb, "f = lambda n: f(n)\nf(1)", &["RecursionError"]);
     // parser nesting is bounded too
-    expect_kind(&sb, &format!("x = {}1{}", "(".repeat(5000), ")".repeat(5000)), &["SyntaxError"]);
-    expect_kind(&sb, &format!("x = {}1", "-".repeat(100_000)), &["SyntaxError"]);
+    expect_kind(
+        &sb,
+        &format!("x = {}1{}", "(".repeat(5000), ")".repeat(5000)),
+        &["SyntaxError"],
+    );
+    expect_kind(
+        &sb,
+        &format!("x = {}1", "-".repeat(100_000)),
+        &["SyntaxError"],
+    );
     // deep but legal recursion still works with a high limit
     let out = sb.run(
         "def s(n): return 0 if n == 0 else n + s(n - 1)\nprint(s(900))",
-        &Limits { recursion_depth: 1000, ..Limits::default() },
+        &Limits {
+            recursion_depth: 1000,
+            ..Limits::default()
+        },
     );
     assert_eq!(out.stdout, "405450\n", "{:?}", out.error);
 }
@@ -60,7 +95,11 @@ fn memory_bombs_are_memory_errors() {
         expect_kind(&sb, code, &["MemoryError"]);
     }
     // big but individually plausible allocations end one way or the other
-    expect_kind(&sb, "x = [[1] * 10**6 for _ in range(1000)]", &["MemoryError", "TimeoutError"]);
+    expect_kind(
+        &sb,
+        "x = [[1] * 10**6 for _ in range(1000)]",
+        &["MemoryError", "TimeoutError"],
+    );
     // quick rejection, not fuel burning
     let out = sb.run("x = 'a' * 10**10", &small());
     assert!(out.fuel_used < 10_000_000, "fuel {}", out.fuel_used);
@@ -87,7 +126,11 @@ fn escapes_and_imports_are_refused() {
     expect_kind(&sb, "from os import path", &["ImportError"]);
     expect_kind(&sb, "open('/etc/passwd').read()", &["PermissionError"]);
     expect_kind(&sb, "__import__('os')", &["ImportError"]);
-    expect_kind(&sb, "().__class__.__bases__[0].__subclasses__()", &["AttributeError"]);
+    expect_kind(
+        &sb,
+        "().__class__.__bases__[0].__subclasses__()",
+        &["AttributeError"],
+    );
     expect_kind(&sb, "(lambda: 0).__globals__", &["AttributeError"]);
     expect_kind(&sb, "eval('1+1')", &["NotImplementedError"]);
     expect_kind(&sb, "exec('x=1')", &["NotImplementedError"]);
@@ -100,11 +143,27 @@ fn escapes_and_imports_are_refused() {
 #[test]
 fn pathological_string_ops_are_bounded() {
     let sb = Sandbox::new().expect("guest");
-    expect_kind(&sb, "s = 'a' * 10**6\nfor i in range(10**6): s = s + s[:10]", &["TimeoutError", "MemoryError"]);
+    expect_kind(
+        &sb,
+        "s = 'a' * 10**6\nfor i in range(10**6): s = s + s[:10]",
+        &["TimeoutError", "MemoryError"],
+    );
     expect_kind(&sb, "print(str(2 ** 100000))", &["ValueError"]);
-    expect_kind(&sb, "x = 'ab' * 1000\nwhile True: x = x.upper().lower()", &["TimeoutError"]);
-    expect_kind(&sb, "'{:>1000000000}'.format(1)", &["ValueError", "MemoryError"]);
-    expect_kind(&sb, "x = 3 ** 100000\ny = x * x * x * x", &["TimeoutError", "MemoryError"]);
+    expect_kind(
+        &sb,
+        "x = 'ab' * 1000\nwhile True: x = x.upper().lower()",
+        &["TimeoutError"],
+    );
+    expect_kind(
+        &sb,
+        "'{:>1000000000}'.format(1)",
+        &["ValueError", "MemoryError"],
+    );
+    expect_kind(
+        &sb,
+        "x = 3 ** 100000\ny = x * x * x * x",
+        &["TimeoutError", "MemoryError"],
+    );
 }
 
 #[test]
@@ -128,14 +187,36 @@ fn fuel_is_deterministic_and_outcome_serializes() {
     assert!(json["wall_time_ms"].is_f64());
     assert_eq!(json["stdout"], "332833500\n");
     let e = sb.run("1/0", &Limits::default()).error.expect("error");
-    assert_eq!(e.to_string(), "ZeroDivisionError: division by zero (line 1)");
+    assert_eq!(
+        e.to_string(),
+        "ZeroDivisionError: division by zero (line 1)"
+    );
 }
 
 #[test]
 fn garbage_input_never_panics() {
     let sb = Sandbox::new().expect("guest");
-    for code in ["", "\0\0\0", "def", "((((", "'''", "f'{'", "\u{feff}print(1)", "x = = 1", "\t\tprint(1)", "if x:\nprint(1)"] {
+    for code in [
+        "",
+        "\0\0\0",
+        "def",
+        "((((",
+        "'''",
+        "f'{'",
+        "\u{feff}print(1)",
+        "x = = 1",
+        "\t\tprint(1)",
+        "if x:\nprint(1)",
+    ] {
         let out = sb.run(code, &small());
-        assert!(out.error.as_ref().map(|e| e.kind != "InternalError").unwrap_or(true), "{:?}: {:?}", code, out.error);
+        assert!(
+            out.error
+                .as_ref()
+                .map(|e| e.kind != "InternalError")
+                .unwrap_or(true),
+            "{:?}: {:?}",
+            code,
+            out.error
+        );
     }
 }

@@ -43,22 +43,43 @@ fn corpus_matches_cpython() {
             .chunks(all.len().div_ceil(2))
             .map(|chunk| {
                 let sb = sb.clone();
-                s.spawn(move || chunk.iter().filter_map(|(n, c)| check_case(&sb, n, c)).collect::<Vec<_>>())
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|(n, c)| check_case(&sb, n, c))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("worker")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker"))
+            .collect()
     });
     for f in failures.iter().take(200) {
         eprintln!("{}", f);
     }
-    assert!(failures.is_empty(), "{} of {} corpus cases differ from CPython", failures.len(), cases.len());
-    assert!(cases.len() >= 400, "corpus has {} cases, want >= 400", cases.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} corpus cases differ from CPython",
+        failures.len(),
+        cases.len()
+    );
+    assert!(
+        cases.len() >= 400,
+        "corpus has {} cases, want >= 400",
+        cases.len()
+    );
 }
 
 #[test]
 fn expectations_are_current_when_python_is_available() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/regen_expected.py");
-    let out = match std::process::Command::new("python3").arg(&script).arg("--check").output() {
+    let out = match std::process::Command::new("python3")
+        .arg(&script)
+        .arg("--check")
+        .output()
+    {
         Ok(o) => o,
         Err(_) => {
             eprintln!("python3 not on PATH: skipping the staleness check");

@@ -183,7 +183,11 @@ fn shr_mag(a: &[u32], bits: usize) -> Vec<u32> {
     let mut out: Vec<u32> = Vec::with_capacity(a.len() - words);
     for i in words..a.len() {
         let lo = a[i] >> b;
-        let hi = if b > 0 && i + 1 < a.len() { a[i + 1] << (32 - b) } else { 0 };
+        let hi = if b > 0 && i + 1 < a.len() {
+            a[i + 1] << (32 - b)
+        } else {
+            0
+        };
         out.push(lo | hi);
     }
     trim(&mut out);
@@ -192,7 +196,10 @@ fn shr_mag(a: &[u32], bits: usize) -> Vec<u32> {
 
 impl BigInt {
     pub fn zero() -> BigInt {
-        BigInt { neg: false, mag: Vec::new() }
+        BigInt {
+            neg: false,
+            mag: Vec::new(),
+        }
     }
     fn make(neg: bool, mut mag: Vec<u32>) -> BigInt {
         trim(&mut mag);
@@ -289,7 +296,9 @@ impl BigInt {
         }
         // floor(-m / 2^k) = -ceil(m / 2^k) = -((m - 1) >> k) - 1
         let m1 = sub_mag(&self.mag, &[1]);
-        BigInt::make(false, shr_mag(&m1, bits)).add(&BigInt::from_i64(1)).neg()
+        BigInt::make(false, shr_mag(&m1, bits))
+            .add(&BigInt::from_i64(1))
+            .neg()
     }
     /// Two's complement limbs of length `n` (n large enough).
     fn twos(&self, n: usize) -> Vec<u32> {
@@ -456,7 +465,11 @@ impl BigInt {
 mod tests {
     use super::*;
     fn b(s: &str) -> BigInt {
-        let (neg, d) = if let Some(r) = s.strip_prefix('-') { (true, r) } else { (false, s) };
+        let (neg, d) = if let Some(r) = s.strip_prefix('-') {
+            (true, r)
+        } else {
+            (false, s)
+        };
         let v = BigInt::parse_digits(d, 10).expect("digits");
         if neg {
             v.neg()
@@ -468,15 +481,23 @@ mod tests {
     fn arithmetic_matches_known_values() {
         let f = (1..=30).fold(BigInt::from_i64(1), |a, i| a.mul(&BigInt::from_i64(i)));
         assert_eq!(f.to_str_radix(10), "265252859812191058636308480000000");
-        let (q, r) = b("265252859812191058636308480000001").divmod(&b("-98765432123456789")).expect("nz");
+        let (q, r) = b("265252859812191058636308480000001")
+            .divmod(&b("-98765432123456789"))
+            .expect("nz");
         // values from CPython: divmod(265252859812191058636308480000001, -98765432123456789)
         assert_eq!(q.to_str_radix(10), "-2685685204927014");
         assert_eq!(r.to_str_radix(10), "-79208835647798045");
-        assert_eq!(b("-7").divmod(&b("2")).map(|x| x.0.to_i64()), Some(Some(-4)));
+        assert_eq!(
+            b("-7").divmod(&b("2")).map(|x| x.0.to_i64()),
+            Some(Some(-4))
+        );
         assert_eq!(b("-5").shr(1).to_i64(), Some(-3));
         assert_eq!(b("-12").bitop(&b("10"), 0).to_i64(), Some(-12 & 10));
         assert_eq!(b("-12").bitop(&b("10"), 2).to_i64(), Some(-12 ^ 10));
-        assert_eq!(BigInt::from_i64(2).pow(100).to_str_radix(16), "10000000000000000000000000");
+        assert_eq!(
+            BigInt::from_i64(2).pow(100).to_str_radix(16),
+            "10000000000000000000000000"
+        );
         assert_eq!(BigInt::from_i64(i64::MIN).to_i64(), Some(i64::MIN));
     }
 }

@@ -9,23 +9,115 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 const FUNCTIONS: &[&str] = &[
-    "print", "len", "range", "sum", "min", "max", "abs", "sorted", "reversed", "enumerate", "zip", "map",
-    "filter", "any", "all", "round", "divmod", "pow", "isinstance", "issubclass", "chr", "ord", "hex", "bin",
-    "oct", "repr", "hash", "iter", "next", "callable", "format", "getattr", "setattr", "hasattr", "id",
-    "open", "__import__", "eval", "exec", "compile", "input", "globals", "locals", "vars", "dir", "exit",
-    "quit", "breakpoint", "help", "super", "ascii", "delattr", "memoryview", "staticmethod", "classmethod",
+    "print",
+    "len",
+    "range",
+    "sum",
+    "min",
+    "max",
+    "abs",
+    "sorted",
+    "reversed",
+    "enumerate",
+    "zip",
+    "map",
+    "filter",
+    "any",
+    "all",
+    "round",
+    "divmod",
+    "pow",
+    "isinstance",
+    "issubclass",
+    "chr",
+    "ord",
+    "hex",
+    "bin",
+    "oct",
+    "repr",
+    "hash",
+    "iter",
+    "next",
+    "callable",
+    "format",
+    "getattr",
+    "setattr",
+    "hasattr",
+    "id",
+    "open",
+    "__import__",
+    "eval",
+    "exec",
+    "compile",
+    "input",
+    "globals",
+    "locals",
+    "vars",
+    "dir",
+    "exit",
+    "quit",
+    "breakpoint",
+    "help",
+    "super",
+    "ascii",
+    "delattr",
+    "memoryview",
+    "staticmethod",
+    "classmethod",
     "property",
 ];
 
 pub const TYPES: &[&str] = &[
-    "int", "float", "str", "bool", "list", "dict", "set", "frozenset", "tuple", "type", "object", "slice",
-    "BaseException", "Exception", "ArithmeticError", "ZeroDivisionError", "OverflowError", "LookupError",
-    "IndexError", "KeyError", "ValueError", "TypeError", "NameError", "UnboundLocalError", "AttributeError",
-    "RuntimeError", "RecursionError", "NotImplementedError", "AssertionError", "StopIteration",
-    "MemoryError", "ImportError", "ModuleNotFoundError", "OSError", "KeyboardInterrupt", "SystemExit",
-    "UnicodeError", "UnicodeDecodeError", "UnicodeEncodeError", "FloatingPointError", "EOFError",
-    "PermissionError", "FileNotFoundError", "TimeoutError", "SyntaxError", "IndentationError",
-    "ArithmeticError", "LookupError", "bytes", "complex",
+    "int",
+    "float",
+    "str",
+    "bool",
+    "list",
+    "dict",
+    "set",
+    "frozenset",
+    "tuple",
+    "type",
+    "object",
+    "slice",
+    "BaseException",
+    "Exception",
+    "ArithmeticError",
+    "ZeroDivisionError",
+    "OverflowError",
+    "LookupError",
+    "IndexError",
+    "KeyError",
+    "ValueError",
+    "TypeError",
+    "NameError",
+    "UnboundLocalError",
+    "AttributeError",
+    "RuntimeError",
+    "RecursionError",
+    "NotImplementedError",
+    "AssertionError",
+    "StopIteration",
+    "MemoryError",
+    "ImportError",
+    "ModuleNotFoundError",
+    "OSError",
+    "KeyboardInterrupt",
+    "SystemExit",
+    "UnicodeError",
+    "UnicodeDecodeError",
+    "UnicodeEncodeError",
+    "FloatingPointError",
+    "EOFError",
+    "PermissionError",
+    "FileNotFoundError",
+    "TimeoutError",
+    "SyntaxError",
+    "IndentationError",
+    "ArithmeticError",
+    "LookupError",
+    "bytes",
+    "complex",
 ];
 
 /// Value of a builtin name, if it is one.
@@ -48,12 +140,17 @@ pub fn lookup(name: &str) -> Option<Value> {
 }
 
 fn kwarg(kw: &[(Rc<str>, Value)], name: &str) -> Option<Value> {
-    kw.iter().find(|(k, _)| &**k == name).map(|(_, v)| v.clone())
+    kw.iter()
+        .find(|(k, _)| &**k == name)
+        .map(|(_, v)| v.clone())
 }
 
 fn no_kwargs(fname: &str, kw: &[(Rc<str>, Value)]) -> R<()> {
     if let Some((k, _)) = kw.first() {
-        return err("TypeError", format!("{}() got an unexpected keyword argument '{}'", fname, k));
+        return err(
+            "TypeError",
+            format!("{}() got an unexpected keyword argument '{}'", fname, k),
+        );
     }
     Ok(())
 }
@@ -62,14 +159,29 @@ fn arity(fname: &str, args: &[Value], min: usize, max: usize) -> R<()> {
     if args.len() < min || args.len() > max {
         let msg = if min == max {
             if min == 1 {
-                format!("{}() takes exactly one argument ({} given)", fname, args.len())
+                format!(
+                    "{}() takes exactly one argument ({} given)",
+                    fname,
+                    args.len()
+                )
             } else {
                 format!("{} expected {} arguments, got {}", fname, min, args.len())
             }
         } else if args.len() < min {
-            format!("{} expected at least {} argument{}, got {}", fname, min, if min == 1 { "" } else { "s" }, args.len())
+            format!(
+                "{} expected at least {} argument{}, got {}",
+                fname,
+                min,
+                if min == 1 { "" } else { "s" },
+                args.len()
+            )
         } else {
-            format!("{} expected at most {} arguments, got {}", fname, max, args.len())
+            format!(
+                "{} expected at most {} arguments, got {}",
+                fname,
+                max,
+                args.len()
+            )
         };
         return err("TypeError", msg);
     }
@@ -80,15 +192,30 @@ pub fn to_int_i64(v: &Value, what: &str) -> R<i64> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(*b as i64),
-        Value::Big(_) => err("OverflowError", "Python int too large to convert to C ssize_t"),
-        o => err("TypeError", format!("'{}' object cannot be interpreted as an integer{}", o.type_name(), what)),
+        Value::Big(_) => err(
+            "OverflowError",
+            "Python int too large to convert to C ssize_t",
+        ),
+        o => err(
+            "TypeError",
+            format!(
+                "'{}' object cannot be interpreted as an integer{}",
+                o.type_name(),
+                what
+            ),
+        ),
     }
 }
 
 impl Interp {
     /// Stable merge sort with a fallible comparison (errors abort the sort).
     #[inline(never)]
-    pub fn sort_values(&mut self, items: Vec<Value>, key: Option<&Value>, reverse: bool) -> R<Vec<Value>> {
+    pub fn sort_values(
+        &mut self,
+        items: Vec<Value>,
+        key: Option<&Value>,
+        reverse: bool,
+    ) -> R<Vec<Value>> {
         let keys = match key {
             Some(k) if !matches!(k, Value::None) => {
                 let mut ks = Vec::with_capacity(items.len());
@@ -144,7 +271,10 @@ impl Interp {
         let items = if args.len() == 1 {
             self.collect(&args[0])?
         } else if args.is_empty() {
-            return err("TypeError", format!("{} expected at least 1 argument, got 0", name));
+            return err(
+                "TypeError",
+                format!("{} expected at least 1 argument, got 0", name),
+            );
         } else {
             args
         };
@@ -161,7 +291,9 @@ impl Interp {
         };
         for x in items.into_iter().skip(1) {
             let k = match &key {
-                Some(kf) if !matches!(kf, Value::None) => self.call(kf, vec![x.clone()], Vec::new())?,
+                Some(kf) if !matches!(kf, Value::None) => {
+                    self.call(kf, vec![x.clone()], Vec::new())?
+                }
                 _ => x.clone(),
             };
             let better = if name == "min" {
@@ -178,18 +310,33 @@ impl Interp {
     }
 
     #[inline(never)]
-    pub fn call_builtin(&mut self, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
+    pub fn call_builtin(
+        &mut self,
+        name: &str,
+        args: Vec<Value>,
+        kw: Vec<(Rc<str>, Value)>,
+    ) -> R<Value> {
         match name {
             "print" => {
                 let sep = match kwarg(&kw, "sep") {
                     Some(Value::Str(s)) => s.to_string(),
                     Some(Value::None) | None => " ".into(),
-                    Some(o) => return err("TypeError", format!("sep must be None or a string, not {}", o.type_name())),
+                    Some(o) => {
+                        return err(
+                            "TypeError",
+                            format!("sep must be None or a string, not {}", o.type_name()),
+                        )
+                    }
                 };
                 let end = match kwarg(&kw, "end") {
                     Some(Value::Str(s)) => s.to_string(),
                     Some(Value::None) | None => "\n".into(),
-                    Some(o) => return err("TypeError", format!("end must be None or a string, not {}", o.type_name())),
+                    Some(o) => {
+                        return err(
+                            "TypeError",
+                            format!("end must be None or a string, not {}", o.type_name()),
+                        )
+                    }
                 };
                 let mut line = String::new();
                 for (i, a) in args.iter().enumerate() {
@@ -209,15 +356,23 @@ impl Interp {
             "range" => self.construct("range", args, kw),
             "sum" => {
                 arity("sum", &args, 1, 2)?;
-                let mut acc = args.get(1).cloned().or_else(|| kwarg(&kw, "start")).unwrap_or(Value::Int(0));
+                let mut acc = args
+                    .get(1)
+                    .cloned()
+                    .or_else(|| kwarg(&kw, "start"))
+                    .unwrap_or(Value::Int(0));
                 if let Value::Str(_) = acc {
-                    return err("TypeError", "sum() can't sum strings [use ''.join(seq) instead]");
+                    return err(
+                        "TypeError",
+                        "sum() can't sum strings [use ''.join(seq) instead]",
+                    );
                 }
                 if let Value::Range(r) = &args[0] {
                     if let Value::Int(a) = acc {
                         // closed form for a range of small ints
                         let n = r.len() as i128;
-                        let total = n * (2 * r.start as i128 + (n - 1) * r.step as i128) / 2 + a as i128;
+                        let total =
+                            n * (2 * r.start as i128 + (n - 1) * r.step as i128) / 2 + a as i128;
                         if total.abs() < i64::MAX as i128 {
                             return Ok(Value::Int(total as i64));
                         }
@@ -234,9 +389,14 @@ impl Interp {
                 arity("abs", &args, 1, 1)?;
                 match &args[0] {
                     Value::Float(f) => Ok(Value::Float(f.abs())),
-                    v if v.is_int() => Ok(Value::from_bigint(v.to_big().unwrap_or_else(BigInt::zero).abs())),
+                    v if v.is_int() => Ok(Value::from_bigint(
+                        v.to_big().unwrap_or_else(BigInt::zero).abs(),
+                    )),
                     Value::Instance(_) => self.instance_unary("__abs__", &args[0]),
-                    o => err("TypeError", format!("bad operand type for abs(): '{}'", o.type_name())),
+                    o => err(
+                        "TypeError",
+                        format!("bad operand type for abs(): '{}'", o.type_name()),
+                    ),
                 }
             }
             "sorted" => {
@@ -261,16 +421,28 @@ impl Interp {
                         k.reverse();
                         Ok(Value::iter(IterState::Vec(k, 0)))
                     }
-                    o => err("TypeError", format!("'{}' object is not reversible", o.type_name())),
+                    o => err(
+                        "TypeError",
+                        format!("'{}' object is not reversible", o.type_name()),
+                    ),
                 }
             }
             "enumerate" => {
                 let src = args.first().cloned().or_else(|| kwarg(&kw, "iterable"));
                 let src = match src {
                     Some(s) => s,
-                    None => return err("TypeError", "enumerate() missing required argument 'iterable' (pos 1)"),
+                    None => {
+                        return err(
+                            "TypeError",
+                            "enumerate() missing required argument 'iterable' (pos 1)",
+                        )
+                    }
                 };
-                let start = args.get(1).cloned().or_else(|| kwarg(&kw, "start")).unwrap_or(Value::Int(0));
+                let start = args
+                    .get(1)
+                    .cloned()
+                    .or_else(|| kwarg(&kw, "start"))
+                    .unwrap_or(Value::Int(0));
                 let it = self.iter_value(&src)?;
                 Ok(Value::iter(IterState::Enumerate(it, start)))
             }
@@ -315,7 +487,10 @@ impl Interp {
                     Err(_) if args[0].is_int() && args[1].is_int() => {
                         return err("ZeroDivisionError", "integer division or modulo by zero")
                     }
-                    Err(_) if matches!(args[1], Value::Float(f) if f == 0.0) || matches!(args[1], Value::Int(0)) => {
+                    Err(_)
+                        if matches!(args[1], Value::Float(f) if f == 0.0)
+                            || matches!(args[1], Value::Int(0)) =>
+                    {
                         return err("ZeroDivisionError", "float divmod()")
                     }
                     r => r?,
@@ -349,12 +524,23 @@ impl Interp {
             "ord" => {
                 arity("ord", &args, 1, 1)?;
                 match &args[0] {
-                    Value::Str(s) if s.chars().count() == 1 => Ok(Value::Int(s.chars().next().map(|c| c as i64).unwrap_or(0))),
+                    Value::Str(s) if s.chars().count() == 1 => {
+                        Ok(Value::Int(s.chars().next().map(|c| c as i64).unwrap_or(0)))
+                    }
                     Value::Str(s) => err(
                         "TypeError",
-                        format!("ord() expected a character, but string of length {} found", s.chars().count()),
+                        format!(
+                            "ord() expected a character, but string of length {} found",
+                            s.chars().count()
+                        ),
                     ),
-                    o => err("TypeError", format!("ord() expected string of length 1, but {} found", o.type_name())),
+                    o => err(
+                        "TypeError",
+                        format!(
+                            "ord() expected string of length 1, but {} found",
+                            o.type_name()
+                        ),
+                    ),
                 }
             }
             "hex" | "bin" | "oct" => {
@@ -364,7 +550,10 @@ impl Interp {
                     None => {
                         return err(
                             "TypeError",
-                            format!("'{}' object cannot be interpreted as an integer", args[0].type_name()),
+                            format!(
+                                "'{}' object cannot be interpreted as an integer",
+                                args[0].type_name()
+                            ),
                         )
                     }
                 };
@@ -374,7 +563,12 @@ impl Interp {
                     _ => (8, "0o"),
                 };
                 let s = b.abs().to_str_radix(radix);
-                Ok(Value::str(&format!("{}{}{}", if b.neg { "-" } else { "" }, prefix, s)))
+                Ok(Value::str(&format!(
+                    "{}{}{}",
+                    if b.neg { "-" } else { "" },
+                    prefix,
+                    s
+                )))
             }
             "repr" | "ascii" => {
                 arity(name, &args, 1, 1)?;
@@ -413,7 +607,10 @@ impl Interp {
             "next" => {
                 arity("next", &args, 1, 2)?;
                 if !matches!(args[0], Value::Iter(_)) {
-                    return err("TypeError", format!("'{}' object is not an iterator", args[0].type_name()));
+                    return err(
+                        "TypeError",
+                        format!("'{}' object is not an iterator", args[0].type_name()),
+                    );
                 }
                 match self.next_value(&args[0])? {
                     Some(v) => Ok(v),
@@ -427,7 +624,11 @@ impl Interp {
                 arity("callable", &args, 1, 1)?;
                 Ok(Value::Bool(matches!(
                     args[0],
-                    Value::Func(_) | Value::Builtin(_) | Value::Type(_) | Value::Method(_) | Value::Class(_)
+                    Value::Func(_)
+                        | Value::Builtin(_)
+                        | Value::Type(_)
+                        | Value::Method(_)
+                        | Value::Class(_)
                 )))
             }
             "format" => {
@@ -478,17 +679,31 @@ impl Interp {
                 self.delattr(&args[0], &n)?;
                 Ok(Value::None)
             }
-            "open" => err("PermissionError", "open() is not available in the sandbox (no filesystem)"),
+            "open" => err(
+                "PermissionError",
+                "open() is not available in the sandbox (no filesystem)",
+            ),
             "__import__" => err("ImportError", "__import__ is not available in the sandbox"),
-            "eval" | "exec" | "compile" => err("NotImplementedError", format!("{}() is not available in the sandbox", name)),
+            "eval" | "exec" | "compile" => err(
+                "NotImplementedError",
+                format!("{}() is not available in the sandbox", name),
+            ),
             "input" => err("EOFError", "EOF when reading a line"),
-            "globals" | "locals" | "vars" | "dir" | "breakpoint" | "help" | "memoryview" => {
-                err("NotImplementedError", format!("{}() is not available in the sandbox", name))
-            }
+            "globals" | "locals" | "vars" | "dir" | "breakpoint" | "help" | "memoryview" => err(
+                "NotImplementedError",
+                format!("{}() is not available in the sandbox", name),
+            ),
             "exit" | "quit" => {
                 let code = args.first().cloned().unwrap_or(Value::None);
-                let e = Value::Exc(Rc::new(Exc { typ: Value::Type("SystemExit"), args: vec![code], attrs: RefCell::new(Vec::new()) }));
-                Err(crate::interp::Ctrl::Exc(Box::new(crate::interp::PyExc { val: e, line: None })))
+                let e = Value::Exc(Rc::new(Exc {
+                    typ: Value::Type("SystemExit"),
+                    args: vec![code],
+                    attrs: RefCell::new(Vec::new()),
+                }));
+                Err(crate::interp::Ctrl::Exc(Box::new(crate::interp::PyExc {
+                    val: e,
+                    line: None,
+                })))
             }
             "super" => self.builtin_super(),
             "staticmethod" | "classmethod" | "property" => {
@@ -505,18 +720,35 @@ impl Interp {
     #[inline(never)]
     fn builtin_round(&mut self, args: Vec<Value>, kw: &[(Rc<str>, Value)]) -> R<Value> {
         arity("round", &args, 1, 2)?;
-        let nd = args.get(1).cloned().or_else(|| kwarg(kw, "ndigits")).unwrap_or(Value::None);
+        let nd = args
+            .get(1)
+            .cloned()
+            .or_else(|| kwarg(kw, "ndigits"))
+            .unwrap_or(Value::None);
         match (&args[0], &nd) {
             (Value::Float(f), Value::None) => {
                 if !f.is_finite() {
                     return err(
-                        if f.is_nan() { "ValueError" } else { "OverflowError" },
-                        if f.is_nan() { "cannot convert float NaN to integer" } else { "cannot convert float infinity to integer" },
+                        if f.is_nan() {
+                            "ValueError"
+                        } else {
+                            "OverflowError"
+                        },
+                        if f.is_nan() {
+                            "cannot convert float NaN to integer"
+                        } else {
+                            "cannot convert float infinity to integer"
+                        },
                     );
                 }
                 let s = crate::format::fmt_fixed(*f, 0);
-                let b = BigInt::parse_digits(s.trim_start_matches('-'), 10).unwrap_or_else(BigInt::zero);
-                Ok(Value::from_bigint(if s.starts_with('-') { b.neg() } else { b }))
+                let b = BigInt::parse_digits(s.trim_start_matches('-'), 10)
+                    .unwrap_or_else(BigInt::zero);
+                Ok(Value::from_bigint(if s.starts_with('-') {
+                    b.neg()
+                } else {
+                    b
+                }))
             }
             (Value::Float(f), n) => {
                 let n = to_int_i64(n, "")?;
@@ -530,11 +762,17 @@ impl Interp {
                     let p = 10f64.powi((-n).min(400) as i32);
                     let y = f / p;
                     let r = y.round();
-                    let r = if (y - y.trunc()).abs() == 0.5 { 2.0 * (y / 2.0).round() } else { r };
+                    let r = if (y - y.trunc()).abs() == 0.5 {
+                        2.0 * (y / 2.0).round()
+                    } else {
+                        r
+                    };
                     Ok(Value::Float(if p.is_infinite() { 0.0 * f } else { r * p }))
                 }
             }
-            (v, Value::None) if v.is_int() => Ok(Value::from_bigint(v.to_big().unwrap_or_else(BigInt::zero))),
+            (v, Value::None) if v.is_int() => {
+                Ok(Value::from_bigint(v.to_big().unwrap_or_else(BigInt::zero)))
+            }
             (v, n) if v.is_int() => {
                 let n = to_int_i64(n, "")?;
                 if n >= 0 {
@@ -547,12 +785,17 @@ impl Interp {
                 let twice = r.shl(1);
                 let q = match twice.cmp(&p) {
                     Ordering::Greater => q.add(&BigInt::from_i64(1)),
-                    Ordering::Equal if q.mag.first().map(|d| d & 1 == 1).unwrap_or(false) => q.add(&BigInt::from_i64(1)),
+                    Ordering::Equal if q.mag.first().map(|d| d & 1 == 1).unwrap_or(false) => {
+                        q.add(&BigInt::from_i64(1))
+                    }
                     _ => q,
                 };
                 Ok(Value::from_bigint(q.mul(&p)))
             }
-            (o, _) => err("TypeError", format!("type {} doesn't define __round__ method", o.type_name())),
+            (o, _) => err(
+                "TypeError",
+                format!("type {} doesn't define __round__ method", o.type_name()),
+            ),
         }
     }
 }

@@ -24,9 +24,9 @@ fn exc_parent(t: &str) -> Option<&'static str> {
         "UnicodeError" | "JSONDecodeError" => "ValueError",
         "UnicodeDecodeError" | "UnicodeEncodeError" => "UnicodeError",
         "IndentationError" => "SyntaxError",
-        "ArithmeticError" | "LookupError" | "ValueError" | "TypeError" | "NameError" | "AttributeError"
-        | "RuntimeError" | "AssertionError" | "StopIteration" | "MemoryError" | "ImportError" | "OSError"
-        | "EOFError" | "SyntaxError" => "Exception",
+        "ArithmeticError" | "LookupError" | "ValueError" | "TypeError" | "NameError"
+        | "AttributeError" | "RuntimeError" | "AssertionError" | "StopIteration"
+        | "MemoryError" | "ImportError" | "OSError" | "EOFError" | "SyntaxError" => "Exception",
         _ => return None,
     })
 }
@@ -92,7 +92,10 @@ pub fn isinstance(v: &Value, t: &Value) -> R<bool> {
         Value::Type(_) | Value::Class(_) => Ok(is_subclass(&type_of(v), t)),
         o => err(
             "TypeError",
-            format!("isinstance() arg 2 must be a type, a tuple of types, or a union, not {}", o.type_name()),
+            format!(
+                "isinstance() arg 2 must be a type, a tuple of types, or a union, not {}",
+                o.type_name()
+            ),
         ),
     }
 }
@@ -133,12 +136,23 @@ impl Interp {
                 Value::Class(_) => bases.push(bv),
                 Value::Type(t) if is_exception_type(t) || *t == "object" => bases.push(bv),
                 Value::Type(t) => {
-                    return err("TypeError", format!("subclassing '{}' is not supported in the sandbox", t))
+                    return err(
+                        "TypeError",
+                        format!("subclassing '{}' is not supported in the sandbox", t),
+                    )
                 }
-                o => return err("TypeError", format!("bases must be types, not {}", o.type_name())),
+                o => {
+                    return err(
+                        "TypeError",
+                        format!("bases must be types, not {}", o.type_name()),
+                    )
+                }
             }
         }
-        let frame = Rc::new(Frame { slots: RefCell::new(vec![Value::Undef; c.nslots as usize]), parent: Some(f.clone()) });
+        let frame = Rc::new(Frame {
+            slots: RefCell::new(vec![Value::Undef; c.nslots as usize]),
+            parent: Some(f.clone()),
+        });
         self.exec_block(&c.body, &frame)?;
         let mut attrs = Vec::new();
         for (n, v) in c.slot_names.iter().zip(frame.slots.borrow().iter()) {
@@ -146,24 +160,43 @@ impl Interp {
                 attrs.push((n.clone(), v.clone()));
             }
         }
-        let cls = Class { name: c.name.id.clone(), bases, attrs: RefCell::new(attrs) };
+        let cls = Class {
+            name: c.name.id.clone(),
+            bases,
+            attrs: RefCell::new(attrs),
+        };
         self.store(&c.name, Value::Class(Rc::new(cls)), f)
     }
 
     #[inline(never)]
-    pub fn instantiate(&mut self, c: &Rc<Class>, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
+    pub fn instantiate(
+        &mut self,
+        c: &Rc<Class>,
+        args: Vec<Value>,
+        kw: Vec<(Rc<str>, Value)>,
+    ) -> R<Value> {
         let cv = Value::Class(c.clone());
         let obj = if is_subclass(&cv, &Value::Type("BaseException")) {
-            Value::Exc(Rc::new(Exc { typ: cv, args: args.clone(), attrs: RefCell::new(Vec::new()) }))
+            Value::Exc(Rc::new(Exc {
+                typ: cv,
+                args: args.clone(),
+                attrs: RefCell::new(Vec::new()),
+            }))
         } else {
-            Value::Instance(Rc::new(Instance { class: c.clone(), attrs: RefCell::new(Vec::new()) }))
+            Value::Instance(Rc::new(Instance {
+                class: c.clone(),
+                attrs: RefCell::new(Vec::new()),
+            }))
         };
         match class_lookup(c, "__init__") {
             Some((init, owner)) => {
                 let b = Value::Bound(Rc::new((obj.clone(), init, owner)));
                 let r = self.call(&b, args, kw)?;
                 if !matches!(r, Value::None) {
-                    return err("TypeError", format!("__init__() should return None, not '{}'", r.type_name()));
+                    return err(
+                        "TypeError",
+                        format!("__init__() should return None, not '{}'", r.type_name()),
+                    );
                 }
             }
             None => {
@@ -198,10 +231,16 @@ impl Interp {
                 if name == "__dict__" || (name.starts_with("__") && name.ends_with("__")) {
                     return err(
                         "AttributeError",
-                        format!("'{}' object attribute '{}' is not accessible in the sandbox", i.class.name, name),
+                        format!(
+                            "'{}' object attribute '{}' is not accessible in the sandbox",
+                            i.class.name, name
+                        ),
                     );
                 }
-                err("AttributeError", format!("'{}' object has no attribute '{}'", i.class.name, name))
+                err(
+                    "AttributeError",
+                    format!("'{}' object has no attribute '{}'", i.class.name, name),
+                )
             }
             Value::Class(c) => {
                 if name == "__name__" {
@@ -209,10 +248,16 @@ impl Interp {
                 }
                 match class_lookup(c, name) {
                     Some((v, _)) => Ok(v),
-                    None => err("AttributeError", format!("type object '{}' has no attribute '{}'", c.name, name)),
+                    None => err(
+                        "AttributeError",
+                        format!("type object '{}' has no attribute '{}'", c.name, name),
+                    ),
                 }
             }
-            _ => err("AttributeError", format!("'{}' object has no attribute '{}'", obj.type_name(), name)),
+            _ => err(
+                "AttributeError",
+                format!("'{}' object has no attribute '{}'", obj.type_name(), name),
+            ),
         }
     }
 
@@ -229,12 +274,18 @@ impl Interp {
                             }
                         }
                         Value::Type(_) if name == "__init__" => {
-                            return Ok(Some(Value::Method(Rc::new((s.0.clone(), Rc::from("__init__"))))));
+                            return Ok(Some(Value::Method(Rc::new((
+                                s.0.clone(),
+                                Rc::from("__init__"),
+                            )))));
                         }
                         _ => {}
                     }
                 }
-                err("AttributeError", format!("'super' object has no attribute '{}'", name))
+                err(
+                    "AttributeError",
+                    format!("'super' object has no attribute '{}'", name),
+                )
             }
             Value::Exc(e) => {
                 if let Some((_, v)) = e.attrs.borrow().iter().find(|(k, _)| &**k == name) {
@@ -270,7 +321,10 @@ impl Interp {
     pub fn instance_repr(&mut self, v: &Value) -> R<String> {
         match self.special(v, "__repr__", Vec::new())? {
             Some(Value::Str(s)) => Ok(s.to_string()),
-            Some(o) => err("TypeError", format!("__repr__ returned non-string (type {})", o.type_name())),
+            Some(o) => err(
+                "TypeError",
+                format!("__repr__ returned non-string (type {})", o.type_name()),
+            ),
             None => Ok(repr(v)),
         }
     }
@@ -279,7 +333,10 @@ impl Interp {
     pub fn instance_str(&mut self, v: &Value) -> R<String> {
         match self.special(v, "__str__", Vec::new())? {
             Some(Value::Str(s)) => Ok(s.to_string()),
-            Some(o) => err("TypeError", format!("__str__ returned non-string (type {})", o.type_name())),
+            Some(o) => err(
+                "TypeError",
+                format!("__str__ returned non-string (type {})", o.type_name()),
+            ),
             None => self.instance_repr(v),
         }
     }
@@ -331,7 +388,11 @@ impl Interp {
             "<=" => ("__le__", "__ge__", Ordering::Less),
             _ => ("__ge__", "__le__", Ordering::Greater),
         };
-        let miss = if hit == Ordering::Less { Ordering::Greater } else { Ordering::Less };
+        let miss = if hit == Ordering::Less {
+            Ordering::Greater
+        } else {
+            Ordering::Less
+        };
         if let Some(r) = self.special(a, name, vec![b.clone()])? {
             if !matches!(r, Value::NotImplemented) {
                 return Ok(if self.truthy(&r)? { hit } else { miss });
@@ -344,7 +405,12 @@ impl Interp {
         }
         err(
             "TypeError",
-            format!("'{}' not supported between instances of '{}' and '{}'", sym, a.type_name(), b.type_name()),
+            format!(
+                "'{}' not supported between instances of '{}' and '{}'",
+                sym,
+                a.type_name(),
+                b.type_name()
+            ),
         )
     }
 
@@ -377,7 +443,12 @@ impl Interp {
         }
         err(
             "TypeError",
-            format!("unsupported operand type(s) for {}: '{}' and '{}'", op_symbol(op), a.type_name(), b.type_name()),
+            format!(
+                "unsupported operand type(s) for {}: '{}' and '{}'",
+                op_symbol(op),
+                a.type_name(),
+                b.type_name()
+            ),
         )
     }
 
@@ -385,7 +456,10 @@ impl Interp {
     pub fn instance_unary(&mut self, name: &str, v: &Value) -> R<Value> {
         match self.special(v, name, Vec::new())? {
             Some(r) => Ok(r),
-            None => err("TypeError", format!("bad operand type for {}: '{}'", name, v.type_name())),
+            None => err(
+                "TypeError",
+                format!("bad operand type for {}: '{}'", name, v.type_name()),
+            ),
         }
     }
 
@@ -394,7 +468,10 @@ impl Interp {
         match self.special(v, "__len__", Vec::new())? {
             Some(Value::Int(n)) if n >= 0 => Ok(n as usize),
             Some(_) => err("ValueError", "__len__() should return >= 0"),
-            None => err("TypeError", format!("object of type '{}' has no len()", v.type_name())),
+            None => err(
+                "TypeError",
+                format!("object of type '{}' has no len()", v.type_name()),
+            ),
         }
     }
 
@@ -402,7 +479,10 @@ impl Interp {
     pub fn instance_getitem(&mut self, v: &Value, idx: &Value) -> R<Value> {
         match self.special(v, "__getitem__", vec![idx.clone()])? {
             Some(r) => Ok(r),
-            None => err("TypeError", format!("'{}' object is not subscriptable", v.type_name())),
+            None => err(
+                "TypeError",
+                format!("'{}' object is not subscriptable", v.type_name()),
+            ),
         }
     }
 
@@ -410,7 +490,13 @@ impl Interp {
     pub fn instance_setitem(&mut self, v: &Value, idx: Value, x: Value) -> R<()> {
         match self.special(v, "__setitem__", vec![idx, x])? {
             Some(_) => Ok(()),
-            None => err("TypeError", format!("'{}' object does not support item assignment", v.type_name())),
+            None => err(
+                "TypeError",
+                format!(
+                    "'{}' object does not support item assignment",
+                    v.type_name()
+                ),
+            ),
         }
     }
 
@@ -434,7 +520,12 @@ impl Interp {
     pub fn instance_iter(&mut self, v: &Value) -> R<IterState> {
         let it = match self.special(v, "__iter__", Vec::new())? {
             Some(it) => it,
-            None => return err("TypeError", format!("'{}' object is not iterable", v.type_name())),
+            None => {
+                return err(
+                    "TypeError",
+                    format!("'{}' object is not iterable", v.type_name()),
+                )
+            }
         };
         if let Value::Instance(_) = it {
             // drain __next__ until StopIteration (bounded by fuel/memory)
@@ -443,7 +534,9 @@ impl Interp {
                 match self.special(&it, "__next__", Vec::new()) {
                     Ok(Some(x)) => out.push(x),
                     Ok(None) => return err("TypeError", "iter() returned non-iterator"),
-                    Err(crate::interp::Ctrl::Exc(e)) if matches!(&e.val, Value::Exc(x) if matches!(x.typ, Value::Type("StopIteration"))) => break,
+                    Err(crate::interp::Ctrl::Exc(e)) if matches!(&e.val, Value::Exc(x) if matches!(x.typ, Value::Type("StopIteration"))) => {
+                        break
+                    }
                     Err(e) => return Err(e),
                 }
                 if out.len() % 4096 == 0 {

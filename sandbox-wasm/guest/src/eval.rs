@@ -151,7 +151,10 @@ impl Interp {
                                     }
                                 }
                                 o => {
-                                    return err("TypeError", format!("'{}' object is not a mapping", o.type_name()))
+                                    return err(
+                                        "TypeError",
+                                        format!("'{}' object is not a mapping", o.type_name()),
+                                    )
                                 }
                             }
                         }
@@ -210,7 +213,11 @@ impl Interp {
     }
 
     #[inline(never)]
-    pub fn eval_args(&mut self, args: &[Arg], f: &Rc<Frame>) -> R<(Vec<Value>, Vec<(Rc<str>, Value)>)> {
+    pub fn eval_args(
+        &mut self,
+        args: &[Arg],
+        f: &Rc<Frame>,
+    ) -> R<(Vec<Value>, Vec<(Rc<str>, Value)>)> {
         let mut pos = Vec::with_capacity(args.len());
         let mut kw = Vec::new();
         for a in args {
@@ -241,7 +248,10 @@ impl Interp {
                         o => {
                             return err(
                                 "TypeError",
-                                format!("argument after ** must be a mapping, not {}", o.type_name()),
+                                format!(
+                                    "argument after ** must be a mapping, not {}",
+                                    o.type_name()
+                                ),
                             )
                         }
                     }
@@ -275,7 +285,10 @@ impl Interp {
             Value::List(l) => l.borrow().clone(),
             _ => {
                 if !self.is_iterable(&v) {
-                    return err("TypeError", format!("cannot unpack non-iterable {} object", v.type_name()));
+                    return err(
+                        "TypeError",
+                        format!("cannot unpack non-iterable {} object", v.type_name()),
+                    );
                 }
                 self.collect(&v)?
             }
@@ -292,7 +305,11 @@ impl Interp {
                     }
                     return err(
                         "ValueError",
-                        format!("not enough values to unpack (expected {}, got {})", items.len(), vals.len()),
+                        format!(
+                            "not enough values to unpack (expected {}, got {})",
+                            items.len(),
+                            vals.len()
+                        ),
                     );
                 }
                 for (t, x) in items.iter().zip(vals.into_iter()) {
@@ -402,10 +419,17 @@ impl Interp {
             Some(g) => self.eval(&g.iter, f)?,
             None => return err("SyntaxError", "empty comprehension"),
         };
-        let frame = Rc::new(Frame { slots: RefCell::new(vec![Value::Undef; c.nslots as usize]), parent: Some(f.clone()) });
+        let frame = Rc::new(Frame {
+            slots: RefCell::new(vec![Value::Undef; c.nslots as usize]),
+            parent: Some(f.clone()),
+        });
         if c.kind == CompKind::Gen {
             let it = self.make_iter(&first)?;
-            let st = GenState { comp: c.clone(), frame, iters: vec![it] };
+            let st = GenState {
+                comp: c.clone(),
+                frame,
+                iters: vec![it],
+            };
             return Ok(Value::iter(IterState::Gen(Box::new(st))));
         }
         let mut out = Vec::new();

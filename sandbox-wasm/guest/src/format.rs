@@ -9,7 +9,29 @@ fn shortest(x: f64) -> (String, i32) {
     let s = format!("{:e}", x.abs());
     let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
     let digits: String = m.chars().filter(|c| *c != '.').collect();
-    (digits, e.parse().unwrap_or(0))
+    let exp: i32 = e.parse().unwrap_or(0);
+    // When the value lies exactly halfway between two shortest candidates,
+    // CPython (David Gay's dtoa) rounds half to even; Rust may round up.
+    let n = digits.len();
+    let exact = format!("{:.80e}", x.abs());
+    let (em, ee) = exact.split_once('e').unwrap_or((&exact, "0"));
+    let ed: String = em.chars().filter(|c| *c != '.').collect();
+    if ee.parse::<i32>().unwrap_or(0) == exp && ed.len() > n {
+        let (head, tail) = ed.split_at(n);
+        let tie = tail.starts_with('5') && tail[1..].bytes().all(|b| b == b'0');
+        let head_even = head
+            .bytes()
+            .last()
+            .map(|b| (b - b'0') % 2 == 0)
+            .unwrap_or(false);
+        if tie && head_even && head != digits && head.parse::<f64>().is_ok() {
+            let cand = format!("{}.{}e{}", &head[..1], &head[1..], exp);
+            if cand.parse::<f64>().ok() == Some(x.abs()) {
+                return (head.to_string(), exp);
+            }
+        }
+    }
+    (digits, exp)
 }
 
 fn sci(neg: bool, digits: &str, exp: i32, upper: bool) -> String {
@@ -65,7 +87,11 @@ pub fn float_repr(x: f64) -> String {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if x.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     let (digits, exp) = shortest(x);
     if (-4..16).contains(&exp) {
@@ -79,7 +105,11 @@ pub fn float_repr(x: f64) -> String {
 pub fn fmt_fixed(x: f64, prec: usize) -> String {
     if prec == 0 && x.abs() <= 0.5 && x.is_finite() {
         // rustc 1.63 rounds 0.5 up at zero precision; CPython rounds to even.
-        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if x.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     format!("{:.*}", prec, x)
 }
@@ -104,11 +134,22 @@ pub fn fmt_exp(x: f64, prec: usize, upper: bool) -> String {
 pub fn fmt_general(x: f64, prec: usize, upper: bool, alt: bool) -> String {
     let p = if prec == 0 { 1 } else { prec };
     if x == 0.0 {
-        let z = if alt { format!("{:.*}", p - 1, 0.0) } else { "0".into() };
-        return if x.is_sign_negative() { format!("-{}", z) } else { z };
+        let z = if alt {
+            format!("{:.*}", p - 1, 0.0)
+        } else {
+            "0".into()
+        };
+        return if x.is_sign_negative() {
+            format!("-{}", z)
+        } else {
+            z
+        };
     }
     let s = format!("{:.*e}", p - 1, x.abs());
-    let exp: i32 = s.split_once('e').map(|(_, e)| e.parse().unwrap_or(0)).unwrap_or(0);
+    let exp: i32 = s
+        .split_once('e')
+        .map(|(_, e)| e.parse().unwrap_or(0))
+        .unwrap_or(0);
     let mut out = if exp >= -4 && exp < p as i32 {
         fmt_fixed(x, (p as i32 - 1 - exp) as usize)
     } else {
@@ -120,7 +161,11 @@ pub fn fmt_general(x: f64, prec: usize, upper: bool, alt: bool) -> String {
             Some(i) => (out[..i].to_string(), out[i..].to_string()),
             None => (out.clone(), String::new()),
         };
-        let mant = if mant.contains('.') { mant.trim_end_matches('0').trim_end_matches('.').to_string() } else { mant };
+        let mant = if mant.contains('.') {
+            mant.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            mant
+        };
         out = mant + &rest;
     }
     out
@@ -171,7 +216,9 @@ pub fn parse_spec(s: &str) -> Result<Spec, String> {
     }
     if i > st {
         let w: String = c[st..i].iter().collect();
-        sp.width = w.parse().map_err(|_| "Too many decimal digits in format string".to_string())?;
+        sp.width = w
+            .parse()
+            .map_err(|_| "Too many decimal digits in format string".to_string())?;
         if sp.width > 100_000 {
             return Err("Too many decimal digits in format string".into());
         }
@@ -190,7 +237,9 @@ pub fn parse_spec(s: &str) -> Result<Spec, String> {
             return Err("Format specifier missing precision".into());
         }
         let p: String = c[st..i].iter().collect();
-        let p: usize = p.parse().map_err(|_| "Too many decimal digits in format string".to_string())?;
+        let p: usize = p
+            .parse()
+            .map_err(|_| "Too many decimal digits in format string".to_string())?;
         if p > 10_000 {
             return Err("precision too big".into());
         }
@@ -231,8 +280,14 @@ fn finish_number(sp: &Spec, neg: bool, body: String, prefix: &str) -> String {
     };
     let mut body = body;
     if let Some(g) = sp.group {
-        let every = if matches!(sp.ty, Some('x') | Some('X') | Some('o') | Some('b')) { 4 } else { 3 };
-        let split = body.find(|c: char| !c.is_ascii_alphanumeric() || c == 'e' || c == 'E').unwrap_or(body.len());
+        let every = if matches!(sp.ty, Some('x') | Some('X') | Some('o') | Some('b')) {
+            4
+        } else {
+            3
+        };
+        let split = body
+            .find(|c: char| !c.is_ascii_alphanumeric() || c == 'e' || c == 'E')
+            .unwrap_or(body.len());
         let (ip, rest) = body.split_at(split);
         body = group_digits(ip, g, every) + rest;
     }
@@ -249,7 +304,14 @@ fn finish_number(sp: &Spec, neg: bool, body: String, prefix: &str) -> String {
     let fills = |n: usize| std::iter::repeat(fill).take(n).collect::<String>();
     match align {
         '<' => format!("{}{}{}{}", sign, prefix, body, fills(pad)),
-        '^' => format!("{}{}{}{}{}", fills(pad / 2), sign, prefix, body, fills(pad - pad / 2)),
+        '^' => format!(
+            "{}{}{}{}{}",
+            fills(pad / 2),
+            sign,
+            prefix,
+            body,
+            fills(pad - pad / 2)
+        ),
         '=' => format!("{}{}{}{}", sign, prefix, fills(pad), body),
         _ => format!("{}{}{}{}", fills(pad), sign, prefix, body),
     }
@@ -273,7 +335,10 @@ pub fn pad_str(sp: &Spec, s: &str) -> String {
 pub fn format_str(s: &str, sp: &Spec) -> Result<String, String> {
     if let Some(t) = sp.ty {
         if t != 's' {
-            return Err(format!("Unknown format code '{}' for object of type 'str'", t));
+            return Err(format!(
+                "Unknown format code '{}' for object of type 'str'",
+                t
+            ));
         }
     }
     if sp.sign.is_some() {
@@ -295,7 +360,10 @@ pub fn format_int(v: &BigInt, sp: &Spec) -> Result<String, String> {
         return format_float(v.to_f64(), sp);
     }
     if !matches!(ty, 'd' | 'n' | 'x' | 'X' | 'o' | 'b' | 'c') {
-        return Err(format!("Unknown format code '{}' for object of type 'int'", ty));
+        return Err(format!(
+            "Unknown format code '{}' for object of type 'int'",
+            ty
+        ));
     }
     if sp.prec.is_some() {
         return Err("Precision not allowed in integer format specifier".into());
@@ -308,13 +376,21 @@ pub fn format_int(v: &BigInt, sp: &Spec) -> Result<String, String> {
         'o' => (mag.to_str_radix(8), "0o"),
         'b' => (mag.to_str_radix(2), "0b"),
         'c' => {
-            let c = v.to_i64().and_then(|i| u32::try_from(i).ok()).and_then(std::char::from_u32);
+            let c = v
+                .to_i64()
+                .and_then(|i| u32::try_from(i).ok())
+                .and_then(std::char::from_u32);
             return match c {
                 Some(c) => Ok(pad_str(sp, &c.to_string())),
                 None => Err("%c arg not in range(0x110000)".into()),
             };
         }
-        t => return Err(format!("Unknown format code '{}' for object of type 'int'", t)),
+        t => {
+            return Err(format!(
+                "Unknown format code '{}' for object of type 'int'",
+                t
+            ))
+        }
     };
     let prefix = if sp.alt { prefix } else { "" };
     Ok(finish_number(sp, v.neg, body, prefix))
@@ -341,7 +417,9 @@ pub fn format_float(x: f64, sp: &Spec) -> Result<String, String> {
                 s
             }
             Some('e') | Some('E') => fmt_exp(a, sp.prec.unwrap_or(6), upper),
-            Some('g') | Some('G') | Some('n') => fmt_general(a, sp.prec.unwrap_or(6), upper, sp.alt),
+            Some('g') | Some('G') | Some('n') => {
+                fmt_general(a, sp.prec.unwrap_or(6), upper, sp.alt)
+            }
             Some('%') => fmt_fixed(a * 100.0, sp.prec.unwrap_or(6)) + "%",
             None => match sp.prec {
                 None => float_repr(a),
@@ -354,7 +432,12 @@ pub fn format_float(x: f64, sp: &Spec) -> Result<String, String> {
                     }
                 }
             },
-            Some(t) => return Err(format!("Unknown format code '{}' for object of type 'float'", t)),
+            Some(t) => {
+                return Err(format!(
+                    "Unknown format code '{}' for object of type 'float'",
+                    t
+                ))
+            }
         }
     };
     Ok(finish_number(sp, neg, body, ""))

@@ -26,13 +26,24 @@ pub enum Ctrl {
 pub type R<T> = Result<T, Ctrl>;
 
 pub fn exc_value(kind: &'static str, msg: &str) -> Value {
-    let args = if msg.is_empty() { Vec::new() } else { vec![Value::str(msg)] };
-    Value::Exc(Rc::new(Exc { typ: Value::Type(kind), args, attrs: RefCell::new(Vec::new()) }))
+    let args = if msg.is_empty() {
+        Vec::new()
+    } else {
+        vec![Value::str(msg)]
+    };
+    Value::Exc(Rc::new(Exc {
+        typ: Value::Type(kind),
+        args,
+        attrs: RefCell::new(Vec::new()),
+    }))
 }
 
 /// Raise a builtin exception.
 pub fn err<T>(kind: &'static str, msg: impl AsRef<str>) -> R<T> {
-    Err(Ctrl::Exc(Box::new(PyExc { val: exc_value(kind, msg.as_ref()), line: None })))
+    Err(Ctrl::Exc(Box::new(PyExc {
+        val: exc_value(kind, msg.as_ref()),
+        line: None,
+    })))
 }
 
 /// Limits the interpreter enforces itself (the host enforces fuel/memory).
@@ -61,7 +72,10 @@ impl Interp {
     pub fn new(global_names: Vec<Rc<str>>, limits: GuestLimits) -> Interp {
         let n = global_names.len();
         Interp {
-            globals: Rc::new(Frame { slots: RefCell::new(vec![Value::Undef; n]), parent: None }),
+            globals: Rc::new(Frame {
+                slots: RefCell::new(vec![Value::Undef; n]),
+                parent: None,
+            }),
             global_names,
             out: String::new(),
             truncated: false,
@@ -192,19 +206,17 @@ impl Interp {
                 }
                 return self.exec_block(orelse, f);
             }
-            StmtKind::While(c, body, orelse) => {
-                loop {
-                    let cv = self.eval(c, f)?;
-                    if !self.truthy(&cv)? {
-                        return self.exec_block(orelse, f);
-                    }
-                    match self.exec_block(body, f) {
-                        Ok(()) | Err(Ctrl::Continue) => {}
-                        Err(Ctrl::Break) => return Ok(()),
-                        Err(e) => return Err(e),
-                    }
+            StmtKind::While(c, body, orelse) => loop {
+                let cv = self.eval(c, f)?;
+                if !self.truthy(&cv)? {
+                    return self.exec_block(orelse, f);
                 }
-            }
+                match self.exec_block(body, f) {
+                    Ok(()) | Err(Ctrl::Continue) => {}
+                    Err(Ctrl::Break) => return Ok(()),
+                    Err(e) => return Err(e),
+                }
+            },
             StmtKind::For(t, it, body, orelse) => {
                 let itv = self.eval(it, f)?;
                 if let Value::Range(r) = &itv {
@@ -251,7 +263,9 @@ impl Interp {
                 self.store(n, func, f)?;
             }
             StmtKind::Class(c) => self.exec_class(c, f)?,
-            StmtKind::Try(body, handlers, orelse, fin) => return self.exec_try(body, handlers, orelse, fin, f),
+            StmtKind::Try(body, handlers, orelse, fin) => {
+                return self.exec_try(body, handlers, orelse, fin, f)
+            }
             StmtKind::Raise(e, cause) => {
                 let _ = cause;
                 let v = match e {
@@ -301,7 +315,10 @@ impl Interp {
                         Err(_) => {
                             return err(
                                 "ImportError",
-                                format!("cannot import name '{}' from '{}' (unknown location)", attr, path),
+                                format!(
+                                    "cannot import name '{}' from '{}' (unknown location)",
+                                    attr, path
+                                ),
                             )
                         }
                     };
@@ -310,7 +327,10 @@ impl Interp {
             }
             StmtKind::With(items, body) => {
                 let _ = (items, body);
-                return err("NotImplementedError", "'with' statements are not supported in the sandbox");
+                return err(
+                    "NotImplementedError",
+                    "'with' statements are not supported in the sandbox",
+                );
             }
         }
         Ok(())
@@ -381,7 +401,10 @@ impl Interp {
                 };
                 Ok(crate::classes::is_subclass(&et, t))
             }
-            _ => err("TypeError", "catching classes that do not inherit from BaseException is not allowed"),
+            _ => err(
+                "TypeError",
+                "catching classes that do not inherit from BaseException is not allowed",
+            ),
         }
     }
 
@@ -390,7 +413,9 @@ impl Interp {
     fn make_exception(&mut self, v: Value) -> R<Value> {
         match &v {
             Value::Exc(_) => Ok(v),
-            Value::Type(t) if crate::classes::is_exception_type(t) => self.call(&v, Vec::new(), Vec::new()),
+            Value::Type(t) if crate::classes::is_exception_type(t) => {
+                self.call(&v, Vec::new(), Vec::new())
+            }
             Value::Class(_) if crate::classes::is_subclass(&v, &Value::Type("BaseException")) => {
                 self.call(&v, Vec::new(), Vec::new())
             }
@@ -407,19 +432,35 @@ impl Interp {
                 None => None,
             });
         }
-        let closure = if def.in_class { f.parent.clone() } else { Some(f.clone()) };
-        Ok(Value::Func(Rc::new(Function { def: def.clone(), defaults, closure })))
+        let closure = if def.in_class {
+            f.parent.clone()
+        } else {
+            Some(f.clone())
+        };
+        Ok(Value::Func(Rc::new(Function {
+            def: def.clone(),
+            defaults,
+            closure,
+        })))
     }
 
     /// Call a Python function: bind arguments to slots, run the body.
-    pub fn call_function(&mut self, func: &Rc<Function>, args: Vec<Value>, kwargs: Vec<(Rc<str>, Value)>) -> R<Value> {
+    pub fn call_function(
+        &mut self,
+        func: &Rc<Function>,
+        args: Vec<Value>,
+        kwargs: Vec<(Rc<str>, Value)>,
+    ) -> R<Value> {
         let def = &func.def;
         if self.depth >= self.limits.recursion_depth {
             return err("RecursionError", "maximum recursion depth exceeded");
         }
         let mut slots = vec![Value::Undef; def.nslots as usize];
         self.bind_args(func, args, kwargs, &mut slots)?;
-        let frame = Rc::new(Frame { slots: RefCell::new(slots), parent: func.closure.clone() });
+        let frame = Rc::new(Frame {
+            slots: RefCell::new(slots),
+            parent: func.closure.clone(),
+        });
         self.depth += 1;
         let saved_line = self.line;
         let r = self.exec_block(&def.body, &frame);
@@ -443,8 +484,9 @@ impl Interp {
     ) -> R<()> {
         let def = &func.def;
         let name = &def.name;
-        let positional: Vec<usize> =
-            (0..def.params.len()).filter(|&i| def.params[i].kind == ParamKind::Normal).collect();
+        let positional: Vec<usize> = (0..def.params.len())
+            .filter(|&i| def.params[i].kind == ParamKind::Normal)
+            .collect();
         let varargs = def.params.iter().position(|p| p.kind == ParamKind::VarArgs);
         let kwvar = def.params.iter().position(|p| p.kind == ParamKind::KwArgs);
         let nargs = args.len();
@@ -458,8 +500,15 @@ impl Interp {
         }
         if !extra.is_empty() && varargs.is_none() {
             let np = positional.len();
-            let nreq = positional.iter().filter(|&&i| func.defaults[i].is_none()).count();
-            let takes = if nreq == np { format!("{}", np) } else { format!("from {} to {}", nreq, np) };
+            let nreq = positional
+                .iter()
+                .filter(|&&i| func.defaults[i].is_none())
+                .count();
+            let takes = if nreq == np {
+                format!("{}", np)
+            } else {
+                format!("from {} to {}", nreq, np)
+            };
             return err(
                 "TypeError",
                 format!(
@@ -477,16 +526,24 @@ impl Interp {
         }
         let mut kwd = Dict::new();
         for (k, v) in kwargs {
-            match def.params.iter().position(|p| p.name == k && matches!(p.kind, ParamKind::Normal | ParamKind::KwOnly)) {
+            match def.params.iter().position(|p| {
+                p.name == k && matches!(p.kind, ParamKind::Normal | ParamKind::KwOnly)
+            }) {
                 Some(i) => {
                     if !matches!(slots[i], Value::Undef) {
-                        return err("TypeError", format!("{}() got multiple values for argument '{}'", name, k));
+                        return err(
+                            "TypeError",
+                            format!("{}() got multiple values for argument '{}'", name, k),
+                        );
                     }
                     slots[i] = v;
                 }
                 None => {
                     if kwvar.is_none() {
-                        return err("TypeError", format!("{}() got an unexpected keyword argument '{}'", name, k));
+                        return err(
+                            "TypeError",
+                            format!("{}() got an unexpected keyword argument '{}'", name, k),
+                        );
                     }
                     kwd.insert(HKey::Str(k.clone()), Value::Str(k), v);
                 }
@@ -498,7 +555,9 @@ impl Interp {
         let mut missing = Vec::new();
         let mut missing_kw = Vec::new();
         for (i, p) in def.params.iter().enumerate() {
-            if matches!(slots[i], Value::Undef) && matches!(p.kind, ParamKind::Normal | ParamKind::KwOnly) {
+            if matches!(slots[i], Value::Undef)
+                && matches!(p.kind, ParamKind::Normal | ParamKind::KwOnly)
+            {
                 match &func.defaults[i] {
                     Some(d) => slots[i] = d.clone(),
                     None if p.kind == ParamKind::Normal => missing.push(format!("'{}'", p.name)),
@@ -530,7 +589,12 @@ impl Interp {
     }
 
     /// Call any callable value.
-    pub fn call(&mut self, callee: &Value, args: Vec<Value>, kwargs: Vec<(Rc<str>, Value)>) -> R<Value> {
+    pub fn call(
+        &mut self,
+        callee: &Value,
+        args: Vec<Value>,
+        kwargs: Vec<(Rc<str>, Value)>,
+    ) -> R<Value> {
         match callee {
             Value::Func(f) => self.call_function(f, args, kwargs),
             _ => self.call_other(callee, args, kwargs),
@@ -538,7 +602,12 @@ impl Interp {
     }
 
     #[inline(never)]
-    fn call_other(&mut self, callee: &Value, args: Vec<Value>, kwargs: Vec<(Rc<str>, Value)>) -> R<Value> {
+    fn call_other(
+        &mut self,
+        callee: &Value,
+        args: Vec<Value>,
+        kwargs: Vec<(Rc<str>, Value)>,
+    ) -> R<Value> {
         match callee {
             Value::Builtin(name) => self.call_builtin(name, args, kwargs),
             Value::Type(name) => self.construct(name, args, kwargs),
@@ -560,7 +629,10 @@ impl Interp {
                 let f = self.getattr(callee, "__call__")?;
                 self.call(&f, args, kwargs)
             }
-            other => err("TypeError", format!("'{}' object is not callable", other.type_name())),
+            other => err(
+                "TypeError",
+                format!("'{}' object is not callable", other.type_name()),
+            ),
         }
     }
 
@@ -574,7 +646,9 @@ impl Interp {
             Value::Str(s) => !s.is_empty(),
             Value::List(l) => !l.borrow().is_empty(),
             Value::Tuple(t) => !t.is_empty(),
-            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) | Value::View(d, _) => !d.borrow().is_empty(),
+            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) | Value::View(d, _) => {
+                !d.borrow().is_empty()
+            }
             Value::Range(r) => r.len() != 0,
             Value::Instance(_) => return self.instance_truthy(v),
             _ => true,
@@ -594,7 +668,12 @@ impl Interp {
                         None => break,
                     };
                 }
-                let v = fr.slots.borrow().get(s as usize).cloned().unwrap_or(Value::Undef);
+                let v = fr
+                    .slots
+                    .borrow()
+                    .get(s as usize)
+                    .cloned()
+                    .unwrap_or(Value::Undef);
                 if let Value::Undef = v {
                     return err(
                         "NameError",
@@ -614,7 +693,10 @@ impl Interp {
             if let Loc::Local(_) = n.loc {
                 return err(
                     "UnboundLocalError",
-                    format!("cannot access local variable '{}' where it is not associated with a value", n.id),
+                    format!(
+                        "cannot access local variable '{}' where it is not associated with a value",
+                        n.id
+                    ),
                 );
             }
             if let Some(b) = crate::builtins::lookup(&n.id) {
@@ -643,7 +725,9 @@ impl Interp {
                     *slot = v;
                 }
             }
-            Loc::Builtin | Loc::Unresolved => return err("SystemError", format!("cannot bind name '{}'", n.id)),
+            Loc::Builtin | Loc::Unresolved => {
+                return err("SystemError", format!("cannot bind name '{}'", n.id))
+            }
         }
         Ok(())
     }

@@ -40,20 +40,30 @@ struct Opts {
 }
 
 fn kw(kw: &[(Rc<str>, Value)], name: &str) -> Option<Value> {
-    kw.iter().find(|(k, _)| &**k == name).map(|(_, v)| v.clone())
+    kw.iter()
+        .find(|(k, _)| &**k == name)
+        .map(|(_, v)| v.clone())
 }
 
 pub fn dumps(it: &mut Interp, args: &[Value], kwargs: &[(Rc<str>, Value)]) -> R<Value> {
     let v = match args.first() {
         Some(v) => v.clone(),
-        None => return err("TypeError", "dumps() missing 1 required positional argument: 'obj'"),
+        None => {
+            return err(
+                "TypeError",
+                "dumps() missing 1 required positional argument: 'obj'",
+            )
+        }
     };
     let indent = match kw(kwargs, "indent") {
         Some(Value::Int(n)) => Some(" ".repeat(n.clamp(0, 64) as usize)),
         Some(Value::Str(s)) => Some(s.to_string()),
         _ => None,
     };
-    let (mut item_sep, mut key_sep) = (if indent.is_some() { "," } else { ", " }.to_string(), ": ".to_string());
+    let (mut item_sep, mut key_sep) = (
+        if indent.is_some() { "," } else { ", " }.to_string(),
+        ": ".to_string(),
+    );
     if let Some(Value::Tuple(t)) = kw(kwargs, "separators") {
         if let (Some(Value::Str(a)), Some(Value::Str(b))) = (t.first(), t.get(1)) {
             item_sep = a.to_string();
@@ -68,7 +78,13 @@ pub fn dumps(it: &mut Interp, args: &[Value], kwargs: &[(Rc<str>, Value)]) -> R<
         Some(v) => it.truthy(&v)?,
         None => true,
     };
-    let o = Opts { indent, item_sep, key_sep, sort_keys, ascii };
+    let o = Opts {
+        indent,
+        item_sep,
+        key_sep,
+        sort_keys,
+        ascii,
+    };
     let mut out = String::new();
     encode(it, &v, &o, 0, &mut out)?;
     Ok(Value::str(&out))
@@ -85,7 +101,10 @@ fn newline(o: &Opts, level: usize, out: &mut String) {
 
 fn encode(it: &mut Interp, v: &Value, o: &Opts, level: usize, out: &mut String) -> R<()> {
     if level > 500 {
-        return err("RecursionError", "maximum recursion depth exceeded while encoding a JSON object");
+        return err(
+            "RecursionError",
+            "maximum recursion depth exceeded while encoding a JSON object",
+        );
     }
     if out.len() > it.limits.memory_bytes {
         return err("MemoryError", "");
@@ -97,7 +116,11 @@ fn encode(it: &mut Interp, v: &Value, o: &Opts, level: usize, out: &mut String) 
         Value::Float(f) => out.push_str(&if f.is_nan() {
             "NaN".into()
         } else if f.is_infinite() {
-            if *f > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+            if *f > 0.0 {
+                "Infinity".into()
+            } else {
+                "-Infinity".into()
+            }
         } else {
             float_repr(*f)
         }),
@@ -135,7 +158,10 @@ fn encode(it: &mut Interp, v: &Value, o: &Opts, level: usize, out: &mut String) 
                     o2 => {
                         return err(
                             "TypeError",
-                            format!("keys must be str, int, float, bool or None, not {}", o2.type_name()),
+                            format!(
+                                "keys must be str, int, float, bool or None, not {}",
+                                o2.type_name()
+                            ),
                         )
                     }
                 };
@@ -158,7 +184,13 @@ fn encode(it: &mut Interp, v: &Value, o: &Opts, level: usize, out: &mut String) 
             out.push('}');
         }
         other => {
-            return err("TypeError", format!("Object of type {} is not JSON serializable", other.type_name()))
+            return err(
+                "TypeError",
+                format!(
+                    "Object of type {} is not JSON serializable",
+                    other.type_name()
+                ),
+            )
         }
     }
     Ok(())
@@ -174,10 +206,23 @@ struct JParser<'a> {
 fn decode_error(msg: &str, text: &str, pos: usize) -> Ctrl {
     let before = &text.as_bytes()[..pos.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let col = pos - before.iter().rposition(|&b| b == b'\n').map(|p| p + 1).unwrap_or(0) + 1;
+    let col = pos
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map(|p| p + 1)
+            .unwrap_or(0)
+        + 1;
     let m = format!("{}: line {} column {} (char {})", msg, line, col, pos);
-    let e = Exc { typ: Value::Type("JSONDecodeError"), args: vec![Value::str(&m)], attrs: RefCell::new(Vec::new()) };
-    Ctrl::Exc(Box::new(PyExc { val: Value::Exc(Rc::new(e)), line: None }))
+    let e = Exc {
+        typ: Value::Type("JSONDecodeError"),
+        args: vec![Value::str(&m)],
+        attrs: RefCell::new(Vec::new()),
+    };
+    Ctrl::Exc(Box::new(PyExc {
+        val: Value::Exc(Rc::new(e)),
+        line: None,
+    }))
 }
 
 impl<'a> JParser<'a> {
@@ -193,7 +238,10 @@ impl<'a> JParser<'a> {
         self.ws();
         self.depth += 1;
         if self.depth > 500 {
-            return err("RecursionError", "maximum recursion depth exceeded while decoding a JSON document");
+            return err(
+                "RecursionError",
+                "maximum recursion depth exceeded while decoding a JSON document",
+            );
         }
         let r = self.value_inner(it);
         self.depth -= 1;
@@ -297,7 +345,13 @@ impl<'a> JParser<'a> {
                     return self.fail("Expecting value");
                 }
                 let mut is_float = false;
-                if self.s.get(self.pos) == Some(&b'.') && self.s.get(self.pos + 1).map(|c| c.is_ascii_digit()).unwrap_or(false) {
+                if self.s.get(self.pos) == Some(&b'.')
+                    && self
+                        .s
+                        .get(self.pos + 1)
+                        .map(|c| c.is_ascii_digit())
+                        .unwrap_or(false)
+                {
                     is_float = true;
                     self.pos += 1;
                     while self.pos < self.s.len() && self.s[self.pos].is_ascii_digit() {
@@ -310,7 +364,12 @@ impl<'a> JParser<'a> {
                     if matches!(self.s.get(self.pos), Some(b'+') | Some(b'-')) {
                         self.pos += 1;
                     }
-                    if self.s.get(self.pos).map(|c| c.is_ascii_digit()).unwrap_or(false) {
+                    if self
+                        .s
+                        .get(self.pos)
+                        .map(|c| c.is_ascii_digit())
+                        .unwrap_or(false)
+                    {
                         is_float = true;
                         while self.pos < self.s.len() && self.s[self.pos].is_ascii_digit() {
                             self.pos += 1;
@@ -324,7 +383,8 @@ impl<'a> JParser<'a> {
                     Ok(Value::Float(t.parse().unwrap_or(f64::NAN)))
                 } else {
                     let neg = t.starts_with('-');
-                    let b = BigInt::parse_digits(t.trim_start_matches('-'), 10).unwrap_or_else(BigInt::zero);
+                    let b = BigInt::parse_digits(t.trim_start_matches('-'), 10)
+                        .unwrap_or_else(BigInt::zero);
                     Ok(Value::from_bigint(if neg { b.neg() } else { b }))
                 }
             }
@@ -372,8 +432,13 @@ impl<'a> JParser<'a> {
                                 }
                             };
                             self.pos += 4;
-                            if (0xd800..0xdc00).contains(&cp) && self.text[self.pos..].starts_with("\\u") {
-                                if let Ok(lo) = u32::from_str_radix(self.text.get(self.pos + 2..self.pos + 6).unwrap_or(""), 16) {
+                            if (0xd800..0xdc00).contains(&cp)
+                                && self.text[self.pos..].starts_with("\\u")
+                            {
+                                if let Ok(lo) = u32::from_str_radix(
+                                    self.text.get(self.pos + 2..self.pos + 6).unwrap_or(""),
+                                    16,
+                                ) {
                                     if (0xdc00..0xe000).contains(&lo) {
                                         cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
                                         self.pos += 6;
@@ -402,11 +467,27 @@ pub fn loads(it: &mut Interp, args: &[Value]) -> R<Value> {
     let text = match args.first() {
         Some(Value::Str(s)) => s.clone(),
         Some(o) => {
-            return err("TypeError", format!("the JSON object must be str, bytes or bytearray, not {}", o.type_name()))
+            return err(
+                "TypeError",
+                format!(
+                    "the JSON object must be str, bytes or bytearray, not {}",
+                    o.type_name()
+                ),
+            )
         }
-        None => return err("TypeError", "loads() missing 1 required positional argument: 's'"),
+        None => {
+            return err(
+                "TypeError",
+                "loads() missing 1 required positional argument: 's'",
+            )
+        }
     };
-    let mut p = JParser { s: text.as_bytes(), text: &text, pos: 0, depth: 0 };
+    let mut p = JParser {
+        s: text.as_bytes(),
+        text: &text,
+        pos: 0,
+        depth: 0,
+    };
     let v = p.value(it)?;
     p.ws();
     if p.pos < p.s.len() {

@@ -45,7 +45,11 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxErr> {
     let mut line = 1u32;
     let mut i = 0usize;
     let mut at_line_start = true;
-    let err = |msg: &str, line: u32| SyntaxErr { kind: "SyntaxError", msg: msg.to_string(), line };
+    let err = |msg: &str, line: u32| SyntaxErr {
+        kind: "SyntaxError",
+        msg: msg.to_string(),
+        line,
+    };
     while i < chars.len() {
         if at_line_start && depth == 0 {
             // measure indentation
@@ -70,11 +74,17 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxErr> {
             let cur = *indents.last().unwrap_or(&0);
             if col > cur {
                 indents.push(col);
-                toks.push(Token { tok: Tok::Indent, line });
+                toks.push(Token {
+                    tok: Tok::Indent,
+                    line,
+                });
             } else {
                 while col < *indents.last().unwrap_or(&0) {
                     indents.pop();
-                    toks.push(Token { tok: Tok::Dedent, line });
+                    toks.push(Token {
+                        tok: Tok::Dedent,
+                        line,
+                    });
                 }
                 if col != *indents.last().unwrap_or(&0) {
                     return Err(SyntaxErr {
@@ -90,7 +100,10 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxErr> {
         let c = chars[i];
         if c == '\n' {
             if depth == 0 {
-                toks.push(Token { tok: Tok::Newline, line });
+                toks.push(Token {
+                    tok: Tok::Newline,
+                    line,
+                });
                 at_line_start = true;
             }
             line += 1;
@@ -139,7 +152,11 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxErr> {
                     return Err(err(m, start_line));
                 }
                 let ch = chars[k];
-                if triple && ch == q && k + 2 < chars.len() && chars[k + 1] == q && chars[k + 2] == q
+                if triple
+                    && ch == q
+                    && k + 2 < chars.len()
+                    && chars[k + 1] == q
+                    && chars[k + 2] == q
                 {
                     k += 3;
                     break;
@@ -206,7 +223,10 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxErr> {
                 val.push(ch);
                 k += 1;
             }
-            toks.push(Token { tok: Tok::Str(val, fstr), line: start_line });
+            toks.push(Token {
+                tok: Tok::Str(val, fstr),
+                line: start_line,
+            });
             i = k;
             continue;
         }
@@ -215,11 +235,15 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxErr> {
             while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_') {
                 j += 1;
             }
-            toks.push(Token { tok: Tok::Name(chars[i..j].iter().collect()), line });
+            toks.push(Token {
+                tok: Tok::Name(chars[i..j].iter().collect()),
+                line,
+            });
             i = j;
             continue;
         }
-        if c.is_ascii_digit() || (c == '.' && i + 1 < chars.len() && chars[i + 1].is_ascii_digit()) {
+        if c.is_ascii_digit() || (c == '.' && i + 1 < chars.len() && chars[i + 1].is_ascii_digit())
+        {
             let (tok, j) = lex_number(&chars, i).map_err(|m| err(&m, line))?;
             toks.push(Token { tok, line });
             i = j;
@@ -234,7 +258,12 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxErr> {
             }
         }
         match matched {
-            Some("\\") => return Err(err("unexpected character after line continuation character", line)),
+            Some("\\") => {
+                return Err(err(
+                    "unexpected character after line continuation character",
+                    line,
+                ))
+            }
             Some(op) => {
                 match op {
                     "(" | "[" | "{" => depth += 1,
@@ -246,23 +275,43 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxErr> {
                     }
                     _ => {}
                 }
-                toks.push(Token { tok: Tok::Op(op), line });
+                toks.push(Token {
+                    tok: Tok::Op(op),
+                    line,
+                });
                 i += op.len();
             }
-            None => return Err(err(&format!("invalid character '{}' (U+{:04X})", c, c as u32), line)),
+            None => {
+                return Err(err(
+                    &format!("invalid character '{}' (U+{:04X})", c, c as u32),
+                    line,
+                ))
+            }
         }
     }
     if depth > 0 {
         return Err(err("unexpected EOF while parsing", line));
     }
-    if !matches!(toks.last().map(|t| &t.tok), None | Some(Tok::Newline) | Some(Tok::Dedent)) {
-        toks.push(Token { tok: Tok::Newline, line });
+    if !matches!(
+        toks.last().map(|t| &t.tok),
+        None | Some(Tok::Newline) | Some(Tok::Dedent)
+    ) {
+        toks.push(Token {
+            tok: Tok::Newline,
+            line,
+        });
     }
     while indents.len() > 1 {
         indents.pop();
-        toks.push(Token { tok: Tok::Dedent, line });
+        toks.push(Token {
+            tok: Tok::Dedent,
+            line,
+        });
     }
-    toks.push(Token { tok: Tok::Eof, line });
+    toks.push(Token {
+        tok: Tok::Eof,
+        line,
+    });
     Ok(toks)
 }
 
@@ -327,7 +376,9 @@ fn lex_number(chars: &[char], start: usize) -> Result<(Tok, usize), String> {
         return Err("invalid decimal literal".into());
     }
     if is_float {
-        let v: f64 = text.parse().map_err(|_| "invalid float literal".to_string())?;
+        let v: f64 = text
+            .parse()
+            .map_err(|_| "invalid float literal".to_string())?;
         Ok((Tok::Float(v), j))
     } else {
         if text.len() > 1 && text.starts_with('0') && text.chars().any(|c| c != '0') {

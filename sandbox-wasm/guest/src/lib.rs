@@ -50,13 +50,21 @@ pub fn run_source(src: &str, limits: GuestLimits) -> RunResult {
     let mut body = match parser::parse_program(src) {
         Ok(b) => b,
         Err(e) => {
-            return RunResult { stdout: String::new(), error: Some((e.kind.to_string(), e.msg, Some(e.line))), truncated: false }
+            return RunResult {
+                stdout: String::new(),
+                error: Some((e.kind.to_string(), e.msg, Some(e.line))),
+                truncated: false,
+            }
         }
     };
     let names = match resolve::resolve_module(&mut body) {
         Ok(n) => n,
         Err(e) => {
-            return RunResult { stdout: String::new(), error: Some((e.kind.to_string(), e.msg, Some(e.line))), truncated: false }
+            return RunResult {
+                stdout: String::new(),
+                error: Some((e.kind.to_string(), e.msg, Some(e.line))),
+                truncated: false,
+            }
         }
     };
     let mut it = Interp::new(names, limits);
@@ -69,7 +77,9 @@ pub fn run_source(src: &str, limits: GuestLimits) -> RunResult {
                 Value::Exc(x) => x.args.first().cloned(),
                 _ => None,
             };
-            if kind == "SystemExit" && matches!(code, None | Some(Value::None) | Some(Value::Int(0))) {
+            if kind == "SystemExit"
+                && matches!(code, None | Some(Value::None) | Some(Value::Int(0)))
+            {
                 None
             } else {
                 let msg = match it.to_str(&e.val) {
@@ -79,12 +89,20 @@ pub fn run_source(src: &str, limits: GuestLimits) -> RunResult {
                 Some((kind, msg, e.line))
             }
         }
-        Err(Ctrl::Return(_)) => Some(("SyntaxError".into(), "'return' outside function".into(), None)),
+        Err(Ctrl::Return(_)) => Some((
+            "SyntaxError".into(),
+            "'return' outside function".into(),
+            None,
+        )),
         Err(Ctrl::Break) | Err(Ctrl::Continue) => {
             Some(("SyntaxError".into(), "'break' outside loop".into(), None))
         }
     };
-    RunResult { stdout: std::mem::take(&mut it.out), error, truncated: it.truncated }
+    RunResult {
+        stdout: std::mem::take(&mut it.out),
+        error,
+        truncated: it.truncated,
+    }
 }
 
 /// Serialize a result for the host: flags u8 (1 = error, 2 = truncated),

@@ -10,20 +10,84 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 const STR_METHODS: &[&str] = &[
-    "upper", "lower", "strip", "lstrip", "rstrip", "split", "rsplit", "join", "replace", "startswith",
-    "endswith", "find", "rfind", "index", "rindex", "count", "isdigit", "isalpha", "isalnum", "isspace",
-    "isupper", "islower", "isnumeric", "isdecimal", "istitle", "isidentifier", "title", "capitalize",
-    "swapcase", "center", "ljust", "rjust", "zfill", "format", "splitlines", "partition", "rpartition",
-    "casefold", "removeprefix", "removesuffix", "encode", "isascii", "expandtabs",
+    "upper",
+    "lower",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "split",
+    "rsplit",
+    "join",
+    "replace",
+    "startswith",
+    "endswith",
+    "find",
+    "rfind",
+    "index",
+    "rindex",
+    "count",
+    "isdigit",
+    "isalpha",
+    "isalnum",
+    "isspace",
+    "isupper",
+    "islower",
+    "isnumeric",
+    "isdecimal",
+    "istitle",
+    "isidentifier",
+    "title",
+    "capitalize",
+    "swapcase",
+    "center",
+    "ljust",
+    "rjust",
+    "zfill",
+    "format",
+    "splitlines",
+    "partition",
+    "rpartition",
+    "casefold",
+    "removeprefix",
+    "removesuffix",
+    "encode",
+    "isascii",
+    "expandtabs",
 ];
-const LIST_METHODS: &[&str] =
-    &["append", "extend", "insert", "pop", "remove", "index", "count", "sort", "reverse", "copy", "clear"];
-const DICT_METHODS: &[&str] =
-    &["get", "keys", "values", "items", "pop", "popitem", "setdefault", "update", "copy", "clear"];
+const LIST_METHODS: &[&str] = &[
+    "append", "extend", "insert", "pop", "remove", "index", "count", "sort", "reverse", "copy",
+    "clear",
+];
+const DICT_METHODS: &[&str] = &[
+    "get",
+    "keys",
+    "values",
+    "items",
+    "pop",
+    "popitem",
+    "setdefault",
+    "update",
+    "copy",
+    "clear",
+];
 const SET_METHODS: &[&str] = &[
-    "add", "remove", "discard", "pop", "union", "intersection", "difference", "symmetric_difference",
-    "update", "intersection_update", "difference_update", "symmetric_difference_update", "issubset",
-    "issuperset", "isdisjoint", "copy", "clear",
+    "add",
+    "remove",
+    "discard",
+    "pop",
+    "union",
+    "intersection",
+    "difference",
+    "symmetric_difference",
+    "update",
+    "intersection_update",
+    "difference_update",
+    "symmetric_difference_update",
+    "issubset",
+    "issuperset",
+    "isdisjoint",
+    "copy",
+    "clear",
 ];
 
 fn has_method(v: &Value, name: &str) -> bool {
@@ -32,9 +96,15 @@ fn has_method(v: &Value, name: &str) -> bool {
         Value::List(_) => LIST_METHODS.contains(&name),
         Value::Dict(_) => DICT_METHODS.contains(&name),
         Value::Set(_) => SET_METHODS.contains(&name),
-        Value::FrozenSet(_) => SET_METHODS.contains(&name) && !matches!(name, "add" | "remove" | "discard" | "pop" | "clear") && !name.ends_with("update"),
+        Value::FrozenSet(_) => {
+            SET_METHODS.contains(&name)
+                && !matches!(name, "add" | "remove" | "discard" | "pop" | "clear")
+                && !name.ends_with("update")
+        }
         Value::Tuple(_) => matches!(name, "count" | "index"),
-        Value::Int(_) | Value::Big(_) | Value::Bool(_) => matches!(name, "bit_length" | "conjugate" | "bit_count"),
+        Value::Int(_) | Value::Big(_) | Value::Bool(_) => {
+            matches!(name, "bit_length" | "conjugate" | "bit_count")
+        }
         Value::Float(_) => matches!(name, "is_integer" | "conjugate" | "as_integer_ratio"),
         Value::Type("dict") => name == "fromkeys",
         Value::Type("str") => name == "join" || STR_METHODS.contains(&name),
@@ -50,7 +120,10 @@ fn arg(args: &[Value], i: usize) -> Value {
 fn want_str(v: &Value, meth: &str) -> R<Rc<str>> {
     match v {
         Value::Str(s) => Ok(s.clone()),
-        o => err("TypeError", format!("{}() argument must be str, not {}", meth, o.type_name())),
+        o => err(
+            "TypeError",
+            format!("{}() argument must be str, not {}", meth, o.type_name()),
+        ),
     }
 }
 
@@ -58,7 +131,10 @@ fn opt_chars(v: &Value, meth: &str) -> R<Option<Vec<char>>> {
     match v {
         Value::None => Ok(None),
         Value::Str(s) => Ok(Some(s.chars().collect())),
-        o => err("TypeError", format!("{} arg must be None or str, not {}", meth, o.type_name())),
+        o => err(
+            "TypeError",
+            format!("{} arg must be None or str, not {}", meth, o.type_name()),
+        ),
     }
 }
 
@@ -80,9 +156,19 @@ fn py_split_ws(s: &str, maxsplit: i64) -> Vec<Value> {
 impl Interp {
     /// `obj.name(args)`: method call without allocating a bound method.
     #[inline(never)]
-    pub fn call_attr(&mut self, obj: &Value, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
+    pub fn call_attr(
+        &mut self,
+        obj: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kw: Vec<(Rc<str>, Value)>,
+    ) -> R<Value> {
         match obj {
-            Value::Instance(_) | Value::Class(_) | Value::Module(_) | Value::Exc(_) | Value::Super(_) => {
+            Value::Instance(_)
+            | Value::Class(_)
+            | Value::Module(_)
+            | Value::Exc(_)
+            | Value::Super(_) => {
                 let f = self.getattr(obj, name)?;
                 self.call(&f, args, kw)
             }
@@ -116,7 +202,11 @@ impl Interp {
             }
             return err(
                 "AttributeError",
-                format!("'{}' object attribute '{}' is not accessible in the sandbox", obj.type_name(), name),
+                format!(
+                    "'{}' object attribute '{}' is not accessible in the sandbox",
+                    obj.type_name(),
+                    name
+                ),
             );
         }
         if has_method(obj, name) {
@@ -125,17 +215,26 @@ impl Interp {
         match (obj, name) {
             (Value::Exc(e), "args") => return Ok(Value::tuple(e.args.clone())),
             (Value::Exc(e), "__class__") => return Ok(e.typ.clone()),
-            (Value::Exc(e), "__name__") => return Ok(Value::str(&obj.type_name())).map(|v| { let _ = e; v }),
+            (Value::Exc(e), "__name__") => {
+                return Ok(Value::str(&obj.type_name())).map(|v| {
+                    let _ = e;
+                    v
+                })
+            }
             (Value::Exc(e), _) => {
                 if let Some((_, v)) = e.attrs.borrow().iter().find(|(k, _)| &**k == name) {
                     return Ok(v.clone());
                 }
             }
             (Value::Int(_) | Value::Big(_) | Value::Bool(_), "real" | "numerator") => {
-                return Ok(Value::from_bigint(obj.to_big().unwrap_or_else(BigInt::zero)))
+                return Ok(Value::from_bigint(
+                    obj.to_big().unwrap_or_else(BigInt::zero),
+                ))
             }
             (Value::Int(_) | Value::Big(_) | Value::Bool(_), "imag") => return Ok(Value::Int(0)),
-            (Value::Int(_) | Value::Big(_) | Value::Bool(_), "denominator") => return Ok(Value::Int(1)),
+            (Value::Int(_) | Value::Big(_) | Value::Bool(_), "denominator") => {
+                return Ok(Value::Int(1))
+            }
             (Value::Float(f), "real") => return Ok(Value::Float(*f)),
             (Value::Float(_), "imag") => return Ok(Value::Float(0.0)),
             (Value::Range(r), "start") => return Ok(Value::Int(r.start)),
@@ -144,16 +243,30 @@ impl Interp {
             _ => {}
         }
         let tn = match obj {
-            Value::Type(t) => return err("AttributeError", format!("type object '{}' has no attribute '{}'", t, name)),
+            Value::Type(t) => {
+                return err(
+                    "AttributeError",
+                    format!("type object '{}' has no attribute '{}'", t, name),
+                )
+            }
             o => o.type_name(),
         };
-        err("AttributeError", format!("'{}' object has no attribute '{}'", tn, name))
+        err(
+            "AttributeError",
+            format!("'{}' object has no attribute '{}'", tn, name),
+        )
     }
 
     #[inline(never)]
     pub fn setattr(&mut self, obj: &Value, name: &str, v: Value) -> R<()> {
-        if name.starts_with("__") && name.ends_with("__") && !matches!(obj, Value::Instance(_) | Value::Class(_)) {
-            return err("AttributeError", format!("attribute '{}' is not writable in the sandbox", name));
+        if name.starts_with("__")
+            && name.ends_with("__")
+            && !matches!(obj, Value::Instance(_) | Value::Class(_))
+        {
+            return err(
+                "AttributeError",
+                format!("attribute '{}' is not writable in the sandbox", name),
+            );
         }
         match obj {
             Value::Instance(i) => {
@@ -183,11 +296,20 @@ impl Interp {
                 return Ok(());
             }
         }
-        err("AttributeError", format!("'{}' object has no attribute '{}'", obj.type_name(), name))
+        err(
+            "AttributeError",
+            format!("'{}' object has no attribute '{}'", obj.type_name(), name),
+        )
     }
 
     #[inline(never)]
-    pub fn call_method(&mut self, obj: &Value, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
+    pub fn call_method(
+        &mut self,
+        obj: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kw: Vec<(Rc<str>, Value)>,
+    ) -> R<Value> {
         if name == "__init__" {
             // builtin base-class __init__ reached through super()
             if let Value::Exc(e) = obj {
@@ -218,7 +340,9 @@ impl Interp {
                 let b = obj.to_big().unwrap_or_else(BigInt::zero);
                 match name {
                     "bit_length" => Ok(Value::Int(b.bits() as i64)),
-                    "bit_count" => Ok(Value::Int(b.mag.iter().map(|x| x.count_ones() as i64).sum())),
+                    "bit_count" => Ok(Value::Int(
+                        b.mag.iter().map(|x| x.count_ones() as i64).sum(),
+                    )),
                     _ => Ok(Value::from_bigint(b)),
                 }
             }
@@ -243,11 +367,17 @@ impl Interp {
                         n = n.shr(1);
                         d = d.shr(1);
                     }
-                    Ok(Value::tuple(vec![Value::from_bigint(n), Value::from_bigint(d)]))
+                    Ok(Value::tuple(vec![
+                        Value::from_bigint(n),
+                        Value::from_bigint(d),
+                    ]))
                 }
                 _ => Ok(Value::Float(*f)),
             },
-            _ => err("AttributeError", format!("'{}' object has no attribute '{}'", obj.type_name(), name)),
+            _ => err(
+                "AttributeError",
+                format!("'{}' object has no attribute '{}'", obj.type_name(), name),
+            ),
         }
     }
 
@@ -281,11 +411,23 @@ impl Interp {
     }
 
     #[inline(never)]
-    fn list_method(&mut self, l: &Rc<RefCell<Vec<Value>>>, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
+    fn list_method(
+        &mut self,
+        l: &Rc<RefCell<Vec<Value>>>,
+        name: &str,
+        args: Vec<Value>,
+        kw: Vec<(Rc<str>, Value)>,
+    ) -> R<Value> {
         match name {
             "append" => {
                 if args.len() != 1 {
-                    return err("TypeError", format!("list.append() takes exactly one argument ({} given)", args.len()));
+                    return err(
+                        "TypeError",
+                        format!(
+                            "list.append() takes exactly one argument ({} given)",
+                            args.len()
+                        ),
+                    );
                 }
                 let n = l.borrow().len();
                 if n % 4096 == 4095 {
@@ -357,13 +499,24 @@ impl Interp {
             "reverse" => l.borrow_mut().reverse(),
             "copy" => return Ok(Value::list(l.borrow().clone())),
             "clear" => l.borrow_mut().clear(),
-            _ => return err("AttributeError", format!("'list' object has no attribute '{}'", name)),
+            _ => {
+                return err(
+                    "AttributeError",
+                    format!("'list' object has no attribute '{}'", name),
+                )
+            }
         }
         Ok(Value::None)
     }
 
     #[inline(never)]
-    fn dict_method(&mut self, d: &Rc<RefCell<Dict>>, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
+    fn dict_method(
+        &mut self,
+        d: &Rc<RefCell<Dict>>,
+        name: &str,
+        args: Vec<Value>,
+        kw: Vec<(Rc<str>, Value)>,
+    ) -> R<Value> {
         match name {
             "get" => {
                 let h = self.hash(&arg(&args, 0))?;
@@ -412,7 +565,8 @@ impl Interp {
                     }
                 }
                 for (k, v) in kw {
-                    d.borrow_mut().insert(HKey::Str(k.clone()), Value::Str(k), v);
+                    d.borrow_mut()
+                        .insert(HKey::Str(k.clone()), Value::Str(k), v);
                 }
                 Ok(Value::None)
             }
@@ -428,12 +582,21 @@ impl Interp {
                 d.borrow_mut().clear();
                 Ok(Value::None)
             }
-            _ => err("AttributeError", format!("'dict' object has no attribute '{}'", name)),
+            _ => err(
+                "AttributeError",
+                format!("'dict' object has no attribute '{}'", name),
+            ),
         }
     }
 
     #[inline(never)]
-    fn set_method(&mut self, obj: &Value, d: &Rc<RefCell<Dict>>, name: &str, args: Vec<Value>) -> R<Value> {
+    fn set_method(
+        &mut self,
+        obj: &Value,
+        d: &Rc<RefCell<Dict>>,
+        name: &str,
+        args: Vec<Value>,
+    ) -> R<Value> {
         let wrap = |dd: Dict| -> Value {
             match obj {
                 Value::FrozenSet(_) => Value::FrozenSet(Rc::new(RefCell::new(dd))),
@@ -441,7 +604,10 @@ impl Interp {
             }
         };
         let mut others: Vec<Dict> = Vec::new();
-        if !matches!(name, "add" | "remove" | "discard" | "pop" | "copy" | "clear") {
+        if !matches!(
+            name,
+            "add" | "remove" | "discard" | "pop" | "copy" | "clear"
+        ) {
             for a in args.iter() {
                 let mut o = Dict::new();
                 for x in self.collect(a)? {
@@ -451,8 +617,16 @@ impl Interp {
             }
         }
         let mine = d.borrow().keys();
-        let in_all = |k: &Value, ds: &[Dict]| hkey(k).map(|h| ds.iter().all(|o| o.contains(&h))).unwrap_or(false);
-        let in_any = |k: &Value, ds: &[Dict]| hkey(k).map(|h| ds.iter().any(|o| o.contains(&h))).unwrap_or(false);
+        let in_all = |k: &Value, ds: &[Dict]| {
+            hkey(k)
+                .map(|h| ds.iter().all(|o| o.contains(&h)))
+                .unwrap_or(false)
+        };
+        let in_any = |k: &Value, ds: &[Dict]| {
+            hkey(k)
+                .map(|h| ds.iter().any(|o| o.contains(&h)))
+                .unwrap_or(false)
+        };
         match name {
             "add" => {
                 let h = self.hash(&arg(&args, 0))?;
@@ -469,7 +643,9 @@ impl Interp {
                 Ok(Value::None)
             }
             "pop" => {
-                let first = crate::setorder::display_order(&d.borrow()).into_iter().next();
+                let first = crate::setorder::display_order(&d.borrow())
+                    .into_iter()
+                    .next();
                 match first {
                     Some(k) => {
                         let h = self.hash(&k)?;
@@ -505,7 +681,11 @@ impl Interp {
                 let keep_common = name.starts_with("inter");
                 let mut n = Dict::new();
                 for k in mine {
-                    let keep = if keep_common { in_all(&k, &others) } else { !in_any(&k, &others) };
+                    let keep = if keep_common {
+                        in_all(&k, &others)
+                    } else {
+                        !in_any(&k, &others)
+                    };
                     if keep {
                         self.set_add(&mut n, k)?;
                     }
@@ -539,10 +719,17 @@ impl Interp {
             "issubset" => Ok(Value::Bool(mine.iter().all(|k| in_all(k, &others)))),
             "issuperset" => {
                 let me = d.borrow();
-                Ok(Value::Bool(others.iter().all(|o| o.keys().iter().all(|k| hkey(k).map(|h| me.contains(&h)).unwrap_or(false)))))
+                Ok(Value::Bool(others.iter().all(|o| {
+                    o.keys()
+                        .iter()
+                        .all(|k| hkey(k).map(|h| me.contains(&h)).unwrap_or(false))
+                })))
             }
             "isdisjoint" => Ok(Value::Bool(!mine.iter().any(|k| in_any(k, &others)))),
-            _ => err("AttributeError", format!("'set' object has no attribute '{}'", name)),
+            _ => err(
+                "AttributeError",
+                format!("'set' object has no attribute '{}'", name),
+            ),
         }
     }
 }

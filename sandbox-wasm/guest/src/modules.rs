@@ -8,9 +8,35 @@ use crate::value::*;
 use std::rc::Rc;
 
 const BLOCKED: &[&str] = &[
-    "os", "sys", "subprocess", "socket", "io", "shutil", "pathlib", "ctypes", "builtins", "importlib",
-    "threading", "multiprocessing", "signal", "time", "datetime", "urllib", "http", "requests", "pickle",
-    "marshal", "inspect", "gc", "resource", "platform", "tempfile", "glob", "asyncio", "code", "pty",
+    "os",
+    "sys",
+    "subprocess",
+    "socket",
+    "io",
+    "shutil",
+    "pathlib",
+    "ctypes",
+    "builtins",
+    "importlib",
+    "threading",
+    "multiprocessing",
+    "signal",
+    "time",
+    "datetime",
+    "urllib",
+    "http",
+    "requests",
+    "pickle",
+    "marshal",
+    "inspect",
+    "gc",
+    "resource",
+    "platform",
+    "tempfile",
+    "glob",
+    "asyncio",
+    "code",
+    "pty",
 ];
 
 pub fn import(path: &str) -> R<Value> {
@@ -19,18 +45,56 @@ pub fn import(path: &str) -> R<Value> {
         "json" => Ok(Value::Module("json")),
         "string" => Ok(Value::Module("string")),
         "functools" => Ok(Value::Module("functools")),
-        p if BLOCKED.contains(&p.split('.').next().unwrap_or("")) => {
-            err("ImportError", format!("module '{}' is not available in the sandbox", p))
-        }
+        p if BLOCKED.contains(&p.split('.').next().unwrap_or("")) => err(
+            "ImportError",
+            format!("module '{}' is not available in the sandbox", p),
+        ),
         p => err("ModuleNotFoundError", format!("No module named '{}'", p)),
     }
 }
 
 const MATH_FNS: &[&str] = &[
-    "factorial", "gcd", "lcm", "sqrt", "isqrt", "comb", "perm", "floor", "ceil", "trunc", "log", "log2",
-    "log10", "log1p", "exp", "expm1", "pow", "fabs", "sin", "cos", "tan", "asin", "acos", "atan", "atan2",
-    "sinh", "cosh", "tanh", "hypot", "degrees", "radians", "isclose", "isfinite", "isinf", "isnan", "fsum",
-    "prod", "copysign", "fmod", "modf", "dist",
+    "factorial",
+    "gcd",
+    "lcm",
+    "sqrt",
+    "isqrt",
+    "comb",
+    "perm",
+    "floor",
+    "ceil",
+    "trunc",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "exp",
+    "expm1",
+    "pow",
+    "fabs",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "tanh",
+    "hypot",
+    "degrees",
+    "radians",
+    "isclose",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "fsum",
+    "prod",
+    "copysign",
+    "fmod",
+    "modf",
+    "dist",
 ];
 
 pub fn module_attr(m: &'static str, name: &str) -> R<Value> {
@@ -44,7 +108,9 @@ pub fn module_attr(m: &'static str, name: &str) -> R<Value> {
         ("string", "ascii_lowercase") => return Ok(Value::str("abcdefghijklmnopqrstuvwxyz")),
         ("string", "ascii_uppercase") => return Ok(Value::str("ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
         ("string", "ascii_letters") => {
-            return Ok(Value::str("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            return Ok(Value::str(
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            ))
         }
         ("string", "digits") => return Ok(Value::str("0123456789")),
         ("string", "hexdigits") => return Ok(Value::str("0123456789abcdefABCDEF")),
@@ -62,7 +128,10 @@ pub fn module_attr(m: &'static str, name: &str) -> R<Value> {
     if ok {
         return Ok(Value::Method(Rc::new((Value::Module(m), Rc::from(name)))));
     }
-    err("AttributeError", format!("module '{}' has no attribute '{}'", m, name))
+    err(
+        "AttributeError",
+        format!("module '{}' has no attribute '{}'", m, name),
+    )
 }
 
 fn num(v: &Value) -> R<f64> {
@@ -75,17 +144,27 @@ fn num(v: &Value) -> R<f64> {
             }
             Ok(f)
         }
-        o => err("TypeError", format!("must be real number, not {}", o.type_name())),
+        o => err(
+            "TypeError",
+            format!("must be real number, not {}", o.type_name()),
+        ),
     }
 }
 
 fn int_arg(v: &Value, fname: &str) -> R<BigInt> {
     match v {
         v if v.is_int() => Ok(v.to_big().unwrap_or_else(BigInt::zero)),
-        Value::Float(_) if fname == "factorial" => {
-            err("TypeError", "'float' object cannot be interpreted as an integer")
-        }
-        o => err("TypeError", format!("'{}' object cannot be interpreted as an integer", o.type_name())),
+        Value::Float(_) if fname == "factorial" => err(
+            "TypeError",
+            "'float' object cannot be interpreted as an integer",
+        ),
+        o => err(
+            "TypeError",
+            format!(
+                "'{}' object cannot be interpreted as an integer",
+                o.type_name()
+            ),
+        ),
     }
 }
 
@@ -106,7 +185,9 @@ fn isqrt(n: &BigInt) -> BigInt {
     // Newton from a power of two above the root
     let mut x = BigInt::from_i64(1).shl((n.bits() as usize + 1) / 2 + 1);
     loop {
-        let y = x.add(&n.divmod(&x).map(|q| q.0).unwrap_or_else(BigInt::zero)).shr(1);
+        let y = x
+            .add(&n.divmod(&x).map(|q| q.0).unwrap_or_else(BigInt::zero))
+            .shr(1);
         if y.cmp(&x) != std::cmp::Ordering::Less {
             return x;
         }
@@ -131,7 +212,12 @@ fn big_ln(b: &BigInt) -> f64 {
 pub fn mod_pow(a: &Value, b: &Value, m: &Value) -> R<Value> {
     let (a, b, m) = match (a.to_big(), b.to_big(), m.to_big()) {
         (Some(a), Some(b), Some(m)) => (a, b, m),
-        _ => return err("TypeError", "pow() 3rd argument not allowed unless all arguments are integers"),
+        _ => {
+            return err(
+                "TypeError",
+                "pow() 3rd argument not allowed unless all arguments are integers",
+            )
+        }
     };
     if m.is_zero() {
         return err("ValueError", "pow() 3rd argument cannot be 0");
@@ -153,7 +239,13 @@ pub fn mod_pow(a: &Value, b: &Value, m: &Value) -> R<Value> {
     Ok(Value::from_bigint(acc))
 }
 
-pub fn call_module_fn(it: &mut Interp, m: &str, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
+pub fn call_module_fn(
+    it: &mut Interp,
+    m: &str,
+    name: &str,
+    args: Vec<Value>,
+    kw: Vec<(Rc<str>, Value)>,
+) -> R<Value> {
     match m {
         "math" => math_fn(it, name, args),
         "json" => match name {
@@ -162,14 +254,22 @@ pub fn call_module_fn(it: &mut Interp, m: &str, name: &str, args: Vec<Value>, kw
         },
         "functools" => {
             if args.len() < 2 {
-                return err("TypeError", format!("reduce expected at least 2 arguments, got {}", args.len()));
+                return err(
+                    "TypeError",
+                    format!("reduce expected at least 2 arguments, got {}", args.len()),
+                );
             }
             let mut st = it.make_iter(&args[1])?;
             let mut acc = match args.get(2) {
                 Some(v) => v.clone(),
                 None => match it.iter_next(&mut st)? {
                     Some(v) => v,
-                    None => return err("TypeError", "reduce() of empty iterable with no initial value"),
+                    None => {
+                        return err(
+                            "TypeError",
+                            "reduce() of empty iterable with no initial value",
+                        )
+                    }
                 },
             };
             while let Some(x) = it.iter_next(&mut st)? {
@@ -177,7 +277,10 @@ pub fn call_module_fn(it: &mut Interp, m: &str, name: &str, args: Vec<Value>, kw
             }
             Ok(acc)
         }
-        _ => err("AttributeError", format!("module '{}' has no attribute '{}'", m, name)),
+        _ => err(
+            "AttributeError",
+            format!("module '{}' has no attribute '{}'", m, name),
+        ),
     }
 }
 
@@ -208,7 +311,12 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
             }
             let n = match n.to_i64() {
                 Some(n) => n,
-                None => return err("OverflowError", "factorial() argument should not exceed 9223372036854775807"),
+                None => {
+                    return err(
+                        "OverflowError",
+                        "factorial() argument should not exceed 9223372036854775807",
+                    )
+                }
             };
             // bits of n! < n * log2(n) + 1
             let est = (n as f64) * ((n.max(2)) as f64).log2() / 8.0;
@@ -227,7 +335,11 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
             Ok(Value::from_bigint(acc.mul(&BigInt::from_i64(small as i64))))
         }
         "gcd" | "lcm" => {
-            let mut acc = if name == "gcd" { BigInt::zero() } else { BigInt::from_i64(1) };
+            let mut acc = if name == "gcd" {
+                BigInt::zero()
+            } else {
+                BigInt::from_i64(1)
+            };
             for a in args.iter() {
                 let b = int_arg(a, name)?;
                 acc = if name == "gcd" {
@@ -236,7 +348,11 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
                     BigInt::zero()
                 } else {
                     let g = gcd(acc.clone(), b.clone());
-                    acc.mul(&b).abs().divmod(&g).map(|x| x.0).unwrap_or_else(BigInt::zero)
+                    acc.mul(&b)
+                        .abs()
+                        .divmod(&g)
+                        .map(|x| x.0)
+                        .unwrap_or_else(BigInt::zero)
                 };
             }
             Ok(Value::from_bigint(acc))
@@ -276,7 +392,10 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
             for i in 0..k {
                 acc = acc.mul(&BigInt::from_i64(n - i));
                 if name == "comb" {
-                    acc = acc.divmod(&BigInt::from_i64(i + 1)).map(|x| x.0).unwrap_or_else(BigInt::zero);
+                    acc = acc
+                        .divmod(&BigInt::from_i64(i + 1))
+                        .map(|x| x.0)
+                        .unwrap_or_else(BigInt::zero);
                 }
             }
             Ok(Value::from_bigint(acc))
@@ -285,8 +404,16 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
             Value::Float(f) => {
                 if !f.is_finite() {
                     return err(
-                        if f.is_nan() { "ValueError" } else { "OverflowError" },
-                        if f.is_nan() { "cannot convert float NaN to integer" } else { "cannot convert float infinity to integer" },
+                        if f.is_nan() {
+                            "ValueError"
+                        } else {
+                            "OverflowError"
+                        },
+                        if f.is_nan() {
+                            "cannot convert float NaN to integer"
+                        } else {
+                            "cannot convert float infinity to integer"
+                        },
                     );
                 }
                 let r = match name {
@@ -297,7 +424,10 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
                 Ok(Value::from_bigint(BigInt::from_f64(r)))
             }
             v if v.is_int() => Ok(Value::from_bigint(v.to_big().unwrap_or_else(BigInt::zero))),
-            o => err("TypeError", format!("must be real number, not {}", o.type_name())),
+            o => err(
+                "TypeError",
+                format!("must be real number, not {}", o.type_name()),
+            ),
         },
         "sqrt" => {
             let x = num(&a0)?;
@@ -329,8 +459,15 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
                     x.ln()
                 }
             };
-            if let (true, Some(x)) = (name != "log", a0.to_big().filter(|b| b.bits() < 1000).map(|b| b.to_f64())) {
-                return Ok(Value::Float(if name == "log2" { x.log2() } else { x.log10() }));
+            if let (true, Some(x)) = (
+                name != "log",
+                a0.to_big().filter(|b| b.bits() < 1000).map(|b| b.to_f64()),
+            ) {
+                return Ok(Value::Float(if name == "log2" {
+                    x.log2()
+                } else {
+                    x.log10()
+                }));
             }
             let r = match (name, args.get(1)) {
                 ("log2", _) => ln / std::f64::consts::LN_2,
@@ -375,10 +512,16 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
         }
         "modf" => {
             let x = num(&a0)?;
-            Ok(Value::tuple(vec![Value::Float(x.fract()), Value::Float(x.trunc())]))
+            Ok(Value::tuple(vec![
+                Value::Float(x.fract()),
+                Value::Float(x.trunc()),
+            ]))
         }
         "pow" => {
-            let (x, y) = (num(&a0)?, num(&args.get(1).cloned().unwrap_or(Value::None))?);
+            let (x, y) = (
+                num(&a0)?,
+                num(&args.get(1).cloned().unwrap_or(Value::None))?,
+            );
             if x == 0.0 && y < 0.0 {
                 return domain();
             }
@@ -412,9 +555,14 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
         "isinf" => Ok(Value::Bool(num(&a0)?.is_infinite())),
         "isnan" => Ok(Value::Bool(num(&a0)?.is_nan())),
         "isclose" => {
-            let (a, b) = (num(&a0)?, num(&args.get(1).cloned().unwrap_or(Value::None))?);
+            let (a, b) = (
+                num(&a0)?,
+                num(&args.get(1).cloned().unwrap_or(Value::None))?,
+            );
             let rel = 1e-9;
-            Ok(Value::Bool(a == b || (a - b).abs() <= rel * a.abs().max(b.abs())))
+            Ok(Value::Bool(
+                a == b || (a - b).abs() <= rel * a.abs().max(b.abs()),
+            ))
         }
         "fsum" => {
             // Neumaier compensated sum (exact for typical inputs)
@@ -442,7 +590,10 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
         }
         _ => {
             let _ = to_int_i64;
-            err("AttributeError", format!("module 'math' has no attribute '{}'", name))
+            err(
+                "AttributeError",
+                format!("module 'math' has no attribute '{}'", name),
+            )
         }
     }
 }

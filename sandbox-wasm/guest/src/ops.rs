@@ -96,18 +96,41 @@ impl Interp {
                 BinOp::Mul => x.checked_mul(y),
                 BinOp::FloorDiv if y != 0 && !(x == i64::MIN && y == -1) => {
                     let q = x / y;
-                    Some(if x % y != 0 && ((x < 0) != (y < 0)) { q - 1 } else { q })
+                    Some(if x % y != 0 && ((x < 0) != (y < 0)) {
+                        q - 1
+                    } else {
+                        q
+                    })
                 }
                 BinOp::Mod if y != 0 && !(x == i64::MIN && y == -1) => {
                     let m = x % y;
-                    Some(if m != 0 && ((m < 0) != (y < 0)) { m + y } else { m })
+                    Some(if m != 0 && ((m < 0) != (y < 0)) {
+                        m + y
+                    } else {
+                        m
+                    })
                 }
                 BinOp::BitAnd => Some(x & y),
                 BinOp::BitOr => Some(x | y),
                 BinOp::BitXor => Some(x ^ y),
-                BinOp::RShift if y >= 0 => Some(if y >= 64 { if x < 0 { -1 } else { 0 } } else { x >> y }),
-                BinOp::LShift if (0..63).contains(&y) && (x == 0 || (x.unsigned_abs().leading_zeros() as i64) > y + 1) => Some(x << y),
-                BinOp::Div if y != 0 && x.unsigned_abs() < (1 << 53) && y.unsigned_abs() < (1 << 53) => {
+                BinOp::RShift if y >= 0 => Some(if y >= 64 {
+                    if x < 0 {
+                        -1
+                    } else {
+                        0
+                    }
+                } else {
+                    x >> y
+                }),
+                BinOp::LShift
+                    if (0..63).contains(&y)
+                        && (x == 0 || (x.unsigned_abs().leading_zeros() as i64) > y + 1) =>
+                {
+                    Some(x << y)
+                }
+                BinOp::Div
+                    if y != 0 && x.unsigned_abs() < (1 << 53) && y.unsigned_abs() < (1 << 53) =>
+                {
                     return Ok(Value::Float(x as f64 / y as f64))
                 }
                 _ => None,
@@ -155,7 +178,11 @@ impl Interp {
                     }
                 }
                 None => {
-                    let m = if op == BinOp::Mod { "integer modulo by zero" } else { "integer division or modulo by zero" };
+                    let m = if op == BinOp::Mod {
+                        "integer modulo by zero"
+                    } else {
+                        "integer division or modulo by zero"
+                    };
                     return err("ZeroDivisionError", m);
                 }
             },
@@ -169,7 +196,10 @@ impl Interp {
                 if y.neg {
                     let (fx, fy) = (x.to_f64(), y.to_f64());
                     if fx == 0.0 {
-                        return err("ZeroDivisionError", "0.0 cannot be raised to a negative power");
+                        return err(
+                            "ZeroDivisionError",
+                            "0.0 cannot be raised to a negative power",
+                        );
                     }
                     return Ok(Value::Float(fx.powf(fy)));
                 }
@@ -227,17 +257,25 @@ impl Interp {
         if fx.is_finite() && fy.is_finite() && x.bits() <= 53 && y.bits() <= 53 {
             return Ok(Value::Float(fx / fy));
         }
-        // scale so the quotient has ~64 significant bits, then divide exactly
-        let shift = 64i64 - (x.bits() as i64 - y.bits() as i64);
-        let (num, den) = if shift > 0 { (x.abs().shl(shift as usize), y.abs()) } else { (x.abs(), y.abs().shl((-shift) as usize)) };
+        // scale so the quotient has 54-56 significant bits, divide exactly,
+        // keep a sticky bit for the remainder: one correct rounding to f64
+        let shift = 55i64 - (x.bits() as i64 - y.bits() as i64);
+        let (num, den) = if shift > 0 {
+            (x.abs().shl(shift as usize), y.abs())
+        } else {
+            (x.abs(), y.abs().shl((-shift) as usize))
+        };
         let (q, r) = num.divmod(&den).unwrap_or((BigInt::zero(), BigInt::zero()));
-        let mut qf = q.to_f64();
-        if !r.is_zero() && q.bits() <= 64 {
-            qf = (q.to_i64().map(|v| v as u64).unwrap_or(0) | 1) as f64;
-        }
-        let v = qf * 2f64.powi(-shift as i32);
+        let qi = q.to_i64().unwrap_or(0) as u64;
+        let qf = (if r.is_zero() { qi } else { qi | 1 }) as f64;
+        // scale in two steps so 2^-shift itself cannot overflow/underflow early
+        let half = -shift / 2;
+        let v = qf * pow2(half) * pow2(-shift - half);
         if v.is_infinite() {
-            return err("OverflowError", "integer division result too large for a float");
+            return err(
+                "OverflowError",
+                "integer division result too large for a float",
+            );
         }
         Ok(Value::Float(if x.neg != y.neg { -v } else { v }))
     }
@@ -268,10 +306,16 @@ impl Interp {
             }
             BinOp::Pow => {
                 if x == 0.0 && y < 0.0 {
-                    return err("ZeroDivisionError", "0.0 cannot be raised to a negative power");
+                    return err(
+                        "ZeroDivisionError",
+                        "0.0 cannot be raised to a negative power",
+                    );
                 }
                 if x < 0.0 && y.fract() != 0.0 {
-                    return err("ValueError", "complex results are not supported in the sandbox");
+                    return err(
+                        "ValueError",
+                        "complex results are not supported in the sandbox",
+                    );
                 }
                 let r = x.powf(y);
                 if r.is_infinite() && x.is_finite() && y.is_finite() {
@@ -303,7 +347,10 @@ impl Interp {
                 if b.neg {
                     0
                 } else {
-                    return err("OverflowError", "cannot fit 'int' into an index-sized integer");
+                    return err(
+                        "OverflowError",
+                        "cannot fit 'int' into an index-sized integer",
+                    );
                 }
             }
             _ => return err("TypeError", "can't multiply sequence by non-int"),
@@ -364,7 +411,11 @@ impl Interp {
                 }
                 Ok(Value::Dict(Rc::new(std::cell::RefCell::new(d))))
             }
-            (BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor, Value::Set(_) | Value::FrozenSet(_), Value::Set(_) | Value::FrozenSet(_)) => {
+            (
+                BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor,
+                Value::Set(_) | Value::FrozenSet(_),
+                Value::Set(_) | Value::FrozenSet(_),
+            ) => {
                 let name = match op {
                     BinOp::BitOr => "union",
                     BinOp::BitAnd => "intersection",
@@ -373,7 +424,9 @@ impl Interp {
                 };
                 self.call_method(a, name, vec![b.clone()], Vec::new())
             }
-            (_, Value::Instance(_), _) | (_, _, Value::Instance(_)) => self.instance_binop(op, a, b),
+            (_, Value::Instance(_), _) | (_, _, Value::Instance(_)) => {
+                self.instance_binop(op, a, b)
+            }
             (BinOp::Add, Value::Str(_) | Value::List(_) | Value::Tuple(_), _) => err(
                 "TypeError",
                 format!(
@@ -394,8 +447,12 @@ impl Interp {
             (UnOp::Neg, Value::Int(i)) if *i != i64::MIN => Ok(Value::Int(-i)),
             (UnOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
             (UnOp::Pos, Value::Float(f)) => Ok(Value::Float(*f)),
-            (UnOp::Neg, v) if v.is_int() => Ok(Value::from_bigint(v.to_big().unwrap_or_else(BigInt::zero).neg())),
-            (UnOp::Pos, v) if v.is_int() => Ok(Value::from_bigint(v.to_big().unwrap_or_else(BigInt::zero))),
+            (UnOp::Neg, v) if v.is_int() => Ok(Value::from_bigint(
+                v.to_big().unwrap_or_else(BigInt::zero).neg(),
+            )),
+            (UnOp::Pos, v) if v.is_int() => {
+                Ok(Value::from_bigint(v.to_big().unwrap_or_else(BigInt::zero)))
+            }
             (UnOp::Invert, v) if v.is_int() => {
                 let b = v.to_big().unwrap_or_else(BigInt::zero);
                 Ok(Value::from_bigint(b.neg().sub(&BigInt::from_i64(1))))
@@ -407,7 +464,10 @@ impl Interp {
                     UnOp::Pos => "+",
                     _ => "~",
                 };
-                err("TypeError", format!("bad operand type for unary {}: '{}'", s, v.type_name()))
+                err(
+                    "TypeError",
+                    format!("bad operand type for unary {}: '{}'", s, v.type_name()),
+                )
             }
         }
     }
@@ -465,9 +525,10 @@ impl Interp {
             (Int(x), Int(y)) => Ok(x.cmp(y)),
             (Float(x), Float(y)) => Ok(x.partial_cmp(y).unwrap_or(Ordering::Equal)),
             (Str(x), Str(y)) => Ok(x.cmp(y)),
-            (Int(_) | Bool(_) | Big(_), Int(_) | Bool(_) | Big(_)) => {
-                Ok(a.to_big().unwrap_or_else(BigInt::zero).cmp(&b.to_big().unwrap_or_else(BigInt::zero)))
-            }
+            (Int(_) | Bool(_) | Big(_), Int(_) | Bool(_) | Big(_)) => Ok(a
+                .to_big()
+                .unwrap_or_else(BigInt::zero)
+                .cmp(&b.to_big().unwrap_or_else(BigInt::zero))),
             (Float(x), Int(_) | Bool(_) | Big(_)) => Ok(cmp_float_int(*x, b)),
             (Int(_) | Bool(_) | Big(_), Float(y)) => Ok(cmp_float_int(*y, a).reverse()),
             (List(_), List(_)) | (Tuple(_), Tuple(_)) => {
@@ -482,8 +543,14 @@ impl Interp {
             }
             (Set(x) | FrozenSet(x), Set(y) | FrozenSet(y)) => {
                 let (x, y) = (x.borrow(), y.borrow());
-                let sub = x.keys().iter().all(|k| hkey(k).map(|h| y.contains(&h)).unwrap_or(false));
-                let sup = y.keys().iter().all(|k| hkey(k).map(|h| x.contains(&h)).unwrap_or(false));
+                let sub = x
+                    .keys()
+                    .iter()
+                    .all(|k| hkey(k).map(|h| y.contains(&h)).unwrap_or(false));
+                let sup = y
+                    .keys()
+                    .iter()
+                    .all(|k| hkey(k).map(|h| x.contains(&h)).unwrap_or(false));
                 Ok(match (sub, sup) {
                     (true, true) => Ordering::Equal,
                     (true, false) => Ordering::Less,
@@ -518,7 +585,10 @@ impl Interp {
                 Value::Str(sub) => Ok(s.contains(&**sub)),
                 o => err(
                     "TypeError",
-                    format!("'in <string>' requires string as left operand, not {}", o.type_name()),
+                    format!(
+                        "'in <string>' requires string as left operand, not {}",
+                        o.type_name()
+                    ),
                 ),
             },
             Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) => {
@@ -530,7 +600,8 @@ impl Interp {
                     let i = *i;
                     let n = r.len();
                     n > 0
-                        && ((r.step > 0 && i >= r.start && i < r.stop) || (r.step < 0 && i <= r.start && i > r.stop))
+                        && ((r.step > 0 && i >= r.start && i < r.stop)
+                            || (r.step < 0 && i <= r.start && i > r.stop))
                         && (i - r.start) % r.step == 0
                 }
                 _ => false,
@@ -566,7 +637,10 @@ impl Interp {
                 Ok(false)
             }
             Value::Instance(_) => self.instance_contains(container, item),
-            o => err("TypeError", format!("argument of type '{}' is not iterable", o.type_name())),
+            o => err(
+                "TypeError",
+                format!("argument of type '{}' is not iterable", o.type_name()),
+            ),
         }
     }
 
@@ -575,10 +649,12 @@ impl Interp {
     fn check_int_digits(&self, v: &Value, depth: usize) -> R<()> {
         match v {
             Value::Big(b) => {
-                let min_digits = ((b.bits() - 1) as f64 * std::f64::consts::LOG10_2).floor() as u64 + 1;
+                let min_digits =
+                    ((b.bits() - 1) as f64 * std::f64::consts::LOG10_2).floor() as u64 + 1;
                 if min_digits > INT_MAX_STR_DIGITS
                     || (b.approx_decimal_digits() > INT_MAX_STR_DIGITS
-                        && b.to_str_radix(10).trim_start_matches('-').len() as u64 > INT_MAX_STR_DIGITS)
+                        && b.to_str_radix(10).trim_start_matches('-').len() as u64
+                            > INT_MAX_STR_DIGITS)
                 {
                     return err(
                         "ValueError",
@@ -630,7 +706,10 @@ impl Interp {
             Value::Str(s) => Ok(s.to_string()),
             Value::Instance(_) => self.instance_str(v),
             Value::Exc(e) => {
-                if e.args.len() == 1 && !matches!(e.typ, Value::Type("KeyError")) && e.attrs.borrow().is_empty() {
+                if e.args.len() == 1
+                    && !matches!(e.typ, Value::Type("KeyError"))
+                    && e.attrs.borrow().is_empty()
+                {
                     self.to_str(&e.args[0].clone())
                 } else {
                     Ok(exc_str(e))
@@ -658,7 +737,10 @@ impl Interp {
             Value::Str(s) => format::format_str(s, &sp),
             _ => {
                 if sp.ty.is_some() || sp.prec.is_some() {
-                    Err(format!("unsupported format string passed to {}.__format__", v.type_name()))
+                    Err(format!(
+                        "unsupported format string passed to {}.__format__",
+                        v.type_name()
+                    ))
                 } else {
                     let s = self.to_str(v)?;
                     format::format_str(&s, &sp)
@@ -732,26 +814,53 @@ impl Interp {
                         v => {
                             return err(
                                 "TypeError",
-                                format!("%{} format: a real number is required, not {}", conv, v.type_name()),
+                                format!(
+                                    "%{} format: a real number is required, not {}",
+                                    conv,
+                                    v.type_name()
+                                ),
                             )
                         }
                     };
                     self.format_value(&iv, &(spec + "d"))?
                 }
                 'f' | 'F' | 'e' | 'E' | 'g' | 'G' | 'x' | 'X' | 'o' | 'c' => {
-                    let v = if matches!(conv, 'x' | 'X' | 'o' | 'c') { arg } else { Value::Float(as_f64(&arg).unwrap_or(f64::NAN)) };
+                    let v = if matches!(conv, 'x' | 'X' | 'o' | 'c') {
+                        arg
+                    } else {
+                        Value::Float(as_f64(&arg).unwrap_or(f64::NAN))
+                    };
                     spec.push(conv);
                     self.format_value(&v, &spec)?
                 }
-                c => return err("ValueError", format!("unsupported format character '{}' (0x{:x})", c, c as u32)),
+                c => {
+                    return err(
+                        "ValueError",
+                        format!("unsupported format character '{}' (0x{:x})", c, c as u32),
+                    )
+                }
             };
             out.push_str(&s);
         }
         if ai < args.len() {
-            return err("TypeError", "not all arguments converted during string formatting");
+            return err(
+                "TypeError",
+                "not all arguments converted during string formatting",
+            );
         }
         Ok(out)
     }
+}
+
+/// 2^e as f64 (exact for -1022..=1023, saturating beyond).
+pub fn pow2(e: i64) -> f64 {
+    if e > 1023 {
+        return f64::INFINITY;
+    }
+    if e < -1022 {
+        return pow2(e + 1022) * pow2(-1022);
+    }
+    f64::from_bits(((1023 + e) as u64) << 52)
 }
 
 fn is_nan_pair(a: &Value, b: &Value) -> bool {
@@ -763,7 +872,11 @@ fn cmp_float_int(x: f64, i: &Value) -> Ordering {
         return Ordering::Equal;
     }
     if x.is_infinite() {
-        return if x > 0.0 { Ordering::Greater } else { Ordering::Less };
+        return if x > 0.0 {
+            Ordering::Greater
+        } else {
+            Ordering::Less
+        };
     }
     let ib = i.to_big().unwrap_or_else(BigInt::zero);
     let fl = BigInt::from_f64(x.floor());

@@ -21,7 +21,13 @@ type PResult<T> = Result<T, SyntaxErr>;
 
 pub fn parse_program(src: &str) -> PResult<Vec<Stmt>> {
     let toks = tokenize(src)?;
-    let mut p = Parser { toks, pos: 0, depth: 0, in_class: false, decorators: Vec::new() };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+        in_class: false,
+        decorators: Vec::new(),
+    };
     let mut out = Vec::new();
     while !p.at(&Tok::Eof) {
         if p.at(&Tok::Newline) {
@@ -34,7 +40,10 @@ pub fn parse_program(src: &str) -> PResult<Vec<Stmt>> {
 }
 
 fn name(id: &str) -> Name {
-    Name { id: Rc::from(id), loc: Loc::Unresolved }
+    Name {
+        id: Rc::from(id),
+        loc: Loc::Unresolved,
+    }
 }
 
 impl Parser {
@@ -73,7 +82,11 @@ impl Parser {
         }
     }
     fn err<T>(&self, msg: &str) -> PResult<T> {
-        Err(SyntaxErr { kind: "SyntaxError", msg: msg.to_string(), line: self.line() })
+        Err(SyntaxErr {
+            kind: "SyntaxError",
+            msg: msg.to_string(),
+            line: self.line(),
+        })
     }
     fn expect_op(&mut self, op: &str) -> PResult<()> {
         if self.eat_op(op) {
@@ -139,7 +152,11 @@ impl Parser {
         let kw = match self.peek() {
             Tok::Name(n) => n.clone(),
             Tok::Indent => {
-                return Err(SyntaxErr { kind: "IndentationError", msg: "unexpected indent".into(), line })
+                return Err(SyntaxErr {
+                    kind: "IndentationError",
+                    msg: "unexpected indent".into(),
+                    line,
+                })
             }
             _ => String::new(),
         };
@@ -183,7 +200,11 @@ impl Parser {
                 self.pos += 1;
                 let c = self.named_test()?;
                 let b = self.block()?;
-                let e = if self.eat_kw("else") { self.block()? } else { Vec::new() };
+                let e = if self.eat_kw("else") {
+                    self.block()?
+                } else {
+                    Vec::new()
+                };
                 StmtKind::While(c, b, e)
             }
             "for" => {
@@ -194,7 +215,11 @@ impl Parser {
                 }
                 let it = self.test_list()?;
                 let b = self.block()?;
-                let e = if self.eat_kw("else") { self.block()? } else { Vec::new() };
+                let e = if self.eat_kw("else") {
+                    self.block()?
+                } else {
+                    Vec::new()
+                };
                 StmtKind::For(t, it, b, e)
             }
             "def" => {
@@ -211,8 +236,22 @@ impl Parser {
                 let body = self.block()?;
                 self.in_class = saved;
                 let decorators = std::mem::take(&mut self.decorators);
-                let f = FuncDef { name: n.clone(), params, body, nslots: 0, in_class: saved, decorators, line };
-                StmtKind::Def(Name { id: n, loc: Loc::Unresolved }, Rc::new(f))
+                let f = FuncDef {
+                    name: n.clone(),
+                    params,
+                    body,
+                    nslots: 0,
+                    in_class: saved,
+                    decorators,
+                    line,
+                };
+                StmtKind::Def(
+                    Name {
+                        id: n,
+                        loc: Loc::Unresolved,
+                    },
+                    Rc::new(f),
+                )
             }
             "class" => {
                 self.pos += 1;
@@ -232,7 +271,10 @@ impl Parser {
                 let body = self.block()?;
                 self.in_class = saved;
                 StmtKind::Class(Rc::new(ClassDef {
-                    name: Name { id: n, loc: Loc::Unresolved },
+                    name: Name {
+                        id: n,
+                        loc: Loc::Unresolved,
+                    },
                     bases,
                     body,
                     nslots: 0,
@@ -251,14 +293,30 @@ impl Parser {
                     if !self.at_op(":") {
                         typ = Some(self.test()?);
                         if self.eat_kw("as") {
-                            nm = Some(Name { id: self.ident()?, loc: Loc::Unresolved });
+                            nm = Some(Name {
+                                id: self.ident()?,
+                                loc: Loc::Unresolved,
+                            });
                         }
                     }
                     let b = self.block()?;
-                    handlers.push(Handler { typ, name: nm, body: b, line: hline });
+                    handlers.push(Handler {
+                        typ,
+                        name: nm,
+                        body: b,
+                        line: hline,
+                    });
                 }
-                let orelse = if self.eat_kw("else") { self.block()? } else { Vec::new() };
-                let fin = if self.eat_kw("finally") { self.block()? } else { Vec::new() };
+                let orelse = if self.eat_kw("else") {
+                    self.block()?
+                } else {
+                    Vec::new()
+                };
+                let fin = if self.eat_kw("finally") {
+                    self.block()?
+                } else {
+                    Vec::new()
+                };
                 if handlers.is_empty() && fin.is_empty() {
                     return self.err("expected 'except' or 'finally' block");
                 }
@@ -269,7 +327,11 @@ impl Parser {
                 let mut items = Vec::new();
                 loop {
                     let e = self.test()?;
-                    let t = if self.eat_kw("as") { Some(self.target()?) } else { None };
+                    let t = if self.eat_kw("as") {
+                        Some(self.target()?)
+                    } else {
+                        None
+                    };
                     items.push((e, t));
                     if !self.eat_op(",") {
                         break;
@@ -337,13 +399,21 @@ impl Parser {
                     return Ok(StmtKind::Raise(None, None));
                 }
                 let e = self.test()?;
-                let cause = if self.eat_kw("from") { Some(self.test()?) } else { None };
+                let cause = if self.eat_kw("from") {
+                    Some(self.test()?)
+                } else {
+                    None
+                };
                 return Ok(StmtKind::Raise(Some(e), cause));
             }
             "assert" => {
                 self.pos += 1;
                 let t = self.test()?;
-                let m = if self.eat_op(",") { Some(self.test()?) } else { None };
+                let m = if self.eat_op(",") {
+                    Some(self.test()?)
+                } else {
+                    None
+                };
                 return Ok(StmtKind::Assert(t, m));
             }
             "global" | "nonlocal" => {
@@ -352,7 +422,11 @@ impl Parser {
                 while self.eat_op(",") {
                     names.push(self.ident()?);
                 }
-                return Ok(if kw == "global" { StmtKind::Global(names) } else { StmtKind::Nonlocal(names) });
+                return Ok(if kw == "global" {
+                    StmtKind::Global(names)
+                } else {
+                    StmtKind::Nonlocal(names)
+                });
             }
             "del" => {
                 self.pos += 1;
@@ -395,8 +469,18 @@ impl Parser {
                 } else {
                     loop {
                         let n = self.ident()?;
-                        let b = if self.eat_kw("as") { self.ident()? } else { n.clone() };
-                        items.push((n, Name { id: b, loc: Loc::Unresolved }));
+                        let b = if self.eat_kw("as") {
+                            self.ident()?
+                        } else {
+                            n.clone()
+                        };
+                        items.push((
+                            n,
+                            Name {
+                                id: b,
+                                loc: Loc::Unresolved,
+                            },
+                        ));
                         if !self.eat_op(",") || (paren && self.at_op(")")) {
                             break;
                         }
@@ -413,7 +497,11 @@ impl Parser {
         if self.eat_op(":") {
             // annotated assignment
             self.test()?;
-            let v = if self.eat_op("=") { Some(self.test_list_star()?) } else { None };
+            let v = if self.eat_op("=") {
+                Some(self.test_list_star()?)
+            } else {
+                None
+            };
             check_target(&first, self.line())?;
             return Ok(StmtKind::AnnAssign(first, v));
         }
@@ -422,7 +510,10 @@ impl Parser {
                 self.pos += 1;
                 match first {
                     Expr::Name(_) | Expr::Attr(..) | Expr::Subscript(..) => {}
-                    _ => return self.err("'expression' is an illegal expression for augmented assignment"),
+                    _ => {
+                        return self
+                            .err("'expression' is an illegal expression for augmented assignment")
+                    }
                 }
                 let v = self.test_list_star()?;
                 return Ok(StmtKind::AugAssign(first, bop, v));
@@ -464,31 +555,56 @@ impl Parser {
             if self.eat_op("**") {
                 let n = self.ident()?;
                 self.annotation(close)?;
-                ps.push(Param { name: n, kind: ParamKind::KwArgs, default: None });
+                ps.push(Param {
+                    name: n,
+                    kind: ParamKind::KwArgs,
+                    default: None,
+                });
             } else if self.eat_op("*") {
                 kwonly = true;
                 if !self.at_op(",") {
                     let n = self.ident()?;
                     self.annotation(close)?;
-                    ps.push(Param { name: n, kind: ParamKind::VarArgs, default: None });
+                    ps.push(Param {
+                        name: n,
+                        kind: ParamKind::VarArgs,
+                        default: None,
+                    });
                 }
             } else if self.eat_op("/") {
                 // positional-only marker: accepted, not enforced
             } else {
                 let n = self.ident()?;
                 self.annotation(close)?;
-                let default = if self.eat_op("=") { Some(self.test()?) } else { None };
+                let default = if self.eat_op("=") {
+                    Some(self.test()?)
+                } else {
+                    None
+                };
                 if default.is_none()
                     && !kwonly
-                    && ps.iter().any(|p| p.default.is_some() && p.kind == ParamKind::Normal)
+                    && ps
+                        .iter()
+                        .any(|p| p.default.is_some() && p.kind == ParamKind::Normal)
                 {
                     return self.err("non-default argument follows default argument");
                 }
                 if ps.iter().any(|p| p.name == n) {
-                    return self.err(&format!("duplicate argument '{}' in function definition", n));
+                    return self.err(&format!(
+                        "duplicate argument '{}' in function definition",
+                        n
+                    ));
                 }
-                let kind = if kwonly { ParamKind::KwOnly } else { ParamKind::Normal };
-                ps.push(Param { name: n, kind, default });
+                let kind = if kwonly {
+                    ParamKind::KwOnly
+                } else {
+                    ParamKind::Normal
+                };
+                ps.push(Param {
+                    name: n,
+                    kind,
+                    default,
+                });
             }
             if !self.eat_op(",") {
                 break;
@@ -513,7 +629,11 @@ impl Parser {
         let mut items = Vec::new();
         let mut trailing;
         loop {
-            let e = if self.eat_op("*") { Expr::Starred(Box::new(self.bitor()?)) } else { self.bitor()? };
+            let e = if self.eat_op("*") {
+                Expr::Starred(Box::new(self.bitor()?))
+            } else {
+                self.bitor()?
+            };
             items.push(e);
             trailing = false;
             if !self.eat_op(",") {
@@ -524,7 +644,11 @@ impl Parser {
                 break;
             }
         }
-        let e = if items.len() == 1 && !trailing { items.pop().unwrap_or(Expr::Tuple(Vec::new())) } else { Expr::Tuple(items) };
+        let e = if items.len() == 1 && !trailing {
+            items.pop().unwrap_or(Expr::Tuple(Vec::new()))
+        } else {
+            Expr::Tuple(items)
+        };
         check_target(&e, self.line())?;
         Ok(e)
     }
@@ -603,7 +727,10 @@ impl Parser {
             let f = FuncDef {
                 name: Rc::from("<lambda>"),
                 params,
-                body: vec![Stmt { kind: StmtKind::Return(Some(body)), line }],
+                body: vec![Stmt {
+                    kind: StmtKind::Return(Some(body)),
+                    line,
+                }],
                 nslots: 0,
                 in_class: saved,
                 decorators: Vec::new(),
@@ -747,7 +874,9 @@ impl Parser {
             let e = self.factor()?;
             self.depth -= 1;
             return Ok(match (op, e) {
-                (UnOp::Neg, Expr::Const(Value::Int(i))) if i != i64::MIN => Expr::Const(Value::Int(-i)),
+                (UnOp::Neg, Expr::Const(Value::Int(i))) if i != i64::MIN => {
+                    Expr::Const(Value::Int(-i))
+                }
                 (UnOp::Neg, Expr::Const(Value::Float(f))) => Expr::Const(Value::Float(-f)),
                 (op, e) => Expr::Unary(op, Box::new(e)),
             });
@@ -795,7 +924,9 @@ impl Parser {
                 args.push(Arg::StarStar(self.test()?));
             } else if self.eat_op("*") {
                 args.push(Arg::Star(self.test()?));
-            } else if let (Tok::Name(n), Tok::Op("=")) = (self.peek().clone(), self.peek_at(1).clone()) {
+            } else if let (Tok::Name(n), Tok::Op("=")) =
+                (self.peek().clone(), self.peek_at(1).clone())
+            {
                 self.pos += 2;
                 args.push(Arg::Kw(Rc::from(n.as_str()), self.test()?));
             } else {
@@ -828,11 +959,21 @@ impl Parser {
         Ok(Expr::Tuple(items))
     }
     fn slice_item(&mut self) -> PResult<Expr> {
-        let lo = if self.at_op(":") { None } else { Some(Box::new(self.named_test()?)) };
+        let lo = if self.at_op(":") {
+            None
+        } else {
+            Some(Box::new(self.named_test()?))
+        };
         if !self.eat_op(":") {
-            return lo.map(|b| *b).ok_or_else(|| self.err::<()>("invalid syntax").unwrap_err());
+            return lo
+                .map(|b| *b)
+                .ok_or_else(|| self.err::<()>("invalid syntax").unwrap_err());
         }
-        let hi = if self.at_op(":") || self.at_op("]") || self.at_op(",") { None } else { Some(Box::new(self.test()?)) };
+        let hi = if self.at_op(":") || self.at_op("]") || self.at_op(",") {
+            None
+        } else {
+            Some(Box::new(self.test()?))
+        };
         let mut step = None;
         if self.eat_op(":") && !(self.at_op("]") || self.at_op(",")) {
             step = Some(Box::new(self.test()?));
@@ -853,7 +994,13 @@ impl Parser {
             }
             gens.push(CompFor { target, iter, ifs });
         }
-        Ok(Expr::Comp(Rc::new(Comp { kind, elt, val, gens, nslots: 0 })))
+        Ok(Expr::Comp(Rc::new(Comp {
+            kind,
+            elt,
+            val,
+            gens,
+            nslots: 0,
+        })))
     }
     fn or_test_nocond(&mut self) -> PResult<Expr> {
         self.or_test()
@@ -910,7 +1057,11 @@ impl Parser {
                 self.depth -= 1;
                 r
             }
-            _ => Err(SyntaxErr { kind: "SyntaxError", msg: "invalid syntax".into(), line }),
+            _ => Err(SyntaxErr {
+                kind: "SyntaxError",
+                msg: "invalid syntax".into(),
+                line,
+            }),
         }
     }
     fn paren(&mut self) -> PResult<Expr> {
@@ -1037,7 +1188,11 @@ fn parse_fstring(s: &str, line: u32, depth: u32) -> PResult<Vec<FPart>> {
     let mut parts = Vec::new();
     let mut lit = String::new();
     let mut i = 0;
-    let err = |m: &str| SyntaxErr { kind: "SyntaxError", msg: format!("f-string: {}", m), line };
+    let err = |m: &str| SyntaxErr {
+        kind: "SyntaxError",
+        msg: format!("f-string: {}", m),
+        line,
+    };
     if depth > 4 {
         return Err(err("expressions nested too deeply"));
     }
@@ -1076,7 +1231,10 @@ fn parse_fstring(s: &str, line: u32, depth: u32) -> PResult<Vec<FPart>> {
                         break;
                     }
                     nest -= 1;
-                } else if nest == 0 && (d == ':' || d == '!') && !(d == '!' && chars.get(j + 1) == Some(&'=')) {
+                } else if nest == 0
+                    && (d == ':' || d == '!')
+                    && !(d == '!' && chars.get(j + 1) == Some(&'='))
+                {
                     break;
                 }
                 j += 1;
@@ -1095,7 +1253,9 @@ fn parse_fstring(s: &str, line: u32, depth: u32) -> PResult<Vec<FPart>> {
             if j < chars.len() && chars[j] == '!' {
                 conv = chars.get(j + 1).copied();
                 if !matches!(conv, Some('r') | Some('s') | Some('a')) {
-                    return Err(err("invalid conversion character: expected 's', 'r', or 'a'"));
+                    return Err(err(
+                        "invalid conversion character: expected 's', 'r', or 'a'",
+                    ));
                 }
                 j += 2;
             }
@@ -1123,7 +1283,13 @@ fn parse_fstring(s: &str, line: u32, depth: u32) -> PResult<Vec<FPart>> {
             }
             let toks = tokenize(&format!("({})", expr_text.replace('\n', " ")))
                 .map_err(|e| SyntaxErr { line, ..e })?;
-            let mut p = Parser { toks, pos: 0, depth: depth * 20, in_class: false, decorators: Vec::new() };
+            let mut p = Parser {
+                toks,
+                pos: 0,
+                depth: depth * 20,
+                in_class: false,
+                decorators: Vec::new(),
+            };
             let e = p.test_list().map_err(|e| SyntaxErr { line, ..e })?;
             if !p.at(&Tok::Newline) {
                 return Err(err("invalid syntax"));
@@ -1170,7 +1336,11 @@ fn check_target(e: &Expr, line: u32) -> PResult<()> {
             msg: "cannot assign to literal here. Maybe you meant '==' instead of '='?".into(),
             line,
         }),
-        _ => Err(SyntaxErr { kind: "SyntaxError", msg: "cannot assign to expression".into(), line }),
+        _ => Err(SyntaxErr {
+            kind: "SyntaxError",
+            msg: "cannot assign to expression".into(),
+            line,
+        }),
     }
 }
 
@@ -1199,9 +1369,40 @@ fn aug_op_tok(t: &Tok) -> bool {
 pub fn is_keyword(s: &str) -> bool {
     matches!(
         s,
-        "False" | "None" | "True" | "and" | "as" | "assert" | "async" | "await" | "break" | "class"
-            | "continue" | "def" | "del" | "elif" | "else" | "except" | "finally" | "for" | "from"
-            | "global" | "if" | "import" | "in" | "is" | "lambda" | "nonlocal" | "not" | "or"
-            | "pass" | "raise" | "return" | "try" | "while" | "with" | "yield"
+        "False"
+            | "None"
+            | "True"
+            | "and"
+            | "as"
+            | "assert"
+            | "async"
+            | "await"
+            | "break"
+            | "class"
+            | "continue"
+            | "def"
+            | "del"
+            | "elif"
+            | "else"
+            | "except"
+            | "finally"
+            | "for"
+            | "from"
+            | "global"
+            | "if"
+            | "import"
+            | "in"
+            | "is"
+            | "lambda"
+            | "nonlocal"
+            | "not"
+            | "or"
+            | "pass"
+            | "raise"
+            | "return"
+            | "try"
+            | "while"
+            | "with"
+            | "yield"
     )
 }

@@ -43,7 +43,12 @@ type RResult = Result<(), SyntaxErr>;
 /// Resolve a module; returns the module's slot names.
 pub fn resolve_module(body: &mut [Stmt]) -> Result<Vec<Rc<str>>, SyntaxErr> {
     let mut r = Resolver { scopes: Vec::new() };
-    let mut sc = Scope { kind: Kind::Module, names: Vec::new(), globals: HashSet::new(), nonlocals: HashSet::new() };
+    let mut sc = Scope {
+        kind: Kind::Module,
+        names: Vec::new(),
+        globals: HashSet::new(),
+        nonlocals: HashSet::new(),
+    };
     collect_block(body, &mut sc);
     // names declared `global` anywhere need a module slot too
     let mut gl = Vec::new();
@@ -113,7 +118,9 @@ fn collect_walrus(e: &Expr, sc: &mut Scope) {
             collect_walrus(b, sc);
         }
         Expr::Unary(_, a) | Expr::Attr(a, _) | Expr::Starred(a) => collect_walrus(a, sc),
-        Expr::BoolOp(_, v) | Expr::List(v) | Expr::Tuple(v) | Expr::Set(v) => v.iter().for_each(|x| collect_walrus(x, sc)),
+        Expr::BoolOp(_, v) | Expr::List(v) | Expr::Tuple(v) | Expr::Set(v) => {
+            v.iter().for_each(|x| collect_walrus(x, sc))
+        }
         Expr::Compare(a, ops) => {
             collect_walrus(a, sc);
             ops.iter().for_each(|(_, x)| collect_walrus(x, sc));
@@ -127,7 +134,9 @@ fn collect_walrus(e: &Expr, sc: &mut Scope) {
             collect_walrus(f, sc);
             for a in args {
                 match a {
-                    Arg::Pos(x) | Arg::Star(x) | Arg::Kw(_, x) | Arg::StarStar(x) => collect_walrus(x, sc),
+                    Arg::Pos(x) | Arg::Star(x) | Arg::Kw(_, x) | Arg::StarStar(x) => {
+                        collect_walrus(x, sc)
+                    }
                 }
             }
         }
@@ -194,7 +203,11 @@ fn collect_block(body: &[Stmt], sc: &mut Scope) {
 
 impl Resolver {
     fn err(&self, msg: String, line: u32) -> SyntaxErr {
-        SyntaxErr { kind: "SyntaxError", msg, line }
+        SyntaxErr {
+            kind: "SyntaxError",
+            msg,
+            line,
+        }
     }
 
     fn lookup(&self, n: &str) -> Loc {
@@ -205,7 +218,11 @@ impl Resolver {
         }
         if !top.nonlocals.contains(n) {
             if let Some(s) = top.slot(n) {
-                return if top.kind == Kind::Module { Loc::Global(s) } else { Loc::Local(s) };
+                return if top.kind == Kind::Module {
+                    Loc::Global(s)
+                } else {
+                    Loc::Local(s)
+                };
             }
         }
         let mut depth = 0u32;
@@ -295,16 +312,23 @@ impl Resolver {
             }
             StmtKind::Def(n, f) => {
                 self.name(n);
-                let fd = Rc::get_mut(f).ok_or_else(|| self.err("internal: shared def".into(), line))?;
+                let fd =
+                    Rc::get_mut(f).ok_or_else(|| self.err("internal: shared def".into(), line))?;
                 self.function(fd)?;
             }
             StmtKind::Class(c) => {
-                let cd = Rc::get_mut(c).ok_or_else(|| self.err("internal: shared class".into(), line))?;
+                let cd = Rc::get_mut(c)
+                    .ok_or_else(|| self.err("internal: shared class".into(), line))?;
                 for b in cd.bases.iter_mut() {
                     self.expr(b)?;
                 }
                 self.name(&mut cd.name);
-                let mut sc = Scope { kind: Kind::Class, names: Vec::new(), globals: HashSet::new(), nonlocals: HashSet::new() };
+                let mut sc = Scope {
+                    kind: Kind::Class,
+                    names: Vec::new(),
+                    globals: HashSet::new(),
+                    nonlocals: HashSet::new(),
+                };
                 collect_block(&cd.body, &mut sc);
                 self.scopes.push(sc);
                 self.block(&mut cd.body)?;
@@ -345,7 +369,9 @@ impl Resolver {
                 for n in ns.iter() {
                     let ok = matches!(self.lookup(n), Loc::Outer(..));
                     if !ok || self.scopes.len() < 2 {
-                        return Err(self.err(format!("no binding for nonlocal '{}' found", n), line));
+                        return Err(
+                            self.err(format!("no binding for nonlocal '{}' found", n), line)
+                        );
                     }
                 }
             }
@@ -379,7 +405,12 @@ impl Resolver {
                 self.expr(d)?;
             }
         }
-        let mut sc = Scope { kind: Kind::Function, names: Vec::new(), globals: HashSet::new(), nonlocals: HashSet::new() };
+        let mut sc = Scope {
+            kind: Kind::Function,
+            names: Vec::new(),
+            globals: HashSet::new(),
+            nonlocals: HashSet::new(),
+        };
         for p in &f.params {
             sc.names.push(p.name.clone());
         }
@@ -425,7 +456,9 @@ impl Resolver {
                 self.expr(f)?;
                 for a in args {
                     match a {
-                        Arg::Pos(x) | Arg::Star(x) | Arg::Kw(_, x) | Arg::StarStar(x) => self.expr(x)?,
+                        Arg::Pos(x) | Arg::Star(x) | Arg::Kw(_, x) | Arg::StarStar(x) => {
+                            self.expr(x)?
+                        }
                     }
                 }
             }
@@ -449,11 +482,13 @@ impl Resolver {
                 }
             }
             Expr::Comp(c) => {
-                let cd = Rc::get_mut(c).ok_or_else(|| self.err("internal: shared comprehension".into(), 0))?;
+                let cd = Rc::get_mut(c)
+                    .ok_or_else(|| self.err("internal: shared comprehension".into(), 0))?;
                 self.comp(cd)?
             }
             Expr::Lambda(f) => {
-                let fd = Rc::get_mut(f).ok_or_else(|| self.err("internal: shared lambda".into(), 0))?;
+                let fd =
+                    Rc::get_mut(f).ok_or_else(|| self.err("internal: shared lambda".into(), 0))?;
                 self.function(fd)?;
             }
             Expr::Walrus(n, v) => {
@@ -479,7 +514,12 @@ impl Resolver {
         if let Some(g) = c.gens.first_mut() {
             self.expr(&mut g.iter)?;
         }
-        let mut sc = Scope { kind: Kind::Comp, names: Vec::new(), globals: HashSet::new(), nonlocals: HashSet::new() };
+        let mut sc = Scope {
+            kind: Kind::Comp,
+            names: Vec::new(),
+            globals: HashSet::new(),
+            nonlocals: HashSet::new(),
+        };
         for g in &c.gens {
             collect_target(&g.target, &mut sc);
         }

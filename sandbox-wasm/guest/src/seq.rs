@@ -28,7 +28,11 @@ pub fn slice_indices(len: i64, lo: Option<i64>, hi: Option<i64>, step: i64) -> (
     if step > 0 {
         (adjust(lo, 0, 0, len), adjust(hi, len, 0, len), step)
     } else {
-        (adjust(lo, len - 1, -1, len - 1), adjust(hi, -1, -1, len - 1), step)
+        (
+            adjust(lo, len - 1, -1, len - 1),
+            adjust(hi, -1, -1, len - 1),
+            step,
+        )
     }
 }
 
@@ -72,18 +76,29 @@ impl Interp {
             Value::Int(i) => *i,
             Value::Bool(b) => *b as i64,
             Value::Big(_) => {
-                return err("IndexError", format!("cannot fit 'int' into an index-sized integer"));
+                return err(
+                    "IndexError",
+                    format!("cannot fit 'int' into an index-sized integer"),
+                );
             }
             o => {
                 return err(
                     "TypeError",
-                    format!("{} indices must be integers or slices, not {}", what, o.type_name()),
+                    format!(
+                        "{} indices must be integers or slices, not {}",
+                        what,
+                        o.type_name()
+                    ),
                 )
             }
         };
         let j = if i < 0 { i + len as i64 } else { i };
         if j < 0 || j >= len as i64 {
-            let m = if what == "str" { "string index out of range".to_string() } else { format!("{} index out of range", what) };
+            let m = if what == "str" {
+                "string index out of range".to_string()
+            } else {
+                format!("{} index out of range", what)
+            };
             return err("IndexError", m);
         }
         Ok(j as usize)
@@ -95,21 +110,39 @@ impl Interp {
             (Value::List(l), Value::Slice(s)) => {
                 let (a, b, c) = self.slice_args(s)?;
                 let l = l.borrow();
-                Ok(Value::list(slice_positions(l.len(), a, b, c).into_iter().map(|i| l[i].clone()).collect()))
+                Ok(Value::list(
+                    slice_positions(l.len(), a, b, c)
+                        .into_iter()
+                        .map(|i| l[i].clone())
+                        .collect(),
+                ))
             }
             (Value::Tuple(t), Value::Slice(s)) => {
                 let (a, b, c) = self.slice_args(s)?;
-                Ok(Value::tuple(slice_positions(t.len(), a, b, c).into_iter().map(|i| t[i].clone()).collect()))
+                Ok(Value::tuple(
+                    slice_positions(t.len(), a, b, c)
+                        .into_iter()
+                        .map(|i| t[i].clone())
+                        .collect(),
+                ))
             }
             (Value::Str(st), Value::Slice(s)) => {
                 let (a, b, c) = self.slice_args(s)?;
                 if st.is_ascii() {
                     let bytes = st.as_bytes();
-                    let out: Vec<u8> = slice_positions(st.len(), a, b, c).into_iter().map(|i| bytes[i]).collect();
+                    let out: Vec<u8> = slice_positions(st.len(), a, b, c)
+                        .into_iter()
+                        .map(|i| bytes[i])
+                        .collect();
                     return Ok(Value::str(&String::from_utf8_lossy(&out)));
                 }
                 let chars: Vec<char> = st.chars().collect();
-                Ok(Value::str(&slice_positions(chars.len(), a, b, c).into_iter().map(|i| chars[i]).collect::<String>()))
+                Ok(Value::str(
+                    &slice_positions(chars.len(), a, b, c)
+                        .into_iter()
+                        .map(|i| chars[i])
+                        .collect::<String>(),
+                ))
             }
             (Value::Range(r), Value::Slice(s)) => {
                 let (a, b, c) = self.slice_args(s)?;
@@ -136,7 +169,9 @@ impl Interp {
                 }
                 let n = s.chars().count();
                 let j = self.seq_index(i, n, "str")?;
-                Ok(Value::str(&s.chars().nth(j).map(|c| c.to_string()).unwrap_or_default()))
+                Ok(Value::str(
+                    &s.chars().nth(j).map(|c| c.to_string()).unwrap_or_default(),
+                ))
             }
             (Value::Range(r), i) => {
                 let j = self.seq_index(i, r.len() as usize, "range object")?;
@@ -152,7 +187,10 @@ impl Interp {
             }
             (Value::Instance(_), _) => self.instance_getitem(o, idx),
             (Value::Type(_), _) => Ok(o.clone()),
-            _ => err("TypeError", format!("'{}' object is not subscriptable", o.type_name())),
+            _ => err(
+                "TypeError",
+                format!("'{}' object is not subscriptable", o.type_name()),
+            ),
         }
     }
 
@@ -190,7 +228,9 @@ impl Interp {
                 let n = l.borrow().len();
                 let j = match self.seq_index(i, n, "list") {
                     Ok(j) => j,
-                    Err(_) if i.is_int() => return err("IndexError", "list assignment index out of range"),
+                    Err(_) if i.is_int() => {
+                        return err("IndexError", "list assignment index out of range")
+                    }
                     Err(e) => return Err(e),
                 };
                 l.borrow_mut()[j] = v;
@@ -202,7 +242,13 @@ impl Interp {
                 Ok(())
             }
             (Value::Instance(_), _) => self.instance_setitem(o, idx, v),
-            _ => err("TypeError", format!("'{}' object does not support item assignment", o.type_name())),
+            _ => err(
+                "TypeError",
+                format!(
+                    "'{}' object does not support item assignment",
+                    o.type_name()
+                ),
+            ),
         }
     }
 
@@ -224,7 +270,9 @@ impl Interp {
                 let n = l.borrow().len();
                 let j = match self.seq_index(i, n, "list") {
                     Ok(j) => j,
-                    Err(_) if i.is_int() => return err("IndexError", "list assignment index out of range"),
+                    Err(_) if i.is_int() => {
+                        return err("IndexError", "list assignment index out of range")
+                    }
                     Err(e) => return Err(e),
                 };
                 l.borrow_mut().remove(j);
@@ -237,7 +285,10 @@ impl Interp {
                 }
                 Ok(())
             }
-            _ => err("TypeError", format!("'{}' object does not support item deletion", o.type_name())),
+            _ => err(
+                "TypeError",
+                format!("'{}' object does not support item deletion", o.type_name()),
+            ),
         }
     }
 
@@ -280,7 +331,12 @@ impl Interp {
                 IterState::Dict(d.clone(), 0, n, *what)
             }
             Value::Instance(_) => self.instance_iter(v)?,
-            o => return err("TypeError", format!("'{}' object is not iterable", o.type_name())),
+            o => {
+                return err(
+                    "TypeError",
+                    format!("'{}' object is not iterable", o.type_name()),
+                )
+            }
         })
     }
 
@@ -441,7 +497,10 @@ impl Interp {
                 }
                 r
             }
-            o => err("TypeError", format!("'{}' object is not an iterator", o.type_name())),
+            o => err(
+                "TypeError",
+                format!("'{}' object is not an iterator", o.type_name()),
+            ),
         }
     }
 
@@ -484,18 +543,32 @@ impl Interp {
             }
             Value::List(l) => l.borrow().len(),
             Value::Tuple(t) => t.len(),
-            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) | Value::View(d, _) => d.borrow().len(),
+            Value::Dict(d) | Value::Set(d) | Value::FrozenSet(d) | Value::View(d, _) => {
+                d.borrow().len()
+            }
             Value::Range(r) => r.len() as usize,
             Value::Instance(_) => return self.instance_len(v),
-            o => return err("TypeError", format!("object of type '{}' has no len()", o.type_name())),
+            o => {
+                return err(
+                    "TypeError",
+                    format!("object of type '{}' has no len()", o.type_name()),
+                )
+            }
         })
     }
 }
 
 /// `KeyError(key)` (its str is the key's repr).
 pub fn key_error(k: Value) -> crate::interp::Ctrl {
-    let e = Exc { typ: Value::Type("KeyError"), args: vec![k], attrs: RefCell::new(Vec::new()) };
-    crate::interp::Ctrl::Exc(Box::new(crate::interp::PyExc { val: Value::Exc(Rc::new(e)), line: None }))
+    let e = Exc {
+        typ: Value::Type("KeyError"),
+        args: vec![k],
+        attrs: RefCell::new(Vec::new()),
+    };
+    crate::interp::Ctrl::Exc(Box::new(crate::interp::PyExc {
+        val: Value::Exc(Rc::new(e)),
+        line: None,
+    }))
 }
 
 fn idx_i(v: &Value) -> i64 {

@@ -59,7 +59,11 @@ fn insert_clean(table: &mut [Option<usize>], hashes: &[u64], idx: usize) {
             }
         }
         perturb >>= PERTURB_SHIFT;
-        i = (i.wrapping_mul(5).wrapping_add(1).wrapping_add(perturb as usize)) & mask;
+        i = (i
+            .wrapping_mul(5)
+            .wrapping_add(1)
+            .wrapping_add(perturb as usize))
+            & mask;
     }
 }
 
@@ -89,5 +93,9 @@ pub fn display_order(d: &Dict) -> Vec<Value> {
             }
         }
     }
-    table.into_iter().flatten().map(|i| keys[i].clone()).collect()
+    table
+        .into_iter()
+        .flatten()
+        .map(|i| keys[i].clone())
+        .collect()
 }

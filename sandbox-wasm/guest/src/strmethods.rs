@@ -17,7 +17,10 @@ fn s_arg(args: &[Value], i: usize, meth: &str) -> R<Rc<str>> {
             let _ = meth;
             e
         }),
-        None => err("TypeError", format!("{}() takes at least 1 argument (0 given)", meth)),
+        None => err(
+            "TypeError",
+            format!("{}() takes at least 1 argument (0 given)", meth),
+        ),
     }
 }
 
@@ -61,7 +64,13 @@ impl Interp {
     }
 
     #[inline(never)]
-    pub fn str_method(&mut self, s: &Rc<str>, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
+    pub fn str_method(
+        &mut self,
+        s: &Rc<str>,
+        name: &str,
+        args: Vec<Value>,
+        kw: Vec<(Rc<str>, Value)>,
+    ) -> R<Value> {
         let v = |x: String| Ok(Value::str(&x));
         match name {
             "upper" => v(s.to_uppercase()),
@@ -71,8 +80,15 @@ impl Interp {
                 v(strip_chars(s, &cs, name != "rstrip", name != "lstrip"))
             }
             "split" | "rsplit" => {
-                let sep = args.get(0).cloned().or_else(|| kw.iter().find(|(k, _)| &**k == "sep").map(|x| x.1.clone()));
-                let maxs = args.get(1).cloned().or_else(|| kw.iter().find(|(k, _)| &**k == "maxsplit").map(|x| x.1.clone()));
+                let sep = args
+                    .get(0)
+                    .cloned()
+                    .or_else(|| kw.iter().find(|(k, _)| &**k == "sep").map(|x| x.1.clone()));
+                let maxs = args.get(1).cloned().or_else(|| {
+                    kw.iter()
+                        .find(|(k, _)| &**k == "maxsplit")
+                        .map(|x| x.1.clone())
+                });
                 let maxsplit = match maxs {
                     Some(m) => to_int_i64(&m, "")?,
                     None => -1,
@@ -84,7 +100,9 @@ impl Interp {
                             let mut parts: Vec<Value> = split_ws(&rev, maxsplit)
                                 .into_iter()
                                 .map(|p| match p {
-                                    Value::Str(x) => Value::str(&x.chars().rev().collect::<String>()),
+                                    Value::Str(x) => {
+                                        Value::str(&x.chars().rev().collect::<String>())
+                                    }
                                     o => o,
                                 })
                                 .collect();
@@ -100,15 +118,23 @@ impl Interp {
                         let parts: Vec<Value> = if maxsplit < 0 {
                             s.split(&*sep).map(Value::str).collect()
                         } else if name == "split" {
-                            s.splitn(maxsplit as usize + 1, &*sep).map(Value::str).collect()
+                            s.splitn(maxsplit as usize + 1, &*sep)
+                                .map(Value::str)
+                                .collect()
                         } else {
-                            let mut p: Vec<Value> = s.rsplitn(maxsplit as usize + 1, &*sep).map(Value::str).collect();
+                            let mut p: Vec<Value> = s
+                                .rsplitn(maxsplit as usize + 1, &*sep)
+                                .map(Value::str)
+                                .collect();
                             p.reverse();
                             p
                         };
                         Ok(Value::list(parts))
                     }
-                    Some(o) => err("TypeError", format!("must be str or None, not {}", o.type_name())),
+                    Some(o) => err(
+                        "TypeError",
+                        format!("must be str or None, not {}", o.type_name()),
+                    ),
                 }
             }
             "splitlines" => {
@@ -155,7 +181,11 @@ impl Interp {
                         o => {
                             return err(
                                 "TypeError",
-                                format!("sequence item {}: expected str instance, {} found", i, o.type_name()),
+                                format!(
+                                    "sequence item {}: expected str instance, {} found",
+                                    i,
+                                    o.type_name()
+                                ),
                             )
                         }
                     }
@@ -172,8 +202,16 @@ impl Interp {
                     Some(c) => to_int_i64(c, "")?,
                     None => -1,
                 };
-                let occurrences = if old.is_empty() { char_len(s) + 1 } else { s.matches(&*old).count() };
-                let n = if count < 0 { occurrences } else { occurrences.min(count as usize) };
+                let occurrences = if old.is_empty() {
+                    char_len(s) + 1
+                } else {
+                    s.matches(&*old).count()
+                };
+                let n = if count < 0 {
+                    occurrences
+                } else {
+                    occurrences.min(count as usize)
+                };
                 self.check_alloc(s.len() as u128 + n as u128 * new.len() as u128)?;
                 if count < 0 {
                     v(s.replace(&*old, &new))
@@ -202,7 +240,11 @@ impl Interp {
                             )
                         }
                     };
-                    let hit = if name == "startswith" { sub.starts_with(&*p) } else { sub.ends_with(&*p) };
+                    let hit = if name == "startswith" {
+                        sub.starts_with(&*p)
+                    } else {
+                        sub.ends_with(&*p)
+                    };
                     if hit {
                         return Ok(Value::Bool(true));
                     }
@@ -213,7 +255,11 @@ impl Interp {
                 let sub = s_arg(&args, 0, name)?;
                 let (a, b) = self.bounds(s, &args, 1)?;
                 let hay = &s[a..b];
-                let pos = if name.starts_with('r') { hay.rfind(&*sub) } else { hay.find(&*sub) };
+                let pos = if name.starts_with('r') {
+                    hay.rfind(&*sub)
+                } else {
+                    hay.find(&*sub)
+                };
                 match pos {
                     Some(p) => Ok(Value::Int(char_index(s, a + p) as i64)),
                     None if name.ends_with("find") => Ok(Value::Int(-1)),
@@ -229,15 +275,30 @@ impl Interp {
                 }
                 Ok(Value::Int(hay.matches(&*sub).count() as i64))
             }
-            "isdigit" | "isnumeric" | "isdecimal" => Ok(Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_numeric()))),
-            "isalpha" => Ok(Value::Bool(!s.is_empty() && s.chars().all(char::is_alphabetic))),
-            "isalnum" => Ok(Value::Bool(!s.is_empty() && s.chars().all(char::is_alphanumeric))),
-            "isspace" => Ok(Value::Bool(!s.is_empty() && s.chars().all(char::is_whitespace))),
+            "isdigit" | "isnumeric" | "isdecimal" => Ok(Value::Bool(
+                !s.is_empty() && s.chars().all(|c| c.is_numeric()),
+            )),
+            "isalpha" => Ok(Value::Bool(
+                !s.is_empty() && s.chars().all(char::is_alphabetic),
+            )),
+            "isalnum" => Ok(Value::Bool(
+                !s.is_empty() && s.chars().all(char::is_alphanumeric),
+            )),
+            "isspace" => Ok(Value::Bool(
+                !s.is_empty() && s.chars().all(char::is_whitespace),
+            )),
             "isascii" => Ok(Value::Bool(s.is_ascii())),
-            "isupper" => Ok(Value::Bool(s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase))),
-            "islower" => Ok(Value::Bool(s.chars().any(char::is_lowercase) && !s.chars().any(char::is_uppercase))),
+            "isupper" => Ok(Value::Bool(
+                s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase),
+            )),
+            "islower" => Ok(Value::Bool(
+                s.chars().any(char::is_lowercase) && !s.chars().any(char::is_uppercase),
+            )),
             "isidentifier" => Ok(Value::Bool(
-                s.chars().next().map(|c| c.is_alphabetic() || c == '_').unwrap_or(false)
+                s.chars()
+                    .next()
+                    .map(|c| c.is_alphabetic() || c == '_')
+                    .unwrap_or(false)
                     && s.chars().all(|c| c.is_alphanumeric() || c == '_'),
             )),
             "istitle" => {
@@ -254,13 +315,26 @@ impl Interp {
             }
             "swapcase" => v(s
                 .chars()
-                .map(|c| if c.is_uppercase() { c.to_lowercase().collect::<String>() } else { c.to_uppercase().collect() })
+                .map(|c| {
+                    if c.is_uppercase() {
+                        c.to_lowercase().collect::<String>()
+                    } else {
+                        c.to_uppercase().collect()
+                    }
+                })
                 .collect()),
             "center" | "ljust" | "rjust" => {
                 let w = to_int_i64(&arg(&args, 0), "")?;
                 let fill = match args.get(1) {
-                    Some(Value::Str(f)) if f.chars().count() == 1 => f.chars().next().unwrap_or(' '),
-                    Some(_) => return err("TypeError", "The fill character must be exactly one character long"),
+                    Some(Value::Str(f)) if f.chars().count() == 1 => {
+                        f.chars().next().unwrap_or(' ')
+                    }
+                    Some(_) => {
+                        return err(
+                            "TypeError",
+                            "The fill character must be exactly one character long",
+                        )
+                    }
                     None => ' ',
                 };
                 let n = char_len(s) as i64;
@@ -298,10 +372,20 @@ impl Interp {
                 if sep.is_empty() {
                     return err("ValueError", "empty separator");
                 }
-                let pos = if name == "partition" { s.find(&*sep) } else { s.rfind(&*sep) };
+                let pos = if name == "partition" {
+                    s.find(&*sep)
+                } else {
+                    s.rfind(&*sep)
+                };
                 Ok(Value::tuple(match pos {
-                    Some(p) => vec![Value::str(&s[..p]), Value::Str(sep.clone()), Value::str(&s[p + sep.len()..])],
-                    None if name == "partition" => vec![Value::Str(s.clone()), Value::str(""), Value::str("")],
+                    Some(p) => vec![
+                        Value::str(&s[..p]),
+                        Value::Str(sep.clone()),
+                        Value::str(&s[p + sep.len()..]),
+                    ],
+                    None if name == "partition" => {
+                        vec![Value::Str(s.clone()), Value::str(""), Value::str("")]
+                    }
                     None => vec![Value::str(""), Value::str(""), Value::Str(s.clone())],
                 }))
             }
@@ -342,8 +426,14 @@ impl Interp {
                 v(out)
             }
             "format" => v(self.str_format(s, &args, &kw)?),
-            "encode" => err("NotImplementedError", "bytes are not supported in the sandbox"),
-            _ => err("AttributeError", format!("'str' object has no attribute '{}'", name)),
+            "encode" => err(
+                "NotImplementedError",
+                "bytes are not supported in the sandbox",
+            ),
+            _ => err(
+                "AttributeError",
+                format!("'str' object has no attribute '{}'", name),
+            ),
         }
     }
 
@@ -386,34 +476,37 @@ impl Interp {
                 // field name: index or keyword, then .attr / [key] accessors
                 let split = head.find(|c| c == '.' || c == '[').unwrap_or(head.len());
                 let (base, rest) = head.split_at(split);
-                let mut val = if base.is_empty() {
-                    let v = args.get(auto).cloned();
-                    auto += 1;
-                    match v {
-                        Some(v) => v,
-                        None => {
-                            return err(
+                let mut val =
+                    if base.is_empty() {
+                        let v = args.get(auto).cloned();
+                        auto += 1;
+                        match v {
+                            Some(v) => v,
+                            None => return err(
                                 "IndexError",
-                                format!("Replacement index {} out of range for positional args tuple", auto - 1),
-                            )
+                                format!(
+                                    "Replacement index {} out of range for positional args tuple",
+                                    auto - 1
+                                ),
+                            ),
                         }
-                    }
-                } else if let Ok(n) = base.parse::<usize>() {
-                    match args.get(n) {
-                        Some(v) => v.clone(),
-                        None => {
-                            return err(
+                    } else if let Ok(n) = base.parse::<usize>() {
+                        match args.get(n) {
+                            Some(v) => v.clone(),
+                            None => return err(
                                 "IndexError",
-                                format!("Replacement index {} out of range for positional args tuple", n),
-                            )
+                                format!(
+                                    "Replacement index {} out of range for positional args tuple",
+                                    n
+                                ),
+                            ),
                         }
-                    }
-                } else {
-                    match kw.iter().find(|(k, _)| &**k == base) {
-                        Some((_, v)) => v.clone(),
-                        None => return err("KeyError", format!("'{}'", base)),
-                    }
-                };
+                    } else {
+                        match kw.iter().find(|(k, _)| &**k == base) {
+                            Some((_, v)) => v.clone(),
+                            None => return err("KeyError", format!("'{}'", base)),
+                        }
+                    };
                 let mut r = rest;
                 while !r.is_empty() {
                     if let Some(x) = r.strip_prefix('.') {
@@ -438,7 +531,11 @@ impl Interp {
                     Some('s') => val = Value::str(&self.to_str(&val)?),
                     _ => {}
                 }
-                let spec = if spec.contains('{') { self.str_format(&spec, args, kw)? } else { spec };
+                let spec = if spec.contains('{') {
+                    self.str_format(&spec, args, kw)?
+                } else {
+                    spec
+                };
                 out.push_str(&self.format_value(&val, &spec)?);
                 i = j + 1;
                 continue;

@@ -41,7 +41,13 @@ pub fn parse_float(s: &str) -> Option<f64> {
     let t = s.trim().to_ascii_lowercase();
     let t = t.replace('_', "");
     match t.trim_start_matches(['+', '-']) {
-        "inf" | "infinity" => return Some(if t.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY }),
+        "inf" | "infinity" => {
+            return Some(if t.starts_with('-') {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            })
+        }
         "nan" => return Some(f64::NAN),
         _ => {}
     }
@@ -63,15 +69,31 @@ fn float_to_int(f: f64) -> R<Value> {
 
 impl Interp {
     #[inline(never)]
-    pub fn construct(&mut self, name: &str, args: Vec<Value>, kw: Vec<(Rc<str>, Value)>) -> R<Value> {
+    pub fn construct(
+        &mut self,
+        name: &str,
+        args: Vec<Value>,
+        kw: Vec<(Rc<str>, Value)>,
+    ) -> R<Value> {
         if crate::classes::is_exception_type(name) {
-            let t = crate::builtins::TYPES.iter().find(|&&t| t == name).copied().unwrap_or("Exception");
-            return Ok(Value::Exc(Rc::new(Exc { typ: Value::Type(t), args, attrs: RefCell::new(Vec::new()) })));
+            let t = crate::builtins::TYPES
+                .iter()
+                .find(|&&t| t == name)
+                .copied()
+                .unwrap_or("Exception");
+            return Ok(Value::Exc(Rc::new(Exc {
+                typ: Value::Type(t),
+                args,
+                attrs: RefCell::new(Vec::new()),
+            })));
         }
         let a0 = args.first().cloned();
         match name {
             "int" => {
-                let base = args.get(1).cloned().or_else(|| kw.iter().find(|(k, _)| &**k == "base").map(|x| x.1.clone()));
+                let base = args
+                    .get(1)
+                    .cloned()
+                    .or_else(|| kw.iter().find(|(k, _)| &**k == "base").map(|x| x.1.clone()));
                 match (a0, base) {
                     (None, _) => Ok(Value::Int(0)),
                     (Some(Value::Str(s)), b) => {
@@ -111,7 +133,10 @@ impl Interp {
                 Some(Value::Float(f)) => Ok(Value::Float(f)),
                 Some(Value::Str(s)) => match parse_float(&s) {
                     Some(f) => Ok(Value::Float(f)),
-                    None => err("ValueError", format!("could not convert string to float: {}", str_repr(&s))),
+                    None => err(
+                        "ValueError",
+                        format!("could not convert string to float: {}", str_repr(&s)),
+                    ),
                 },
                 Some(v) if v.is_int() => {
                     let f = v.to_big().unwrap_or_else(BigInt::zero).to_f64();
@@ -122,7 +147,10 @@ impl Interp {
                 }
                 Some(v) => err(
                     "TypeError",
-                    format!("float() argument must be a string or a real number, not '{}'", v.type_name()),
+                    format!(
+                        "float() argument must be a string or a real number, not '{}'",
+                        v.type_name()
+                    ),
                 ),
             },
             "str" => match a0 {
@@ -150,7 +178,11 @@ impl Interp {
                     }
                 }
                 let d = Rc::new(RefCell::new(d));
-                Ok(if name == "set" { Value::Set(d) } else { Value::FrozenSet(d) })
+                Ok(if name == "set" {
+                    Value::Set(d)
+                } else {
+                    Value::FrozenSet(d)
+                })
             }
             "dict" => {
                 let mut d = Dict::new();
@@ -172,7 +204,12 @@ impl Interp {
                     2 => (ints[0], ints[1], 1),
                     3 => (ints[0], ints[1], ints[2]),
                     0 => return err("TypeError", "range expected at least 1 argument, got 0"),
-                    n => return err("TypeError", format!("range expected at most 3 arguments, got {}", n)),
+                    n => {
+                        return err(
+                            "TypeError",
+                            format!("range expected at most 3 arguments, got {}", n),
+                        )
+                    }
                 };
                 if step == 0 {
                     return err("ValueError", "range() arg 3 must not be zero");
@@ -181,7 +218,10 @@ impl Interp {
             }
             "type" => match args.len() {
                 1 => Ok(crate::classes::type_of(&args[0])),
-                _ => err("TypeError", "type() with 3 arguments is not supported in the sandbox"),
+                _ => err(
+                    "TypeError",
+                    "type() with 3 arguments is not supported in the sandbox",
+                ),
             },
             "slice" => {
                 let mut a = args.clone();
@@ -191,13 +231,24 @@ impl Interp {
                 if args.len() == 1 {
                     a = vec![Value::None, args[0].clone(), Value::None];
                 }
-                Ok(Value::Slice(Rc::new((a[0].clone(), a[1].clone(), a[2].clone()))))
+                Ok(Value::Slice(Rc::new((
+                    a[0].clone(),
+                    a[1].clone(),
+                    a[2].clone(),
+                ))))
             }
             "object" => Ok(Value::Instance(Rc::new(Instance {
-                class: Rc::new(Class { name: Rc::from("object"), bases: Vec::new(), attrs: RefCell::new(Vec::new()) }),
+                class: Rc::new(Class {
+                    name: Rc::from("object"),
+                    bases: Vec::new(),
+                    attrs: RefCell::new(Vec::new()),
+                }),
                 attrs: RefCell::new(Vec::new()),
             }))),
-            "bytes" | "complex" => err("NotImplementedError", format!("{} is not supported in the sandbox", name)),
+            "bytes" | "complex" => err(
+                "NotImplementedError",
+                format!("{} is not supported in the sandbox", name),
+            ),
             _ => err("TypeError", format!("cannot create '{}' instances", name)),
         }
     }
@@ -215,7 +266,10 @@ impl Interp {
             let pair = self.collect(&item).or_else(|_| {
                 err(
                     "TypeError",
-                    format!("cannot convert dictionary update sequence element #{} to a sequence", i),
+                    format!(
+                        "cannot convert dictionary update sequence element #{} to a sequence",
+                        i
+                    ),
                 )
             })?;
             if pair.len() != 2 {

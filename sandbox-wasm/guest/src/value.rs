@@ -287,7 +287,12 @@ pub fn hkey(v: &Value) -> Result<HKey, String> {
         Value::Str(s) => HKey::Str(s.clone()),
         Value::Tuple(t) => HKey::Tuple(t.iter().map(hkey).collect::<Result<_, _>>()?),
         Value::FrozenSet(d) => {
-            let mut ks: Vec<HKey> = d.borrow().keys().iter().map(hkey).collect::<Result<_, _>>()?;
+            let mut ks: Vec<HKey> = d
+                .borrow()
+                .keys()
+                .iter()
+                .map(hkey)
+                .collect::<Result<_, _>>()?;
             ks.sort_by_key(|k| format!("{:?}", k));
             HKey::Tuple(ks)
         }
@@ -300,7 +305,11 @@ pub fn hkey(v: &Value) -> Result<HKey, String> {
         Value::Instance(c) => HKey::Ptr(Rc::as_ptr(c) as *const u8 as usize),
         Value::Exc(c) => HKey::Ptr(Rc::as_ptr(c) as *const u8 as usize),
         Value::Iter(c) => HKey::Ptr(Rc::as_ptr(c) as *const u8 as usize),
-        Value::Range(c) => HKey::Tuple(vec![HKey::Int(c.start), HKey::Int(c.stop), HKey::Int(c.step)]),
+        Value::Range(c) => HKey::Tuple(vec![
+            HKey::Int(c.start),
+            HKey::Int(c.stop),
+            HKey::Int(c.step),
+        ]),
         Value::Method(m) => HKey::Ptr(Rc::as_ptr(m) as *const u8 as usize),
         Value::Bound(m) => HKey::Ptr(Rc::as_ptr(m) as *const u8 as usize),
         Value::Super(m) => HKey::Ptr(Rc::as_ptr(m) as *const u8 as usize),
@@ -326,7 +335,9 @@ impl Dict {
         self.index.is_empty()
     }
     pub fn get(&self, k: &HKey) -> Option<&Value> {
-        self.index.get(k).and_then(|&i| self.entries[i].as_ref().map(|e| &e.1))
+        self.index
+            .get(k)
+            .and_then(|&i| self.entries[i].as_ref().map(|e| &e.1))
     }
     pub fn contains(&self, k: &HKey) -> bool {
         self.index.contains_key(k)
@@ -418,7 +429,11 @@ pub fn to_str(v: &Value) -> String {
 
 pub fn exc_str(e: &Exc) -> String {
     if let Some((_, Value::Tuple(args))) = e.attrs.borrow().iter().find(|(k, _)| &**k == "args") {
-        let e2 = Exc { typ: e.typ.clone(), args: (**args).clone(), attrs: RefCell::new(Vec::new()) };
+        let e2 = Exc {
+            typ: e.typ.clone(),
+            args: (**args).clone(),
+            attrs: RefCell::new(Vec::new()),
+        };
         return exc_str(&e2);
     }
     if let (Value::Type("KeyError"), 1) = (&e.typ, e.args.len()) {
@@ -432,7 +447,11 @@ pub fn exc_str(e: &Exc) -> String {
 }
 
 pub fn str_repr(s: &str) -> String {
-    let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let q = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(q);
     for c in s.chars() {
@@ -445,8 +464,12 @@ pub fn str_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if (0x80..0xa0).contains(&(c as u32)) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if (0x80..0xa0).contains(&(c as u32)) => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -544,10 +567,17 @@ fn repr_into(v: &Value, out: &mut String, depth: usize) {
         Value::Builtin(n) => out.push_str(&format!("<built-in function {}>", n)),
         Value::Type(n) => out.push_str(&format!("<class '{}'>", n)),
         Value::Class(c) => out.push_str(&format!("<class '__main__.{}'>", c.name)),
-        Value::Instance(i) => out.push_str(&format!("<__main__.{} object at 0x7f0000002000>", i.class.name)),
+        Value::Instance(i) => out.push_str(&format!(
+            "<__main__.{} object at 0x7f0000002000>",
+            i.class.name
+        )),
         Value::Method(m) => match &m.0 {
             Value::Module(_) => out.push_str(&format!("<built-in function {}>", m.1)),
-            o => out.push_str(&format!("<built-in method {} of {} object>", m.1, o.type_name())),
+            o => out.push_str(&format!(
+                "<built-in method {} of {} object>",
+                m.1,
+                o.type_name()
+            )),
         },
         Value::Module(n) => out.push_str(&format!("<module '{}' (built-in)>", n)),
         Value::Bound(b) => {
@@ -555,10 +585,22 @@ fn repr_into(v: &Value, out: &mut String, depth: usize) {
                 Value::Func(f) => f.def.name.to_string(),
                 _ => "?".into(),
             };
-            out.push_str(&format!("<bound method {}.{} of {}>", b.2.name, fname, repr(&b.0)))
+            out.push_str(&format!(
+                "<bound method {}.{} of {}>",
+                b.2.name,
+                fname,
+                repr(&b.0)
+            ))
         }
-        Value::Super(s) => out.push_str(&format!("<super: <class '{}'>, <{} object>>", s.1.name, s.0.type_name())),
-        Value::Iter(_) => out.push_str(&format!("<{} object at 0x7f0000003000>", v.static_type_name())),
+        Value::Super(s) => out.push_str(&format!(
+            "<super: <class '{}'>, <{} object>>",
+            s.1.name,
+            s.0.type_name()
+        )),
+        Value::Iter(_) => out.push_str(&format!(
+            "<{} object at 0x7f0000003000>",
+            v.static_type_name()
+        )),
         Value::Exc(e) => {
             out.push_str(&v.type_name());
             if e.args.len() == 1 {
@@ -575,7 +617,12 @@ fn repr_into(v: &Value, out: &mut String, depth: usize) {
             let items: Vec<Value> = match what {
                 0 => d.borrow().keys(),
                 1 => d.borrow().values(),
-                _ => d.borrow().items().into_iter().map(|(k, v)| Value::tuple(vec![k, v])).collect(),
+                _ => d
+                    .borrow()
+                    .items()
+                    .into_iter()
+                    .map(|(k, v)| Value::tuple(vec![k, v]))
+                    .collect(),
             };
             seq_repr(&items, "[", "]", out, depth);
             out.push(')');
@@ -617,7 +664,9 @@ fn eq_depth(a: &Value, b: &Value, d: usize) -> bool {
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| eq_depth(p, q, d + 1))
         }
-        (Tuple(x), Tuple(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| eq_depth(p, q, d + 1)),
+        (Tuple(x), Tuple(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| eq_depth(p, q, d + 1))
+        }
         (Dict(x), Dict(y)) => {
             if Rc::ptr_eq(x, y) {
                 return true;
@@ -631,7 +680,10 @@ fn eq_depth(a: &Value, b: &Value, d: usize) -> bool {
         }
         (Set(x) | FrozenSet(x), Set(y) | FrozenSet(y)) => {
             let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len() && x.keys().iter().all(|k| hkey(k).map(|h| y.contains(&h)).unwrap_or(false))
+            x.len() == y.len()
+                && x.keys()
+                    .iter()
+                    .all(|k| hkey(k).map(|h| y.contains(&h)).unwrap_or(false))
         }
         (Range(x), Range(y)) => {
             let (lx, ly) = (x.len(), y.len());
@@ -643,7 +695,11 @@ fn eq_depth(a: &Value, b: &Value, d: usize) -> bool {
         (Instance(x), Instance(y)) => Rc::ptr_eq(x, y),
         (Exc(x), Exc(y)) => Rc::ptr_eq(x, y),
         (Iter(x), Iter(y)) => Rc::ptr_eq(x, y),
-        (Slice(x), Slice(y)) => eq_depth(&x.0, &y.0, d + 1) && eq_depth(&x.1, &y.1, d + 1) && eq_depth(&x.2, &y.2, d + 1),
+        (Slice(x), Slice(y)) => {
+            eq_depth(&x.0, &y.0, d + 1)
+                && eq_depth(&x.1, &y.1, d + 1)
+                && eq_depth(&x.2, &y.2, d + 1)
+        }
         (Method(x), Method(y)) => Rc::ptr_eq(x, y),
         _ => false,
     }
@@ -661,7 +717,10 @@ pub fn is(a: &Value, b: &Value) -> bool {
         (Tuple(x), Tuple(y)) => Rc::ptr_eq(x, y) || (x.is_empty() && y.is_empty()),
         (Dict(x), Dict(y)) | (Set(x), Set(y)) => Rc::ptr_eq(x, y),
         (Type(_), Type(_)) | (Builtin(_), Builtin(_)) | (Module(_), Module(_)) => eq(a, b),
-        (Func(_), Func(_)) | (Class(_), Class(_)) | (Instance(_), Instance(_)) | (Exc(_), Exc(_)) => eq(a, b),
+        (Func(_), Func(_))
+        | (Class(_), Class(_))
+        | (Instance(_), Instance(_))
+        | (Exc(_), Exc(_)) => eq(a, b),
         (Iter(_), Iter(_)) => eq(a, b),
         _ => false,
     }

@@ -69,7 +69,13 @@ pub extern "C" fn sandbox_alloc(len: u32) -> *mut u8 {
 /// Run the program in `[ptr, ptr+len)`; returns a pointer to
 /// `u32 length` + encoded result (see `encode_result`).
 #[no_mangle]
-pub extern "C" fn sandbox_run(ptr: *mut u8, len: u32, output_bytes: u32, recursion_depth: u32, memory_bytes: u32) -> *const u8 {
+pub extern "C" fn sandbox_run(
+    ptr: *mut u8,
+    len: u32,
+    output_bytes: u32,
+    recursion_depth: u32,
+    memory_bytes: u32,
+) -> *const u8 {
     std::panic::set_hook(Box::new(|info| {
         let msg = info.to_string();
         unsafe { host_panic(msg.as_ptr(), msg.len() as u32) };
