@@ -262,7 +262,7 @@ impl Parser<'_> {
         let e = exponent.to_integer();
         if base.is_zero() {
             return match e.sign() {
-                num_bigint::Sign::Minus => Err(CalcError::Math("0 cannot be raised to a negative power".into())),
+                num_bigint::Sign::Minus => Err(CalcError::Math("division by zero: 0 cannot be raised to a negative power".into())),
                 num_bigint::Sign::NoSign => Ok(BigRational::one()),
                 num_bigint::Sign::Plus => Ok(BigRational::zero()),
             };

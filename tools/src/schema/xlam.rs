@@ -66,7 +66,7 @@ pub fn parse_type_string(text: &str) -> Result<(SchemaKind, bool), String> {
         ));
     }
     optional |= inner_optional;
-    Ok((kind, optional))
+    Ok((kind.unwrap_or(SchemaKind::Any), optional))
 }
 
 struct TypeParser<'a> {
@@ -92,7 +92,7 @@ impl TypeParser<'_> {
     }
 
     /// `T | U` or `T or U`: one non-None member -> that member, optional.
-    fn union(&mut self, depth: usize) -> Result<(SchemaKind, bool), String> {
+    fn union(&mut self, depth: usize) -> Result<(Option<SchemaKind>, bool), String> {
         let mut members = vec![self.single(depth)?];
         loop {
             self.skip_spaces();
@@ -106,11 +106,16 @@ impl TypeParser<'_> {
             }
             members.push(self.single(depth)?);
         }
-        Ok(merge_union(members))
+        if members.len() == 1 {
+            return Ok(members.remove(0));
+        }
+        let (kind, optional) = merge_union(members);
+        Ok((Some(kind), optional))
     }
 
-    /// `name` or `name[args]`; returns (kind, is_none / optional).
-    fn single(&mut self, depth: usize) -> Result<(SchemaKind, bool), String> {
+    /// `name` or `name[args]`; returns (kind, optional) where kind `None`
+    /// is Python's `None` itself.
+    fn single(&mut self, depth: usize) -> Result<(Option<SchemaKind>, bool), String> {
         if depth > MAX_TYPE_DEPTH {
             return Err("type nested too deeply".into());
         }
@@ -142,13 +147,16 @@ impl TypeParser<'_> {
                 }
             }
         }
-        let first = args.first().map(|(kind, _)| kind.clone());
+        let first = args.first().map(|(kind, _)| kind.clone().unwrap_or(SchemaKind::Any));
         let items = first.clone().map(|kind| Box::new(Schema::new(kind)));
         Ok(match name.as_str() {
-            "none" | "nonetype" => (SchemaKind::Any, true),
-            "optional" => (first.unwrap_or(SchemaKind::Any), true),
-            "union" => merge_union(args),
-            _ => (kind_from_python_name(&name, items), false),
+            "none" | "nonetype" => (None, true),
+            "optional" => (Some(first.unwrap_or(SchemaKind::Any)), true),
+            "union" => {
+                let (kind, optional) = merge_union(args);
+                (Some(kind), optional)
+            }
+            _ => (Some(kind_from_python_name(&name, items)), false),
         })
     }
 }
@@ -169,11 +177,11 @@ fn kind_from_python_name(name: &str, items: Option<Box<Schema>>) -> SchemaKind {
     }
 }
 
-/// Union members: None makes it optional; exactly one other member is kept,
-/// several become `Any`.
-fn merge_union(members: Vec<(SchemaKind, bool)>) -> (SchemaKind, bool) {
-    let optional = members.iter().any(|(_, none)| *none);
-    let mut real: Vec<SchemaKind> = members.into_iter().filter(|(_, none)| !none).map(|(k, _)| k).collect();
+/// Union members: None (or an optional member) makes it optional; exactly
+/// one other member is kept, several become `Any`.
+fn merge_union(members: Vec<(Option<SchemaKind>, bool)>) -> (SchemaKind, bool) {
+    let optional = members.iter().any(|(_, optional)| *optional);
+    let mut real: Vec<SchemaKind> = members.into_iter().filter_map(|(kind, _)| kind).collect();
     let kind = if real.len() == 1 { real.remove(0) } else { SchemaKind::Any };
     (kind, optional)
 }

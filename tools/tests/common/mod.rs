@@ -120,3 +120,28 @@ pub fn code(rng: &mut Rng) -> String {
     const LINES: &[&str] = &["print(1)", "x = [1, 2]", "  y = x", "", "s = '<EXE'", "# é 🙂", "for i in range(3):", "\tpass"];
     (0..rng.below(5)).map(|_| *rng.pick(LINES)).collect::<Vec<_>>().join("\n")
 }
+
+/// Runs `python3 -c script` with `input` on stdin and returns stdout, or
+/// `None` (with a note) when python3 is not installed.
+pub fn python3(script: &str, input: &str) -> Option<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        eprintln!("python3 not found: oracle comparison skipped");
+        return None;
+    };
+    child
+        .stdin
+        .take()
+        .expect("stdin was piped")
+        .write_all(input.as_bytes())
+        .expect("python3 reads its stdin");
+    let out = child.wait_with_output().expect("python3 runs");
+    assert!(out.status.success(), "python3 failed");
+    Some(String::from_utf8(out.stdout).expect("python3 prints UTF-8"))
+}
