@@ -312,7 +312,7 @@ impl Interp {
                         ),
                     );
                 }
-                for (t, x) in items.iter().zip(vals.into_iter()) {
+                for (t, x) in items.iter().zip(vals) {
                     self.assign(t, x, f)?;
                 }
             }
@@ -331,13 +331,13 @@ impl Interp {
                 let mut vals = vals;
                 let tail = vals.split_off(vals.len() - after);
                 let mid = vals.split_off(si);
-                for (t, x) in items[..si].iter().zip(vals.into_iter()) {
+                for (t, x) in items[..si].iter().zip(vals) {
                     self.assign(t, x, f)?;
                 }
                 if let Expr::Starred(inner) = &items[si] {
                     self.assign(inner, Value::list(mid), f)?;
                 }
-                for (t, x) in items[si + 1..].iter().zip(tail.into_iter()) {
+                for (t, x) in items[si + 1..].iter().zip(tail) {
                     self.assign(t, x, f)?;
                 }
             }

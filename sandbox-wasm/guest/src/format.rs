@@ -157,7 +157,7 @@ pub fn fmt_general(x: f64, prec: usize, upper: bool, alt: bool) -> String {
     };
     if !alt {
         // strip trailing zeros in the mantissa
-        let (mant, rest) = match out.find(|c| c == 'e' || c == 'E') {
+        let (mant, rest) = match out.find(['e', 'E']) {
             Some(i) => (out[..i].to_string(), out[i..].to_string()),
             None => (out.clone(), String::new()),
         };
@@ -425,7 +425,7 @@ pub fn format_float(x: f64, sp: &Spec) -> Result<String, String> {
                 None => float_repr(a),
                 Some(p) => {
                     let s = fmt_general(a, p, false, sp.alt);
-                    if s.contains(|c| c == '.' || c == 'e' || c == 'n' || c == 'i') {
+                    if s.contains(['.', 'e', 'n', 'i']) {
                         s
                     } else {
                         s + ".0"

@@ -10,6 +10,19 @@
 //! a buffer from `sandbox_alloc`, calls `sandbox_run`, and reads the encoded
 //! [`RunResult`] from the returned pointer.
 
+// Clippy suggestions that need std APIs newer than rustc 1.63 (the guest
+// must build with Debian's 1.63): is_multiple_of, repeat_n, div_ceil, inspect.
+#![allow(
+    clippy::manual_is_multiple_of,
+    clippy::manual_repeat_n,
+    clippy::manual_div_ceil,
+    clippy::manual_inspect,
+    clippy::needless_range_loop,
+    clippy::type_complexity,
+    clippy::should_implement_trait,
+    clippy::len_without_is_empty
+)]
+
 pub mod ast;
 pub mod bigint;
 pub mod builtins;

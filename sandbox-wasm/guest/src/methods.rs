@@ -214,13 +214,6 @@ impl Interp {
         }
         match (obj, name) {
             (Value::Exc(e), "args") => return Ok(Value::tuple(e.args.clone())),
-            (Value::Exc(e), "__class__") => return Ok(e.typ.clone()),
-            (Value::Exc(e), "__name__") => {
-                return Ok(Value::str(&obj.type_name())).map(|v| {
-                    let _ = e;
-                    v
-                })
-            }
             (Value::Exc(e), _) => {
                 if let Some((_, v)) = e.attrs.borrow().iter().find(|(k, _)| &**k == name) {
                     return Ok(v.clone());

@@ -467,10 +467,8 @@ impl Resolver {
                 self.expr(b)?;
             }
             Expr::Slice(a, b, c) => {
-                for x in [a, b, c] {
-                    if let Some(x) = x {
-                        self.expr(x)?;
-                    }
+                for x in [a, b, c].into_iter().flatten() {
+                    self.expr(x)?;
                 }
             }
             Expr::Dict(items) => {

@@ -76,10 +76,7 @@ impl Interp {
             Value::Int(i) => *i,
             Value::Bool(b) => *b as i64,
             Value::Big(_) => {
-                return err(
-                    "IndexError",
-                    format!("cannot fit 'int' into an index-sized integer"),
-                );
+                return err("IndexError", "cannot fit 'int' into an index-sized integer");
             }
             o => {
                 return err(

@@ -13,10 +13,7 @@ fn arg(args: &[Value], i: usize) -> Value {
 fn s_arg(args: &[Value], i: usize, meth: &str) -> R<Rc<str>> {
     match args.get(i) {
         Some(Value::Str(s)) => Ok(s.clone()),
-        Some(o) => err("TypeError", format!("must be str, not {}", o.type_name())).map_err(|e| {
-            let _ = meth;
-            e
-        }),
+        Some(o) => err("TypeError", format!("must be str, not {}", o.type_name())),
         None => err(
             "TypeError",
             format!("{}() takes at least 1 argument (0 given)", meth),
@@ -81,7 +78,7 @@ impl Interp {
             }
             "split" | "rsplit" => {
                 let sep = args
-                    .get(0)
+                    .first()
                     .cloned()
                     .or_else(|| kw.iter().find(|(k, _)| &**k == "sep").map(|x| x.1.clone()));
                 let maxs = args.get(1).cloned().or_else(|| {
@@ -474,43 +471,46 @@ impl Interp {
                     None => (head, None),
                 };
                 // field name: index or keyword, then .attr / [key] accessors
-                let split = head.find(|c| c == '.' || c == '[').unwrap_or(head.len());
+                let split = head.find(['.', '[']).unwrap_or(head.len());
                 let (base, rest) = head.split_at(split);
-                let mut val =
-                    if base.is_empty() {
-                        let v = args.get(auto).cloned();
-                        auto += 1;
-                        match v {
-                            Some(v) => v,
-                            None => return err(
+                let mut val = if base.is_empty() {
+                    let v = args.get(auto).cloned();
+                    auto += 1;
+                    match v {
+                        Some(v) => v,
+                        None => {
+                            return err(
                                 "IndexError",
                                 format!(
                                     "Replacement index {} out of range for positional args tuple",
                                     auto - 1
                                 ),
-                            ),
+                            )
                         }
-                    } else if let Ok(n) = base.parse::<usize>() {
-                        match args.get(n) {
-                            Some(v) => v.clone(),
-                            None => return err(
+                    }
+                } else if let Ok(n) = base.parse::<usize>() {
+                    match args.get(n) {
+                        Some(v) => v.clone(),
+                        None => {
+                            return err(
                                 "IndexError",
                                 format!(
                                     "Replacement index {} out of range for positional args tuple",
                                     n
                                 ),
-                            ),
+                            )
                         }
-                    } else {
-                        match kw.iter().find(|(k, _)| &**k == base) {
-                            Some((_, v)) => v.clone(),
-                            None => return err("KeyError", format!("'{}'", base)),
-                        }
-                    };
+                    }
+                } else {
+                    match kw.iter().find(|(k, _)| &**k == base) {
+                        Some((_, v)) => v.clone(),
+                        None => return err("KeyError", format!("'{}'", base)),
+                    }
+                };
                 let mut r = rest;
                 while !r.is_empty() {
                     if let Some(x) = r.strip_prefix('.') {
-                        let end = x.find(|c| c == '.' || c == '[').unwrap_or(x.len());
+                        let end = x.find(['.', '[']).unwrap_or(x.len());
                         val = self.getattr(&val, &x[..end])?;
                         r = &x[end..];
                     } else if let Some(x) = r.strip_prefix('[') {
