@@ -15,6 +15,7 @@
 //! # Ok::<(), runtime::Error>(())
 //! ```
 
+pub mod agent;
 pub mod backend;
 pub mod data;
 mod error;

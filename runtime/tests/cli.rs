@@ -164,3 +164,45 @@ fn linked_llama_cpp_uses_the_chosen_simd_level() {
         assert!(!sys.contains("AVX512 = 1"), "{sys}");
     }
 }
+
+#[test]
+fn agent_loop_runs_on_smollm2_and_writes_a_trajectory() {
+    let dir = std::env::temp_dir().join(format!("agentcoder-agent-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let traj = dir.join("t.jsonl");
+    let m = model();
+    let o = agentcoder(&[
+        "agent",
+        "--model",
+        &m,
+        "--format",
+        "exec",
+        "--max-turns",
+        "2",
+        "--max-tokens",
+        "48",
+        "--trajectory",
+        traj.to_str().unwrap(),
+        "--json",
+        "What is 12345 * 67890? Use Python.",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let t = &v[0]["trajectory"];
+    let turns = t["turns"].as_array().unwrap();
+    assert!(!turns.is_empty() && turns.len() <= 2);
+    for turn in turns {
+        assert!(turn["generated_tokens"].as_u64().unwrap() > 0);
+        assert!(turn["prompt_tokens"].as_u64().unwrap() > 0);
+        assert!(turn["raw"].is_string());
+    }
+    match t["end"].as_str().unwrap() {
+        "answered" => assert!(t["final_answer"].is_string()),
+        "max_turns" => assert_eq!(turns.len(), 2),
+        other => panic!("end {other}"),
+    }
+    let line = std::fs::read_to_string(&traj).unwrap();
+    let again: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(again["question"], "What is 12345 * 67890? Use Python.");
+    let _ = std::fs::remove_dir_all(&dir);
+}

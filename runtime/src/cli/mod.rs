@@ -1,5 +1,6 @@
 //! Subcommands of the `agentcoder` binary.
 
+mod agent;
 mod data;
 mod exec;
 mod export;
@@ -31,6 +32,7 @@ enum Command {
     ExportLora(export::ExportArgs),
     Data(data::DataArgs),
     Exec(exec::ExecArgs),
+    Agent(agent::AgentArgs),
 }
 
 /// An error for the user: one line on stderr and exit code 2 (bad input) or
@@ -73,6 +75,7 @@ pub fn run(args: Args) -> i32 {
         Command::ExportLora(a) => export::run(a),
         Command::Data(a) => data::run(a),
         Command::Exec(a) => exec::run(a),
+        Command::Agent(a) => agent::run(a),
     };
     match result {
         Ok(()) => 0,

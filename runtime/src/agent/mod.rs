@@ -1,0 +1,228 @@
+//! The agent loop: render the conversation with the one prompt renderer,
+//! generate until a stop, parse tool calls, execute them (sandbox /
+//! registry), append the results, repeat until a final answer or the turn
+//! limit. Malformed calls and tool errors go back to the model as tool
+//! messages so it can correct itself. Every run yields a [`Trajectory`].
+
+mod model;
+mod trajectory;
+
+use std::time::Instant;
+
+use tools::{CallFormat, Registry, ToolCall, ToolContext};
+
+pub use model::{ChatModel, Completion, LlamaChat, ScriptedModel};
+pub use trajectory::{CallRecord, Trajectory, TrajectoryEnd, Turn};
+
+use crate::prompt::{render_text, Conversation, Message, Role};
+use crate::Result;
+
+/// How the agent talks to the model.
+#[derive(Clone, Debug)]
+pub struct AgentConfig {
+    pub format: CallFormat,
+    pub max_turns: usize,
+    /// Tokens per model reply.
+    pub max_tokens: usize,
+    /// Extra system instructions (the tool list is added by the renderer).
+    pub system: Option<String>,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        AgentConfig {
+            format: CallFormat::Hermes,
+            max_turns: 6,
+            max_tokens: 256,
+            system: None,
+        }
+    }
+}
+
+/// Instructions for formats whose tools are not listed by the renderer.
+fn format_instructions(format: CallFormat) -> Option<&'static str> {
+    match format {
+        CallFormat::Exec => Some(
+            "To compute something, write Python code inside <EXEC></EXEC> tags; print what you need. \
+             The output comes back in <tool_response>. When you know the answer, reply without tags.",
+        ),
+        CallFormat::Pythonic => Some(
+            "To call functions, reply with a Python list of calls only, e.g. [f(a=1), g(b=\"x\")]. \
+             Results come back in <tool_response>. When you know the answer, reply without calls.",
+        ),
+        CallFormat::Xlam => Some(
+            "To call functions, reply with JSON {\"tool_calls\": [{\"name\": ..., \"arguments\": {...}}]}. \
+             Results come back in <tool_response>. When you know the answer, reply with {\"tool_calls\": []} followed by the answer.",
+        ),
+        CallFormat::Hermes => None,
+    }
+}
+
+/// Where generation should stop for a format: after the first call block,
+/// so the model does not imagine the tool's answer.
+fn stop_strings(format: CallFormat) -> (Vec<String>, &'static str) {
+    match format {
+        CallFormat::Hermes => (vec!["</tool_call>".into()], "</tool_call>"),
+        CallFormat::Exec => (vec!["</EXEC>".into()], "</EXEC>"),
+        _ => (vec!["<tool_response>".into()], ""),
+    }
+}
+
+/// Runs the loop for one question.
+pub fn run_agent(
+    model: &mut dyn ChatModel,
+    registry: &Registry,
+    config: &AgentConfig,
+    question: &str,
+    on_turn: &mut dyn FnMut(&Turn),
+) -> Result<Trajectory> {
+    let started = Instant::now();
+    let mut ctx = ToolContext::default();
+    let mut conv = Conversation {
+        messages: Vec::new(),
+        tools: registry
+            .schemas_json()
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    };
+    let mut system = config.system.clone().unwrap_or_default();
+    if let Some(extra) = format_instructions(config.format) {
+        system = if system.is_empty() {
+            extra.to_string()
+        } else {
+            format!("{system}\n\n{extra}")
+        };
+    }
+    if !system.is_empty() {
+        conv.messages.push(Message {
+            role: Role::System,
+            content: system,
+        });
+    }
+    conv.messages.push(Message {
+        role: Role::User,
+        content: question.to_string(),
+    });
+    let (stops, closer) = stop_strings(config.format);
+    let mut traj = Trajectory::new(question, config.format.name());
+    for index in 0..config.max_turns {
+        let prompt = render_text(&conv, true);
+        let t0 = Instant::now();
+        let c = model.complete(&prompt, &stops, config.max_tokens)?;
+        let gen_ms = t0.elapsed().as_secs_f64() * 1e3;
+        // Put the closing tag back: the model wrote it, generation stopped on it.
+        let raw = match &c.stopped_at {
+            Some(s) if s == closer => format!("{}{closer}", c.text),
+            _ => c.text.clone(),
+        };
+        let mut turn = Turn {
+            index,
+            raw: raw.clone(),
+            prompt_tokens: c.prompt_tokens,
+            generated_tokens: c.generated_tokens,
+            gen_ms,
+            ..Turn::default()
+        };
+        conv.messages.push(Message {
+            role: Role::Assistant,
+            content: raw.trim_end().to_string(),
+        });
+        let calls = match parse_calls(config.format, &raw) {
+            Ok(calls) => calls,
+            Err(e) => {
+                let msg = format!("Error: your tool call could not be parsed: {e}");
+                turn.parse_error = Some(e.to_string());
+                conv.messages.push(Message {
+                    role: Role::Tool,
+                    content: msg,
+                });
+                on_turn(&turn);
+                traj.turns.push(turn);
+                continue;
+            }
+        };
+        if calls.is_empty() {
+            traj.final_answer = Some(final_text(config.format, &raw));
+            traj.end = TrajectoryEnd::Answered;
+            on_turn(&turn);
+            traj.turns.push(turn);
+            break;
+        }
+        for call in calls {
+            let record = execute(registry, &mut ctx, call);
+            conv.messages.push(Message {
+                role: Role::Tool,
+                content: record.output.clone(),
+            });
+            turn.calls.push(record);
+        }
+        on_turn(&turn);
+        traj.turns.push(turn);
+    }
+    traj.total_ms = started.elapsed().as_secs_f64() * 1e3;
+    Ok(traj)
+}
+
+fn execute(registry: &Registry, ctx: &mut ToolContext, call: ToolCall) -> CallRecord {
+    let t0 = Instant::now();
+    let result = registry.call(&call, ctx);
+    let ms = t0.elapsed().as_secs_f64() * 1e3;
+    match result {
+        Ok(out) => CallRecord {
+            name: call.name,
+            arguments: call.arguments,
+            ok: true,
+            output: out.text,
+            ms,
+        },
+        Err(e) => CallRecord {
+            name: call.name,
+            arguments: call.arguments,
+            ok: false,
+            output: format!("Error: {e}"),
+            ms,
+        },
+    }
+}
+
+/// The calls in a reply. For the formats without tags (pythonic, JSON) a
+/// reply that does not even start like a call is a plain answer, not a
+/// malformed call.
+fn parse_calls(
+    format: CallFormat,
+    raw: &str,
+) -> std::result::Result<Vec<ToolCall>, tools::ParseError> {
+    let t = raw.trim_start();
+    let looks_like_call = match format {
+        CallFormat::Pythonic => {
+            t.starts_with('[') || {
+                let ident = t
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                    .unwrap_or(t.len());
+                ident > 0 && t[ident..].starts_with('(')
+            }
+        }
+        CallFormat::Xlam => t.starts_with('{') || t.starts_with('['),
+        CallFormat::Hermes | CallFormat::Exec => true,
+    };
+    if looks_like_call {
+        format.parse(raw)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// The answer part of a reply with no calls.
+fn final_text(format: CallFormat, raw: &str) -> String {
+    let t = raw.trim();
+    if format == CallFormat::Xlam {
+        if let Some(rest) = t.strip_prefix("{\"tool_calls\": []}") {
+            return rest.trim().to_string();
+        }
+    }
+    t.to_string()
+}
+
+#[cfg(test)]
+mod tests;
