@@ -64,7 +64,10 @@ impl std::error::Error for Error {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolError {
     /// No tool of this name is registered.
-    UnknownTool { name: String, available: Vec<String> },
+    UnknownTool {
+        name: String,
+        available: Vec<String>,
+    },
     /// The arguments do not match the tool's schema.
     InvalidArguments { tool: String, message: String },
     /// The tool ran and failed (division by zero, file not found, Python

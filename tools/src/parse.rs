@@ -49,7 +49,12 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    pub(crate) fn new(format: &'static str, text: &str, offset: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        format: &'static str,
+        text: &str,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> Self {
         let offset = offset.min(text.len());
         ParseError {
             format,
@@ -126,14 +131,27 @@ impl CallFormat {
 /// Reads `{"name": ..., "arguments": ...}` (also `"parameters"`); the
 /// arguments may be a JSON-encoded string. `offset` is where the value
 /// started, for the error.
-pub(crate) fn call_from_json(value: &Value, format: &'static str, text: &str, offset: usize) -> Result<ToolCall, ParseError> {
+pub(crate) fn call_from_json(
+    value: &Value,
+    format: &'static str,
+    text: &str,
+    offset: usize,
+) -> Result<ToolCall, ParseError> {
     let err = |message: String| ParseError::new(format, text, offset, message);
-    let entry = value
-        .as_object()
-        .ok_or_else(|| err(format!("expected an object with \"name\" and \"arguments\", got {}", kind_of(value))))?;
+    let entry = value.as_object().ok_or_else(|| {
+        err(format!(
+            "expected an object with \"name\" and \"arguments\", got {}",
+            kind_of(value)
+        ))
+    })?;
     let name = match entry.get("name") {
         Some(Value::String(name)) if !name.trim().is_empty() => name.trim().to_string(),
-        Some(other) => return Err(err(format!("\"name\" must be a non-empty string, got {}", kind_of(other)))),
+        Some(other) => {
+            return Err(err(format!(
+                "\"name\" must be a non-empty string, got {}",
+                kind_of(other)
+            )))
+        }
         None => return Err(err("the call has no \"name\"".into())),
     };
     let arguments = match entry.get("arguments").or_else(|| entry.get("parameters")) {
@@ -142,26 +160,53 @@ pub(crate) fn call_from_json(value: &Value, format: &'static str, text: &str, of
         Some(Value::String(encoded)) if encoded.trim().is_empty() => Value::Object(Map::new()),
         Some(Value::String(encoded)) => match serde_json::from_str::<Value>(encoded) {
             Ok(Value::Object(map)) => Value::Object(map),
-            Ok(other) => return Err(err(format!("\"arguments\" of '{name}' must be an object, got {}", kind_of(&other)))),
-            Err(e) => return Err(err(format!("\"arguments\" of '{name}' is a string but not JSON: {e}"))),
+            Ok(other) => {
+                return Err(err(format!(
+                    "\"arguments\" of '{name}' must be an object, got {}",
+                    kind_of(&other)
+                )))
+            }
+            Err(e) => {
+                return Err(err(format!(
+                    "\"arguments\" of '{name}' is a string but not JSON: {e}"
+                )))
+            }
         },
-        Some(other) => return Err(err(format!("\"arguments\" of '{name}' must be an object, got {}", kind_of(other)))),
+        Some(other) => {
+            return Err(err(format!(
+                "\"arguments\" of '{name}' must be an object, got {}",
+                kind_of(other)
+            )))
+        }
     };
     Ok(ToolCall { name, arguments })
 }
 
 /// Reads one or many calls from a JSON value: an object is one call, a list
 /// holds calls (`[]` = none).
-pub(crate) fn calls_from_json(value: &Value, format: &'static str, text: &str, offset: usize) -> Result<Vec<ToolCall>, ParseError> {
+pub(crate) fn calls_from_json(
+    value: &Value,
+    format: &'static str,
+    text: &str,
+    offset: usize,
+) -> Result<Vec<ToolCall>, ParseError> {
     match value {
-        Value::Array(items) => items.iter().map(|item| call_from_json(item, format, text, offset)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| call_from_json(item, format, text, offset))
+            .collect(),
         other => Ok(vec![call_from_json(other, format, text, offset)?]),
     }
 }
 
 /// Parses exactly one JSON value from `text[start..end]`; errors carry the
 /// byte offset in `text`.
-pub(crate) fn json_at(text: &str, start: usize, end: usize, format: &'static str) -> Result<Value, ParseError> {
+pub(crate) fn json_at(
+    text: &str,
+    start: usize,
+    end: usize,
+    format: &'static str,
+) -> Result<Value, ParseError> {
     let slice = &text[start..end];
     serde_json::from_str(slice).map_err(|e| {
         let at = start + line_col_to_offset(slice, e.line(), e.column());
@@ -172,7 +217,11 @@ pub(crate) fn json_at(text: &str, start: usize, end: usize, format: &'static str
 /// Parses the first JSON value in `text[start..]` and returns it with the
 /// byte offset just after it (what follows is left to the caller), or
 /// `None` when only whitespace remains.
-pub(crate) fn json_prefix_at(text: &str, start: usize, format: &'static str) -> Result<Option<(Value, usize)>, ParseError> {
+pub(crate) fn json_prefix_at(
+    text: &str,
+    start: usize,
+    format: &'static str,
+) -> Result<Option<(Value, usize)>, ParseError> {
     let slice = &text[start..];
     let mut stream = serde_json::Deserializer::from_str(slice).into_iter::<Value>();
     match stream.next() {
@@ -180,7 +229,12 @@ pub(crate) fn json_prefix_at(text: &str, start: usize, format: &'static str) -> 
         Some(Ok(value)) => Ok(Some((value, start + stream.byte_offset()))),
         Some(Err(e)) => {
             let at = start + line_col_to_offset(slice, e.line(), e.column());
-            Err(ParseError::new(format, text, at, format!("invalid JSON: {e}")))
+            Err(ParseError::new(
+                format,
+                text,
+                at,
+                format!("invalid JSON: {e}"),
+            ))
         }
     }
 }
@@ -206,11 +260,24 @@ fn kind_of(value: &Value) -> String {
 /// Qwen/Hermes chat templates and xLAM's format instruction write it.
 pub fn to_json_text(value: &Value) -> String {
     let mut out = String::new();
-    write_json(value, &mut out);
+    write_nested(
+        value,
+        &mut out,
+        &|scalar, out| out.push_str(&scalar.to_string()),
+        &|key, out| out.push_str(&Value::from(key).to_string()),
+    );
     out
 }
 
-fn write_json(value: &Value, out: &mut String) {
+/// Writes lists as `[a, b]` and maps as `{k: v}` with Python's separators;
+/// `scalar` writes everything else and `key` writes map keys. Shared by the
+/// JSON and the pythonic renderers.
+pub(crate) fn write_nested(
+    value: &Value,
+    out: &mut String,
+    scalar: &dyn Fn(&Value, &mut String),
+    key: &dyn Fn(&str, &mut String),
+) {
     match value {
         Value::Array(items) => {
             out.push('[');
@@ -218,23 +285,46 @@ fn write_json(value: &Value, out: &mut String) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_json(item, out);
+                write_nested(item, out, scalar, key);
             }
             out.push(']');
         }
         Value::Object(map) => {
             out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
+            for (i, (name, item)) in map.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                out.push_str(&Value::from(key.as_str()).to_string());
+                key(name, out);
                 out.push_str(": ");
-                write_json(item, out);
+                write_nested(item, out, scalar, key);
             }
             out.push('}');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        other => scalar(other, out),
+    }
+}
+
+/// The next opening tag at or after `pos`, or `None` when no tag remains; a
+/// closing tag before any opening one is an error.
+pub(crate) fn next_open_tag(
+    text: &str,
+    pos: usize,
+    (open, close): (&str, &str),
+    format: &'static str,
+) -> Result<Option<usize>, ParseError> {
+    let open_at = text[pos..].find(open).map(|o| pos + o);
+    let close_at = text[pos..].find(close).map(|c| pos + c);
+    match (open_at, close_at) {
+        (None, None) => Ok(None),
+        (Some(o), None) => Ok(Some(o)),
+        (Some(o), Some(c)) if o < c => Ok(Some(o)),
+        (_, Some(c)) => Err(ParseError::new(
+            format,
+            text,
+            c,
+            format!("{close} without an opening {open}"),
+        )),
     }
 }
 

@@ -56,7 +56,10 @@ fn expression(rng: &mut Rng, depth: usize) -> (String, String) {
 fn matches_python_fractions() {
     let mut rng = Rng::new(2024);
     let cases: Vec<(String, String)> = (0..600).map(|_| expression(&mut rng, 5)).collect();
-    let input: String = cases.iter().map(|(_, python)| format!("{python}\n")).collect();
+    let input: String = cases
+        .iter()
+        .map(|(_, python)| format!("{python}\n"))
+        .collect();
     let Some(output) = common::python3(ORACLE, &input) else {
         return;
     };
@@ -76,5 +79,8 @@ fn matches_python_fractions() {
         assert_eq!(got, want, "{ours}");
     }
     // The generator must exercise both paths.
-    assert!(errors > 0 && errors < cases.len() / 2, "{errors} division errors");
+    assert!(
+        errors > 0 && errors < cases.len() / 2,
+        "{errors} division errors"
+    );
 }

@@ -11,17 +11,42 @@ use tools::{CallFormat, ToolCall};
 const CASES: usize = 300;
 
 fn exec_calls(rng: &mut Rng) -> Vec<ToolCall> {
-    (0..rng.below(4)).map(|_| ToolCall::new("python", json!({"code": common::code(rng)}))).collect()
+    (0..rng.below(4))
+        .map(|_| ToolCall::new("python", json!({"code": common::code(rng)})))
+        .collect()
 }
 
-/// Every renderer with its parser, and a generator of calls it can express.
-fn formats() -> Vec<(&'static str, fn(&[ToolCall]) -> String, CallFormat, fn(&mut Rng) -> Vec<ToolCall>)> {
+/// A named renderer, the parser that reads it back, and a generator of the
+/// calls it can express.
+type Case = (
+    &'static str,
+    fn(&[ToolCall]) -> String,
+    CallFormat,
+    fn(&mut Rng) -> Vec<ToolCall>,
+);
+
+fn formats() -> Vec<Case> {
     vec![
-        ("exec", |c| exec::render(c).expect("generated EXEC calls are renderable"), CallFormat::Exec, exec_calls),
+        (
+            "exec",
+            |c| exec::render(c).expect("generated EXEC calls are renderable"),
+            CallFormat::Exec,
+            exec_calls,
+        ),
         ("hermes", hermes::render, CallFormat::Hermes, common::calls),
-        ("hermes-list", hermes::render_list, CallFormat::Hermes, common::calls),
+        (
+            "hermes-list",
+            hermes::render_list,
+            CallFormat::Hermes,
+            common::calls,
+        ),
         ("xlam", xlam::render, CallFormat::Xlam, common::calls),
-        ("pythonic", |c| pythonic::render(c).expect("generated names are identifiers"), CallFormat::Pythonic, common::calls),
+        (
+            "pythonic",
+            |c| pythonic::render(c).expect("generated names are identifiers"),
+            CallFormat::Pythonic,
+            common::calls,
+        ),
     ]
 }
 
@@ -32,7 +57,9 @@ fn render_then_parse_round_trips() {
         for case in 0..CASES {
             let calls = generate(&mut rng);
             let text = render(&calls);
-            let parsed = format.parse(&text).unwrap_or_else(|e| panic!("{name} case {case}: {e}\n{text}"));
+            let parsed = format
+                .parse(&text)
+                .unwrap_or_else(|e| panic!("{name} case {case}: {e}\n{text}"));
             assert_eq!(parsed, calls, "{name} case {case}:\n{text}");
             // Surrounding prose does not change the calls (except for xLAM and
             // pythonic, whose whole answer is the call list).
@@ -101,7 +128,10 @@ fn hostile_inputs_get_errors_not_crashes() {
         "[".repeat(5_000),
         "]".repeat(5_000)
     );
-    assert!(xlam::parse(&deep_args).unwrap_err().message.contains("recursion"));
+    assert!(xlam::parse(&deep_args)
+        .unwrap_err()
+        .message
+        .contains("recursion"));
     assert!(pythonic::parse(&format!("f(x={})", "{".repeat(100_000))).is_err());
 
     // 10 MB arguments parse in linear time.

@@ -54,7 +54,9 @@ pub enum CalcError {
 impl std::fmt::Display for CalcError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CalcError::Syntax { offset, message } => write!(f, "syntax error at byte {offset}: {message}"),
+            CalcError::Syntax { offset, message } => {
+                write!(f, "syntax error at byte {offset}: {message}")
+            }
             CalcError::Math(message) | CalcError::Limit(message) => f.write_str(message),
         }
     }
@@ -199,7 +201,10 @@ impl Parser<'_> {
         self.skip_spaces();
         match self.text[self.pos..].chars().next() {
             Some(c) if c.is_ascii_digit() || c == '.' => self.number(),
-            Some(c) => Err(self.syntax(&format!("expected a number or '(', found '{}'", c.escape_debug()))),
+            Some(c) => Err(self.syntax(&format!(
+                "expected a number or '(', found '{}'",
+                c.escape_debug()
+            ))),
             None => Err(self.syntax("expected a number or '(', found the end")),
         }
     }
@@ -233,16 +238,29 @@ impl Parser<'_> {
             let bound = self.limits.max_result_bits as i64 / 3;
             exponent = match text.parse::<i64>() {
                 Ok(e) if e <= bound => e,
-                Ok(_) | Err(_) if text.is_empty() => return Err(self.syntax("missing exponent digits")),
-                _ => return Err(CalcError::Limit(format!("exponent in '{}' is too large", &self.text[start..end]))),
+                Ok(_) | Err(_) if text.is_empty() => {
+                    return Err(self.syntax("missing exponent digits"))
+                }
+                _ => {
+                    return Err(CalcError::Limit(format!(
+                        "exponent in '{}' is too large",
+                        &self.text[start..end]
+                    )))
+                }
             };
             if bytes.get(sign_at) == Some(&b'-') {
                 exponent = -exponent;
             }
             self.pos = end;
         }
-        let mantissa: String = format!("{}{}", &self.text[start..int_end], &self.text[frac_start..frac_end]);
-        let mantissa: BigInt = mantissa.parse().map_err(|_| self.syntax("malformed number"))?;
+        let mantissa: String = format!(
+            "{}{}",
+            &self.text[start..int_end],
+            &self.text[frac_start..frac_end]
+        );
+        let mantissa: BigInt = mantissa
+            .parse()
+            .map_err(|_| self.syntax("malformed number"))?;
         exponent -= (frac_end - frac_start) as i64;
         let scale = BigInt::from(10).pow(exponent.unsigned_abs() as u32);
         let value = if exponent >= 0 {
@@ -262,18 +280,28 @@ impl Parser<'_> {
         let e = exponent.to_integer();
         if base.is_zero() {
             return match e.sign() {
-                num_bigint::Sign::Minus => Err(CalcError::Math("division by zero: 0 cannot be raised to a negative power".into())),
+                num_bigint::Sign::Minus => Err(CalcError::Math(
+                    "division by zero: 0 cannot be raised to a negative power".into(),
+                )),
                 num_bigint::Sign::NoSign => Ok(BigRational::one()),
                 num_bigint::Sign::Plus => Ok(BigRational::zero()),
             };
         }
         if base.abs().is_one() {
             let odd = e.is_odd();
-            return Ok(if base.is_negative() && odd { -BigRational::one() } else { BigRational::one() });
+            return Ok(if base.is_negative() && odd {
+                -BigRational::one()
+            } else {
+                BigRational::one()
+            });
         }
         // Lower bound on the result size: |p^e| has at least (bits(p)-1)*e+1 bits.
-        let base_bits = base.numer().bits().saturating_sub(1) + base.denom().bits().saturating_sub(1);
-        let magnitude = e.abs().to_u64().filter(|m| base_bits.saturating_mul(*m) <= self.limits.max_result_bits);
+        let base_bits =
+            base.numer().bits().saturating_sub(1) + base.denom().bits().saturating_sub(1);
+        let magnitude = e
+            .abs()
+            .to_u64()
+            .filter(|m| base_bits.saturating_mul(*m) <= self.limits.max_result_bits);
         let Some(magnitude) = magnitude else {
             return Err(CalcError::Limit(format!(
                 "{} ** {} is too large: the result would have over {} bits (limit {})",
@@ -284,7 +312,8 @@ impl Parser<'_> {
             )));
         };
         // magnitude <= max_result_bits (base_bits >= 1 here), so it fits u32.
-        let m = u32::try_from(magnitude).map_err(|_| CalcError::Limit("exponent too large".into()))?;
+        let m =
+            u32::try_from(magnitude).map_err(|_| CalcError::Limit("exponent too large".into()))?;
         let numer = Pow::pow(base.numer(), m);
         let denom = Pow::pow(base.denom(), m);
         let value = if e.is_negative() {
@@ -397,7 +426,11 @@ pub fn approximate(value: &BigRational, significant: usize) -> String {
         } else if point as usize >= kept.len() {
             format!("{sign}{kept}{}", "0".repeat(point as usize - kept.len()))
         } else {
-            format!("{sign}{}.{}", &kept[..point as usize], &kept[point as usize..])
+            format!(
+                "{sign}{}.{}",
+                &kept[..point as usize],
+                &kept[point as usize..]
+            )
         }
     } else {
         let (first, rest) = kept.split_at(1);
@@ -434,7 +467,15 @@ impl Tool for Calculator {
         let expression = args
             .get("expression")
             .and_then(Value::as_str)
-            .ok_or_else(|| ToolError::invalid(NAME, format!("missing required argument 'expression' for {}", self.spec.signature())))?;
+            .ok_or_else(|| {
+                ToolError::invalid(
+                    NAME,
+                    format!(
+                        "missing required argument 'expression' for {}",
+                        self.spec.signature()
+                    ),
+                )
+            })?;
         match evaluate(expression, &ctx.limits.calculator) {
             Ok(value) => Ok(ToolOutput::new(format_value(&value))),
             Err(e @ CalcError::Limit(_)) => Err(ToolError::limit(NAME, e.to_string())),

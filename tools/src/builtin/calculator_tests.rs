@@ -33,7 +33,10 @@ fn python_semantics() {
         ("2**64", "18446744073709551616"),
         ("1/3", "1/3 ≈ 0.333333333333333"),
         ("-2/3", "-2/3 ≈ -0.666666666666667"),
-        ("10**30 / 7", "1000000000000000000000000000000/7 ≈ 1.42857142857143e+29"),
+        (
+            "10**30 / 7",
+            "1000000000000000000000000000000/7 ≈ 1.42857142857143e+29",
+        ),
         ("1 / (3 * 10**10)", "1/30000000000 ≈ 3.33333333333333e-11"),
         ("1/300", "1/300 ≈ 0.00333333333333333"),
     ];
@@ -46,9 +49,21 @@ fn python_semantics() {
 fn errors_are_clean() {
     let math = ["1/0", "1 // (2 - 2)", "5 % 0", "0 ** -1", "2 ** 0.5"];
     for expression in math {
-        assert!(matches!(calc(expression), Err(CalcError::Math(_))), "{expression}");
+        assert!(
+            matches!(calc(expression), Err(CalcError::Math(_))),
+            "{expression}"
+        );
     }
-    let syntax = [("1 +", 3), ("(1", 2), ("abc", 0), ("2 ^ 3", 2), ("1 2", 2), ("", 0), ("1e", 1), (".", 0)];
+    let syntax = [
+        ("1 +", 3),
+        ("(1", 2),
+        ("abc", 0),
+        ("2 ^ 3", 2),
+        ("1 2", 2),
+        ("", 0),
+        ("1e", 1),
+        (".", 0),
+    ];
     for (expression, offset) in syntax {
         match calc(expression) {
             Err(CalcError::Syntax { offset: at, .. }) => assert_eq!(at, offset, "{expression}"),
@@ -78,7 +93,10 @@ fn hostile_inputs_hit_limits_fast() {
             other => panic!("{}: {other:?}", crate::error::preview(expression, 40)),
         }
     }
-    assert!(calc("2**10**10").unwrap_err().to_string().contains("too large"));
+    assert!(calc("2**10**10")
+        .unwrap_err()
+        .to_string()
+        .contains("too large"));
     // Just under the limit still works.
     assert_eq!(calc("2**65534 // 2**65533").unwrap(), "2");
     assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
@@ -88,10 +106,16 @@ fn hostile_inputs_hit_limits_fast() {
 fn tool_reports_errors_by_kind() {
     let tool = Calculator::default();
     let mut ctx = ToolContext::default();
-    let out = tool.call(&serde_json::json!({"expression": "6*7"}), &mut ctx).unwrap();
+    let out = tool
+        .call(&serde_json::json!({"expression": "6*7"}), &mut ctx)
+        .unwrap();
     assert_eq!(out.text, "42");
-    let e = tool.call(&serde_json::json!({"expression": "1/0"}), &mut ctx).unwrap_err();
+    let e = tool
+        .call(&serde_json::json!({"expression": "1/0"}), &mut ctx)
+        .unwrap_err();
     assert_eq!(e.to_string(), "calculator failed: division by zero");
-    let e = tool.call(&serde_json::json!({"expression": "2**10**10"}), &mut ctx).unwrap_err();
+    let e = tool
+        .call(&serde_json::json!({"expression": "2**10**10"}), &mut ctx)
+        .unwrap_err();
     assert!(matches!(e, ToolError::LimitExceeded { .. }), "{e}");
 }

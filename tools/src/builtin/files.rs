@@ -44,13 +44,21 @@ impl MemFs {
     }
 
     /// Creates or replaces a file.
-    pub fn write(&mut self, path: &str, content: &str, limits: &FsLimits) -> Result<String, ToolError> {
+    pub fn write(
+        &mut self,
+        path: &str,
+        content: &str,
+        limits: &FsLimits,
+    ) -> Result<String, ToolError> {
         let path = normalize(path, limits)?;
         let old = self.files.get(&path).map_or(0, String::len);
         if !self.files.contains_key(&path) && self.files.len() >= limits.max_files {
             return Err(ToolError::limit(
                 NAME,
-                format!("already {} files (the limit); delete one first", self.files.len()),
+                format!(
+                    "already {} files (the limit); delete one first",
+                    self.files.len()
+                ),
             ));
         }
         let total = self.total_bytes() - old + content.len();
@@ -70,7 +78,10 @@ impl MemFs {
 
     pub fn read(&self, path: &str, limits: &FsLimits) -> Result<&str, ToolError> {
         let path = normalize(path, limits)?;
-        self.files.get(&path).map(String::as_str).ok_or_else(|| self.not_found(&path))
+        self.files
+            .get(&path)
+            .map(String::as_str)
+            .ok_or_else(|| self.not_found(&path))
     }
 
     pub fn delete(&mut self, path: &str, limits: &FsLimits) -> Result<String, ToolError> {
@@ -99,8 +110,15 @@ impl MemFs {
 
     fn not_found(&self, path: &str) -> ToolError {
         let existing: Vec<&str> = self.files.keys().take(20).map(String::as_str).collect();
-        let existing = if existing.is_empty() { "none".to_string() } else { existing.join(", ") };
-        ToolError::failed(NAME, format!("no file '{path}'; existing files: {existing}"))
+        let existing = if existing.is_empty() {
+            "none".to_string()
+        } else {
+            existing.join(", ")
+        };
+        ToolError::failed(
+            NAME,
+            format!("no file '{path}'; existing files: {existing}"),
+        )
     }
 }
 
@@ -111,13 +129,23 @@ pub fn normalize(path: &str, limits: &FsLimits) -> Result<String, ToolError> {
     if path.len() > limits.max_path_bytes {
         return Err(ToolError::limit(
             NAME,
-            format!("path '{shown}' is {} bytes long; the limit is {}", path.len(), limits.max_path_bytes),
+            format!(
+                "path '{shown}' is {} bytes long; the limit is {}",
+                path.len(),
+                limits.max_path_bytes
+            ),
         ));
     }
     if path.chars().any(char::is_control) {
-        return Err(ToolError::invalid(NAME, format!("path {:?} contains control characters", shown)));
+        return Err(ToolError::invalid(
+            NAME,
+            format!("path {:?} contains control characters", shown),
+        ));
     }
-    let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").collect();
+    let parts: Vec<&str> = path
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     if parts.contains(&"..") {
         return Err(ToolError::invalid(
             NAME,
@@ -125,7 +153,10 @@ pub fn normalize(path: &str, limits: &FsLimits) -> Result<String, ToolError> {
         ));
     }
     if parts.is_empty() {
-        return Err(ToolError::invalid(NAME, format!("'{shown}' is not a file path")));
+        return Err(ToolError::invalid(
+            NAME,
+            format!("'{shown}' is not a file path"),
+        ));
     }
     Ok(parts.join("/"))
 }
@@ -144,7 +175,11 @@ impl Default for Files {
                 text("what to do").one_of(&["write", "read", "list", "delete"]),
                 true,
             )
-            .with("path", text("file path such as notes/plan.txt (for list: a folder, optional)"), false)
+            .with(
+                "path",
+                text("file path such as notes/plan.txt (for list: a folder, optional)"),
+                false,
+            )
             .with("content", text("the text to write (write only)"), false);
         Files {
             spec: FunctionSpec {
@@ -165,7 +200,12 @@ impl Tool for Files {
         let text = |key: &str| args.get(key).and_then(Value::as_str);
         let limits = &ctx.limits.files;
         let need_path = || {
-            text("path").ok_or_else(|| ToolError::invalid(NAME, format!("missing argument 'path' for {}", self.spec.signature())))
+            text("path").ok_or_else(|| {
+                ToolError::invalid(
+                    NAME,
+                    format!("missing argument 'path' for {}", self.spec.signature()),
+                )
+            })
         };
         let out = match text("action").unwrap_or("") {
             "write" => {
@@ -192,7 +232,10 @@ impl Tool for Files {
             other => {
                 return Err(ToolError::invalid(
                     NAME,
-                    format!("unknown action '{}'; use write, read, list or delete", crate::error::preview(other, 30)),
+                    format!(
+                        "unknown action '{}'; use write, read, list or delete",
+                        crate::error::preview(other, 30)
+                    ),
                 ))
             }
         };

@@ -17,7 +17,8 @@ pub struct Python {
 
 impl Default for Python {
     fn default() -> Self {
-        let code = Schema::new(SchemaKind::String).describe("Python code; print() what you want to see");
+        let code =
+            Schema::new(SchemaKind::String).describe("Python code; print() what you want to see");
         Python {
             spec: FunctionSpec {
                 name: NAME.into(),
@@ -34,15 +35,21 @@ impl Tool for Python {
     }
 
     fn call(&self, args: &Value, ctx: &mut ToolContext) -> Result<ToolOutput, ToolError> {
-        let code = args
-            .get("code")
-            .and_then(Value::as_str)
-            .ok_or_else(|| ToolError::invalid(NAME, format!("missing required argument 'code' for {}", self.spec.signature())))?;
+        let code = args.get("code").and_then(Value::as_str).ok_or_else(|| {
+            ToolError::invalid(
+                NAME,
+                format!(
+                    "missing required argument 'code' for {}",
+                    self.spec.signature()
+                ),
+            )
+        })?;
         let sandbox = match &ctx.sandbox {
             Some(sandbox) => sandbox.clone(),
             None => {
-                let sandbox = sandbox::Sandbox::new()
-                    .map_err(|e| ToolError::failed(NAME, format!("the sandbox could not start: {e}")))?;
+                let sandbox = sandbox::Sandbox::new().map_err(|e| {
+                    ToolError::failed(NAME, format!("the sandbox could not start: {e}"))
+                })?;
                 ctx.sandbox = Some(sandbox.clone());
                 sandbox
             }
@@ -57,7 +64,9 @@ impl Tool for Python {
                 }
                 Err(ToolError::failed(NAME, format!("{text}{error}")))
             }
-            None if text.is_empty() => Ok(ToolOutput::new("(no output; use print() to show a result)")),
+            None if text.is_empty() => {
+                Ok(ToolOutput::new("(no output; use print() to show a result)"))
+            }
             None => Ok(ToolOutput::new(text)),
         }
     }

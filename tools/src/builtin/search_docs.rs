@@ -93,7 +93,8 @@ impl SearchDocs {
         let total: usize = passages.iter().map(|p| p.length).sum();
         let average_length = total as f64 / passages.len().max(1) as f64;
         let query = Schema::new(SchemaKind::String).describe("keywords to look for");
-        let k = Schema::new(SchemaKind::Integer).describe("how many passages to return (1-10, default 3)");
+        let k = Schema::new(SchemaKind::Integer)
+            .describe("how many passages to return (1-10, default 3)");
         SearchDocs {
             spec: FunctionSpec {
                 name: NAME.into(),
@@ -155,12 +156,20 @@ impl SearchDocs {
     }
 }
 
-fn collect(root: &Path, folder: &Path, depth: usize, out: &mut Vec<(String, String)>) -> Result<(), Error> {
+fn collect(
+    root: &Path,
+    folder: &Path,
+    depth: usize,
+    out: &mut Vec<(String, String)>,
+) -> Result<(), Error> {
     let io = |source| Error::Io {
         path: folder.to_path_buf(),
         source,
     };
-    let mut entries: Vec<_> = std::fs::read_dir(folder).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
+    let mut entries: Vec<_> = std::fs::read_dir(folder)
+        .map_err(io)?
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
@@ -184,7 +193,11 @@ fn collect(root: &Path, folder: &Path, depth: usize, out: &mut Vec<(String, Stri
             path: path.clone(),
             source,
         })?;
-        let name = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        let name = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
         out.push((name, String::from_utf8_lossy(&bytes).into_owned()));
     }
     Ok(())
@@ -229,11 +242,19 @@ impl Tool for SearchDocs {
             None | Some(Value::Null) => 3,
             Some(v) => match v.as_u64() {
                 Some(k @ 1..) => (k as usize).min(MAX_K),
-                _ => return Err(ToolError::invalid(NAME, format!("argument 'k' of {NAME} must be between 1 and {MAX_K}"))),
+                _ => {
+                    return Err(ToolError::invalid(
+                        NAME,
+                        format!("argument 'k' of {NAME} must be between 1 and {MAX_K}"),
+                    ))
+                }
             },
         };
         if tokenize(query).is_empty() {
-            return Err(ToolError::invalid(NAME, "the query has no words to search for"));
+            return Err(ToolError::invalid(
+                NAME,
+                "the query has no words to search for",
+            ));
         }
         let hits = self.search(query, k);
         if hits.is_empty() {
@@ -245,7 +266,15 @@ impl Tool for SearchDocs {
         let text = hits
             .iter()
             .enumerate()
-            .map(|(i, hit)| format!("[{}] {} (score {:.2})\n{}", i + 1, hit.file, hit.score, hit.snippet))
+            .map(|(i, hit)| {
+                format!(
+                    "[{}] {} (score {:.2})\n{}",
+                    i + 1,
+                    hit.file,
+                    hit.score,
+                    hit.snippet
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n\n");
         Ok(ToolOutput::new(text))

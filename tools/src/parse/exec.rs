@@ -4,7 +4,7 @@
 //! before `</EXEC>` belong to the tags; a Markdown fence around the whole
 //! code is removed.
 
-use super::{strip_code_fence, ParseError, ToolCall};
+use super::{next_open_tag, strip_code_fence, ParseError, ToolCall};
 use serde_json::{json, Value};
 
 pub const FORMAT: &str = "exec";
@@ -18,15 +18,8 @@ pub fn parse(text: &str) -> Result<Vec<ToolCall>, ParseError> {
     let mut calls = Vec::new();
     let mut pos = 0;
     loop {
-        let open = text[pos..].find(OPEN).map(|o| pos + o);
-        let close = text[pos..].find(CLOSE).map(|c| pos + c);
-        let open = match (open, close) {
-            (None, None) => return Ok(calls),
-            (Some(open), None) => open,
-            (Some(open), Some(close)) if open < close => open,
-            (_, Some(close)) => {
-                return Err(ParseError::new(FORMAT, text, close, "</EXEC> without an opening <EXEC>"))
-            }
+        let Some(open) = next_open_tag(text, pos, (OPEN, CLOSE), FORMAT)? else {
+            return Ok(calls);
         };
         let body_start = open + OPEN.len();
         let Some(body_len) = text[body_start..].find(CLOSE) else {
@@ -78,7 +71,10 @@ pub fn render(calls: &[ToolCall]) -> Result<String, crate::Error> {
     let mut out = Vec::with_capacity(calls.len());
     for call in calls {
         if call.name != TOOL {
-            return Err(err(format!("only '{TOOL}' calls can be EXEC blocks, got '{}'", call.name)));
+            return Err(err(format!(
+                "only '{TOOL}' calls can be EXEC blocks, got '{}'",
+                call.name
+            )));
         }
         let Some(Value::String(code)) = call.arguments.get("code") else {
             return Err(err("a python call needs a string 'code' argument".into()));
@@ -108,7 +104,10 @@ mod tests {
         let text = "Thought: compute.\n<EXEC>\nprint(1)\n</EXEC> then <EXEC>x = 2\nprint(x)</EXEC>";
         assert_eq!(codes(text), ["print(1)", "x = 2\nprint(x)"]);
         assert!(parse("The answer is 4.").unwrap().is_empty());
-        assert_eq!(codes("<EXEC>\n```python\nprint(3)\n```\n</EXEC>"), ["print(3)"]);
+        assert_eq!(
+            codes("<EXEC>\n```python\nprint(3)\n```\n</EXEC>"),
+            ["print(3)"]
+        );
         assert_eq!(parse("<EXEC></EXEC>").unwrap()[0].name, "python");
     }
 
@@ -121,7 +120,10 @@ mod tests {
         assert_eq!(e.offset, 8);
         let e = parse("<EXEC>a<EXEC>b</EXEC>").unwrap_err();
         assert_eq!(e.offset, 7);
-        assert!(e.to_string().contains("near `<EXEC>a<EXEC>b</EXEC>`"), "{e}");
+        assert!(
+            e.to_string().contains("near `<EXEC>a<EXEC>b</EXEC>`"),
+            "{e}"
+        );
     }
 
     #[test]

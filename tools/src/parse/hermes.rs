@@ -5,7 +5,10 @@
 //! when what follows is complete JSON (generation often stops at the
 //! closing tag).
 
-use super::{call_to_json, calls_from_json, json_prefix_at, to_json_text, ParseError, ToolCall};
+use super::{
+    call_to_json, calls_from_json, json_prefix_at, next_open_tag, to_json_text, ParseError,
+    ToolCall,
+};
 use serde_json::Value;
 
 pub const FORMAT: &str = "hermes";
@@ -17,33 +20,26 @@ pub fn parse(text: &str) -> Result<Vec<ToolCall>, ParseError> {
     let mut calls = Vec::new();
     let mut pos = 0;
     loop {
-        let open = text[pos..].find(OPEN).map(|o| pos + o);
-        let close = text[pos..].find(CLOSE).map(|c| pos + c);
-        let open = match (open, close) {
-            (None, None) => return Ok(calls),
-            (Some(open), None) => open,
-            (Some(open), Some(close)) if open < close => open,
-            (_, Some(close)) => {
-                return Err(ParseError::new(
-                    FORMAT,
-                    text,
-                    close,
-                    "</tool_call> without an opening <tool_call>",
-                ))
-            }
+        let Some(open) = next_open_tag(text, pos, (OPEN, CLOSE), FORMAT)? else {
+            return Ok(calls);
         };
         let mut json_start = skip_spaces(text, open + OPEN.len());
         // A Markdown fence inside the tag: skip its opening line.
         let fenced = text[json_start..].starts_with("```");
         if fenced {
-            json_start = text[json_start..].find('\n').map_or(text.len(), |n| json_start + n + 1);
+            json_start = text[json_start..]
+                .find('\n')
+                .map_or(text.len(), |n| json_start + n + 1);
         }
         if text[json_start..].starts_with(CLOSE) {
             return Err(empty_tag(text, open));
         }
         let parsed = json_prefix_at(text, json_start, FORMAT).map_err(|mut e| {
             if !text[open..].contains(CLOSE) {
-                e.message = format!("unterminated <tool_call> (close it with </tool_call>); {}", e.message);
+                e.message = format!(
+                    "unterminated <tool_call> (close it with </tool_call>); {}",
+                    e.message
+                );
             }
             e
         })?;
@@ -124,7 +120,10 @@ mod tests {
         assert_eq!(parse("<tool_call>\n{\"name\": \"f\"}\n").unwrap().len(), 1);
         // Tags inside argument strings are just text.
         let tricky = r#"<tool_call>{"name": "f", "arguments": {"s": "</tool_call><tool_call>"}}</tool_call>"#;
-        assert_eq!(parse(tricky).unwrap()[0].arguments["s"], "</tool_call><tool_call>");
+        assert_eq!(
+            parse(tricky).unwrap()[0].arguments["s"],
+            "</tool_call><tool_call>"
+        );
         let fenced = "<tool_call>\n```json\n{\"name\": \"f\"}\n```\n</tool_call>";
         assert_eq!(parse(fenced).unwrap()[0].name, "f");
     }
@@ -138,7 +137,8 @@ mod tests {
         assert!(e.message.contains("unterminated"), "{e}");
         let e = parse("<tool_call>{\"arguments\": {}}</tool_call>").unwrap_err();
         assert!(e.message.contains("no \"name\""), "{e}");
-        let e = parse("<tool_call>{\"name\": \"f\", \"arguments\": \"[1]\"}</tool_call>").unwrap_err();
+        let e =
+            parse("<tool_call>{\"name\": \"f\", \"arguments\": \"[1]\"}</tool_call>").unwrap_err();
         assert!(e.message.contains("must be an object"), "{e}");
         assert!(parse("<tool_call></tool_call>").is_err());
         assert!(parse("x</tool_call>").is_err());
@@ -148,7 +148,10 @@ mod tests {
 
     #[test]
     fn render_matches_qwen_template_spacing() {
-        let calls = [ToolCall::new("weather", json!({"city": "Paris", "days": 2}))];
+        let calls = [ToolCall::new(
+            "weather",
+            json!({"city": "Paris", "days": 2}),
+        )];
         assert_eq!(
             render(&calls),
             "<tool_call>\n{\"name\": \"weather\", \"arguments\": {\"city\": \"Paris\", \"days\": 2}}\n</tool_call>"

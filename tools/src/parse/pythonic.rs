@@ -7,7 +7,7 @@
 
 mod lexer;
 
-use super::{strip_code_fence, ParseError, ToolCall};
+use super::{strip_code_fence, write_nested, ParseError, ToolCall};
 use lexer::{tokenize, Tok, Token};
 use serde_json::{Map, Number, Value};
 
@@ -18,7 +18,8 @@ pub const MAX_DEPTH: usize = 64;
 /// The calls in `text`.
 pub fn parse(text: &str) -> Result<Vec<ToolCall>, ParseError> {
     let (body, lead) = strip_code_fence(text);
-    let mut tokens = tokenize(body).map_err(|(at, msg)| ParseError::new(FORMAT, text, lead + at, msg))?;
+    let mut tokens =
+        tokenize(body).map_err(|(at, msg)| ParseError::new(FORMAT, text, lead + at, msg))?;
     for token in &mut tokens {
         token.offset += lead;
     }
@@ -82,8 +83,15 @@ impl Parser<'_> {
             if *self.peek() == Tok::Comma {
                 self.bump();
             } else if *self.peek() != close {
-                let want = if bracketed { "',' or ']'" } else { "',' or the end" };
-                return Err(self.error(format!("expected {want} after a call, found {}", describe(self.peek()))));
+                let want = if bracketed {
+                    "',' or ']'"
+                } else {
+                    "',' or the end"
+                };
+                return Err(self.error(format!(
+                    "expected {want} after a call, found {}",
+                    describe(self.peek())
+                )));
             }
         }
         if bracketed {
@@ -104,7 +112,11 @@ impl Parser<'_> {
         let mut arguments = Map::new();
         while *self.peek() != Tok::Close(')') {
             let at = self.offset();
-            let is_keyword = matches!(self.peek(), Tok::Name(_)) && self.tokens.get(self.pos + 1).is_some_and(|t| t.tok == Tok::Equals);
+            let is_keyword = matches!(self.peek(), Tok::Name(_))
+                && self
+                    .tokens
+                    .get(self.pos + 1)
+                    .is_some_and(|t| t.tok == Tok::Equals);
             if !is_keyword {
                 return Err(self.error(format!(
                     "positional argument in the call to '{name}': write every argument as name=value"
@@ -114,7 +126,12 @@ impl Parser<'_> {
             self.bump(); // '='
             let value = self.value(0)?;
             if arguments.insert(key.clone(), value).is_some() {
-                return Err(ParseError::new(FORMAT, self.text, at, format!("argument '{key}' given twice to '{name}'")));
+                return Err(ParseError::new(
+                    FORMAT,
+                    self.text,
+                    at,
+                    format!("argument '{key}' given twice to '{name}'"),
+                ));
             }
             match self.peek() {
                 Tok::Comma => {
@@ -122,7 +139,10 @@ impl Parser<'_> {
                 }
                 Tok::Close(')') => {}
                 other => {
-                    return Err(self.error(format!("expected ',' or ')' in the call to '{name}', found {}", describe(other))))
+                    return Err(self.error(format!(
+                        "expected ',' or ')' in the call to '{name}', found {}",
+                        describe(other)
+                    )))
                 }
             }
         }
@@ -175,7 +195,9 @@ impl Parser<'_> {
             Tok::Open('(') => {
                 let items = self.sequence(')', depth)?;
                 // `(x)` is x; `(x,)` and `()` are tuples.
-                let had_comma = self.tokens[start..self.pos].iter().any(|t| t.tok == Tok::Comma);
+                let had_comma = self.tokens[start..self.pos]
+                    .iter()
+                    .any(|t| t.tok == Tok::Comma);
                 match items.len() {
                     1 if !had_comma => Ok(items.into_iter().next().unwrap_or(Value::Null)),
                     _ => Ok(Value::Array(items)),
@@ -194,7 +216,9 @@ impl Parser<'_> {
         let err = |message: &str| ParseError::new(FORMAT, self.text, at, message);
         match self.bump() {
             Tok::Int(n) if !negative => Ok(Value::from(n)),
-            Tok::Int(n) if n <= i64::MAX as u64 + 1 => Ok(Value::from((n as i128).wrapping_neg() as i64)),
+            Tok::Int(n) if n <= i64::MAX as u64 + 1 => {
+                Ok(Value::from((n as i128).wrapping_neg() as i64))
+            }
             Tok::Int(_) => Err(err("negative integer too large")),
             Tok::Float(x) => Ok(float(if negative { -x } else { x })),
             _ => Err(err("expected a number after the sign")),
@@ -211,7 +235,12 @@ impl Parser<'_> {
                     self.bump();
                 }
                 Tok::Close(c) if *c == close => {}
-                other => return Err(self.error(format!("expected ',' or '{close}', found {}", describe(other)))),
+                other => {
+                    return Err(self.error(format!(
+                        "expected ',' or '{close}', found {}",
+                        describe(other)
+                    )))
+                }
             }
         }
         self.bump();
@@ -230,7 +259,14 @@ impl Parser<'_> {
                     Value::String(s) => s,
                     Value::Number(n) => n.to_string(),
                     Value::Bool(b) => if b { "True" } else { "False" }.to_string(),
-                    _ => return Err(ParseError::new(FORMAT, self.text, at, "dict keys must be strings or numbers")),
+                    _ => {
+                        return Err(ParseError::new(
+                            FORMAT,
+                            self.text,
+                            at,
+                            "dict keys must be strings or numbers",
+                        ))
+                    }
                 };
                 map.insert(key, self.value(depth + 1)?);
             } else if map.is_empty() {
@@ -243,11 +279,19 @@ impl Parser<'_> {
                     self.bump();
                 }
                 Tok::Close('}') => {}
-                other => return Err(self.error(format!("expected ',' or '}}', found {}", describe(other)))),
+                other => {
+                    return Err(
+                        self.error(format!("expected ',' or '}}', found {}", describe(other)))
+                    )
+                }
             }
         }
         self.bump();
-        Ok(if set.is_empty() { Value::Object(map) } else { Value::Array(set) })
+        Ok(if set.is_empty() {
+            Value::Object(map)
+        } else {
+            Value::Array(set)
+        })
     }
 }
 
@@ -276,7 +320,10 @@ fn describe(tok: &Tok) -> String {
 /// `[f(a=1, b="x"), g()]`. Names must be (dotted) identifiers and argument
 /// names identifiers; `null` arguments are written as `None`.
 pub fn render(calls: &[ToolCall]) -> Result<String, crate::Error> {
-    let err = |message: String| crate::Error::Render { format: FORMAT, message };
+    let err = |message: String| crate::Error::Render {
+        format: FORMAT,
+        message,
+    };
     let mut parts = Vec::with_capacity(calls.len());
     for call in calls {
         if !call.name.split('.').all(is_identifier) {
@@ -286,12 +333,19 @@ pub fn render(calls: &[ToolCall]) -> Result<String, crate::Error> {
         let args = match &call.arguments {
             Value::Object(map) => map,
             Value::Null => &empty,
-            _ => return Err(err(format!("arguments of '{}' are not an object", call.name))),
+            _ => {
+                return Err(err(format!(
+                    "arguments of '{}' are not an object",
+                    call.name
+                )))
+            }
         };
         let mut rendered = Vec::with_capacity(args.len());
         for (key, value) in args {
             if !is_identifier(key) {
-                return Err(err(format!("argument name '{key}' is not a Python identifier")));
+                return Err(err(format!(
+                    "argument name '{key}' is not a Python identifier"
+                )));
             }
             let mut text = format!("{key}=");
             write_value(value, &mut text);
@@ -304,10 +358,15 @@ pub fn render(calls: &[ToolCall]) -> Result<String, crate::Error> {
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
 fn write_value(value: &Value, out: &mut String) {
+    write_nested(value, out, &write_scalar, &write_string);
+}
+
+fn write_scalar(value: &Value, out: &mut String) {
     match value {
         Value::Null => out.push_str("None"),
         Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
@@ -317,28 +376,7 @@ fn write_value(value: &Value, out: &mut String) {
             _ => out.push_str(&n.to_string()),
         },
         Value::String(s) => write_string(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_value(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_string(key, out);
-                out.push_str(": ");
-                write_value(item, out);
-            }
-            out.push('}');
-        }
+        nested => write_value(nested, out),
     }
 }
 
@@ -352,7 +390,9 @@ fn write_string(s: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }

@@ -10,8 +10,14 @@ fn one(text: &str) -> ToolCall {
 #[test]
 fn reads_bfcl_style_calls() {
     let calls = parse(r#"[get_weather(city="Paris", days=3), math.factorial(number=5)]"#).unwrap();
-    assert_eq!(calls[0], ToolCall::new("get_weather", json!({"city": "Paris", "days": 3})));
-    assert_eq!(calls[1], ToolCall::new("math.factorial", json!({"number": 5})));
+    assert_eq!(
+        calls[0],
+        ToolCall::new("get_weather", json!({"city": "Paris", "days": 3}))
+    );
+    assert_eq!(
+        calls[1],
+        ToolCall::new("math.factorial", json!({"number": 5}))
+    );
     assert!(parse("[]").unwrap().is_empty());
     assert!(parse("  ").unwrap().is_empty());
     assert_eq!(one("f(a=1)").name, "f");
@@ -21,16 +27,27 @@ fn reads_bfcl_style_calls() {
 
 #[test]
 fn reads_every_literal_kind() {
-    let c = one(r#"[f(a=-3, b=2.5, c=-1e-3, d=True, e=False, g=None, h='it\'s', i="tab\there", j=[1, [2, (3, 4)]], k={"x": {"y": [None]}, 5: 1}, l=(1,), m=(7), n=0x1F, o=1_000, p={1, 2}, q=r"a\d", r="\u00e9\x41" 'b', s=())]"#);
+    let c = one(
+        r#"[f(a=-3, b=2.5, c=-1e-3, d=True, e=False, g=None, h='it\'s', i="tab\there", j=[1, [2, (3, 4)]], k={"x": {"y": [None]}, 5: 1}, l=(1,), m=(7), n=0x1F, o=1_000, p={1, 2}, q=r"a\d", r="\u00e9\x41" 'b', s=())]"#,
+    );
     assert_eq!(
         c.arguments,
         json!({"a": -3, "b": 2.5, "c": -0.001, "d": true, "e": false, "g": null, "h": "it's",
                "i": "tab\there", "j": [1, [2, [3, 4]]], "k": {"x": {"y": [null]}, "5": 1},
                "l": [1], "m": 7, "n": 31, "o": 1000, "p": [1, 2], "q": "a\\d", "r": "éAb", "s": []})
     );
-    assert_eq!(one("f(x=-9223372036854775808)").arguments["x"], json!(i64::MIN));
-    assert_eq!(one("f(x=18446744073709551615)").arguments["x"], json!(u64::MAX));
-    assert_eq!(one("f(s=\"\"\"two\nlines\"\"\")").arguments["s"], "two\nlines");
+    assert_eq!(
+        one("f(x=-9223372036854775808)").arguments["x"],
+        json!(i64::MIN)
+    );
+    assert_eq!(
+        one("f(x=18446744073709551615)").arguments["x"],
+        json!(u64::MAX)
+    );
+    assert_eq!(
+        one("f(s=\"\"\"two\nlines\"\"\")").arguments["s"],
+        "two\nlines"
+    );
 }
 
 #[test]
@@ -71,7 +88,10 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
 #[test]
 fn render_writes_python() {
     let calls = [
-        ToolCall::new("math.hypot", json!({"x": 1.0, "y": -2, "s": "a\"b\\c\nd\u{1}", "l": [true, null], "d": {"k": 1e-7}})),
+        ToolCall::new(
+            "math.hypot",
+            json!({"x": 1.0, "y": -2, "s": "a\"b\\c\nd\u{1}", "l": [true, null], "d": {"k": 1e-7}}),
+        ),
         ToolCall::new("g", json!({})),
     ];
     let text = render(&calls).unwrap();

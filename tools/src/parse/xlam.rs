@@ -2,7 +2,9 @@
 //! "arguments": {...}}, ...]}` (empty list = no call). Also read: a bare
 //! list of calls, a single call object, and a Markdown fence around it.
 
-use super::{call_to_json, calls_from_json, json_at, strip_code_fence, to_json_text, ParseError, ToolCall};
+use super::{
+    call_to_json, calls_from_json, json_at, strip_code_fence, to_json_text, ParseError, ToolCall,
+};
 use serde_json::{Map, Value};
 
 pub const FORMAT: &str = "xlam";
@@ -23,7 +25,12 @@ pub fn parse(text: &str) -> Result<Vec<ToolCall>, ParseError> {
         Value::Object(map) if map.contains_key("tool_calls") => match &map["tool_calls"] {
             list @ Value::Array(_) => calls_from_json(list, FORMAT, text, lead),
             Value::Null => Ok(Vec::new()),
-            _ => Err(ParseError::new(FORMAT, text, lead, "\"tool_calls\" must be a list of calls")),
+            _ => Err(ParseError::new(
+                FORMAT,
+                text,
+                lead,
+                "\"tool_calls\" must be a list of calls",
+            )),
         },
         other => calls_from_json(other, FORMAT, text, lead),
     }
@@ -52,12 +59,16 @@ mod tests {
         assert!(parse(r#"{"tool_calls": []}"#).unwrap().is_empty());
         let bare = r#"[{"name": "live_giveaways_by_type", "arguments": {"type": "beta"}}]"#;
         assert_eq!(parse(bare).unwrap()[0].arguments, json!({"type": "beta"}));
-        assert_eq!(parse("```json\n{\"name\": \"f\"}\n```").unwrap()[0].name, "f");
+        assert_eq!(
+            parse("```json\n{\"name\": \"f\"}\n```").unwrap()[0].name,
+            "f"
+        );
     }
 
     #[test]
     fn errors() {
-        let e = parse(r#"{"tool_calls": [{"name": "a", "arguments": {"x": 1}}]} trailing"#).unwrap_err();
+        let e = parse(r#"{"tool_calls": [{"name": "a", "arguments": {"x": 1}}]} trailing"#)
+            .unwrap_err();
         assert!(e.message.contains("trailing"), "{e}");
         assert!(parse("").is_err());
         assert!(parse(r#"{"tool_calls": {"name": "a"}}"#).is_err());
@@ -67,7 +78,10 @@ mod tests {
     #[test]
     fn render_spacing() {
         let calls = [ToolCall::new("a", json!({"x": [1, 2]}))];
-        assert_eq!(render(&calls), r#"{"tool_calls": [{"name": "a", "arguments": {"x": [1, 2]}}]}"#);
+        assert_eq!(
+            render(&calls),
+            r#"{"tool_calls": [{"name": "a", "arguments": {"x": [1, 2]}}]}"#
+        );
         assert_eq!(render(&[]), r#"{"tool_calls": []}"#);
     }
 }

@@ -82,7 +82,12 @@ pub(crate) fn schema_error(function: &str, path: &str, message: &str) -> Error {
 }
 
 /// Reads one schema node at `path` (for error messages).
-pub fn parse_schema(function: &str, path: &str, value: &Value, depth: usize) -> Result<Schema, Error> {
+pub fn parse_schema(
+    function: &str,
+    path: &str,
+    value: &Value,
+    depth: usize,
+) -> Result<Schema, Error> {
     if depth > MAX_SCHEMA_DEPTH {
         return Err(schema_error(function, path, "schema nested too deeply"));
     }
@@ -92,7 +97,10 @@ pub fn parse_schema(function: &str, path: &str, value: &Value, depth: usize) -> 
     let type_name = match node.get("type") {
         Some(Value::String(s)) => Some(s.as_str()),
         // ["string", "null"]: the first non-null type.
-        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).find(|t| *t != "null"),
+        Some(Value::Array(types)) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null"),
         None | Some(Value::Null) => None,
         Some(_) => return Err(schema_error(function, path, "'type' must be a string")),
     };
@@ -121,11 +129,20 @@ pub fn parse_schema(function: &str, path: &str, value: &Value, depth: usize) -> 
         SchemaKind::Object(_) => SchemaKind::Object(parse_object(function, path, node, depth)?),
         other => other,
     };
-    let description = node.get("description").and_then(Value::as_str).map(str::to_string);
+    let description = node
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let enum_values = match node.get("enum") {
         None | Some(Value::Null) => None,
         Some(Value::Array(values)) => Some(values.clone()),
-        Some(_) => return Err(schema_error(function, &format!("{path}.enum"), "must be a list")),
+        Some(_) => {
+            return Err(schema_error(
+                function,
+                &format!("{path}.enum"),
+                "must be a list",
+            ))
+        }
     };
     Ok(Schema {
         kind,
@@ -171,7 +188,11 @@ fn parse_object(
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(names)) => names.iter().filter_map(Value::as_str).collect(),
         Some(_) => {
-            return Err(schema_error(function, &format!("{path}.required"), "must be a list of names"))
+            return Err(schema_error(
+                function,
+                &format!("{path}.required"),
+                "must be a list of names",
+            ))
         }
     };
     let mut properties = Vec::new();
@@ -179,7 +200,12 @@ fn parse_object(
         None | Some(Value::Null) => {}
         Some(Value::Object(props)) => {
             for (name, schema) in props {
-                let schema = parse_schema(function, &format!("{path}.properties.{name}"), schema, depth + 1)?;
+                let schema = parse_schema(
+                    function,
+                    &format!("{path}.properties.{name}"),
+                    schema,
+                    depth + 1,
+                )?;
                 properties.push(Property {
                     name: name.clone(),
                     schema,
@@ -189,7 +215,13 @@ fn parse_object(
                 });
             }
         }
-        Some(_) => return Err(schema_error(function, &format!("{path}.properties"), "must be an object")),
+        Some(_) => {
+            return Err(schema_error(
+                function,
+                &format!("{path}.properties"),
+                "must be an object",
+            ))
+        }
     }
     let additional_properties = match node.get("additionalProperties") {
         Some(Value::Bool(allowed)) => *allowed,
@@ -213,7 +245,10 @@ pub fn schema_to_json(schema: &Schema) -> Value {
         kind => {
             let mut map = Map::new();
             map.insert("type".into(), Value::from(type_name(kind)));
-            if let SchemaKind::Array { items: Some(items), .. } = kind {
+            if let SchemaKind::Array {
+                items: Some(items), ..
+            } = kind
+            {
                 map.insert("items".into(), schema_to_json(items));
             }
             map

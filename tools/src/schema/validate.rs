@@ -38,11 +38,19 @@ struct Context<'a> {
 }
 
 /// `at` is None for the top-level argument list, else the argument path.
-fn check_object(object: &ObjectSchema, map: &Map<String, Value>, at: Option<&str>, cx: &Context) -> Result<(), String> {
+fn check_object(
+    object: &ObjectSchema,
+    map: &Map<String, Value>,
+    at: Option<&str>,
+    cx: &Context,
+) -> Result<(), String> {
     for p in object.properties.iter().filter(|p| p.required) {
         if map.get(&p.name).is_none_or(Value::is_null) {
             return Err(match at {
-                None => format!("missing required argument '{}' for {}", p.name, cx.signature),
+                None => format!(
+                    "missing required argument '{}' for {}",
+                    p.name, cx.signature
+                ),
                 Some(path) => format!(
                     "missing required key '{}' in argument '{path}' of {}",
                     p.name, cx.function
@@ -75,7 +83,10 @@ fn unknown_key(object: &ObjectSchema, key: &str, at: Option<&str>, cx: &Context)
     let key = preview(key, 60);
     match at {
         None => format!("unknown argument '{key}' for {}; {expected}", cx.signature),
-        Some(path) => format!("unknown key '{key}' in argument '{path}' of {}; {expected}", cx.function),
+        Some(path) => format!(
+            "unknown key '{key}' in argument '{path}' of {}; {expected}",
+            cx.function
+        ),
     }
 }
 
@@ -99,7 +110,10 @@ fn check_value(schema: &Schema, value: &Value, path: &str, cx: &Context) -> Resu
     }
     if let Some(allowed) = &schema.enum_values {
         if !allowed.iter().any(|a| same_value(a, value)) {
-            let list: Vec<String> = allowed.iter().map(|a| preview(&a.to_string(), 40)).collect();
+            let list: Vec<String> = allowed
+                .iter()
+                .map(|a| preview(&a.to_string(), 40))
+                .collect();
             return Err(format!(
                 "argument '{path}' of {} must be one of {}, got {}",
                 cx.function,
@@ -109,13 +123,20 @@ fn check_value(schema: &Schema, value: &Value, path: &str, cx: &Context) -> Resu
         }
     }
     match (&schema.kind, value) {
-        (SchemaKind::Array { items: Some(items), .. }, Value::Array(values)) => {
+        (
+            SchemaKind::Array {
+                items: Some(items), ..
+            },
+            Value::Array(values),
+        ) => {
             for (i, item) in values.iter().enumerate() {
                 check_value(items, item, &format!("{path}[{i}]"), cx)?;
             }
             Ok(())
         }
-        (SchemaKind::Object(object), Value::Object(map)) => check_object(object, map, Some(path), cx),
+        (SchemaKind::Object(object), Value::Object(map)) => {
+            check_object(object, map, Some(path), cx)
+        }
         _ => Ok(()),
     }
 }

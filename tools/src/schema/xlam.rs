@@ -14,7 +14,10 @@ use serde_json::{Map, Value};
 const MAX_TYPE_DEPTH: usize = 16;
 
 /// Reads a flat parameter map.
-pub fn parse_parameters(function: &str, params: &Map<String, Value>) -> Result<ObjectSchema, Error> {
+pub fn parse_parameters(
+    function: &str,
+    params: &Map<String, Value>,
+) -> Result<ObjectSchema, Error> {
     let mut properties = Vec::with_capacity(params.len());
     for (name, entry) in params {
         let path = format!("parameters.{name}");
@@ -25,11 +28,20 @@ pub fn parse_parameters(function: &str, params: &Map<String, Value>) -> Result<O
             None | Some(Value::Null) => (SchemaKind::Any, false),
             Some(Value::String(text)) => parse_type_string(text)
                 .map_err(|message| schema_error(function, &format!("{path}.type"), &message))?,
-            Some(_) => return Err(schema_error(function, &format!("{path}.type"), "must be a string")),
+            Some(_) => {
+                return Err(schema_error(
+                    function,
+                    &format!("{path}.type"),
+                    "must be a string",
+                ))
+            }
         };
         let schema = Schema {
             kind,
-            description: entry.get("description").and_then(Value::as_str).map(str::to_string),
+            description: entry
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             enum_values: entry.get("enum").and_then(Value::as_array).cloned(),
             default: entry.get("default").cloned(),
         };
@@ -134,20 +146,21 @@ impl TypeParser<'_> {
         let raw = String::from_utf8_lossy(&self.text[start..self.pos]).to_ascii_lowercase();
         let name = raw.strip_prefix("typing.").unwrap_or(&raw).to_string();
         let mut args = Vec::new();
-        if self.eat(b'[') {
-            if !self.eat(b']') {
-                loop {
-                    args.push(self.union(depth + 1)?);
-                    if self.eat(b']') {
-                        break;
-                    }
-                    if !self.eat(b',') {
-                        return Err(format!("expected ',' or ']' at column {}", self.pos + 1));
-                    }
+        // `List[]` is read as `List`.
+        if self.eat(b'[') && !self.eat(b']') {
+            loop {
+                args.push(self.union(depth + 1)?);
+                if self.eat(b']') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return Err(format!("expected ',' or ']' at column {}", self.pos + 1));
                 }
             }
         }
-        let first = args.first().map(|(kind, _)| kind.clone().unwrap_or(SchemaKind::Any));
+        let first = args
+            .first()
+            .map(|(kind, _)| kind.clone().unwrap_or(SchemaKind::Any));
         let items = first.clone().map(|kind| Box::new(Schema::new(kind)));
         Ok(match name.as_str() {
             "none" | "nonetype" => (None, true),
@@ -167,7 +180,10 @@ fn kind_from_python_name(name: &str, items: Option<Box<Schema>>) -> SchemaKind {
         "int" | "integer" => SchemaKind::Integer,
         "float" | "number" | "double" => SchemaKind::Number,
         "bool" | "boolean" => SchemaKind::Boolean,
-        "list" | "array" | "sequence" | "set" | "iterable" => SchemaKind::Array { items, tuple: false },
+        "list" | "array" | "sequence" | "set" | "iterable" => SchemaKind::Array {
+            items,
+            tuple: false,
+        },
         "tuple" => SchemaKind::Array { items, tuple: true },
         "dict" | "mapping" | "object" => SchemaKind::Object(ObjectSchema {
             properties: Vec::new(),
@@ -182,7 +198,11 @@ fn kind_from_python_name(name: &str, items: Option<Box<Schema>>) -> SchemaKind {
 fn merge_union(members: Vec<(Option<SchemaKind>, bool)>) -> (SchemaKind, bool) {
     let optional = members.iter().any(|(_, optional)| *optional);
     let mut real: Vec<SchemaKind> = members.into_iter().filter_map(|(kind, _)| kind).collect();
-    let kind = if real.len() == 1 { real.remove(0) } else { SchemaKind::Any };
+    let kind = if real.len() == 1 {
+        real.remove(0)
+    } else {
+        SchemaKind::Any
+    };
     (kind, optional)
 }
 
@@ -196,7 +216,10 @@ pub fn parameters_to_json(object: &ObjectSchema) -> Value {
             entry.insert("description".into(), Value::from(description.as_str()));
         }
         let optional = if p.required { "" } else { ", optional" };
-        entry.insert("type".into(), Value::from(format!("{}{optional}", python_type(&p.schema.kind))));
+        entry.insert(
+            "type".into(),
+            Value::from(format!("{}{optional}", python_type(&p.schema.kind))),
+        );
         if let Some(values) = &p.schema.enum_values {
             entry.insert("enum".into(), Value::Array(values.clone()));
         }

@@ -41,7 +41,7 @@ pub fn identifier(rng: &mut Rng) -> String {
     const REST: &[&str] = &["", "1", "_", "name", "ß", "2x", "Val"];
     let mut name = rng.pick(FIRST).to_string();
     for _ in 0..rng.below(3) {
-        name.push_str(*rng.pick(REST));
+        name.push_str(rng.pick::<&str>(REST));
     }
     name
 }
@@ -59,8 +59,37 @@ pub fn function_name(rng: &mut Rng) -> String {
 /// A string with quotes, escapes, control characters and non-ASCII text.
 pub fn text(rng: &mut Rng) -> String {
     const PIECES: &[&str] = &[
-        "a", "Paris", " ", "\"", "'", "\\", "\n", "\t", "\r", "\u{1}", "\u{7f}", "é", "日本", "🙂", "{", "}", "[", "]",
-        ",", "=", ":", "<tool_call>", "</tool_call>", "</EXEC", "\\n", "\\u0041", "None", "True", "1e5", "-", "#",
+        "a",
+        "Paris",
+        " ",
+        "\"",
+        "'",
+        "\\",
+        "\n",
+        "\t",
+        "\r",
+        "\u{1}",
+        "\u{7f}",
+        "é",
+        "日本",
+        "🙂",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "=",
+        ":",
+        "<tool_call>",
+        "</tool_call>",
+        "</EXEC",
+        "\\n",
+        "\\u0041",
+        "None",
+        "True",
+        "1e5",
+        "-",
+        "#",
     ];
     (0..rng.below(8)).map(|_| *rng.pick(PIECES)).collect()
 }
@@ -94,7 +123,11 @@ pub fn value(rng: &mut Rng, depth: usize) -> Value {
         _ => {
             let mut map = Map::new();
             for _ in 0..rng.below(4) {
-                let key = if rng.chance(50) { identifier(rng) } else { text(rng) };
+                let key = if rng.chance(50) {
+                    identifier(rng)
+                } else {
+                    text(rng)
+                };
                 map.insert(key, value(rng, depth - 1));
             }
             Value::Object(map)
@@ -117,8 +150,20 @@ pub fn calls(rng: &mut Rng) -> Vec<ToolCall> {
 
 /// Python source text for the EXEC format (never contains the tags).
 pub fn code(rng: &mut Rng) -> String {
-    const LINES: &[&str] = &["print(1)", "x = [1, 2]", "  y = x", "", "s = '<EXE'", "# é 🙂", "for i in range(3):", "\tpass"];
-    (0..rng.below(5)).map(|_| *rng.pick(LINES)).collect::<Vec<_>>().join("\n")
+    const LINES: &[&str] = &[
+        "print(1)",
+        "x = [1, 2]",
+        "  y = x",
+        "",
+        "s = '<EXE'",
+        "# é 🙂",
+        "for i in range(3):",
+        "\tpass",
+    ];
+    (0..rng.below(5))
+        .map(|_| *rng.pick(LINES))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Runs `python3 -c script` with `input` on stdin and returns stdout, or

@@ -62,7 +62,10 @@ impl Lexer<'_> {
         }
         let offset = self.pos;
         let Some(c) = self.peek() else {
-            return Ok(Token { tok: Tok::End, offset });
+            return Ok(Token {
+                tok: Tok::End,
+                offset,
+            });
         };
         let single = |tok: Tok| Token { tok, offset };
         let tok = match c {
@@ -89,7 +92,12 @@ impl Lexer<'_> {
                 }
                 return Ok(single(Tok::Name(name)));
             }
-            other => return Err((offset, format!("unexpected character '{}'", other.escape_debug()))),
+            other => {
+                return Err((
+                    offset,
+                    format!("unexpected character '{}'", other.escape_debug()),
+                ))
+            }
         };
         self.pos += c.len_utf8();
         Ok(single(tok))
@@ -143,7 +151,11 @@ impl Lexer<'_> {
             }
             return Ok(Tok::Float(value));
         }
-        let body = if radix == 10 { &digits[..] } else { &digits[2..] };
+        let body = if radix == 10 {
+            &digits[..]
+        } else {
+            &digits[2..]
+        };
         if body.is_empty() {
             return Err(bad("malformed number"));
         }
@@ -158,7 +170,11 @@ impl Lexer<'_> {
         let rest = &self.text[self.pos..];
         let quote = &rest[..1];
         let triple = rest.starts_with(&quote.repeat(3));
-        let delimiter = if triple { quote.repeat(3) } else { quote.to_string() };
+        let delimiter = if triple {
+            quote.repeat(3)
+        } else {
+            quote.to_string()
+        };
         self.pos += delimiter.len();
         let mut out = String::new();
         loop {
@@ -171,7 +187,10 @@ impl Lexer<'_> {
                 return Err((start, "unterminated string".into()));
             };
             if c == '\n' && !triple {
-                return Err((start, "unterminated string (newline inside quotes; write \\n)".into()));
+                return Err((
+                    start,
+                    "unterminated string (newline inside quotes; write \\n)".into(),
+                ));
             }
             self.pos += c.len_utf8();
             if c != '\\' {
@@ -229,7 +248,8 @@ impl Lexer<'_> {
             return Err((at, format!("escape needs {len} hex digits")));
         }
         self.pos += len;
-        let code = u32::from_str_radix(digits, 16).map_err(|_| (at, "bad hex escape".to_string()))?;
+        let code =
+            u32::from_str_radix(digits, 16).map_err(|_| (at, "bad hex escape".to_string()))?;
         char_from(code, at)
     }
 }
