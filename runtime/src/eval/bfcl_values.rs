@@ -112,7 +112,7 @@ pub fn type_checker(
     // Python falls through here after a failed nested check too.
     if pa_type == Some(PyType::of(value)) {
         return TypeCheck {
-            verdict: Verdict::valid(),
+            verdict: nested_failure.unwrap_or_else(Verdict::valid),
             is_variable: true,
         };
     }
