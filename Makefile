@@ -75,10 +75,13 @@ bench: setup model build
 	@mkdir -p bench/results
 	$(BIN) generate --model $(MODEL) --chat --prompt "Count from one to twenty in words." --max-tokens 96 --json > bench/results/generate-latest.json
 	@grep -E '"(prefill|decode)_tok_s"' bench/results/generate-latest.json
+	$(CARGO) run --release --locked -p sandbox --example bench > bench/results/sandbox-latest.json
 
-## fuzz-sandbox: the longer random-program comparison against CPython
+## fuzz-sandbox: the longer random-program comparison against CPython, then cargo-fuzz on the parser
 fuzz-sandbox:
-	SANDBOX_FUZZ_CASES=5000 $(CARGO) test --release -p sandbox -- --ignored --nocapture
+	SANDBOX_FUZZ_PROGRAMS=20000 $(CARGO) test --release -p sandbox --test random_programs -- --ignored
+	@if command -v cargo-fuzz >/dev/null; then cd sandbox-wasm/fuzz && cargo fuzz run parser -- -max_total_time=60; \
+	 else echo "cargo-fuzz not installed (cargo install cargo-fuzz; needs nightly): skipped the libFuzzer run"; fi
 
 fmt:
 	$(CARGO) fmt --all

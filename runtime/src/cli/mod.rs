@@ -7,6 +7,7 @@ mod export;
 mod generate;
 mod info;
 mod inspect;
+mod merge;
 mod train;
 
 use argh::FromArgs;
@@ -33,6 +34,7 @@ enum Command {
     Data(data::DataArgs),
     Exec(exec::ExecArgs),
     Agent(agent::AgentArgs),
+    Merge(merge::MergeArgs),
 }
 
 /// An error for the user: one line on stderr and exit code 2 (bad input) or
@@ -76,6 +78,7 @@ pub fn run(args: Args) -> i32 {
         Command::Data(a) => data::run(a),
         Command::Exec(a) => exec::run(a),
         Command::Agent(a) => agent::run(a),
+        Command::Merge(a) => merge::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -6,9 +6,11 @@ mod adapter_file;
 mod config;
 mod graph;
 mod lora;
+mod merge;
 mod weights;
 
 pub use config::{LoraTarget, ModelConfig, RopeLayout, SUPPORTED_ARCHITECTURES};
 pub use graph::Graph;
 pub use lora::{LoraAdapter, LoraPair, LoraSpec};
+pub use merge::merge;
 pub use weights::{LayerWeights, Linear, Weights};
