@@ -35,7 +35,11 @@ fn bfcl_data_has_published_sizes() {
         for e in &entries {
             assert_eq!(e.category, category);
             assert!(!e.functions.is_empty(), "{}", e.id);
-            assert!(!e.question.is_empty() && !e.question[0].is_empty(), "{}", e.id);
+            assert!(
+                !e.question.is_empty() && !e.question[0].is_empty(),
+                "{}",
+                e.id
+            );
             assert_eq!(e.ground_truth.is_some(), category.has_answers(), "{}", e.id);
         }
     }
@@ -62,7 +66,12 @@ fn read_fixture() -> Vec<Case> {
             .as_array()
             .expect("calls is a list")
             .iter()
-            .map(|c| (c["name"].as_str().unwrap_or_default().to_owned(), c["arguments"].clone()))
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap_or_default().to_owned(),
+                    c["arguments"].clone(),
+                )
+            })
             .collect();
         let errors = v["errors"]
             .as_array()
@@ -104,7 +113,12 @@ fn ast_checker_agrees_with_official_checker() {
         assert_eq!(entry.category, case.category);
         let got = bfcl_ast::check_entry(entry, &case.calls, case.opts);
         *per_type
-            .entry(case.want.error_type.clone().unwrap_or_else(|| "valid".into()))
+            .entry(
+                case.want
+                    .error_type
+                    .clone()
+                    .unwrap_or_else(|| "valid".into()),
+            )
             .or_default() += 1;
         let verdict_ok = got.valid == case.want.valid && got.error_type == case.want.error_type;
         // An exception's message is Python's class name; ours adds detail.
@@ -129,7 +143,7 @@ fn ast_checker_agrees_with_official_checker() {
         }
     }
     let mut types: Vec<_> = per_type.into_iter().collect();
-    types.sort_by(|a, b| b.1.cmp(&a.1));
+    types.sort_by_key(|t| std::cmp::Reverse(t.1));
     println!("fixture cases by official verdict: {types:?}");
     println!(
         "agreement: verdict {same_verdict}/{n}, messages {same_messages}/{n}",
@@ -139,7 +153,12 @@ fn ast_checker_agrees_with_official_checker() {
         diffs.is_empty(),
         "{} disagreements with the official checker:\n{}",
         diffs.len(),
-        diffs.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        diffs
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 

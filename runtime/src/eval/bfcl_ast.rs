@@ -426,3 +426,86 @@ fn multiple_function_checker(
         opts,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn funcs() -> Vec<Value> {
+        vec![json!({"name": "math.hypot", "parameters": {"type": "dict",
+            "properties": {"x": {"type": "float"}, "y": {"type": "float"},
+                           "mode": {"type": "string"}},
+            "required": ["x", "y"]}})]
+    }
+
+    fn call(name: &str, args: Value) -> Vec<(String, Value)> {
+        vec![(name.to_owned(), args)]
+    }
+
+    #[test]
+    fn simple_rules() {
+        let gt = vec![json!({"math.hypot": {"x": [3.0], "y": [4.0], "mode": ["Fast", ""]}})];
+        let check1 = |name: &str, args: Value, opts| {
+            check(
+                Category::SimplePython,
+                &funcs(),
+                Some(&gt),
+                &call(name, args),
+                opts,
+            )
+        };
+        let d = CheckOptions::default();
+        assert!(check1("math.hypot", json!({"x": 3, "y": 4.0}), d).valid);
+        assert!(!check1("math.hypot", json!({"x": 3, "y": 4, "mode": "FAST!"}), d).valid);
+        assert!(check1("math.hypot", json!({"x": 3, "y": 4, "mode": "f-a_st"}), d).valid);
+        let u = CheckOptions {
+            underscore_to_dot: true,
+        };
+        assert!(check1("math_hypot", json!({"x": 3.0, "y": 4.0}), u).valid);
+        let v = check1("math.hypot", json!({"x": true, "y": 4.0}), d);
+        assert_eq!(v.error_type.as_deref(), Some("type_error:simple"));
+        let v = check1("math.hypot", json!("x=3"), d);
+        assert_eq!(
+            v.error_type.as_deref(),
+            Some("ast_decoder:decoder_wrong_output_format")
+        );
+    }
+
+    #[test]
+    fn malformed_docs_give_exception_verdicts() {
+        let gt = vec![json!({"math.hypot": {"x": [3.0]}})];
+        let mut f = funcs();
+        f[0]["parameters"]
+            .as_object_mut()
+            .expect("parameters is an object")
+            .remove("required");
+        let v = check(
+            Category::Multiple,
+            &f,
+            Some(&gt),
+            &call("math.hypot", json!({})),
+            CheckOptions::default(),
+        );
+        assert_eq!(v.error_type.as_deref(), Some(EXCEPTION));
+        let v = check(
+            Category::Parallel,
+            &funcs(),
+            None,
+            &call("f", json!({})),
+            CheckOptions::default(),
+        );
+        assert_eq!(v.error_type.as_deref(), Some(EXCEPTION));
+    }
+
+    #[test]
+    fn irrelevance_passes_only_without_calls() {
+        let none: Vec<(String, Value)> = Vec::new();
+        assert!(irrelevance_checker(&none).valid);
+        assert!(irrelevance_checker(&call("f", json!("not an object"))).valid);
+        let v = irrelevance_checker(&call("f", json!({})));
+        assert_eq!(
+            v.error_type.as_deref(),
+            Some("irrelevance_error:decoder_success")
+        );
+    }
+}

@@ -300,3 +300,48 @@ pub fn list_dict_checker(
     }
     Ok(result)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn int_list_for_float_items_fails_nested_check() {
+        // type_checker does not widen items: [1, 2] for array<float> against
+        // float candidates is a nested type error (as in Python).
+        let cands = [json!([1.0, 2.0])];
+        let v = json!([1, 2]);
+        let r = type_checker("xs", &v, &cands, "array", PyType::List, Some(PyType::Float));
+        assert_eq!(r.verdict.error_type.as_deref(), Some("type_error:nested"));
+        // `""` among the candidates short-circuits the nested check.
+        let cands = [json!(""), json!([1.0, 2.0])];
+        let r = type_checker("xs", &v, &cands, "array", PyType::List, Some(PyType::Float));
+        assert!(r.verdict.valid);
+    }
+
+    #[test]
+    fn malformed_candidates_raise() {
+        // A string candidate for a dict parameter: Python's `possible_answer[key]`
+        // on a str raises TypeError.
+        let r = dict_checker("d", &json!({"a": 1}), &[json!("a")]);
+        assert!(r.unwrap_err().0.starts_with("TypeError"));
+        // A number among list candidates: `len(3)` raises.
+        assert!(list_checker("l", &[json!(1)], &[json!(3)]).is_err());
+        // A non-dict model element reaching dict_checker raises AttributeError.
+        let r = list_dict_checker("l", &[json!("x")], &[json!([{"a": [1]}])]);
+        assert!(r.unwrap_err().0.starts_with("AttributeError"));
+        assert!(python_type(&json!("object")).is_err());
+    }
+
+    #[test]
+    fn empty_string_candidate_is_empty_list_for_list_checker() {
+        assert!(
+            list_checker("l", &[], &[json!(""), json!(["a"])])
+                .unwrap()
+                .valid
+        );
+        let r = dict_checker("d", &json!({}), &[json!("")]).unwrap();
+        assert_eq!(r.error_type.as_deref(), Some("dict_checker:unclear"));
+    }
+}
