@@ -15,7 +15,7 @@ CACHE ?= $(HOME)/.cache/agentcoder
 MODEL := $(CACHE)/models/SmolLM2-135M-Instruct.Q4_1.gguf
 APT_PKGS := cmake clang libclang-dev rustc libstd-rust-dev-wasm32
 
-.PHONY: setup build test demo bench model wasm wasm-check fuzz-sandbox fmt lint clean-cache
+.PHONY: setup build test demo bench model bfcl wasm wasm-check fuzz-sandbox fmt lint
 
 ## setup: apt-get install the build tools that are missing (no-op when present)
 setup:
@@ -38,6 +38,10 @@ build: setup
 model:
 	@scripts/fetch-model.sh smollm2
 
+## bfcl: fetch the BFCL v4 data (PyPI bfcl-eval==2026.3.23), verify sha256, cache it
+bfcl:
+	@scripts/fetch-bfcl.sh
+
 ## wasm: rebuild the sandbox guest with Debian's rustc 1.63 (committed .wasm)
 wasm:
 	sandbox-wasm/build-guest.sh
@@ -47,7 +51,7 @@ wasm-check:
 	@if [ -x sandbox-wasm/build-guest.sh ]; then sandbox-wasm/build-guest.sh --check; fi
 
 ## test: every test of every crate (needs the model; fetches it)
-test: setup model wasm-check
+test: setup model bfcl wasm-check
 	$(CARGO) fmt --all --check
 	$(CARGO) test --release --locked --workspace
 
@@ -73,9 +77,9 @@ demo: setup model build
 ## bench: benchmarks, JSON results in bench/results/
 bench: setup model build
 	@mkdir -p bench/results
-	$(BIN) generate --model $(MODEL) --chat --prompt "Count from one to twenty in words." --max-tokens 96 --json > bench/results/generate-latest.json
-	@grep -E '"(prefill|decode)_tok_s"' bench/results/generate-latest.json
-	$(CARGO) run --release --locked -p sandbox --example bench > bench/results/sandbox-latest.json
+	$(BIN) bench all --model $(MODEL) --out bench/results/agentcoder-$$(date +%Y%m%d-%H%M%S).json
+	$(CARGO) run --release --locked -p kernels --example bench_kernels -- --quick --out bench/results/kernels-$$(date +%Y%m%d-%H%M%S).json
+	$(CARGO) run --release --locked -p sandbox --example bench
 
 ## fuzz-sandbox: the longer random-program comparison against CPython, then cargo-fuzz on the parser
 fuzz-sandbox:

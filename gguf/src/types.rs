@@ -142,7 +142,7 @@ impl GgmlType {
     /// number of blocks (ggml requires `ne[0] % block_size == 0`).
     pub fn row_bytes(self, n: u64) -> Option<u64> {
         let b = self.block_size() as u64;
-        if n % b != 0 {
+        if !n.is_multiple_of(b) {
             return None;
         }
         (n / b).checked_mul(self.type_size() as u64)

@@ -17,6 +17,7 @@
 
 pub mod agent;
 pub mod backend;
+pub mod bench;
 pub mod data;
 mod error;
 pub mod eval;

@@ -25,17 +25,27 @@ pub struct MergeArgs {
 pub fn run(a: MergeArgs) -> Result<(), CliError> {
     let path = model_path(a.model)?;
     if !a.lora.exists() {
-        return Err(CliError::usage(format!("{}: no such file", a.lora.display())));
+        return Err(CliError::usage(format!(
+            "{}: no such file",
+            a.lora.display()
+        )));
     }
     let ty = match &a.r#type {
         None => None,
-        Some(s) => Some(gguf::GgmlType::from_name(s).ok_or_else(|| CliError::usage(format!("--type {s}: unknown type")))?),
+        Some(s) => Some(
+            gguf::GgmlType::from_name(s)
+                .ok_or_else(|| CliError::usage(format!("--type {s}: unknown type")))?,
+        ),
     };
     let base = runtime::open_gguf(&path)?;
     let cfg = runtime::model::ModelConfig::from_gguf(&base)?;
     let adapter = runtime::model::LoraAdapter::load_gguf(&a.lora, &cfg)?;
     runtime::model::merge(&base, &cfg, &adapter, ty, &a.out)?;
     let size = std::fs::metadata(&a.out).map(|m| m.len()).unwrap_or(0);
-    println!("wrote {} ({})", a.out.display(), runtime::memory::human_bytes(size));
+    println!(
+        "wrote {} ({})",
+        a.out.display(),
+        runtime::memory::human_bytes(size)
+    );
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Subcommands of the `agentcoder` binary.
 
 mod agent;
+mod bench;
 mod data;
 mod exec;
 mod export;
@@ -35,6 +36,7 @@ enum Command {
     Exec(exec::ExecArgs),
     Agent(agent::AgentArgs),
     Merge(merge::MergeArgs),
+    Bench(bench::BenchArgs),
 }
 
 /// An error for the user: one line on stderr and exit code 2 (bad input) or
@@ -79,6 +81,7 @@ pub fn run(args: Args) -> i32 {
         Command::Exec(a) => exec::run(a),
         Command::Agent(a) => agent::run(a),
         Command::Merge(a) => merge::run(a),
+        Command::Bench(a) => bench::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -23,6 +23,7 @@ use kernels::swiglu::{swiglu_backward, swiglu_forward};
 
 use super::config::{LoraTarget, RopeLayout};
 use super::lora::{LoraAdapter, LoraPair};
+use super::profile::{self, Op};
 use super::weights::{Linear, Weights};
 use crate::memory::LOSS_CHUNK_TOKENS;
 use crate::{Error, Result};
@@ -139,14 +140,16 @@ impl<'a> Graph<'a> {
         let e = self.w.cfg.n_embd;
         let mut xf = vec![0.0; t * e];
         let mut rstd = vec![0.0; t];
-        rmsnorm_forward(
-            x,
-            &self.w.output_norm,
-            &mut xf,
-            &mut rstd,
-            e,
-            self.w.cfg.rms_eps,
-        );
+        profile::timed(Op::Elementwise, || {
+            rmsnorm_forward(
+                x,
+                &self.w.output_norm,
+                &mut xf,
+                &mut rstd,
+                e,
+                self.w.cfg.rms_eps,
+            )
+        });
         (xf, rstd)
     }
 
@@ -193,46 +196,52 @@ impl<'a> Graph<'a> {
         let mut head_forward =
             |h: &[f32], logits: &mut [f32]| qmatmul_forward(h, output, logits, h.len() / e, false);
         let Some(grads) = grads else {
-            return chunked_cross_entropy(
-                &xf,
-                labels,
-                e,
-                v,
-                LOSS_CHUNK_TOKENS,
-                &mut head_forward,
-                None,
-            )
+            return profile::timed(Op::Loss, || {
+                chunked_cross_entropy(
+                    &xf,
+                    labels,
+                    e,
+                    v,
+                    LOSS_CHUNK_TOKENS,
+                    &mut head_forward,
+                    None,
+                )
+            })
             .map_err(|err| Error::Input(err.to_string()));
         };
         let mut d_xf = vec![0.0; t * e];
         let mut head_backward = |_h: &[f32], dlogits: &[f32], dh: &mut [f32]| {
             qmatmul_backward_dx(dlogits, output, dh, dh.len() / e, false)
         };
-        let stats = chunked_cross_entropy(
-            &xf,
-            labels,
-            e,
-            v,
-            LOSS_CHUNK_TOKENS,
-            &mut head_forward,
-            Some(LossGrad {
-                d_hidden: &mut d_xf,
-                head_backward: &mut head_backward,
-                grad_scale,
-            }),
-        )
+        let stats = profile::timed(Op::Loss, || {
+            chunked_cross_entropy(
+                &xf,
+                labels,
+                e,
+                v,
+                LOSS_CHUNK_TOKENS,
+                &mut head_forward,
+                Some(LossGrad {
+                    d_hidden: &mut d_xf,
+                    head_backward: &mut head_backward,
+                    grad_scale,
+                }),
+            )
+        })
         .map_err(|err| Error::Input(err.to_string()))?;
         let mut dx = vec![0.0; t * e];
-        rmsnorm_backward(
-            &d_xf,
-            &xs[cfg.n_layer],
-            &self.w.output_norm,
-            &rstd_f,
-            &mut dx,
-            None,
-            e,
-            false,
-        );
+        profile::timed(Op::Elementwise, || {
+            rmsnorm_backward(
+                &d_xf,
+                &xs[cfg.n_layer],
+                &self.w.output_norm,
+                &rstd_f,
+                &mut dx,
+                None,
+                e,
+                false,
+            )
+        });
         let mut dx_prev = vec![0.0; t * e];
         for l in (0..cfg.n_layer).rev() {
             let acts = if checkpoint {
@@ -265,7 +274,9 @@ impl<'a> Graph<'a> {
         let (e, qd, kvd, f) = (c.n_embd, c.n_head * c.head_dim, c.n_embd_kv(), c.n_ff);
         resize(&mut a.rstd1, t);
         resize(&mut a.xn1, t * e);
-        rmsnorm_forward(x, &lw.attn_norm, &mut a.xn1, &mut a.rstd1, e, c.rms_eps);
+        profile::timed(Op::Elementwise, || {
+            rmsnorm_forward(x, &lw.attn_norm, &mut a.xn1, &mut a.rstd1, e, c.rms_eps)
+        });
         let pair = |tg| lora.and_then(|ad| ad.pair(l, tg));
         let scale = lora.map_or(0.0, |ad| ad.spec.scale());
         linear_forward(
@@ -295,21 +306,27 @@ impl<'a> Graph<'a> {
             &mut a.v,
             &mut a.xa[2],
         );
-        rope_forward(cache, &mut a.q, c.n_head, c.head_dim);
-        rope_forward(cache, &mut a.k, c.n_head_kv, c.head_dim);
+        profile::timed(Op::Elementwise, || {
+            rope_forward(cache, &mut a.q, c.n_head, c.head_dim)
+        });
+        profile::timed(Op::Elementwise, || {
+            rope_forward(cache, &mut a.k, c.n_head_kv, c.head_dim)
+        });
         resize(&mut a.att, t * qd);
         resize(&mut a.lse, c.n_head * t);
         resize(&mut a.probs, probs_len(&self.attn, t));
-        attention_forward(
-            &self.attn,
-            t,
-            &a.q,
-            &a.k,
-            &a.v,
-            &mut a.att,
-            &mut a.lse,
-            Some(&mut a.probs),
-        );
+        profile::timed(Op::Attention, || {
+            attention_forward(
+                &self.attn,
+                t,
+                &a.q,
+                &a.k,
+                &a.v,
+                &mut a.att,
+                &mut a.lse,
+                Some(&mut a.probs),
+            )
+        });
         let _ = kvd;
         let mut o = Vec::new();
         linear_forward(
@@ -327,7 +344,9 @@ impl<'a> Graph<'a> {
         }
         resize(&mut a.rstd2, t);
         resize(&mut a.xn2, t * e);
-        rmsnorm_forward(&a.x1, &lw.ffn_norm, &mut a.xn2, &mut a.rstd2, e, c.rms_eps);
+        profile::timed(Op::Elementwise, || {
+            rmsnorm_forward(&a.x1, &lw.ffn_norm, &mut a.xn2, &mut a.rstd2, e, c.rms_eps)
+        });
         linear_forward(
             &lw.gate,
             pair(LoraTarget::Gate),
@@ -347,7 +366,7 @@ impl<'a> Graph<'a> {
             &mut a.xa[5],
         );
         resize(&mut a.h, t * f);
-        swiglu_forward(&a.gate, &a.up, &mut a.h);
+        profile::timed(Op::Elementwise, || swiglu_forward(&a.gate, &a.up, &mut a.h));
         linear_forward(
             &lw.down,
             pair(LoraTarget::Down),
@@ -402,50 +421,62 @@ impl<'a> Graph<'a> {
         back(LoraTarget::Down, &lw.down, &a.h, d_out, &mut dh);
         let mut dgate = vec![0.0; t * f];
         let mut dup = vec![0.0; t * f];
-        swiglu_backward(&dh, &a.gate, &a.up, &mut dgate, &mut dup);
+        profile::timed(Op::Elementwise, || {
+            swiglu_backward(&dh, &a.gate, &a.up, &mut dgate, &mut dup)
+        });
         drop(dh);
         let mut dxn2 = vec![0.0; t * e];
         back(LoraTarget::Gate, &lw.gate, &a.xn2, &dgate, &mut dxn2);
         back(LoraTarget::Up, &lw.up, &a.xn2, &dup, &mut dxn2);
         drop((dgate, dup));
         let mut dx1 = d_out.to_vec();
-        rmsnorm_backward(
-            &dxn2,
-            &a.x1,
-            &lw.ffn_norm,
-            &a.rstd2,
-            &mut dx1,
-            None,
-            e,
-            true,
-        );
+        profile::timed(Op::Elementwise, || {
+            rmsnorm_backward(
+                &dxn2,
+                &a.x1,
+                &lw.ffn_norm,
+                &a.rstd2,
+                &mut dx1,
+                None,
+                e,
+                true,
+            )
+        });
         // Attention: x1 = x + o(att)
         let mut datt = vec![0.0; t * qd];
         back(LoraTarget::O, &lw.o, &a.att, &dx1, &mut datt);
         let mut dq = vec![0.0; t * qd];
         let mut dk = vec![0.0; t * kvd];
         let mut dv = vec![0.0; t * kvd];
-        attention_backward(
-            &self.attn,
-            t,
-            &a.q,
-            &a.k,
-            &a.v,
-            &a.lse,
-            Some(&a.probs),
-            &datt,
-            &mut dq,
-            &mut dk,
-            &mut dv,
-        );
-        rope_backward(cache, &mut dq, c.n_head, c.head_dim);
-        rope_backward(cache, &mut dk, c.n_head_kv, c.head_dim);
+        profile::timed(Op::Attention, || {
+            attention_backward(
+                &self.attn,
+                t,
+                &a.q,
+                &a.k,
+                &a.v,
+                &a.lse,
+                Some(&a.probs),
+                &datt,
+                &mut dq,
+                &mut dk,
+                &mut dv,
+            )
+        });
+        profile::timed(Op::Elementwise, || {
+            rope_backward(cache, &mut dq, c.n_head, c.head_dim)
+        });
+        profile::timed(Op::Elementwise, || {
+            rope_backward(cache, &mut dk, c.n_head_kv, c.head_dim)
+        });
         let mut dxn1 = vec![0.0; t * e];
         back(LoraTarget::Q, &lw.q, &a.xn1, &dq, &mut dxn1);
         back(LoraTarget::K, &lw.k, &a.xn1, &dk, &mut dxn1);
         back(LoraTarget::V, &lw.v, &a.xn1, &dv, &mut dxn1);
         dx.copy_from_slice(&dx1);
-        rmsnorm_backward(&dxn1, x, &lw.attn_norm, &a.rstd1, dx, None, e, true);
+        profile::timed(Op::Elementwise, || {
+            rmsnorm_backward(&dxn1, x, &lw.attn_norm, &a.rstd1, dx, None, e, true)
+        });
     }
 }
 
@@ -466,7 +497,7 @@ fn linear_forward(
 ) {
     let w = lin.w;
     resize(y, t * w.n_out);
-    qmatmul_forward(x, w, y, t, false);
+    profile::timed(Op::QMatmulForward, || qmatmul_forward(x, w, y, t, false));
     if let Some(b) = &lin.bias {
         for row in y.chunks_exact_mut(w.n_out) {
             for (yi, bi) in row.iter_mut().zip(b) {
@@ -476,7 +507,9 @@ fn linear_forward(
     }
     if let Some(p) = pair {
         resize(xa, t * p.rank());
-        lora_forward(p.dims(), t, x, &p.a, &p.b, s, xa, y);
+        profile::timed(Op::Lora, || {
+            lora_forward(p.dims(), t, x, &p.a, &p.b, s, xa, y)
+        });
     }
 }
 
@@ -493,20 +526,24 @@ fn linear_backward(
     t: usize,
     dx: &mut [f32],
 ) {
-    qmatmul_backward_dx(dy, w, dx, t, true);
+    profile::timed(Op::QMatmulBackward, || {
+        qmatmul_backward_dx(dy, w, dx, t, true)
+    });
     if let (Some(p), Some(g)) = (pair, grad) {
-        lora_backward(
-            p.dims(),
-            t,
-            dy,
-            x,
-            &p.a,
-            &p.b,
-            s,
-            xa,
-            &mut g.a,
-            &mut g.b,
-            Some(dx),
-        );
+        profile::timed(Op::Lora, || {
+            lora_backward(
+                p.dims(),
+                t,
+                dy,
+                x,
+                &p.a,
+                &p.b,
+                s,
+                xa,
+                &mut g.a,
+                &mut g.b,
+                Some(dx),
+            )
+        });
     }
 }

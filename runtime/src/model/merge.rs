@@ -14,7 +14,13 @@ use crate::{Error, Result};
 /// Writes `base` + `adapter` to `out`. `ty` sets the type of every 2-D
 /// weight (projections, embeddings, head); `None` keeps each tensor's own
 /// type. Other tensors (norms, biases) are copied unchanged.
-pub fn merge(base: &GgufFile, cfg: &ModelConfig, adapter: &LoraAdapter, ty: Option<GgmlType>, out: &Path) -> Result<()> {
+pub fn merge(
+    base: &GgufFile,
+    cfg: &ModelConfig,
+    adapter: &LoraAdapter,
+    ty: Option<GgmlType>,
+    out: &Path,
+) -> Result<()> {
     if let Some(t) = ty {
         if t != GgmlType::F32 && !kernels::quant::is_quantizable(t) {
             return Err(Error::Input(format!("--type {t}: cannot write this type (choose f32, f16, q8_0, q4_0, q4_1, q4_k, q6_k)")));
@@ -41,19 +47,29 @@ pub fn merge(base: &GgufFile, cfg: &ModelConfig, adapter: &LoraAdapter, ty: Opti
             continue;
         }
         if out_ty != GgmlType::F32 && !kernels::quant::is_quantizable(out_ty) {
-            return Err(Error::Unsupported(format!("tensor {} is {}, which cannot be re-encoded; pass --type", t.name, t.ty)));
+            return Err(Error::Unsupported(format!(
+                "tensor {} is {}, which cannot be re-encoded; pass --type",
+                t.name, t.ty
+            )));
         }
         let n_in = t.shape[0] as usize;
         let rows = t.n_rows() as usize;
         let in_row_bytes = data.len() / rows;
         let out_row_bytes = out_ty.row_bytes(n_in as u64).ok_or_else(|| {
-            Error::Unsupported(format!("tensor {}: width {n_in} is not a multiple of the {out_ty} block size", t.name))
+            Error::Unsupported(format!(
+                "tensor {}: width {n_in} is not a multiple of the {out_ty} block size",
+                t.name
+            ))
         })? as usize;
         let mut bytes = vec![0u8; out_row_bytes * rows];
         let mut row = vec![0f32; n_in];
         for o in 0..rows {
-            kernels::quant::dequantize_row(t.ty, &data[o * in_row_bytes..(o + 1) * in_row_bytes], &mut row)
-                .map_err(|e| Error::Unsupported(format!("{}: {e}", t.name)))?;
+            kernels::quant::dequantize_row(
+                t.ty,
+                &data[o * in_row_bytes..(o + 1) * in_row_bytes],
+                &mut row,
+            )
+            .map_err(|e| Error::Unsupported(format!("{}: {e}", t.name)))?;
             if let Some(p) = adapted {
                 let r = p.rank();
                 for k in 0..r {
@@ -69,7 +85,8 @@ pub fn merge(base: &GgufFile, cfg: &ModelConfig, adapter: &LoraAdapter, ty: Opti
                     d.copy_from_slice(&x.to_le_bytes());
                 }
             } else {
-                kernels::quant::quantize_row(out_ty, &row, dst).map_err(|e| Error::Unsupported(format!("{}: {e}", t.name)))?;
+                kernels::quant::quantize_row(out_ty, &row, dst)
+                    .map_err(|e| Error::Unsupported(format!("{}: {e}", t.name)))?;
             }
         }
         w.add_tensor(&t.name, out_ty, &t.shape, bytes)?;

@@ -7,6 +7,7 @@ mod config;
 mod graph;
 mod lora;
 mod merge;
+pub mod profile;
 mod weights;
 
 pub use config::{LoraTarget, ModelConfig, RopeLayout, SUPPORTED_ARCHITECTURES};

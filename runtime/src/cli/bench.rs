@@ -1,0 +1,182 @@
+use std::path::PathBuf;
+use std::process::Command;
+
+use argh::FromArgs;
+
+use super::{model_path, print_json, CliError};
+
+/// Measure inference (prefill/decode tok/s via llama.cpp), LoRA training
+/// (tok/s, per-kernel step breakdown) and sandbox call latency, each with
+/// peak RSS. `all` runs each in its own process so peak RSS is per part.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "bench")]
+pub struct BenchArgs {
+    /// infer, train, sandbox or all
+    #[argh(positional)]
+    what: String,
+    /// the GGUF model (default: the model fetched by `make model`)
+    #[argh(option)]
+    model: Option<PathBuf>,
+    /// threads (default: all cores)
+    #[argh(option)]
+    threads: Option<usize>,
+    /// training sequence length / inference prompt length (default 256)
+    #[argh(option, default = "256")]
+    seq: usize,
+    /// rank of the LoRA adapter in the training bench (default 16)
+    #[argh(option, default = "16")]
+    rank: usize,
+    /// measured training steps (default 3)
+    #[argh(option, default = "3")]
+    steps: usize,
+    /// also write the JSON to this file
+    #[argh(option)]
+    out: Option<PathBuf>,
+    /// print ratios against an earlier result JSON
+    #[argh(option)]
+    compare: Option<PathBuf>,
+    /// print JSON only
+    #[argh(switch)]
+    json: bool,
+}
+
+pub fn run(a: BenchArgs) -> Result<(), CliError> {
+    let path = model_path(a.model.clone())?;
+    let threads = a
+        .threads
+        .unwrap_or_else(|| runtime::infer::default_threads() as usize);
+    let result = match a.what.as_str() {
+        "infer" => serde_json::to_value(runtime::bench::infer(&path, a.seq, 128, threads as i32)?),
+        "train" => serde_json::to_value(runtime::bench::train(
+            &path, a.seq, a.rank, a.steps, threads,
+        )?),
+        "sandbox" => serde_json::to_value(runtime::bench::sandbox(300)?),
+        "all" => {
+            let mut parts = serde_json::Map::new();
+            for part in ["infer", "train", "sandbox"] {
+                let exe = std::env::current_exe().map_err(|e| CliError {
+                    code: 1,
+                    message: e.to_string(),
+                })?;
+                let o = Command::new(exe)
+                    .args(["bench", part, "--json", "--model"])
+                    .arg(&path)
+                    .args([
+                        "--threads",
+                        &threads.to_string(),
+                        "--seq",
+                        &a.seq.to_string(),
+                        "--rank",
+                        &a.rank.to_string(),
+                        "--steps",
+                        &a.steps.to_string(),
+                    ])
+                    .output()
+                    .map_err(|e| CliError {
+                        code: 1,
+                        message: e.to_string(),
+                    })?;
+                if !o.status.success() {
+                    return Err(CliError {
+                        code: 1,
+                        message: format!(
+                            "bench {part} failed: {}",
+                            String::from_utf8_lossy(&o.stderr).trim()
+                        ),
+                    });
+                }
+                let v: serde_json::Value =
+                    serde_json::from_slice(&o.stdout).map_err(|e| CliError {
+                        code: 1,
+                        message: e.to_string(),
+                    })?;
+                parts.insert(part.to_string(), v["result"].clone());
+            }
+            Ok(serde_json::Value::Object(parts))
+        }
+        other => {
+            return Err(CliError::usage(format!(
+                "bench {other}: choose infer, train, sandbox or all"
+            )))
+        }
+    }
+    .map_err(|e| CliError {
+        code: 1,
+        message: e.to_string(),
+    })?;
+    let doc = serde_json::json!({ "bench": a.what, "machine": runtime::bench::machine(), "threads": threads, "result": result });
+    if let Some(out) = &a.out {
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| CliError {
+            code: 1,
+            message: e.to_string(),
+        })?;
+        gguf::write_atomic(out, text.as_bytes()).map_err(|e| CliError::usage(e.to_string()))?;
+    }
+    if a.json {
+        return print_json(&doc);
+    }
+    print_summary(&a.what, &doc["result"]);
+    if let Some(old) = &a.compare {
+        let text = std::fs::read_to_string(old)
+            .map_err(|e| CliError::usage(format!("{}: {e}", old.display())))?;
+        let old: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| CliError::usage(format!("{}: {e}", old.display())))?;
+        println!(
+            "\ncompared with {}:",
+            a.compare
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+        for (path, new, was, ratio) in runtime::bench::compare(&doc["result"], &old["result"]) {
+            println!("  {path:<40} {was:>12.2} -> {new:>12.2}  ×{ratio:.3}");
+        }
+    }
+    Ok(())
+}
+
+fn print_summary(what: &str, r: &serde_json::Value) {
+    let mb = |v: &serde_json::Value| v.as_f64().unwrap_or(0.0) / 1e6;
+    let show = |part: &str, r: &serde_json::Value| {
+        match part {
+        "infer" => println!(
+            "infer    prefill {:.1} tok/s, decode {:.1} tok/s ({} prompt, {} generated), peak RSS {:.1} MB",
+            r["prefill_tok_s"].as_f64().unwrap_or(0.0),
+            r["decode_tok_s"].as_f64().unwrap_or(0.0),
+            r["prompt_tokens"],
+            r["generated_tokens"],
+            mb(&r["peak_rss_bytes"])
+        ),
+        "train" => {
+            println!(
+                "train    {:.1} tok/s, {:.0} ms/step (seq {}, rank {}, {} threads), peak RSS {:.1} MB (estimate {:.1} MB)",
+                r["tokens_per_second"].as_f64().unwrap_or(0.0),
+                r["step_ms"].as_f64().unwrap_or(0.0),
+                r["seq"],
+                r["rank"],
+                r["threads"],
+                mb(&r["peak_rss_bytes"]),
+                mb(&r["estimated_bytes"])
+            );
+            for b in r["breakdown"].as_array().into_iter().flatten() {
+                println!("         {:<22} {:>8.1} ms  {:>5.1}%", b[0].as_str().unwrap_or(""), b[1].as_f64().unwrap_or(0.0) * 1e3, b[2].as_f64().unwrap_or(0.0) * 100.0);
+            }
+        }
+        "sandbox" => println!(
+            "sandbox  p50 {:.3} ms, p99 {:.3} ms per call ({} calls), peak RSS {:.1} MB",
+            r["p50_ms"].as_f64().unwrap_or(0.0),
+            r["p99_ms"].as_f64().unwrap_or(0.0),
+            r["calls"],
+            mb(&r["peak_rss_bytes"])
+        ),
+        _ => {}
+    }
+    };
+    if what == "all" {
+        for part in ["infer", "train", "sandbox"] {
+            show(part, &r[part]);
+        }
+    } else {
+        show(what, r);
+    }
+}
