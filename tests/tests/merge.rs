@@ -8,7 +8,11 @@ use runtime::infer::{Engine, EngineOptions};
 use runtime::model::{merge, Graph, LoraAdapter, LoraSpec, LoraTarget, Weights};
 
 fn random_adapter(cfg: &runtime::model::ModelConfig, seed: u64) -> LoraAdapter {
-    let spec = LoraSpec { rank: 4, alpha: 8.0, targets: LoraTarget::ALL.to_vec() };
+    let spec = LoraSpec {
+        rank: 4,
+        alpha: 8.0,
+        targets: LoraTarget::ALL.to_vec(),
+    };
     let mut a = LoraAdapter::init(cfg, &spec, seed);
     let mut rng = kernels::rng::Rng::new(seed + 1);
     for layer in &mut a.layers {
@@ -19,17 +23,43 @@ fn random_adapter(cfg: &runtime::model::ModelConfig, seed: u64) -> LoraAdapter {
     a
 }
 
-fn max_diff(merged: &std::path::Path, base: &GgufFile, adapter: &LoraAdapter, text: &str) -> (f32, f64) {
-    let mut engine = Engine::load(merged, EngineOptions { n_ctx: 128, threads: 2, exact: true }).unwrap();
+fn max_diff(
+    merged: &std::path::Path,
+    base: &GgufFile,
+    adapter: &LoraAdapter,
+    text: &str,
+) -> (f32, f64) {
+    let mut engine = Engine::load(
+        merged,
+        EngineOptions {
+            n_ctx: 128,
+            threads: 2,
+            exact: true,
+        },
+    )
+    .unwrap();
     let mut ids = engine.tokenize(text, true);
     ids.truncate(32);
     let theirs = engine.logits_all(&ids, None).unwrap();
     let graph = Graph::new(Weights::load(base).unwrap());
     let ours = graph.forward_logits(&ids, Some(adapter)).unwrap();
     let v = graph.w.cfg.n_vocab;
-    let argmax = |r: &[f32]| r.iter().enumerate().fold((0, f32::MIN), |b, (i, &x)| if x > b.1 { (i, x) } else { b }).0;
-    let agree = ours.chunks_exact(v).zip(theirs.chunks_exact(v)).filter(|(a, b)| argmax(a) == argmax(b)).count();
-    let m = ours.iter().zip(&theirs).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    let argmax = |r: &[f32]| {
+        r.iter()
+            .enumerate()
+            .fold((0, f32::MIN), |b, (i, &x)| if x > b.1 { (i, x) } else { b })
+            .0
+    };
+    let agree = ours
+        .chunks_exact(v)
+        .zip(theirs.chunks_exact(v))
+        .filter(|(a, b)| argmax(a) == argmax(b))
+        .count();
+    let m = ours
+        .iter()
+        .zip(&theirs)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
     (m, agree as f64 / ids.len() as f64)
 }
 
@@ -60,7 +90,12 @@ fn merged_smollm2_keeps_types_and_runs_in_llama_cpp() {
     let out = dir.path("merged.gguf");
     merge(&base, &cfg, &adapter, None, &out).unwrap();
     let merged = GgufFile::open(&out).unwrap();
-    let types = |f: &GgufFile| f.tensors().iter().map(|t| (t.name.clone(), t.ty)).collect::<Vec<_>>();
+    let types = |f: &GgufFile| {
+        f.tensors()
+            .iter()
+            .map(|t| (t.name.clone(), t.ty))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(types(&merged), types(&base));
     // Requantizing to Q4_1 adds rounding on top of llama.cpp's activation
     // rounding: the quantized-parity bound of training_parity.rs applies.
