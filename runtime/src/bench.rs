@@ -150,7 +150,16 @@ pub fn train(
         .map_err(|e| Error::Input(e.to_string()))?;
     let mut step = |i: usize| -> Result<()> {
         grads.zero();
-        pool.install(|| graph.loss(&ids, &labels, Some(&adapter), Some(&mut grads), None, true))?;
+        pool.install(|| {
+            graph.loss(
+                &ids,
+                &labels,
+                Some(&adapter),
+                Some(crate::model::Grads::Lora(&mut grads)),
+                None,
+                true,
+            )
+        })?;
         let opt = AdamWConfig {
             lr: 1e-4,
             ..AdamWConfig::default()

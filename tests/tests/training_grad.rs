@@ -4,7 +4,7 @@
 use agentcoder_tests::tiny::{write_tiny_model, TinySpec};
 use agentcoder_tests::{smollm2, TempDir};
 use gguf::GgufFile;
-use runtime::model::{Graph, LoraAdapter, LoraSpec, LoraTarget, Weights};
+use runtime::model::{Grads, Graph, LoraAdapter, LoraSpec, LoraTarget, Weights};
 
 fn setup(spec: TinySpec, tag: &str) -> (TempDir, std::path::PathBuf) {
     let tok = GgufFile::open(smollm2()).unwrap();
@@ -53,13 +53,27 @@ fn check(spec: TinySpec, tag: &str) {
     let a = adapter(&graph);
     let mut g = LoraAdapter::zeros(&graph.w.cfg, &a.spec);
     graph
-        .loss(&ids, &labels, Some(&a), Some(&mut g), None, true)
+        .loss(
+            &ids,
+            &labels,
+            Some(&a),
+            Some(Grads::Lora(&mut g)),
+            None,
+            true,
+        )
         .unwrap();
 
     // Without checkpointing: the same gradients, bit for bit.
     let mut g2 = LoraAdapter::zeros(&graph.w.cfg, &a.spec);
     graph
-        .loss(&ids, &labels, Some(&a), Some(&mut g2), None, false)
+        .loss(
+            &ids,
+            &labels,
+            Some(&a),
+            Some(Grads::Lora(&mut g2)),
+            None,
+            false,
+        )
         .unwrap();
     assert_eq!(g, g2, "{tag}: checkpointing changed the gradients");
 

@@ -15,6 +15,8 @@
 
 use kernels::attention::{attention_backward, attention_forward, probs_len, AttentionConfig};
 use kernels::cross_entropy::{chunked_cross_entropy, CrossEntropyStats, LossGrad};
+use kernels::embedding::embedding_backward;
+use kernels::gemm::matmul_dw;
 use kernels::lora::{lora_backward, lora_forward};
 use kernels::qmatmul::{qmatmul_backward_dx, qmatmul_forward, QWeight};
 use kernels::rmsnorm::{rmsnorm_backward, rmsnorm_forward};
@@ -22,6 +24,7 @@ use kernels::rope::{rope_backward, rope_forward, RopeCache, RopeConfig, RopeMode
 use kernels::swiglu::{swiglu_backward, swiglu_forward};
 
 use super::config::{LoraTarget, RopeLayout};
+use super::full::FullModel;
 use super::lora::{LoraAdapter, LoraPair};
 use super::profile::{self, Op};
 use super::weights::{Linear, Weights};
@@ -54,6 +57,14 @@ struct LayerActs {
     h: Vec<f32>,
     /// s·X·Aᵀ (T,r) of each adapted projection, indexed like `LoraTarget::ALL`.
     xa: [Vec<f32>; 7],
+}
+
+/// What a backward pass accumulates gradients into.
+pub enum Grads<'g> {
+    /// LoRA A/B only; the base stays frozen.
+    Lora(&'g mut LoraAdapter),
+    /// Every weight of a small f32 model (no LoRA).
+    Full(&'g mut FullModel),
 }
 
 fn target_index(t: LoraTarget) -> usize {
@@ -154,8 +165,9 @@ impl<'a> Graph<'a> {
     }
 
     /// Mean cross-entropy over positions whose label is ≥ 0 (`labels[i]` is
-    /// the target after `ids[..=i]`), and, with `grads`, the LoRA gradients
-    /// accumulated into it (scaled by `grad_scale`, default 1/n_tokens).
+    /// the target after `ids[..=i]`), and, with `grads`, the gradients (LoRA
+    /// or every weight) accumulated into it (scaled by `grad_scale`,
+    /// default 1/n_tokens).
     /// `checkpoint` keeps only each layer's input and recomputes the layer
     /// during backward; without it every activation is kept (same result).
     pub fn loss(
@@ -163,7 +175,7 @@ impl<'a> Graph<'a> {
         ids: &[i32],
         labels: &[i32],
         lora: Option<&LoraAdapter>,
-        grads: Option<&mut LoraAdapter>,
+        grads: Option<Grads<'_>>,
         grad_scale: Option<f32>,
         checkpoint: bool,
     ) -> Result<CrossEntropyStats> {
@@ -195,7 +207,7 @@ impl<'a> Graph<'a> {
         let output = self.w.output;
         let mut head_forward =
             |h: &[f32], logits: &mut [f32]| qmatmul_forward(h, output, logits, h.len() / e, false);
-        let Some(grads) = grads else {
+        let Some(mut grads) = grads else {
             return profile::timed(Op::Loss, || {
                 chunked_cross_entropy(
                     &xf,
@@ -210,8 +222,21 @@ impl<'a> Graph<'a> {
             .map_err(|err| Error::Input(err.to_string()));
         };
         let mut d_xf = vec![0.0; t * e];
-        let mut head_backward = |_h: &[f32], dlogits: &[f32], dh: &mut [f32]| {
-            qmatmul_backward_dx(dlogits, output, dh, dh.len() / e, false)
+        let head_name = if cfg.tied_embeddings {
+            "token_embd.weight"
+        } else {
+            "output.weight"
+        };
+        let mut d_head = match &mut grads {
+            Grads::Full(g) => g.get_mut(head_name),
+            Grads::Lora(_) => None,
+        };
+        let mut head_backward = |h: &[f32], dlogits: &[f32], dh: &mut [f32]| {
+            let c = dh.len() / e;
+            qmatmul_backward_dx(dlogits, output, dh, c, false);
+            if let Some(dw) = d_head.as_deref_mut() {
+                matmul_dw(dlogits, h, dw, c, v, e, true);
+            }
         };
         let stats = profile::timed(Op::Loss, || {
             chunked_cross_entropy(
@@ -237,7 +262,7 @@ impl<'a> Graph<'a> {
                 &self.w.output_norm,
                 &rstd_f,
                 &mut dx,
-                None,
+                full_grad(&mut grads, "output_norm.weight"),
                 e,
                 false,
             )
@@ -251,8 +276,21 @@ impl<'a> Graph<'a> {
             } else {
                 &kept[l]
             };
-            self.layer_backward(l, &xs[l], t, &cache, acts, lora, grads, &dx, &mut dx_prev);
+            self.layer_backward(
+                l,
+                &xs[l],
+                t,
+                &cache,
+                acts,
+                lora,
+                &mut grads,
+                &dx,
+                &mut dx_prev,
+            );
             std::mem::swap(&mut dx, &mut dx_prev);
+        }
+        if let Some(table) = full_grad(&mut grads, "token_embd.weight") {
+            embedding_backward(ids, &dx, table, e).map_err(|err| Error::Input(err.to_string()))?;
         }
         Ok(stats)
     }
@@ -392,7 +430,7 @@ impl<'a> Graph<'a> {
         cache: &RopeCache,
         a: &LayerActs,
         lora: Option<&LoraAdapter>,
-        grads: &mut LoraAdapter,
+        grads: &mut Grads<'_>,
         d_out: &[f32],
         dx: &mut [f32],
     ) {
@@ -400,25 +438,29 @@ impl<'a> Graph<'a> {
         let lw = &self.w.layers[l];
         let (e, qd, kvd, f) = (c.n_embd, c.n_head * c.head_dim, c.n_embd_kv(), c.n_ff);
         let scale = lora.map_or(0.0, |ad| ad.spec.scale());
-        let mut back =
-            |tg: LoraTarget, lin: &Linear<'_>, x_in: &[f32], dy: &[f32], dx_acc: &mut [f32]| {
-                let p = lora.and_then(|ad| ad.pair(l, tg));
-                let g = grads.pair_mut(l, tg);
-                linear_backward(
-                    lin.w,
-                    p,
-                    g,
-                    scale,
-                    x_in,
-                    &a.xa[target_index(tg)],
-                    dy,
-                    t,
-                    dx_acc,
-                );
-            };
+        let back = |grads: &mut Grads<'_>,
+                    tg: LoraTarget,
+                    lin: &Linear<'_>,
+                    x_in: &[f32],
+                    dy: &[f32],
+                    dx_acc: &mut [f32]| {
+            linear_grads(
+                grads,
+                lora,
+                l,
+                tg,
+                lin,
+                scale,
+                x_in,
+                &a.xa[target_index(tg)],
+                dy,
+                t,
+                dx_acc,
+            )
+        };
         // FFN: out = x1 + down(h)
         let mut dh = vec![0.0; t * f];
-        back(LoraTarget::Down, &lw.down, &a.h, d_out, &mut dh);
+        back(grads, LoraTarget::Down, &lw.down, &a.h, d_out, &mut dh);
         let mut dgate = vec![0.0; t * f];
         let mut dup = vec![0.0; t * f];
         profile::timed(Op::Elementwise, || {
@@ -426,8 +468,8 @@ impl<'a> Graph<'a> {
         });
         drop(dh);
         let mut dxn2 = vec![0.0; t * e];
-        back(LoraTarget::Gate, &lw.gate, &a.xn2, &dgate, &mut dxn2);
-        back(LoraTarget::Up, &lw.up, &a.xn2, &dup, &mut dxn2);
+        back(grads, LoraTarget::Gate, &lw.gate, &a.xn2, &dgate, &mut dxn2);
+        back(grads, LoraTarget::Up, &lw.up, &a.xn2, &dup, &mut dxn2);
         drop((dgate, dup));
         let mut dx1 = d_out.to_vec();
         profile::timed(Op::Elementwise, || {
@@ -437,14 +479,14 @@ impl<'a> Graph<'a> {
                 &lw.ffn_norm,
                 &a.rstd2,
                 &mut dx1,
-                None,
+                full_grad(grads, &format!("blk.{l}.ffn_norm.weight")),
                 e,
                 true,
             )
         });
         // Attention: x1 = x + o(att)
         let mut datt = vec![0.0; t * qd];
-        back(LoraTarget::O, &lw.o, &a.att, &dx1, &mut datt);
+        back(grads, LoraTarget::O, &lw.o, &a.att, &dx1, &mut datt);
         let mut dq = vec![0.0; t * qd];
         let mut dk = vec![0.0; t * kvd];
         let mut dv = vec![0.0; t * kvd];
@@ -470,13 +512,68 @@ impl<'a> Graph<'a> {
             rope_backward(cache, &mut dk, c.n_head_kv, c.head_dim)
         });
         let mut dxn1 = vec![0.0; t * e];
-        back(LoraTarget::Q, &lw.q, &a.xn1, &dq, &mut dxn1);
-        back(LoraTarget::K, &lw.k, &a.xn1, &dk, &mut dxn1);
-        back(LoraTarget::V, &lw.v, &a.xn1, &dv, &mut dxn1);
+        back(grads, LoraTarget::Q, &lw.q, &a.xn1, &dq, &mut dxn1);
+        back(grads, LoraTarget::K, &lw.k, &a.xn1, &dk, &mut dxn1);
+        back(grads, LoraTarget::V, &lw.v, &a.xn1, &dv, &mut dxn1);
         dx.copy_from_slice(&dx1);
         profile::timed(Op::Elementwise, || {
-            rmsnorm_backward(&dxn1, x, &lw.attn_norm, &a.rstd1, dx, None, e, true)
+            rmsnorm_backward(
+                &dxn1,
+                x,
+                &lw.attn_norm,
+                &a.rstd1,
+                dx,
+                full_grad(grads, &format!("blk.{l}.attn_norm.weight")),
+                e,
+                true,
+            )
         });
+    }
+}
+
+/// Backward of one projection: dx += dy·W (+ LoRA's part), and the
+/// gradients of whatever is trainable (LoRA A/B, or W and its bias).
+#[allow(clippy::too_many_arguments)]
+fn linear_grads(
+    grads: &mut Grads<'_>,
+    lora: Option<&LoraAdapter>,
+    l: usize,
+    tg: LoraTarget,
+    lin: &Linear<'_>,
+    scale: f32,
+    x_in: &[f32],
+    xa: &[f32],
+    dy: &[f32],
+    t: usize,
+    dx_acc: &mut [f32],
+) {
+    match grads {
+        Grads::Lora(g) => {
+            let p = lora.and_then(|ad| ad.pair(l, tg));
+            linear_backward(lin.w, p, g.pair_mut(l, tg), scale, x_in, xa, dy, t, dx_acc);
+        }
+        Grads::Full(g) => {
+            linear_backward(lin.w, None, None, scale, x_in, xa, dy, t, dx_acc);
+            let (n_in, n_out) = (lin.w.n_in, lin.w.n_out);
+            if let Some(dw) = g.get_mut(&tg.tensor_name(l)) {
+                matmul_dw(dy, x_in, dw, t, n_out, n_in, true);
+            }
+            if lin.bias.is_some() {
+                if let Some(db) = g.get_mut(&tg.tensor_name(l).replace(".weight", ".bias")) {
+                    for row in dy.chunks_exact(n_out) {
+                        db.iter_mut().zip(row).for_each(|(d, r)| *d += r);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The gradient buffer of a named weight in full-parameter mode.
+fn full_grad<'a>(grads: &'a mut Grads<'_>, name: &str) -> Option<&'a mut [f32]> {
+    match grads {
+        Grads::Full(g) => g.get_mut(name),
+        Grads::Lora(_) => None,
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod adapter_file;
 mod config;
+mod full;
 mod graph;
 mod lora;
 mod merge;
@@ -11,7 +12,8 @@ pub mod profile;
 mod weights;
 
 pub use config::{LoraTarget, ModelConfig, RopeLayout, SUPPORTED_ARCHITECTURES};
-pub use graph::Graph;
+pub use full::{FullModel, OwnedTensor};
+pub use graph::{Grads, Graph};
 pub use lora::{LoraAdapter, LoraPair, LoraSpec};
 pub use merge::merge;
-pub use weights::{LayerWeights, Linear, Weights};
+pub use weights::{LayerWeights, Linear, TensorSource, Weights};

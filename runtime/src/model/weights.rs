@@ -53,7 +53,12 @@ pub struct Weights<'a> {
 impl<'a> Weights<'a> {
     /// Maps every tensor the llama / qwen2 graph needs, checking shapes.
     pub fn load(f: &'a GgufFile) -> Result<Weights<'a>> {
-        let cfg = ModelConfig::from_gguf(f)?;
+        Self::from_source(ModelConfig::from_gguf(f)?, f)
+    }
+
+    /// The same from any [`TensorSource`] (a GGUF file, or the owned f32
+    /// parameters of full-parameter training).
+    pub fn from_source(cfg: ModelConfig, f: &'a dyn TensorSource) -> Result<Weights<'a>> {
         let e = cfg.n_embd;
         let q_dim = cfg.n_head * cfg.head_dim;
         let kv = cfg.n_embd_kv();
@@ -117,48 +122,63 @@ impl<'a> Weights<'a> {
     }
 }
 
-fn tensor<'a>(f: &'a GgufFile, name: &str) -> Result<(&'a TensorInfo, &'a [u8])> {
-    f.tensor_data(name).map_err(|_| {
-        Error::Unsupported(format!(
-            "tensor '{name}' is missing from {}",
-            f.path().display()
-        ))
+/// Where weights come from: name → (type, shape, bytes).
+pub trait TensorSource {
+    fn tensor_bytes(&self, name: &str) -> Option<(GgmlType, &[u64], &[u8])>;
+    /// For error messages.
+    fn describe(&self) -> String;
+}
+
+impl TensorSource for GgufFile {
+    fn tensor_bytes(&self, name: &str) -> Option<(GgmlType, &[u64], &[u8])> {
+        let t: &TensorInfo = self.tensor(name)?;
+        Some((t.ty, &t.shape, self.data(t)))
+    }
+    fn describe(&self) -> String {
+        self.path().display().to_string()
+    }
+}
+
+fn tensor<'a>(f: &'a dyn TensorSource, name: &str) -> Result<(GgmlType, &'a [u64], &'a [u8])> {
+    f.tensor_bytes(name).ok_or_else(|| {
+        Error::Unsupported(format!("tensor '{name}' is missing from {}", f.describe()))
     })
 }
 
-fn matrix<'a>(f: &'a GgufFile, name: &str, n_in: usize, n_out: usize) -> Result<QWeight<'a>> {
-    let (t, data) = tensor(f, name)?;
-    if t.shape != [n_in as u64, n_out as u64] {
+fn matrix<'a>(
+    f: &'a dyn TensorSource,
+    name: &str,
+    n_in: usize,
+    n_out: usize,
+) -> Result<QWeight<'a>> {
+    let (ty, shape, data) = tensor(f, name)?;
+    if shape != [n_in as u64, n_out as u64] {
         return Err(Error::Unsupported(format!(
-            "tensor '{name}' has shape {:?}, expected [{n_in}, {n_out}]",
-            t.shape
+            "tensor '{name}' has shape {shape:?}, expected [{n_in}, {n_out}]"
         )));
     }
-    if !kernels::quant::is_supported(t.ty) {
+    if !kernels::quant::is_supported(ty) {
         return Err(Error::Unsupported(format!(
-            "tensor '{name}' has type {} which the kernels cannot dequantize",
-            t.ty
+            "tensor '{name}' has type {ty} which the kernels cannot dequantize"
         )));
     }
     Ok(QWeight {
-        ty: t.ty,
+        ty,
         data,
         n_in,
         n_out,
     })
 }
 
-fn vector(f: &GgufFile, name: &str, len: usize) -> Result<Vec<f32>> {
-    let (t, data) = tensor(f, name)?;
-    if t.shape != [len as u64] {
+fn vector(f: &dyn TensorSource, name: &str, len: usize) -> Result<Vec<f32>> {
+    let (ty, shape, data) = tensor(f, name)?;
+    if shape != [len as u64] {
         return Err(Error::Unsupported(format!(
-            "tensor '{name}' has shape {:?}, expected [{len}]",
-            t.shape
+            "tensor '{name}' has shape {shape:?}, expected [{len}]"
         )));
     }
     let mut out = vec![0.0; len];
-    kernels::quant::dequantize_row(t.ty, data, &mut out).map_err(|e| {
-        Error::Unsupported(format!("tensor '{name}' ({}): {e}", GgmlType::name(t.ty)))
-    })?;
+    kernels::quant::dequantize_row(ty, data, &mut out)
+        .map_err(|e| Error::Unsupported(format!("tensor '{name}' ({ty}): {e}")))?;
     Ok(out)
 }

@@ -266,7 +266,7 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
                     &ex.ids,
                     &ex.labels,
                     Some(&adapter),
-                    Some(&mut grads),
+                    Some(crate::model::Grads::Lora(&mut grads)),
                     Some(scale),
                     true,
                 )?;
