@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use gguf::{GgmlType, GgufFile, GgufWriter, Value};
+use kernels::rng::Rng;
 
 /// Shape and options of a tiny model.
 #[derive(Clone, Debug)]
@@ -46,24 +47,11 @@ impl TinySpec {
     }
 }
 
-/// Deterministic uniform noise (xorshift64*).
-pub struct Noise(u64);
-
-impl Noise {
-    pub fn new(seed: u64) -> Noise {
-        Noise(seed.wrapping_mul(0x9E3779B97F4A7C15) | 1)
-    }
-    /// Uniform in [-1, 1).
-    pub fn next(&mut self) -> f32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let x = self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 40;
-        (x as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-    }
-    pub fn vec(&mut self, n: usize, scale: f32, offset: f32) -> Vec<f32> {
-        (0..n).map(|_| offset + scale * self.next()).collect()
-    }
+/// `n` values uniform in `offset ± scale`, from the kernels' seeded RNG.
+fn noise(rng: &mut Rng, n: usize, scale: f32, offset: f32) -> Vec<f32> {
+    (0..n)
+        .map(|_| rng.uniform(offset - scale, offset + scale))
+        .collect()
 }
 
 /// Encodes f32 values as a tensor of `ty` (F32 only until the kernels'
@@ -107,31 +95,30 @@ pub fn write_tiny_model(spec: &TinySpec, tok: &GgufFile, out: &Path, quantize: Q
             w.set(k, v.clone());
         }
     }
-    let mut rng = Noise::new(spec.seed);
+    let mut rng = Rng::new(spec.seed);
     let e = spec.n_embd as u64;
-    let mut add =
-        |w: &mut GgufWriter, name: &str, shape: &[u64], values: Vec<f32>, ty: GgmlType| {
-            let bytes = if ty == GgmlType::F32 {
-                f32_bytes(&values)
-            } else {
-                quantize(ty, &values)
-            };
-            w.add_tensor(name, ty, shape, bytes).unwrap();
+    let add = |w: &mut GgufWriter, name: &str, shape: &[u64], values: Vec<f32>, ty: GgmlType| {
+        let bytes = if ty == GgmlType::F32 {
+            f32_bytes(&values)
+        } else {
+            quantize(ty, &values)
         };
+        w.add_tensor(name, ty, shape, bytes).unwrap();
+    };
     let wt = spec.weight_type;
     let v = n_vocab as u64;
     add(
         &mut w,
         "token_embd.weight",
         &[e, v],
-        rng.vec(spec.n_embd * n_vocab, 0.5, 0.0),
+        noise(&mut rng, spec.n_embd * n_vocab, 0.5, 0.0),
         wt,
     );
     add(
         &mut w,
         "output_norm.weight",
         &[e],
-        rng.vec(spec.n_embd, 0.2, 1.0),
+        noise(&mut rng, spec.n_embd, 0.2, 1.0),
         GgmlType::F32,
     );
     if !spec.tied {
@@ -139,15 +126,15 @@ pub fn write_tiny_model(spec: &TinySpec, tok: &GgufFile, out: &Path, quantize: Q
             &mut w,
             "output.weight",
             &[e, v],
-            rng.vec(spec.n_embd * n_vocab, 0.3, 0.0),
+            noise(&mut rng, spec.n_embd * n_vocab, 0.3, 0.0),
             wt,
         );
     }
     let q = (spec.n_head * hd) as u64;
     let kv = (spec.n_head_kv * hd) as u64;
     let f = spec.n_ff as u64;
-    let proj = |rng: &mut Noise, i: u64, o: u64| {
-        rng.vec((i * o) as usize, 1.0 / (i as f32).sqrt() * 1.7, 0.0)
+    let proj = |rng: &mut Rng, i: u64, o: u64| {
+        noise(rng, (i * o) as usize, 1.0 / (i as f32).sqrt() * 1.7, 0.0)
     };
     for l in 0..spec.n_layer {
         let n = |t: &str| format!("blk.{l}.{t}");
@@ -155,7 +142,7 @@ pub fn write_tiny_model(spec: &TinySpec, tok: &GgufFile, out: &Path, quantize: Q
             &mut w,
             &n("attn_norm.weight"),
             &[e],
-            rng.vec(spec.n_embd, 0.2, 1.0),
+            noise(&mut rng, spec.n_embd, 0.2, 1.0),
             GgmlType::F32,
         );
         let pq = proj(&mut rng, e, q);
@@ -169,21 +156,21 @@ pub fn write_tiny_model(spec: &TinySpec, tok: &GgufFile, out: &Path, quantize: Q
                 &mut w,
                 &n("attn_q.bias"),
                 &[q],
-                rng.vec(q as usize, 0.3, 0.0),
+                noise(&mut rng, q as usize, 0.3, 0.0),
                 GgmlType::F32,
             );
             add(
                 &mut w,
                 &n("attn_k.bias"),
                 &[kv],
-                rng.vec(kv as usize, 0.3, 0.0),
+                noise(&mut rng, kv as usize, 0.3, 0.0),
                 GgmlType::F32,
             );
             add(
                 &mut w,
                 &n("attn_v.bias"),
                 &[kv],
-                rng.vec(kv as usize, 0.3, 0.0),
+                noise(&mut rng, kv as usize, 0.3, 0.0),
                 GgmlType::F32,
             );
         }
@@ -193,7 +180,7 @@ pub fn write_tiny_model(spec: &TinySpec, tok: &GgufFile, out: &Path, quantize: Q
             &mut w,
             &n("ffn_norm.weight"),
             &[e],
-            rng.vec(spec.n_embd, 0.2, 1.0),
+            noise(&mut rng, spec.n_embd, 0.2, 1.0),
             GgmlType::F32,
         );
         let pg = proj(&mut rng, e, f);

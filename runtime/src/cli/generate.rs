@@ -67,7 +67,9 @@ struct Output<'a> {
 
 pub fn run(a: GenerateArgs) -> Result<(), CliError> {
     let path = model_path(a.model)?;
-    if !(a.temperature >= 0.0) || !(a.top_p > 0.0 && a.top_p <= 1.0) {
+    let valid =
+        a.temperature.is_finite() && a.temperature >= 0.0 && a.top_p > 0.0 && a.top_p <= 1.0;
+    if !valid {
         return Err(CliError::usage(
             "--temperature must be >= 0 and --top-p in (0, 1]",
         ));

@@ -26,6 +26,7 @@ pub struct Args {
 
 #[derive(FromArgs)]
 #[argh(subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 enum Command {
     Inspect(inspect::InspectArgs),
     Generate(generate::GenerateArgs),

@@ -76,7 +76,10 @@ pub fn loss_curve_svg(metrics: &Path, out: &Path) -> Result<()> {
 }
 
 /// A minimal SVG line chart.
-pub fn line_chart(title: &str, series: &[(&str, &str, &[(f64, f64)])]) -> String {
+/// One line of a chart: name, colour, (x, y) points.
+pub type Series<'a> = (&'a str, &'a str, &'a [(f64, f64)]);
+
+pub fn line_chart(title: &str, series: &[Series<'_>]) -> String {
     let (w, h, pad) = (640.0, 360.0, 48.0);
     let pts = series.iter().flat_map(|s| s.2.iter());
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
