@@ -1,4 +1,9 @@
 //! Datasets: synthetic generators and importers that write the chat JSONL
 //! the trainer reads.
 
+pub mod bigdec;
+pub mod code_bank;
+pub mod code_multi;
+pub mod code_tasks;
 pub mod synth;
+pub mod synth_code;

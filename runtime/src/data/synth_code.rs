@@ -1,0 +1,317 @@
+//! `data synth --kind code`: tool-use conversations with the `python` tool
+//! in four categories (`execution_required`, `pure_reasoning`, `ambiguous`,
+//! `multi_step`), Hermes format through [`crate::prompt`].
+//!
+//! Every tool call is executed in the wasm sandbox and the conversation
+//! shows its real output (APIGen's execution check); the output must also
+//! match the value computed in Rust ([`super::code_tasks`]), else the sample
+//! is dropped and counted by reason. Deterministic for a seed.
+
+use std::collections::BTreeMap;
+
+use kernels::rng::Rng;
+use serde::{Deserialize, Serialize};
+use tools::{builtin::Python, CallFormat, Tool, ToolCall};
+
+use super::code_bank::BANK;
+use super::code_multi::multi_step;
+use super::code_tasks::{ambiguous, execution_required, CodeTask, Difficulty, Expected};
+use crate::prompt::{Conversation, Message, Role};
+use crate::{Error, Result};
+
+/// The categories, with their share of the samples (in percent).
+pub const CATEGORIES: [(&str, u64); 4] = [
+    ("execution_required", 45),
+    ("pure_reasoning", 20),
+    ("ambiguous", 15),
+    ("multi_step", 20),
+];
+
+/// Tool output longer than this is dropped: the agent's registry would cut
+/// it (`tools::ContextLimits::max_output_bytes`), and it would not help a
+/// small model anyway.
+const MAX_TOOL_OUTPUT: usize = 4096;
+
+/// One training conversation plus the fields evaluation and `data split`
+/// use (the trainer ignores them).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CodeSample {
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    pub category: String,
+    pub difficulty: String,
+    /// `python` or `none`.
+    pub optimal_tool: String,
+    /// The expected final value (the last tool output), or for
+    /// `pure_reasoning` a phrase the answer contains.
+    pub ground_truth: String,
+}
+
+/// What a synth run produced and what it threw away.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CodeSynthReport {
+    pub attempts: usize,
+    pub written: usize,
+    /// Reason -> count: `python:<ErrorKind>`, `wrong_output`, `output_too_long`.
+    pub dropped: BTreeMap<String, usize>,
+    pub per_category: BTreeMap<String, usize>,
+}
+
+/// The python tool's schema as listed in the system turn.
+pub fn python_tool_json() -> serde_json::Value {
+    Python::default().spec().to_json()
+}
+
+/// The assistant text for one python call (Hermes format).
+pub fn python_call_text(code: &str) -> String {
+    let call = ToolCall::new("python", serde_json::json!({ "code": code }));
+    CallFormat::Hermes
+        .render(&[call])
+        .expect("Hermes renders any call")
+}
+
+fn msg(role: Role, content: impl Into<String>) -> Message {
+    Message {
+        role,
+        content: content.into(),
+    }
+}
+
+/// Runs code and returns the tool message text (stdout), or why not.
+pub fn execute(sandbox: &sandbox::Sandbox, code: &str) -> std::result::Result<String, String> {
+    let out = sandbox.run(code, &sandbox::Limits::default());
+    if let Some(e) = out.error {
+        return Err(format!("python:{}", e.kind));
+    }
+    if out.truncated || out.stdout.len() > MAX_TOOL_OUTPUT {
+        return Err("output_too_long".into());
+    }
+    Ok(out.stdout)
+}
+
+/// Executes a task's calls and builds the conversation; `Err` is the drop
+/// reason.
+pub fn solve(
+    sandbox: &sandbox::Sandbox,
+    task: &CodeTask,
+    show_call: bool,
+) -> std::result::Result<(Vec<Message>, String), String> {
+    let check = |code: &str, expected: &Expected| {
+        let out = execute(sandbox, code)?;
+        if expected.matches(out.trim_end_matches('\n')) {
+            Ok(out)
+        } else {
+            Err("wrong_output".to_string())
+        }
+    };
+    let mut messages = vec![msg(Role::User, &task.question)];
+    let mut out = check(&task.code, &task.expected)?;
+    if show_call {
+        messages.push(msg(Role::Assistant, python_call_text(&task.code)));
+        messages.push(msg(Role::Tool, &out));
+    }
+    if let Some(next) = &task.then {
+        let (lead, code) = (next.build)(out.trim_end_matches('\n'));
+        out = check(&code, &next.expected)?;
+        messages.push(msg(
+            Role::Assistant,
+            format!("{lead}\n{}", python_call_text(&code)),
+        ));
+        messages.push(msg(Role::Tool, &out));
+    }
+    let value = out.trim_end_matches('\n').to_string();
+    messages.push(msg(Role::Assistant, task.answer.replace("{}", &value)));
+    Ok((messages, value))
+}
+
+const REASONING_LEADS: [&str; 4] = [
+    "",
+    "Quick question: ",
+    "Can you explain this? ",
+    "I'm learning Python. ",
+];
+
+fn pick_category(rng: &mut Rng) -> &'static str {
+    let mut roll = rng.below(100);
+    for (name, share) in CATEGORIES {
+        if roll < share {
+            return name;
+        }
+        roll -= share;
+    }
+    CATEGORIES[0].0
+}
+
+/// `n` samples (fewer only if more than `n + 100` attempts fail).
+pub fn synth_code(n: usize, seed: u64) -> Result<(Vec<CodeSample>, CodeSynthReport)> {
+    let sandbox =
+        sandbox::Sandbox::new().map_err(|e| Error::Unsupported(format!("sandbox: {e}")))?;
+    let mut rng = Rng::new(seed);
+    let mut report = CodeSynthReport::default();
+    let mut samples = Vec::with_capacity(n);
+    while samples.len() < n && report.attempts < 2 * n + 100 {
+        report.attempts += 1;
+        // One stream per attempt: a sample does not depend on earlier drops.
+        let mut r = rng.fork();
+        let category = pick_category(&mut r);
+        let difficulty = Difficulty::ALL[r.below(3) as usize];
+        let sample = match category {
+            "pure_reasoning" => {
+                let q = &BANK[r.below(BANK.len() as u64) as usize];
+                let lead = REASONING_LEADS[r.below(REASONING_LEADS.len() as u64) as usize];
+                Ok(CodeSample {
+                    conversation: Conversation {
+                        messages: vec![
+                            msg(Role::User, format!("{lead}{}", q.question)),
+                            msg(Role::Assistant, q.answer),
+                        ],
+                        tools: vec![python_tool_json()],
+                    },
+                    category: category.into(),
+                    difficulty: q.difficulty.name().into(),
+                    optimal_tool: "none".into(),
+                    ground_truth: q.key.into(),
+                })
+            }
+            _ => {
+                let task = match category {
+                    "ambiguous" => ambiguous(&mut r, difficulty),
+                    "multi_step" => multi_step(&mut r, difficulty),
+                    _ => execution_required(&mut r, difficulty),
+                };
+                // Ambiguous: half answered directly (still executed to check).
+                let show_call = category != "ambiguous" || r.below(2) == 0;
+                solve(&sandbox, &task, show_call).map(|(messages, value)| CodeSample {
+                    conversation: Conversation {
+                        messages,
+                        tools: vec![python_tool_json()],
+                    },
+                    category: category.into(),
+                    difficulty: difficulty.name().into(),
+                    optimal_tool: if show_call { "python" } else { "none" }.into(),
+                    ground_truth: value,
+                })
+            }
+        };
+        match sample {
+            Ok(s) => {
+                *report.per_category.entry(s.category.clone()).or_default() += 1;
+                samples.push(s);
+            }
+            Err(reason) => *report.dropped.entry(reason).or_default() += 1,
+        }
+    }
+    report.written = samples.len();
+    Ok((samples, report))
+}
+
+/// One JSON object per line.
+pub fn to_jsonl<T: Serialize>(records: &[T]) -> String {
+    records
+        .iter()
+        .map(|r| serde_json::to_string(r).expect("records serialize") + "\n")
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prompt::render_text;
+
+    #[test]
+    fn deterministic_for_a_seed() {
+        let (a, _) = synth_code(40, 7).unwrap();
+        let (b, _) = synth_code(40, 7).unwrap();
+        let (c, _) = synth_code(40, 8).unwrap();
+        assert_eq!(to_jsonl(&a), to_jsonl(&b));
+        assert_ne!(to_jsonl(&a), to_jsonl(&c));
+    }
+
+    /// Re-executes every call through the agent's own python tool: the
+    /// recorded tool message is exactly what inference would see, and the
+    /// final answer quotes the last output.
+    #[test]
+    fn every_call_reexecutes_to_its_recorded_output() {
+        let (samples, report) = synth_code(120, 11).unwrap();
+        assert_eq!(report.dropped.get("wrong_output"), None, "{report:?}");
+        assert_eq!(samples.len(), 120);
+        let registry = tools::builtin::registry(None);
+        let mut ctx = tools::ToolContext::default();
+        let mut seen = std::collections::BTreeSet::new();
+        for s in &samples {
+            seen.insert(s.category.as_str());
+            let m = &s.conversation.messages;
+            let mut calls = 0;
+            for (i, msg) in m.iter().enumerate() {
+                if msg.role != Role::Assistant {
+                    continue;
+                }
+                let parsed = tools::parse::hermes::parse(&msg.content).unwrap();
+                for call in parsed {
+                    calls += 1;
+                    let out = registry.call(&call, &mut ctx).unwrap();
+                    assert_eq!(m[i + 1].role, Role::Tool);
+                    assert_eq!(
+                        out.text,
+                        m[i + 1].content,
+                        "{}",
+                        s.conversation.messages[0].content
+                    );
+                }
+            }
+            let want_calls = match (s.category.as_str(), s.optimal_tool.as_str()) {
+                ("multi_step", _) => 2,
+                (_, "python") => 1,
+                _ => 0,
+            };
+            assert_eq!(calls, want_calls, "{s:?}");
+            let last = &m.last().unwrap().content;
+            assert!(
+                last.contains(&s.ground_truth),
+                "{last} vs {}",
+                s.ground_truth
+            );
+            assert!(render_text(&s.conversation, false).contains("<tools>"));
+        }
+        assert_eq!(seen.len(), 4, "{seen:?}");
+    }
+
+    #[test]
+    fn bad_code_and_wrong_answers_are_dropped() {
+        let sb = sandbox::Sandbox::new().unwrap();
+        let task = |code: &str, want: &str| CodeTask {
+            question: "q".into(),
+            code: code.into(),
+            expected: Expected::Exact(want.into()),
+            then: None,
+            answer: "{}".into(),
+        };
+        assert_eq!(
+            solve(&sb, &task("print(1/0)", "x"), true).unwrap_err(),
+            "python:ZeroDivisionError"
+        );
+        assert_eq!(
+            solve(&sb, &task("print(2 + 2)", "5"), true).unwrap_err(),
+            "wrong_output"
+        );
+        assert_eq!(
+            solve(&sb, &task("print('x' * 10000)", ""), true).unwrap_err(),
+            "output_too_long"
+        );
+        let (m, v) = solve(&sb, &task("print(2 + 2)", "4"), true).unwrap();
+        assert_eq!(
+            (m.len(), v.as_str(), m[2].content.as_str()),
+            (4, "4", "4\n")
+        );
+    }
+
+    #[test]
+    fn extra_fields_do_not_disturb_the_trainer() {
+        let (samples, _) = synth_code(5, 1).unwrap();
+        for line in to_jsonl(&samples).lines() {
+            let conv = crate::train::data::parse_line(line).unwrap();
+            let back: CodeSample = serde_json::from_str(line).unwrap();
+            assert_eq!(conv, back.conversation);
+        }
+    }
+}
