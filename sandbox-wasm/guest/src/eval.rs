@@ -15,18 +15,32 @@ impl Interp {
             Expr::Bin(a, op, b) => {
                 let x = self.eval(a, f)?;
                 let y = self.eval(b, f)?;
-                self.binop(*op, &x, &y)
+                let r = self.binop(*op, &x, &y);
+                x.release();
+                y.release();
+                r
             }
             Expr::Compare(first, ops) if ops.len() == 1 => {
                 let left = self.eval(first, f)?;
                 let right = self.eval(&ops[0].1, f)?;
-                Ok(Value::Bool(self.compare(ops[0].0, &left, &right)?))
+                let r = self.compare(ops[0].0, &left, &right);
+                left.release();
+                right.release();
+                Ok(Value::Bool(r?))
             }
             Expr::Call(callee, args) => self.eval_call(callee, args, f),
             Expr::Subscript(obj, idx) => {
                 let o = self.eval(obj, f)?;
                 let i = self.eval(idx, f)?;
                 self.getitem(&o, &i)
+            }
+            Expr::IfExp(c, a, b) => {
+                let cv = self.eval(c, f)?;
+                let t = match cv {
+                    Value::Bool(t) => t,
+                    cv => self.truthy(&cv)?,
+                };
+                self.eval(if t { a } else { b }, f)
             }
             _ => self.eval_cold(e, f),
         }
@@ -40,6 +54,21 @@ impl Interp {
             return self.call_attr(&o, name, pos, kw);
         }
         let c = self.eval(callee, f)?;
+        if let Value::Func(func) = &c {
+            if crate::interp::positional_only(&func.def, args.len())
+                && args.iter().all(|a| matches!(a, Arg::Pos(_)))
+            {
+                // fast path: evaluate the arguments straight into the slots
+                let mut slots = Vec::with_capacity(func.def.nslots as usize);
+                for a in args {
+                    if let Arg::Pos(e) = a {
+                        slots.push(self.eval(e, f)?);
+                    }
+                }
+                slots.resize(func.def.nslots as usize, Value::Undef);
+                return self.run_frame(func, slots);
+            }
+        }
         let (pos, kw) = self.eval_args(args, f)?;
         self.call(&c, pos, kw)
     }
@@ -351,6 +380,7 @@ impl Interp {
                 let cur = self.load(n, f)?;
                 let rhs = self.eval(value, f)?;
                 let nv = self.inplace(op, cur, &rhs)?;
+                rhs.release();
                 self.store(n, nv, f)
             }
             Expr::Subscript(obj, idx) => {
@@ -373,7 +403,16 @@ impl Interp {
     }
 
     /// In-place operator: lists extend in place, everything else rebinds.
+    #[inline]
     fn inplace(&mut self, op: BinOp, cur: Value, rhs: &Value) -> R<Value> {
+        if let (Value::Int(_), Value::Int(_)) = (&cur, rhs) {
+            return self.binop(op, &cur, rhs);
+        }
+        self.inplace_slow(op, cur, rhs)
+    }
+
+    #[inline(never)]
+    fn inplace_slow(&mut self, op: BinOp, cur: Value, rhs: &Value) -> R<Value> {
         if let (BinOp::Add, Value::List(l)) = (op, &cur) {
             let extra = self.collect(rhs)?;
             self.check_alloc((l.borrow().len() + extra.len()) as u128 * 16)?;

@@ -142,7 +142,7 @@ impl Interp {
     fn exec_inner(&mut self, s: &Stmt, f: &Rc<Frame>) -> R<()> {
         match &s.kind {
             StmtKind::Expr(e) => {
-                self.eval(e, f)?;
+                self.eval(e, f)?.release();
             }
             StmtKind::Assign(targets, value) => {
                 let v = self.eval(value, f)?;
@@ -156,8 +156,11 @@ impl Interp {
             StmtKind::AugAssign(t, op, value) => self.aug_assign(t, *op, value, f)?,
             StmtKind::If(arms, orelse) => {
                 for (c, body) in arms {
-                    let cv = self.eval(c, f)?;
-                    if self.truthy(&cv)? {
+                    let t = match self.eval(c, f)? {
+                        Value::Bool(t) => t,
+                        cv => self.truthy(&cv)?,
+                    };
+                    if t {
                         return self.exec_block(body, f);
                     }
                 }
@@ -172,6 +175,9 @@ impl Interp {
                     None => Value::None,
                 };
                 return Err(Ctrl::Return(v));
+            }
+            StmtKind::For(Expr::Name(n), it, body, orelse) => {
+                return self.exec_for_name(n, it, body, orelse, f)
             }
             _ => return self.exec_cold(s, f),
         }
@@ -336,6 +342,43 @@ impl Interp {
         Ok(())
     }
 
+    /// `for name in iterable:` (the common loop: a plain name target).
+    #[inline(never)]
+    fn exec_for_name(
+        &mut self,
+        n: &Name,
+        it: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+        f: &Rc<Frame>,
+    ) -> R<()> {
+        let itv = self.eval(it, f)?;
+        if let Value::Range(r) = &itv {
+            // fast path: no iterator object
+            let (mut i, stop, step) = (r.start, r.stop, r.step);
+            while (step > 0 && i < stop) || (step < 0 && i > stop) {
+                self.store(n, Value::Int(i), f)?;
+                match self.exec_block(body, f) {
+                    Ok(()) | Err(Ctrl::Continue) => {}
+                    Err(Ctrl::Break) => return Ok(()),
+                    Err(e) => return Err(e),
+                }
+                i += step;
+            }
+            return self.exec_block(orelse, f);
+        }
+        let mut st = self.make_iter(&itv)?;
+        while let Some(v) = self.iter_next(&mut st)? {
+            self.store(n, v, f)?;
+            match self.exec_block(body, f) {
+                Ok(()) | Err(Ctrl::Continue) => {}
+                Err(Ctrl::Break) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        self.exec_block(orelse, f)
+    }
+
     #[inline(never)]
     fn exec_try(
         &mut self,
@@ -448,29 +491,50 @@ impl Interp {
     pub fn call_function(
         &mut self,
         func: &Rc<Function>,
-        args: Vec<Value>,
+        mut args: Vec<Value>,
         kwargs: Vec<(Rc<str>, Value)>,
     ) -> R<Value> {
         let def = &func.def;
         if self.depth >= self.limits.recursion_depth {
             return err("RecursionError", "maximum recursion depth exceeded");
         }
+        if kwargs.is_empty() && positional_only(def, args.len()) {
+            // fast path: the arguments are the first slots
+            args.resize(def.nslots as usize, Value::Undef);
+            return self.run_frame(func, args);
+        }
         let mut slots = vec![Value::Undef; def.nslots as usize];
         self.bind_args(func, args, kwargs, &mut slots)?;
+        self.run_frame(func, slots)
+    }
+
+    /// Run a function body in a new frame whose slots are already bound
+    /// (`slots.len() == nslots`, parameters first).
+    pub fn run_frame(&mut self, func: &Rc<Function>, slots: Vec<Value>) -> R<Value> {
+        if self.depth >= self.limits.recursion_depth {
+            return err("RecursionError", "maximum recursion depth exceeded");
+        }
         let frame = Rc::new(Frame {
             slots: RefCell::new(slots),
             parent: func.closure.clone(),
         });
         self.depth += 1;
         let saved_line = self.line;
-        let r = self.exec_block(&def.body, &frame);
+        let r = self.exec_block(&func.def.body, &frame);
         self.line = saved_line;
         self.depth -= 1;
         match r {
             Ok(()) => Ok(Value::None),
             Err(Ctrl::Return(v)) => Ok(v),
-            Err(Ctrl::Break) | Err(Ctrl::Continue) => err("SyntaxError", "'break' outside loop"),
-            Err(e) => Err(e),
+            Err(e) => self.frame_exit_cold(e),
+        }
+    }
+
+    #[inline(never)]
+    fn frame_exit_cold(&mut self, e: Ctrl) -> R<Value> {
+        match e {
+            Ctrl::Break | Ctrl::Continue => err("SyntaxError", "'break' outside loop"),
+            e => Err(e),
         }
     }
 
@@ -655,8 +719,22 @@ impl Interp {
         })
     }
 
-    /// Read a resolved name.
+    /// Read a resolved name (fast path: a bound local or global).
+    #[inline]
     pub fn load(&mut self, n: &Name, f: &Rc<Frame>) -> R<Value> {
+        let v = match n.loc {
+            Loc::Local(s) => f.slots.borrow().get(s as usize).cloned(),
+            Loc::Global(s) => self.globals.slots.borrow().get(s as usize).cloned(),
+            _ => None,
+        };
+        match v {
+            Some(Value::Undef) | None => self.load_slow(n, f),
+            Some(v) => Ok(v),
+        }
+    }
+
+    #[inline(never)]
+    fn load_slow(&mut self, n: &Name, f: &Rc<Frame>) -> R<Value> {
         let v = match n.loc {
             Loc::Local(s) => f.slots.borrow()[s as usize].clone(),
             Loc::Global(s) => self.globals.slots.borrow()[s as usize].clone(),
@@ -707,8 +785,33 @@ impl Interp {
         Ok(v)
     }
 
-    /// Bind a resolved name.
+    /// Bind a resolved name (fast path: a local or global slot).
+    #[inline]
     pub fn store(&mut self, n: &Name, v: Value, f: &Rc<Frame>) -> R<()> {
+        let old = match n.loc {
+            Loc::Local(s) => f
+                .slots
+                .borrow_mut()
+                .get_mut(s as usize)
+                .map(|x| std::mem::replace(x, v)),
+            Loc::Global(s) => self
+                .globals
+                .slots
+                .borrow_mut()
+                .get_mut(s as usize)
+                .map(|x| std::mem::replace(x, v)),
+            _ => return self.store_slow(n, v, f),
+        };
+        // the old value drops after the slot borrow ends (its destructor
+        // cannot run Python code, but keep borrows short anyway)
+        if let Some(old) = old {
+            old.release();
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn store_slow(&mut self, n: &Name, v: Value, f: &Rc<Frame>) -> R<()> {
         match n.loc {
             Loc::Local(s) => f.slots.borrow_mut()[s as usize] = v,
             Loc::Global(s) => self.globals.slots.borrow_mut()[s as usize] = v,
@@ -737,4 +840,11 @@ impl Interp {
         let _ = cur;
         self.store(n, Value::Undef, f)
     }
+}
+
+/// Can `nargs` positional arguments bind straight to the first slots
+/// (plain parameters only, one argument each)?
+#[inline]
+pub fn positional_only(def: &FuncDef, nargs: usize) -> bool {
+    nargs == def.params.len() && def.params.iter().all(|p| p.kind == ParamKind::Normal)
 }

@@ -87,7 +87,6 @@ pub struct GenState {
     pub iters: Vec<IterState>,
 }
 
-#[derive(Clone)]
 pub enum Value {
     None,
     Ellipsis,
@@ -125,6 +124,71 @@ pub enum Value {
     Instance(Rc<Instance>),
     /// Unassigned slot marker (never visible to Python code).
     Undef,
+}
+
+impl Clone for Value {
+    /// Scalars copy inline; reference-counted values go through the
+    /// out-of-line `clone_rc` (keeps the hot path a few wasm instructions:
+    /// wasmi charges fuel for every instruction of a called function's
+    /// entry blocks, and the full match is large).
+    #[inline(always)]
+    fn clone(&self) -> Value {
+        match self {
+            Value::Int(i) => Value::Int(*i),
+            Value::Bool(b) => Value::Bool(*b),
+            Value::None => Value::None,
+            Value::Float(x) => Value::Float(*x),
+            _ => self.clone_rc(),
+        }
+    }
+}
+
+impl Value {
+    #[inline(never)]
+    fn clone_rc(&self) -> Value {
+        match self {
+            Value::None => Value::None,
+            Value::Ellipsis => Value::Ellipsis,
+            Value::NotImplemented => Value::NotImplemented,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(i) => Value::Int(*i),
+            Value::Big(b) => Value::Big(b.clone()),
+            Value::Float(x) => Value::Float(*x),
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::List(l) => Value::List(l.clone()),
+            Value::Tuple(t) => Value::Tuple(t.clone()),
+            Value::Dict(d) => Value::Dict(d.clone()),
+            Value::Set(d) => Value::Set(d.clone()),
+            Value::FrozenSet(d) => Value::FrozenSet(d.clone()),
+            Value::Range(r) => Value::Range(r.clone()),
+            Value::Slice(s) => Value::Slice(s.clone()),
+            Value::Func(f) => Value::Func(f.clone()),
+            Value::Builtin(n) => Value::Builtin(n),
+            Value::Type(n) => Value::Type(n),
+            Value::Method(m) => Value::Method(m.clone()),
+            Value::Module(n) => Value::Module(n),
+            Value::Iter(i) => Value::Iter(i.clone()),
+            Value::View(d, w) => Value::View(d.clone(), *w),
+            Value::Exc(e) => Value::Exc(e.clone()),
+            Value::Class(c) => Value::Class(c.clone()),
+            Value::Bound(b) => Value::Bound(b.clone()),
+            Value::Super(s) => Value::Super(s.clone()),
+            Value::Instance(i) => Value::Instance(i.clone()),
+            Value::Undef => Value::Undef,
+        }
+    }
+
+    /// Drop a value, skipping the (large, out-of-line) drop glue for
+    /// scalars, which own nothing.
+    #[inline(always)]
+    pub fn release(self) {
+        match self {
+            Value::Int(_) | Value::Bool(_) | Value::None | Value::Float(_) | Value::Undef => {
+                std::mem::forget(self)
+            }
+            v => drop(v),
+        }
+    }
 }
 
 impl std::fmt::Debug for Value {
