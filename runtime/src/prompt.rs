@@ -237,3 +237,193 @@ mod tests {
         assert_eq!(labels_from_mask(&ids, &mask), [-1, -1, 99, 100, -1]);
     }
 }
+
+// ---- xLAM and classic EXEC formats (issue 8) ----
+
+/// xLAM's task instruction (Salesforce xLAM model card).
+pub const XLAM_TASK_INSTRUCTION: &str = "You are an expert in composing functions. You are given a question and a set of possible functions. \n\
+Based on the question, you will need to make one or more function/tool calls to achieve the purpose. \n\
+If none of the functions can be used, point it out and refuse to answer. \n\
+If the given question lacks the parameters required by the function, also point it out.";
+
+/// xLAM's format instruction: answer with `{"tool_calls": [...]}` only.
+pub const XLAM_FORMAT_INSTRUCTION: &str = "The output MUST strictly adhere to the following JSON format, and NO other text MUST be included.\n\
+The example format is as follows. Please make sure the parameter type is correct. If no function call is needed, please make tool_calls an empty list '[]'.\n\
+```\n{\n    \"tool_calls\": [\n    {\"name\": \"func_name1\", \"arguments\": {\"argument1\": \"value1\", \"argument2\": \"value2\"}},\n    ... (more tool calls as required)\n    ]\n}\n```";
+
+/// The single user turn of xLAM's bracketed prompt: task instruction,
+/// tools (as `json.dumps` writes them), format instruction, query.
+pub fn xlam_prompt(tools: &[serde_json::Value], query: &str) -> String {
+    let tools = tools::parse::to_json_text(&serde_json::Value::Array(tools.to_vec()));
+    format!(
+        "[BEGIN OF TASK INSTRUCTION]\n{XLAM_TASK_INSTRUCTION}\n[END OF TASK INSTRUCTION]\n\n\
+         [BEGIN OF AVAILABLE TOOLS]\n{tools}\n[END OF AVAILABLE TOOLS]\n\n\
+         [BEGIN OF FORMAT INSTRUCTION]\n{XLAM_FORMAT_INSTRUCTION}\n[END OF FORMAT INSTRUCTION]\n\n\
+         [BEGIN OF QUERY]\n{query}\n[END OF QUERY]\n\n"
+    )
+}
+
+/// An xLAM-format training conversation: the bracketed prompt as the user
+/// turn (no tools in a system turn) and `{"tool_calls": [...]}` as the
+/// answer.
+pub fn xlam_conversation(
+    tools: &[serde_json::Value],
+    query: &str,
+    calls: &[tools::ToolCall],
+) -> Conversation {
+    Conversation {
+        messages: vec![
+            Message {
+                role: Role::User,
+                content: xlam_prompt(tools, query),
+            },
+            Message {
+                role: Role::Assistant,
+                content: tools::parse::xlam::render(calls),
+            },
+        ],
+        tools: vec![],
+    }
+}
+
+/// System instructions of the EXEC format (the agent's `--format exec`).
+pub const EXEC_INSTRUCTIONS: &str = "To compute something, write Python code inside <EXEC></EXEC> tags; print what you need. \
+The output comes back in <tool_response>. When you know the answer, reply without tags.";
+
+/// A Hermes conversation whose calls are all `python` rewritten for the
+/// EXEC format: no tool list, [`EXEC_INSTRUCTIONS`] in the system turn,
+/// each `<tool_call>` block replaced by `<EXEC>\ncode\n</EXEC>` (text
+/// before it is kept as the thought). `Err` when a call is not python.
+pub fn to_exec_format(conv: &Conversation) -> Result<Conversation, String> {
+    let mut messages = Vec::with_capacity(conv.messages.len() + 1);
+    let mut rest = conv.messages.iter().peekable();
+    let system = match rest.peek() {
+        Some(m) if m.role == Role::System => {
+            let s = rest.next().map(|m| m.content.as_str()).unwrap_or_default();
+            format!("{s}\n\n{EXEC_INSTRUCTIONS}")
+        }
+        _ => EXEC_INSTRUCTIONS.to_string(),
+    };
+    messages.push(Message {
+        role: Role::System,
+        content: system,
+    });
+    for m in rest {
+        let mut m = m.clone();
+        if m.role == Role::Assistant {
+            let calls = tools::parse::hermes::parse(&m.content).map_err(|e| e.to_string())?;
+            if !calls.is_empty() {
+                let thought = m.content[..m.content.find("<tool_call>").unwrap_or(0)].trim_end();
+                let exec = tools::parse::exec::render(&calls).map_err(|e| e.to_string())?;
+                m.content = if thought.is_empty() {
+                    exec
+                } else {
+                    format!("{thought}\n{exec}")
+                };
+            }
+        }
+        messages.push(m);
+    }
+    Ok(Conversation {
+        messages,
+        tools: vec![],
+    })
+}
+
+/// The classic plain-text EXEC transcript of an EXEC-format conversation:
+/// `Question:`, then per assistant turn `Thought:` / `Action: <EXEC>..`
+/// (or `Answer:` for a turn without code), tool output as `Result:`.
+/// Assistant text is the trained part, as in [`render_chatml`].
+pub fn render_exec_transcript(conv: &Conversation) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::new();
+    let mut push = |text: String, train: bool| match out.last_mut() {
+        Some(last) if last.train == train => last.text.push_str(&text),
+        _ => out.push(Segment { text, train }),
+    };
+    for m in &conv.messages {
+        match m.role {
+            Role::System => {}
+            Role::User => push(format!("Question: {}\n", m.content), false),
+            Role::Tool => push(format!("Result: {}\n", m.content.trim_end()), false),
+            Role::Assistant => match m.content.find("<EXEC>") {
+                Some(at) => {
+                    let thought = m.content[..at].trim();
+                    if !thought.is_empty() {
+                        push("Thought: ".into(), false);
+                        push(format!("{thought}\n"), true);
+                    }
+                    push("Action: ".into(), false);
+                    push(format!("{}\n", m.content[at..].trim_end()), true);
+                }
+                None => {
+                    push("Answer: ".into(), false);
+                    push(format!("{}\n", m.content.trim_end()), true);
+                }
+            },
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn python_conv() -> Conversation {
+        let m = |role, content: &str| Message {
+            role,
+            content: content.into(),
+        };
+        Conversation {
+            messages: vec![
+                m(Role::User, "What is 2**10?"),
+                m(
+                    Role::Assistant,
+                    "<tool_call>\n{\"name\": \"python\", \"arguments\": {\"code\": \"print(2**10)\"}}\n</tool_call>",
+                ),
+                m(Role::Tool, "1024\n"),
+                m(Role::Assistant, "2^10 = 1024."),
+            ],
+            tools: vec![json!({"name": "python"})],
+        }
+    }
+
+    #[test]
+    fn xlam_prompt_has_the_four_blocks_in_order() {
+        let tools = [json!({"name": "f", "parameters": {"x": {"type": "int"}}})];
+        let c = xlam_conversation(&tools, "Call f", &[tools::ToolCall::new("f", json!({"x": 1}))]);
+        let p = &c.messages[0].content;
+        let at = |s: &str| p.find(s).unwrap();
+        assert!(at("[BEGIN OF TASK INSTRUCTION]") < at("[BEGIN OF AVAILABLE TOOLS]"));
+        assert!(at("[BEGIN OF AVAILABLE TOOLS]") < at("[BEGIN OF FORMAT INSTRUCTION]"));
+        assert!(at("[END OF FORMAT INSTRUCTION]") < at("[BEGIN OF QUERY]\nCall f\n[END OF QUERY]"));
+        assert!(p.contains("[{\"name\": \"f\", \"parameters\": {\"x\": {\"type\": \"int\"}}}]"));
+        assert_eq!(c.messages[1].content, "{\"tool_calls\": [{\"name\": \"f\", \"arguments\": {\"x\": 1}}]}");
+        assert!(!render_text(&c, false).contains("<tools>"));
+    }
+
+    #[test]
+    fn exec_format_round_trips_through_the_exec_parser() {
+        let e = to_exec_format(&python_conv()).unwrap();
+        assert_eq!(e.messages[0].content, EXEC_INSTRUCTIONS);
+        assert_eq!(e.messages[2].content, "<EXEC>\nprint(2**10)\n</EXEC>");
+        let calls = tools::parse::exec::parse(&e.messages[2].content).unwrap();
+        assert_eq!(calls[0].arguments["code"], "print(2**10)");
+        assert!(e.tools.is_empty());
+        let mut bad = python_conv();
+        bad.messages[1].content = "<tool_call>\n{\"name\": \"calc\", \"arguments\": {}}\n</tool_call>".into();
+        assert!(to_exec_format(&bad).is_err());
+        let t: String = render_exec_transcript(&e).into_iter().map(|s| s.text).collect();
+        assert_eq!(
+            t,
+            "Question: What is 2**10?\nAction: <EXEC>\nprint(2**10)\n</EXEC>\nResult: 1024\nAnswer: 2^10 = 1024.\n"
+        );
+        let trained: Vec<String> = render_exec_transcript(&e)
+            .into_iter()
+            .filter(|s| s.train)
+            .map(|s| s.text)
+            .collect();
+        assert_eq!(trained, ["<EXEC>\nprint(2**10)\n</EXEC>\n", "2^10 = 1024.\n"]);
+    }
+}

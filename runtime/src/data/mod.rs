@@ -13,3 +13,5 @@ pub mod fc_lib_text;
 pub mod fc_lib_world;
 pub mod synth_fc;
 pub mod xlam;
+pub mod split;
+pub mod stats;
