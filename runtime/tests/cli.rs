@@ -206,3 +206,48 @@ fn agent_loop_runs_on_smollm2_and_writes_a_trajectory() {
     assert_eq!(again["question"], "What is 12345 * 67890? Use Python.");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn eval_bfcl_writes_results_report_and_chart() {
+    let dir = std::env::temp_dir().join(format!("agentcoder-eval-{}", std::process::id()));
+    let out = dir.to_str().unwrap();
+    let m = model();
+    let o = agentcoder(&[
+        "eval",
+        "--model",
+        &m,
+        "--suite",
+        "bfcl:simple_python,irrelevance",
+        "--modes",
+        "prompt",
+        "--limit",
+        "2",
+        "--max-tokens",
+        "48",
+        "--out",
+        out,
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let items = results["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    for i in items {
+        assert!(
+            i["raw"].is_string()
+                && i["valid"].is_boolean()
+                && i["latency_ms"].as_f64().unwrap() > 0.0
+        );
+        // Every invalid verdict carries the checker's error type.
+        assert!(i["valid"] == true || i["error_type"].is_string());
+    }
+    for f in ["report.md", "accuracy.svg", "report.html"] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let show = agentcoder(&["eval", "show", "--out", out, "--failures"]);
+    assert!(String::from_utf8_lossy(&show.stdout).contains("| simple_python |"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,6 +3,7 @@
 mod agent;
 mod bench;
 mod data;
+mod eval;
 mod exec;
 mod export;
 mod generate;
@@ -38,6 +39,7 @@ enum Command {
     Agent(agent::AgentArgs),
     Merge(merge::MergeArgs),
     Bench(bench::BenchArgs),
+    Eval(eval::EvalArgs),
 }
 
 /// An error for the user: one line on stderr and exit code 2 (bad input) or
@@ -83,6 +85,7 @@ pub fn run(args: Args) -> i32 {
         Command::Agent(a) => agent::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Eval(a) => eval::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -17,7 +17,9 @@
 pub mod bfcl_ast;
 pub mod bfcl_data;
 mod bfcl_py;
+pub mod bfcl_run;
 mod bfcl_values;
+pub mod report;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,243 @@
+//! Running a model on BFCL entries in the two modes BFCL defines for
+//! open models: prompt mode (functions listed in the system prompt, the
+//! model answers with a Python list of calls, decoded by the pythonic
+//! parser) and FC mode (our Hermes/Qwen tool template: functions in
+//! `<tools>`, calls in `<tool_call>`). Each answer is judged by the AST
+//! checker port.
+
+use std::time::Instant;
+
+use serde::Serialize;
+use tools::parse::{hermes, pythonic};
+use tools::ToolCall;
+
+use super::bfcl_ast::{check_entry, CheckOptions, Verdict};
+use super::bfcl_data::{BfclEntry, Category};
+use crate::agent::ChatModel;
+use crate::prompt::{render_text, Conversation, Message, Role};
+use crate::Result;
+
+/// How the functions are offered and the calls read back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// BFCL "prompt" mode: pythonic calls.
+    Prompt,
+    /// Native function calling through our `<tool_call>` template.
+    Fc,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Prompt => "prompt",
+            Mode::Fc => "fc",
+        }
+    }
+}
+
+/// BFCL's default system prompt for prompt mode
+/// (`bfcl_eval/constants/default_prompts.py`, DEFAULT_SYSTEM_PROMPT).
+const PROMPT_MODE_SYSTEM: &str = "You are an expert in composing functions. You are given a question and a set of possible functions. \
+Based on the question, you will need to make one or more function/tool calls to achieve the purpose. \
+If none of the functions can be used, point it out. If the given question lacks the parameters required by the function, also point it out.\n\n\
+You should only return the function calls in your response.\n\n\
+If you decide to invoke any of the function(s), you MUST put it in the format of \
+[func_name1(params_name1=params_value1, params_name2=params_value2...), func_name2(params)]\n\n\
+You SHOULD NOT include any other text in the response.\n\n\
+Here is a list of functions in JSON format that you can invoke.\n";
+
+/// The prompt text for one entry.
+pub fn prompt(entry: &BfclEntry, mode: Mode) -> String {
+    let turn = entry.question.first().cloned().unwrap_or_default();
+    let mut messages: Vec<Message> = Vec::new();
+    let mut system: Option<String> = None;
+    for m in turn {
+        match m.role.as_str() {
+            "system" => system = Some(m.content),
+            "assistant" => messages.push(Message {
+                role: Role::Assistant,
+                content: m.content,
+            }),
+            _ => messages.push(Message {
+                role: Role::User,
+                content: m.content,
+            }),
+        }
+    }
+    let conv = match mode {
+        Mode::Prompt => {
+            let functions = serde_json::to_string_pretty(&entry.functions).unwrap_or_default();
+            let mut text = format!("{PROMPT_MODE_SYSTEM}{functions}\n");
+            if let Some(s) = system {
+                text = format!("{s}\n\n{text}");
+            }
+            let mut all = vec![Message {
+                role: Role::System,
+                content: text,
+            }];
+            all.extend(messages);
+            Conversation {
+                messages: all,
+                tools: vec![],
+            }
+        }
+        Mode::Fc => {
+            let mut all = Vec::new();
+            if let Some(s) = system {
+                all.push(Message {
+                    role: Role::System,
+                    content: s,
+                });
+            }
+            all.extend(messages);
+            Conversation {
+                messages: all,
+                tools: entry.functions.clone(),
+            }
+        }
+    };
+    render_text(&conv, true)
+}
+
+/// One judged answer.
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemOutcome {
+    pub id: String,
+    pub category: &'static str,
+    pub mode: Mode,
+    pub model: String,
+    pub raw: String,
+    pub calls: Vec<serde_json::Value>,
+    pub valid: bool,
+    pub error_type: Option<String>,
+    pub errors: Vec<String>,
+    pub latency_ms: f64,
+    pub generated_tokens: usize,
+}
+
+/// Reads calls out of the model's text for a mode.
+pub fn decode(mode: Mode, raw: &str) -> std::result::Result<Vec<ToolCall>, String> {
+    match mode {
+        Mode::Fc => hermes::parse(raw).map_err(|e| e.to_string()),
+        Mode::Prompt => {
+            let t = raw
+                .trim()
+                .trim_start_matches("```python")
+                .trim_start_matches("```")
+                .trim_end_matches("```")
+                .trim();
+            if t.is_empty() {
+                return Ok(Vec::new());
+            }
+            pythonic::parse(t).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Asks the model and judges its answer.
+pub fn run_entry(
+    model: &mut dyn ChatModel,
+    label: &str,
+    entry: &BfclEntry,
+    mode: Mode,
+    max_tokens: usize,
+) -> Result<ItemOutcome> {
+    let t0 = Instant::now();
+    let c = model.complete(&prompt(entry, mode), &[], max_tokens)?;
+    let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let (verdict, calls) = match decode(mode, &c.text) {
+        Ok(calls) => (check_entry(entry, &calls, CheckOptions::default()), calls),
+        Err(reason) => (Verdict::decode_failed(entry.category, &reason), Vec::new()),
+    };
+    Ok(ItemOutcome {
+        id: entry.id.clone(),
+        category: entry.category.name(),
+        mode,
+        model: label.to_string(),
+        raw: c.text,
+        calls: calls
+            .iter()
+            .map(|c| serde_json::json!({"name": c.name, "arguments": c.arguments}))
+            .collect(),
+        valid: verdict.valid,
+        error_type: verdict.error_type,
+        errors: verdict.errors,
+        latency_ms,
+        generated_tokens: c.generated_tokens,
+    })
+}
+
+/// Categories named in `bfcl:simple_python,multiple` (all when empty).
+pub fn parse_categories(spec: &str) -> std::result::Result<Vec<Category>, String> {
+    if spec.trim().is_empty() {
+        return Ok(Category::ALL.to_vec());
+    }
+    spec.split(',')
+        .map(|s| {
+            let s = s.trim();
+            Category::from_name(s).ok_or_else(|| {
+                let known: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
+                format!("unknown BFCL category '{s}' (known: {})", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::ScriptedModel;
+    use crate::eval::bfcl_data::Message as BMsg;
+
+    fn entry() -> BfclEntry {
+        BfclEntry {
+            id: "simple_python_x".into(),
+            category: Category::SimplePython,
+            question: vec![vec![BMsg {
+                role: "user".into(),
+                content: "Factorial of 5?".into(),
+            }]],
+            functions: vec![
+                serde_json::json!({"name": "math.factorial", "description": "n!", "parameters": {"type": "dict", "properties": {"number": {"type": "integer"}}, "required": ["number"]}}),
+            ],
+            ground_truth: Some(vec![serde_json::json!({"math.factorial": {"number": [5]}})]),
+        }
+    }
+
+    #[test]
+    fn both_modes_are_judged_by_the_checker() {
+        let e = entry();
+        let mut m = ScriptedModel::new([
+            "[math.factorial(number=5)]",
+            "<tool_call>\n{\"name\": \"math.factorial\", \"arguments\": {\"number\": 5}}\n</tool_call>",
+            "[math.factorial(number=5.5)]",
+            "I cannot help",
+        ]);
+        assert!(
+            run_entry(&mut m, "base", &e, Mode::Prompt, 64)
+                .unwrap()
+                .valid
+        );
+        assert!(run_entry(&mut m, "base", &e, Mode::Fc, 64).unwrap().valid);
+        let wrong = run_entry(&mut m, "base", &e, Mode::Prompt, 64).unwrap();
+        assert!(!wrong.valid);
+        assert!(wrong.error_type.unwrap().contains("type_error"));
+        let prose = run_entry(&mut m, "base", &e, Mode::Prompt, 64).unwrap();
+        assert!(!prose.valid);
+        assert!(prompt(&e, Mode::Prompt).contains("[func_name1(params_name1=params_value1"));
+        assert!(prompt(&e, Mode::Fc).contains("<tools>"));
+    }
+
+    #[test]
+    fn categories_parse() {
+        assert_eq!(
+            parse_categories("multiple, parallel").unwrap(),
+            vec![Category::Multiple, Category::Parallel]
+        );
+        assert!(parse_categories("nope")
+            .unwrap_err()
+            .contains("simple_python"));
+        assert_eq!(parse_categories("").unwrap().len(), 5);
+    }
+}
