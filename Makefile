@@ -74,6 +74,9 @@ demo: setup model build
 	done
 	@echo; echo "run directory: $(DEMO)/run (run.json, metrics.jsonl, loss.svg, adapter.gguf)"
 	$(BIN) exec "import math; print('sandbox:', math.factorial(20), 12345 * 67890)"
+	$(MAKE) --no-print-directory bfcl
+	$(BIN) eval --model $(MODEL) --lora base --lora $(DEMO)/run/adapter.gguf \
+	  --suite bfcl:simple_python,multiple,parallel,irrelevance --modes fc --limit 5 --max-tokens 128 --out $(DEMO)/eval
 
 ## bench: benchmarks, JSON results in bench/results/
 bench: setup model build
