@@ -210,6 +210,81 @@ pub fn train(
 }
 
 #[derive(Clone, Debug, Serialize)]
+pub struct AgentBench {
+    pub runs: usize,
+    pub turns: usize,
+    pub total_ms: f64,
+    pub generation_ms: f64,
+    pub tool_ms: f64,
+    /// Everything else: rendering, tokenizing the prompt, parsing, bookkeeping.
+    pub overhead_ms: f64,
+    pub overhead_fraction: f64,
+    pub peak_rss_bytes: u64,
+}
+
+/// The agent loop on the real model (EXEC format, python tool), timing
+/// what the loop itself adds to generation and tool execution.
+pub fn agent(model: &Path, threads: i32, runs: usize) -> Result<AgentBench> {
+    use crate::agent::{run_agent, AgentConfig, LlamaChat};
+    let mut engine = Engine::load(
+        model,
+        EngineOptions {
+            n_ctx: 2048,
+            threads,
+            exact: false,
+        },
+    )?;
+    let mut registry = tools::Registry::new();
+    registry
+        .register(Box::new(tools::builtin::Python::default()))
+        .map_err(|e| Error::Input(e.to_string()))?;
+    let config = AgentConfig {
+        format: tools::CallFormat::Exec,
+        max_turns: 3,
+        max_tokens: 64,
+        system: None,
+    };
+    let mut chat = LlamaChat {
+        engine: &mut engine,
+        lora: None,
+        sampling: SamplingParams {
+            temperature: 0.0,
+            ..SamplingParams::default()
+        },
+    };
+    let (mut turns, mut total, mut gen, mut tool) = (0, 0.0, 0.0, 0.0);
+    for _ in 0..runs.max(1) {
+        let t = run_agent(
+            &mut chat,
+            &registry,
+            &config,
+            "What is 12345 * 67890? Compute it with Python.",
+            &mut |_| {},
+        )?;
+        turns += t.turns.len();
+        total += t.total_ms;
+        gen += t.turns.iter().map(|x| x.gen_ms).sum::<f64>();
+        tool += t
+            .turns
+            .iter()
+            .flat_map(|x| x.calls.iter())
+            .map(|c| c.ms)
+            .sum::<f64>();
+    }
+    let overhead = (total - gen - tool).max(0.0);
+    Ok(AgentBench {
+        runs: runs.max(1),
+        turns,
+        total_ms: total,
+        generation_ms: gen,
+        tool_ms: tool,
+        overhead_ms: overhead,
+        overhead_fraction: overhead / total.max(1e-9),
+        peak_rss_bytes: rss_bytes().1,
+    })
+}
+
+#[derive(Clone, Debug, Serialize)]
 pub struct SandboxBench {
     pub calls: usize,
     pub p50_ms: f64,

@@ -4,6 +4,7 @@
 //! limit. Malformed calls and tool errors go back to the model as tool
 //! messages so it can correct itself. Every run yields a [`Trajectory`].
 
+pub mod actions;
 mod model;
 mod trajectory;
 

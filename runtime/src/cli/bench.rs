@@ -11,7 +11,7 @@ use super::{model_path, print_json, CliError};
 #[derive(FromArgs)]
 #[argh(subcommand, name = "bench")]
 pub struct BenchArgs {
-    /// infer, train, sandbox or all
+    /// infer, train, sandbox, agent or all
     #[argh(positional)]
     what: String,
     /// the GGUF model (default: the model fetched by `make model`)
@@ -51,9 +51,10 @@ pub fn run(a: BenchArgs) -> Result<(), CliError> {
             &path, a.seq, a.rank, a.steps, threads,
         )?),
         "sandbox" => serde_json::to_value(runtime::bench::sandbox(300)?),
+        "agent" => serde_json::to_value(runtime::bench::agent(&path, threads as i32, 3)?),
         "all" => {
             let mut parts = serde_json::Map::new();
-            for part in ["infer", "train", "sandbox"] {
+            for part in ["infer", "train", "sandbox", "agent"] {
                 let exe = std::env::current_exe().map_err(|e| CliError {
                     code: 1,
                     message: e.to_string(),
@@ -162,6 +163,16 @@ fn print_summary(what: &str, r: &serde_json::Value) {
                 println!("         {:<22} {:>8.1} ms  {:>5.1}%", b[0].as_str().unwrap_or(""), b[1].as_f64().unwrap_or(0.0) * 1e3, b[2].as_f64().unwrap_or(0.0) * 100.0);
             }
         }
+        "agent" => println!(
+            "agent    {} turns in {} runs: {:.0} ms total, generation {:.0} ms, tools {:.1} ms, loop overhead {:.2} ms ({:.2}%)",
+            r["turns"],
+            r["runs"],
+            r["total_ms"].as_f64().unwrap_or(0.0),
+            r["generation_ms"].as_f64().unwrap_or(0.0),
+            r["tool_ms"].as_f64().unwrap_or(0.0),
+            r["overhead_ms"].as_f64().unwrap_or(0.0),
+            r["overhead_fraction"].as_f64().unwrap_or(0.0) * 100.0
+        ),
         "sandbox" => println!(
             "sandbox  p50 {:.3} ms, p99 {:.3} ms per call ({} calls), peak RSS {:.1} MB",
             r["p50_ms"].as_f64().unwrap_or(0.0),
@@ -173,7 +184,7 @@ fn print_summary(what: &str, r: &serde_json::Value) {
     }
     };
     if what == "all" {
-        for part in ["infer", "train", "sandbox"] {
+        for part in ["infer", "train", "sandbox", "agent"] {
             show(part, &r[part]);
         }
     } else {

@@ -152,17 +152,15 @@ pub fn run(a: EvalArgs) -> Result<(), CliError> {
     if !a.json {
         eprintln!();
     }
-    let flat: Vec<(String, String, String, bool, f64, usize)> = items
+    let flat: Vec<ItemStat> = items
         .iter()
-        .map(|i| {
-            (
-                i.model.clone(),
-                i.mode.name().to_string(),
-                i.category.to_string(),
-                i.valid,
-                i.latency_ms,
-                i.generated_tokens,
-            )
+        .map(|i| ItemStat {
+            model: i.model.clone(),
+            mode: i.mode.name().to_string(),
+            category: i.category.to_string(),
+            valid: i.valid,
+            latency_ms: i.latency_ms,
+            tokens: i.generated_tokens,
         })
         .collect();
     let rows = summarize(&flat);
