@@ -1,8 +1,9 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use argh::FromArgs;
+use runtime::data::{split, stats, synth, synth_code, synth_fc, xlam};
 
-use super::CliError;
+use super::{print_json, CliError};
 
 /// Make and manage datasets.
 #[derive(FromArgs)]
@@ -16,16 +17,30 @@ pub struct DataArgs {
 #[argh(subcommand)]
 enum DataCommand {
     Synth(SynthArgs),
+    Import(ImportArgs),
+    Split(SplitArgs),
+    Stats(StatsArgs),
 }
 
-/// Write a synthetic chat dataset (JSONL), deterministic for a seed.
+/// Write a synthetic dataset (JSONL), deterministic for a seed. Code and
+/// function-calling answers are executed and checked; failures are dropped
+/// and counted.
 #[derive(FromArgs)]
 #[argh(subcommand, name = "synth")]
 struct SynthArgs {
-    /// which dataset: arith (answers in <answer></answer> tags)
+    /// arith (answers in <answer></answer> tags), code (python tool use:
+    /// execution_required, pure_reasoning, ambiguous, multi_step) or
+    /// function-calling (simple, multiple, parallel, parallel_multiple,
+    /// no_call)
     #[argh(option)]
     kind: String,
-    /// number of conversations (default 200)
+    /// output format: chat (default; Hermes tool calls), exec (code only:
+    /// <EXEC> blocks), xlam (function-calling only: query/tools/answers
+    /// records) or xlam-prompt (function-calling only: xLAM's bracketed
+    /// prompt as a chat)
+    #[argh(option, default = "String::from(\"chat\")")]
+    format: String,
+    /// number of samples (default 200)
     #[argh(option, default = "200")]
     n: usize,
     /// random seed (default 42)
@@ -34,28 +49,282 @@ struct SynthArgs {
     /// output JSONL file
     #[argh(option)]
     out: PathBuf,
+    /// print the run report as JSON
+    #[argh(switch)]
+    json: bool,
+}
+
+/// Convert an outside dataset to our chat JSONL.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "import")]
+struct ImportArgs {
+    /// source format: xlam (xlam-function-calling-60k: a JSON array, tools and
+    /// answers JSON-encoded in strings; JSONL accepted)
+    #[argh(option)]
+    format: String,
+    /// the file to read
+    #[argh(positional)]
+    file: PathBuf,
+    /// output JSONL file
+    #[argh(option)]
+    out: PathBuf,
+    /// skip bad records (listed on stderr) instead of failing
+    #[argh(switch)]
+    skip_bad: bool,
+    /// print the import report as JSON
+    #[argh(switch)]
+    json: bool,
+}
+
+/// Split a JSONL file 80/10/10 into train/val/test (stratified by
+/// "category"), deterministic for a seed.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "split")]
+struct SplitArgs {
+    /// the JSONL file
+    #[argh(positional)]
+    file: PathBuf,
+    /// directory for train.jsonl, val.jsonl and test.jsonl
+    #[argh(option)]
+    out_dir: PathBuf,
+    /// random seed (default 42)
+    #[argh(option, default = "42")]
+    seed: u64,
+    /// print the counts as JSON
+    #[argh(switch)]
+    json: bool,
+}
+
+/// Counts per category, difficulty and tool, and token-length percentiles
+/// with the model's tokenizer.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "stats")]
+struct StatsArgs {
+    /// the JSONL file (chat or xLAM records)
+    #[argh(positional)]
+    file: PathBuf,
+    /// GGUF model whose tokenizer counts tokens (default: the default model;
+    /// without one, only counts are printed)
+    #[argh(option)]
+    model: Option<PathBuf>,
+    /// print as JSON
+    #[argh(switch)]
+    json: bool,
 }
 
 pub fn run(a: DataArgs) -> Result<(), CliError> {
     match a.command {
-        DataCommand::Synth(s) => {
-            let convs = match s.kind.as_str() {
-                "arith" => runtime::data::synth::arith(s.n, s.seed),
-                other => {
-                    return Err(CliError::usage(format!(
-                        "--kind {other}: known kinds are arith"
-                    )))
+        DataCommand::Synth(s) => run_synth(s),
+        DataCommand::Import(i) => run_import(i),
+        DataCommand::Split(s) => run_split(s),
+        DataCommand::Stats(s) => run_stats(s),
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), CliError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CliError::usage(format!("{}: {e}", dir.display())))?;
+    }
+    gguf::write_atomic(path, text.as_bytes()).map_err(|e| CliError::usage(e.to_string()))
+}
+
+fn read(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+}
+
+fn bad_format(kind: &str, format: &str, known: &str) -> CliError {
+    CliError::usage(format!(
+        "--format {format} does not apply to --kind {kind} (use {known})"
+    ))
+}
+
+/// One line per map entry: `  key: n`.
+fn show_counts(title: &str, map: &std::collections::BTreeMap<String, usize>) {
+    if map.is_empty() {
+        return;
+    }
+    println!("{title}:");
+    for (k, v) in map {
+        println!("  {k}: {v}");
+    }
+}
+
+fn run_synth(s: SynthArgs) -> Result<(), CliError> {
+    let (text, written, report) = match (s.kind.as_str(), s.format.as_str()) {
+        ("arith", "chat") => {
+            let convs = synth::arith(s.n, s.seed);
+            (
+                synth::to_jsonl(&convs),
+                convs.len(),
+                serde_json::Value::Null,
+            )
+        }
+        ("arith", f) => return Err(bad_format("arith", f, "chat")),
+        ("code", f @ ("chat" | "exec")) => {
+            let (mut samples, report) = synth_code::synth_code(s.n, s.seed)?;
+            if f == "exec" {
+                for x in &mut samples {
+                    x.conversation = runtime::prompt::to_exec_format(&x.conversation)
+                        .map_err(|e| CliError::usage(format!("exec format: {e}")))?;
+                }
+            }
+            let json = serde_json::to_value(&report).unwrap_or_default();
+            (synth_code::to_jsonl(&samples), samples.len(), json)
+        }
+        ("code", f) => return Err(bad_format("code", f, "chat or exec")),
+        ("function-calling", f @ ("chat" | "xlam" | "xlam-prompt")) => {
+            let (samples, report) = synth_fc::synth_fc(s.n, s.seed);
+            let text = match f {
+                "xlam" => synth_code::to_jsonl(&samples),
+                _ => {
+                    let mut chats = Vec::with_capacity(samples.len());
+                    for x in &samples {
+                        let mut c = synth_fc::sample_to_chat(x).map_err(CliError::usage)?;
+                        if f == "xlam-prompt" {
+                            let calls = tools::parse::xlam::parse(&c.ground_truth)
+                                .map_err(|e| CliError::usage(e.to_string()))?;
+                            c.conversation =
+                                runtime::prompt::xlam_conversation(&x.tools, &x.query, &calls);
+                        }
+                        chats.push(c);
+                    }
+                    synth_code::to_jsonl(&chats)
                 }
             };
-            let text = runtime::data::synth::to_jsonl(&convs);
-            if let Some(dir) = s.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| CliError::usage(format!("{}: {e}", dir.display())))?;
-            }
-            gguf::write_atomic(&s.out, text.as_bytes())
-                .map_err(|e| CliError::usage(e.to_string()))?;
-            println!("wrote {} conversations to {}", convs.len(), s.out.display());
-            Ok(())
+            let json = serde_json::to_value(&report).unwrap_or_default();
+            (text, samples.len(), json)
         }
+        ("function-calling", f) => {
+            return Err(bad_format(
+                "function-calling",
+                f,
+                "chat, xlam or xlam-prompt",
+            ))
+        }
+        (other, _) => {
+            return Err(CliError::usage(format!(
+                "--kind {other}: known kinds are arith, code, function-calling"
+            )))
+        }
+    };
+    write(&s.out, &text)?;
+    if s.json {
+        return print_json(&report);
     }
+    println!("wrote {written} samples to {}", s.out.display());
+    if let Some(r) = report.as_object() {
+        let counts = |k: &str| -> std::collections::BTreeMap<String, usize> {
+            serde_json::from_value(r.get(k).cloned().unwrap_or_default()).unwrap_or_default()
+        };
+        println!("attempts: {}", r.get("attempts").unwrap_or(&0.into()));
+        show_counts("per category", &counts("per_category"));
+        show_counts("dropped", &counts("dropped"));
+    }
+    Ok(())
+}
+
+fn run_import(i: ImportArgs) -> Result<(), CliError> {
+    if i.format != "xlam" {
+        return Err(CliError::usage(format!(
+            "--format {}: known import formats are xlam",
+            i.format
+        )));
+    }
+    let text = read(&i.file)?;
+    let (samples, report) =
+        xlam::import(&text).map_err(|e| CliError::usage(format!("{}: {e}", i.file.display())))?;
+    for (index, reason) in report.bad.iter().take(20) {
+        eprintln!("{}: record {index}: {reason}", i.file.display());
+    }
+    if report.bad.len() > 20 {
+        eprintln!("... and {} more bad records", report.bad.len() - 20);
+    }
+    if !report.bad.is_empty() && !i.skip_bad {
+        return Err(CliError::usage(format!(
+            "{} of {} records are bad (use --skip-bad to skip them)",
+            report.bad.len(),
+            report.records
+        )));
+    }
+    write(&i.out, &synth_code::to_jsonl(&samples))?;
+    if i.json {
+        return print_json(&report);
+    }
+    println!(
+        "imported {} of {} records to {} ({} skipped)",
+        report.written,
+        report.records,
+        i.out.display(),
+        report.bad.len()
+    );
+    Ok(())
+}
+
+fn run_split(s: SplitArgs) -> Result<(), CliError> {
+    let text = read(&s.file)?;
+    let lines: Vec<&str> = text.lines().collect();
+    let parts = split::split(&lines, s.seed)
+        .map_err(|e| CliError::usage(format!("{}: {e}", s.file.display())))?;
+    for (name, idx) in [
+        ("train", &parts.train),
+        ("val", &parts.val),
+        ("test", &parts.test),
+    ] {
+        write(
+            &s.out_dir.join(format!("{name}.jsonl")),
+            &split::part_text(&lines, idx),
+        )?;
+    }
+    if s.json {
+        return print_json(&parts.per_category);
+    }
+    println!(
+        "train {} / val {} / test {} -> {}",
+        parts.train.len(),
+        parts.val.len(),
+        parts.test.len(),
+        s.out_dir.display()
+    );
+    for (cat, [tr, va, te]) in &parts.per_category {
+        let name = if cat.is_empty() { "(no category)" } else { cat };
+        println!("  {name}: {tr} / {va} / {te}");
+    }
+    Ok(())
+}
+
+fn run_stats(s: StatsArgs) -> Result<(), CliError> {
+    let text = read(&s.file)?;
+    let model = match s.model {
+        Some(m) => Some(super::model_path(Some(m))?),
+        None => Some(runtime::paths::default_model()).filter(|p| p.exists()),
+    };
+    let tokenizer = model.map(runtime::infer::Tokenizer::load).transpose()?;
+    let mut tok = |t: &str| tokenizer.as_ref().map_or_else(Vec::new, |k| k.tokenize(t));
+    let st = stats::compute(
+        &text,
+        tokenizer.as_ref().map(|_| &mut tok as stats::Tokenize),
+    )
+    .map_err(|e| CliError::usage(format!("{}: {e}", s.file.display())))?;
+    if s.json {
+        return print_json(&st);
+    }
+    println!("records: {}", st.records);
+    show_counts("per category", &st.per_category);
+    show_counts("per difficulty", &st.per_difficulty);
+    show_counts("calls per tool", &st.per_tool);
+    match (&st.tokens, &st.trained_tokens) {
+        (Some(t), Some(tr)) => {
+            println!(
+                "tokens per conversation: p50 {} p90 {} p99 {} max {} (mean {:.1}, total {})",
+                t.p50, t.p90, t.p99, t.max, t.mean, t.total
+            );
+            println!(
+                "trained tokens:          p50 {} p90 {} p99 {} max {} (mean {:.1}, total {})",
+                tr.p50, tr.p90, tr.p99, tr.max, tr.mean, tr.total
+            );
+        }
+        _ => println!("tokens: no model (give --model or run `make model`)"),
+    }
+    Ok(())
 }

@@ -306,7 +306,10 @@ fn prime_task(rng: &mut Rng, d: Difficulty) -> CodeTask {
         )
     } else {
         let n = number(rng, d.pick([3, 6, 9])) | 1;
-        let prime = n >= 2 && (2..).take_while(|k| k * k <= n).all(|k| n % k != 0);
+        let prime = n >= 2
+            && (2..)
+                .take_while(|k| k * k <= n)
+                .all(|k| !n.is_multiple_of(k));
         CodeTask::new(
             format!("Is {n} a prime number?"),
             format!(

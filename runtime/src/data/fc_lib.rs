@@ -32,7 +32,12 @@ pub const fn p(name: &'static str, ty: &'static str, description: &'static str) 
 }
 
 /// An optional parameter with its default.
-pub const fn opt(name: &'static str, ty: &'static str, description: &'static str, default: &'static str) -> Param {
+pub const fn opt(
+    name: &'static str,
+    ty: &'static str,
+    description: &'static str,
+    default: &'static str,
+) -> Param {
     Param {
         name,
         ty,
@@ -43,7 +48,11 @@ pub const fn opt(name: &'static str, ty: &'static str, description: &'static str
 }
 
 /// A required string parameter restricted to `choices`.
-pub const fn pick_of(name: &'static str, description: &'static str, choices: &'static [&'static str]) -> Param {
+pub const fn pick_of(
+    name: &'static str,
+    description: &'static str,
+    choices: &'static [&'static str],
+) -> Param {
     Param {
         name,
         ty: "str",
@@ -130,28 +139,41 @@ fn arg<'a>(a: &'a Value, k: &str) -> Result<&'a Value, String> {
 }
 
 pub fn num(a: &Value, k: &str) -> Result<f64, String> {
-    arg(a, k)?.as_f64().ok_or_else(|| format!("'{k}' must be a number"))
+    arg(a, k)?
+        .as_f64()
+        .ok_or_else(|| format!("'{k}' must be a number"))
 }
 
 pub fn int(a: &Value, k: &str) -> Result<i64, String> {
-    arg(a, k)?.as_i64().ok_or_else(|| format!("'{k}' must be an integer"))
+    arg(a, k)?
+        .as_i64()
+        .ok_or_else(|| format!("'{k}' must be an integer"))
 }
 
 pub fn text<'a>(a: &'a Value, k: &str) -> Result<&'a str, String> {
-    arg(a, k)?.as_str().ok_or_else(|| format!("'{k}' must be a string"))
+    arg(a, k)?
+        .as_str()
+        .ok_or_else(|| format!("'{k}' must be a string"))
 }
 
 pub fn nums(a: &Value, k: &str) -> Result<Vec<f64>, String> {
-    let list = arg(a, k)?.as_array().ok_or_else(|| format!("'{k}' must be a list"))?;
+    let list = arg(a, k)?
+        .as_array()
+        .ok_or_else(|| format!("'{k}' must be a list"))?;
     list.iter()
         .map(|v| v.as_f64().ok_or_else(|| format!("'{k}' must hold numbers")))
         .collect()
 }
 
 pub fn ints(a: &Value, k: &str) -> Result<Vec<i64>, String> {
-    let list = arg(a, k)?.as_array().ok_or_else(|| format!("'{k}' must be a list"))?;
+    let list = arg(a, k)?
+        .as_array()
+        .ok_or_else(|| format!("'{k}' must be a list"))?;
     list.iter()
-        .map(|v| v.as_i64().ok_or_else(|| format!("'{k}' must hold integers")))
+        .map(|v| {
+            v.as_i64()
+                .ok_or_else(|| format!("'{k}' must hold integers"))
+        })
         .collect()
 }
 
@@ -166,7 +188,9 @@ pub fn opt_int(a: &Value, k: &str, default: i64) -> Result<i64, String> {
 pub fn opt_bool(a: &Value, k: &str, default: bool) -> Result<bool, String> {
     match a.get(k) {
         None => Ok(default),
-        Some(v) => v.as_bool().ok_or_else(|| format!("'{k}' must be a boolean")),
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| format!("'{k}' must be a boolean")),
     }
 }
 

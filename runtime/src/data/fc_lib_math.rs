@@ -37,19 +37,30 @@ fn is_prime(n: i64) -> bool {
 }
 
 fn numbers_query(rng: &mut Rng, what: &str) -> (String, Value) {
-    let xs: Vec<f64> = (0..int_in(rng, 4, 9)).map(|_| dec_in(rng, 1, 100)).collect();
-    (format!("What is the {what} of {}?", show_list(&xs)), json!({ "numbers": xs }))
+    let xs: Vec<f64> = (0..int_in(rng, 4, 9))
+        .map(|_| dec_in(rng, 1, 100))
+        .collect();
+    (
+        format!("What is the {what} of {}?", show_list(&xs)),
+        json!({ "numbers": xs }),
+    )
 }
 
 fn ints_query(rng: &mut Rng, template: &str) -> (String, Value) {
     let n = int_in(rng, 4, 10) as usize;
     let xs = int_list(rng, n, -50, 100);
-    (template.replace("{}", &show_list(&xs)), json!({ "items": xs }))
+    (
+        template.replace("{}", &show_list(&xs)),
+        json!({ "items": xs }),
+    )
 }
 
 const NUMBERS: &[Param] = &[p("numbers", "List[float]", "The numbers")];
 const ITEMS: &[Param] = &[p("items", "List[int]", "The list of integers")];
-const AB: &[Param] = &[p("a", "int", "First integer"), p("b", "int", "Second integer")];
+const AB: &[Param] = &[
+    p("a", "int", "First integer"),
+    p("b", "int", "Second integer"),
+];
 
 #[rustfmt::skip]
 pub fn functions() -> Vec<FcFunction> {

@@ -26,8 +26,8 @@ fn f(
 }
 
 const WORDS: [&str; 16] = [
-    "level", "python", "racecar", "agent", "banana", "kayak", "function", "madam",
-    "compiler", "noon", "tensor", "refer", "laptop", "civic", "gradient", "stats",
+    "level", "python", "racecar", "agent", "banana", "kayak", "function", "madam", "compiler",
+    "noon", "tensor", "refer", "laptop", "civic", "gradient", "stats",
 ];
 
 const SENTENCES: [&str; 10] = [
@@ -58,7 +58,10 @@ fn text_query(rng: &mut Rng, template: &str) -> (String, Value) {
 
 fn words_of(s: &str) -> Vec<String> {
     s.split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -117,15 +120,32 @@ fn show_date(days: i64) -> String {
 }
 
 fn random_date(rng: &mut Rng) -> String {
-    show_date(int_in(rng, days_from_civil(1990, 1, 1), days_from_civil(2030, 12, 31)))
+    show_date(int_in(
+        rng,
+        days_from_civil(1990, 1, 1),
+        days_from_civil(2030, 12, 31),
+    ))
 }
 
-const WEEKDAYS: [&str; 7] = ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"];
+const WEEKDAYS: [&str; 7] = [
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+];
 
 fn clock_arg(a: &Value, k: &str) -> Result<i64, String> {
     let s = text(a, k)?;
-    match s.split_once(':').map(|(h, m)| (h.parse::<i64>(), m.parse::<i64>())) {
-        Some((Ok(h), Ok(m))) if (0..24).contains(&h) && (0..60).contains(&m) && s.len() == 5 => Ok(h * 60 + m),
+    match s
+        .split_once(':')
+        .map(|(h, m)| (h.parse::<i64>(), m.parse::<i64>()))
+    {
+        Some((Ok(h), Ok(m))) if (0..24).contains(&h) && (0..60).contains(&m) && s.len() == 5 => {
+            Ok(h * 60 + m)
+        }
         _ => Err(format!("'{k}' must be a time HH:MM, got '{s}'")),
     }
 }
@@ -245,7 +265,10 @@ mod tests {
             assert_eq!(days_from_civil(y, m, d), z);
         }
         let a = json!({"birth_date": "2000-02-29", "on_date": "2024-02-28"});
-        let age = functions().into_iter().find(|f| f.name == "age_in_years").unwrap();
+        let age = functions()
+            .into_iter()
+            .find(|f| f.name == "age_in_years")
+            .unwrap();
         assert_eq!((age.run)(&a).unwrap(), json!(23));
         assert!(date_arg(&json!({"d": "2023-02-29"}), "d").is_err());
     }

@@ -37,8 +37,24 @@ pub struct Country {
     pub lon: f64,
 }
 
-const fn c(name: &'static str, capital: &'static str, population_millions: f64, continent: &'static str, currency: &'static str, lat: f64, lon: f64) -> Country {
-    Country { name, capital, population_millions, continent, currency, lat, lon }
+const fn c(
+    name: &'static str,
+    capital: &'static str,
+    population_millions: f64,
+    continent: &'static str,
+    currency: &'static str,
+    lat: f64,
+    lon: f64,
+) -> Country {
+    Country {
+        name,
+        capital,
+        population_millions,
+        continent,
+        currency,
+        lat,
+        lon,
+    }
 }
 
 #[rustfmt::skip]
@@ -65,7 +81,14 @@ pub const COUNTRIES: [Country; 20] = [
     c("New Zealand", "Wellington", 5.2, "Oceania", "NZD", -41.2865, 174.7762),
 ];
 
-const CONTINENTS: &[&str] = &["Europe", "Asia", "Africa", "North America", "South America", "Oceania"];
+const CONTINENTS: &[&str] = &[
+    "Europe",
+    "Asia",
+    "Africa",
+    "North America",
+    "South America",
+    "Oceania",
+];
 
 fn country(a: &Value, k: &str) -> Result<&'static Country, String> {
     let name = text(a, k)?;
@@ -98,32 +121,58 @@ pub fn haversine_km(a: &Country, b: &Country) -> f64 {
 
 /// Units per US dollar (fixed, for reproducible data).
 const RATES: [(&str, f64); 8] = [
-    ("USD", 1.0), ("EUR", 0.92), ("GBP", 0.79), ("JPY", 150.0),
-    ("CAD", 1.36), ("AUD", 1.52), ("CHF", 0.88), ("INR", 83.0),
+    ("USD", 1.0),
+    ("EUR", 0.92),
+    ("GBP", 0.79),
+    ("JPY", 150.0),
+    ("CAD", 1.36),
+    ("AUD", 1.52),
+    ("CHF", 0.88),
+    ("INR", 83.0),
 ];
 const CURRENCIES: &[&str] = &["USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "INR"];
 
 fn rate(code: &str) -> Result<f64, String> {
-    RATES.iter().find(|r| r.0 == code).map(|r| r.1).ok_or_else(|| format!("unknown currency '{code}'"))
+    RATES
+        .iter()
+        .find(|r| r.0 == code)
+        .map(|r| r.1)
+        .ok_or_else(|| format!("unknown currency '{code}'"))
 }
 
 /// Meters per unit.
 const LENGTHS: [(&str, f64); 7] = [
-    ("mm", 0.001), ("cm", 0.01), ("m", 1.0), ("km", 1000.0),
-    ("in", 0.0254), ("ft", 0.3048), ("mi", 1609.344),
+    ("mm", 0.001),
+    ("cm", 0.01),
+    ("m", 1.0),
+    ("km", 1000.0),
+    ("in", 0.0254),
+    ("ft", 0.3048),
+    ("mi", 1609.344),
 ];
 const LENGTH_UNITS: &[&str] = &["mm", "cm", "m", "km", "in", "ft", "mi"];
 
 fn length(unit: &str) -> Result<f64, String> {
-    LENGTHS.iter().find(|l| l.0 == unit).map(|l| l.1).ok_or_else(|| format!("unknown unit '{unit}'"))
+    LENGTHS
+        .iter()
+        .find(|l| l.0 == unit)
+        .map(|l| l.1)
+        .ok_or_else(|| format!("unknown unit '{unit}'"))
 }
 
-const COUNTRY: &[Param] = &[p("country", "str", "Country name in English, e.g. 'France'")];
+const COUNTRY: &[Param] = &[p(
+    "country",
+    "str",
+    "Country name in English, e.g. 'France'",
+)];
 const VALUE: &[Param] = &[p("value", "float", "The value to convert")];
 
 fn value_query(rng: &mut Rng, template: &str, hi: i64) -> (String, Value) {
     let x = dec_in(rng, 0, hi);
-    (template.replace("{}", &x.to_string()), json!({ "value": x }))
+    (
+        template.replace("{}", &x.to_string()),
+        json!({ "value": x }),
+    )
 }
 
 #[rustfmt::skip]

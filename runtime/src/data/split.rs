@@ -94,11 +94,18 @@ mod tests {
         assert_eq!(all, (0..1000).collect::<Vec<_>>());
         // Each category keeps its 80/10/10 share (rounded per category).
         for (cat, [tr, va, te]) in &s.per_category {
-            let n = l.iter().filter(|x| x.contains(&format!("\"{cat}\""))).count();
+            let n = l
+                .iter()
+                .filter(|x| x.contains(&format!("\"{cat}\"")))
+                .count();
             assert_eq!(tr + va + te, n);
             assert_eq!(*va, (n as f64 * 0.1).round() as usize);
             assert_eq!(*te, (n as f64 * 0.1).round() as usize);
-            let in_test = s.test.iter().filter(|&&i| l[i].contains(&format!("\"{cat}\""))).count();
+            let in_test = s
+                .test
+                .iter()
+                .filter(|&&i| l[i].contains(&format!("\"{cat}\"")))
+                .count();
             assert_eq!(in_test, *te);
         }
         assert_eq!(s.per_category.len(), 3);
@@ -110,7 +117,10 @@ mod tests {
         let s = split(&l, 0).unwrap();
         assert_eq!(s.per_category[""], [2, 0, 0]);
         assert_eq!(part_text(&l, &s.train), "{\"x\": 1}\n{\"x\": 2}\n");
-        assert_eq!(split(&["{}", "[1"], 0).unwrap_err().split(':').next(), Some("line 2"));
+        assert_eq!(
+            split(&["{}", "[1"], 0).unwrap_err().split(':').next(),
+            Some("line 2")
+        );
         assert!(split(&["3"], 0).unwrap_err().contains("not a JSON object"));
     }
 }

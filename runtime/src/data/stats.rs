@@ -10,6 +10,9 @@ use serde_json::Value;
 
 use crate::prompt::{render_chatml, Conversation, Role};
 
+/// The model's tokenizer: text to token ids.
+pub type Tokenize<'a> = &'a mut dyn FnMut(&str) -> Vec<i32>;
+
 /// Token-length summary (nearest-rank percentiles).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Lengths {
@@ -65,7 +68,8 @@ fn lengths(mut xs: Vec<usize>) -> Option<Lengths> {
 /// The conversation of a record: chat JSONL as is, xLAM converted.
 fn conversation(record: &Value) -> Result<(Conversation, Option<String>), String> {
     if record.get("messages").is_some() {
-        let conv: Conversation = serde_json::from_value(record.clone()).map_err(|e| e.to_string())?;
+        let conv: Conversation =
+            serde_json::from_value(record.clone()).map_err(|e| e.to_string())?;
         return Ok((conv, None));
     }
     if record.get("query").is_some() {
@@ -77,7 +81,7 @@ fn conversation(record: &Value) -> Result<(Conversation, Option<String>), String
 
 /// Stats of a JSONL text; `tokenize` (the model's tokenizer) adds the
 /// length percentiles. `Err` names the first bad line.
-pub fn compute(text: &str, mut tokenize: Option<&mut dyn FnMut(&str) -> Vec<i32>>) -> Result<Stats, String> {
+pub fn compute(text: &str, mut tokenize: Option<Tokenize>) -> Result<Stats, String> {
     let mut st = Stats::default();
     let (mut total, mut trained) = (Vec::new(), Vec::new());
     for (i, line) in text.lines().enumerate() {
@@ -136,7 +140,12 @@ mod tests {
     fn percentiles_nearest_rank() {
         let xs: Vec<usize> = (1..=100).collect();
         assert_eq!(
-            [percentile(&xs, 0.5), percentile(&xs, 0.9), percentile(&xs, 0.99), percentile(&xs, 1.0)],
+            [
+                percentile(&xs, 0.5),
+                percentile(&xs, 0.9),
+                percentile(&xs, 0.99),
+                percentile(&xs, 1.0)
+            ],
             [50, 90, 99, 100]
         );
         assert_eq!(percentile(&[7], 0.5), 7);
@@ -170,7 +179,9 @@ mod tests {
             .unwrap();
         assert_eq!(st.tokens.as_ref().unwrap().max, longest);
         assert!(compute(&text, None).unwrap().tokens.is_none());
-        assert!(compute("{\"x\": 1}", None).unwrap_err().starts_with("line 1"));
+        assert!(compute("{\"x\": 1}", None)
+            .unwrap_err()
+            .starts_with("line 1"));
     }
 
     #[test]
@@ -179,7 +190,12 @@ mod tests {
         let st = compute(&crate::data::synth_code::to_jsonl(&fc), None).unwrap();
         assert_eq!(st.records, 20);
         let calls: usize = fc.iter().map(|s| s.answers.len()).sum();
-        let counted: usize = st.per_tool.iter().filter(|(k, _)| *k != "none").map(|(_, v)| v).sum();
+        let counted: usize = st
+            .per_tool
+            .iter()
+            .filter(|(k, _)| *k != "none")
+            .map(|(_, v)| v)
+            .sum();
         assert_eq!(counted, calls);
     }
 }

@@ -64,9 +64,10 @@ pub struct FcSynthReport {
 
 /// APIGen's format and execution checks; returns each call's result.
 pub fn check(sample: &XlamSample, lib: &[FcFunction]) -> Result<Vec<Value>, String> {
-    let specs = read_tools(&Value::Array(sample.tools.clone())).map_err(|e| format!("format: {e}"))?;
-    let calls =
-        read_answers(&Value::Array(sample.answers.clone()), &specs).map_err(|e| format!("format: {e}"))?;
+    let specs =
+        read_tools(&Value::Array(sample.tools.clone())).map_err(|e| format!("format: {e}"))?;
+    let calls = read_answers(&Value::Array(sample.answers.clone()), &specs)
+        .map_err(|e| format!("format: {e}"))?;
     if calls.is_empty() != (sample.category == "no_call") {
         return Err("format: calls do not match the category".into());
     }
@@ -97,8 +98,18 @@ fn join_queries(queries: &[String]) -> String {
 
 /// `k` distinct functions other than `exclude`, half of them (when
 /// possible) from a domain related to `near`.
-fn distractors(rng: &mut Rng, lib: &[FcFunction], exclude: &[&str], near: &str, k: usize) -> Vec<FcFunction> {
-    let mut pool: Vec<FcFunction> = lib.iter().filter(|f| !exclude.contains(&f.name)).copied().collect();
+fn distractors(
+    rng: &mut Rng,
+    lib: &[FcFunction],
+    exclude: &[&str],
+    near: &str,
+    k: usize,
+) -> Vec<FcFunction> {
+    let mut pool: Vec<FcFunction> = lib
+        .iter()
+        .filter(|f| !exclude.contains(&f.name))
+        .copied()
+        .collect();
     rng.shuffle(&mut pool);
     let mut keyed: Vec<(bool, FcFunction)> = pool
         .into_iter()
@@ -157,7 +168,11 @@ fn build(rng: &mut Rng, lib: &[FcFunction], case: &str) -> (String, Vec<FcFuncti
             } else {
                 (main.sample)(rng).0
             };
-            let mut pool: Vec<FcFunction> = lib.iter().filter(|f| !related(f.domain, main.domain)).copied().collect();
+            let mut pool: Vec<FcFunction> = lib
+                .iter()
+                .filter(|f| !related(f.domain, main.domain))
+                .copied()
+                .collect();
             rng.shuffle(&mut pool);
             pool.truncate(1 + rng.below(4) as usize);
             (query, pool, Vec::new())
@@ -233,7 +248,7 @@ mod tests {
         let (samples, report) = synth_fc(400, 9);
         assert_eq!(samples.len(), 400, "{report:?}");
         for s in &samples {
-            let results = check(&s, &lib).unwrap();
+            let results = check(s, &lib).unwrap();
             let chat = sample_to_chat(s).unwrap();
             assert_eq!(chat.category, s.category, "{s:?}");
             assert_eq!(results.len(), s.answers.len());
@@ -268,6 +283,8 @@ mod tests {
         let f = lib.iter().find(|f| f.name == "factorial").unwrap();
         s.tools = vec![f.xlam_json()];
         s.answers = vec![serde_json::json!({"name": "factorial", "arguments": {"n": 99}})];
-        assert!(check(s, &lib).unwrap_err().starts_with("execution: factorial"));
+        assert!(check(s, &lib)
+            .unwrap_err()
+            .starts_with("execution: factorial"));
     }
 }

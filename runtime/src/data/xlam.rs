@@ -59,8 +59,9 @@ pub fn parse_records(text: &str) -> Result<Vec<Value>, String> {
 fn decoded(record: &Value, key: &str) -> Result<Value, String> {
     match record.get(key) {
         None => Err(format!("missing \"{key}\"")),
-        Some(Value::String(s)) => serde_json::from_str(s)
-            .map_err(|e| format!("\"{key}\" is a string but not JSON: {e}")),
+        Some(Value::String(s)) => {
+            serde_json::from_str(s).map_err(|e| format!("\"{key}\" is a string but not JSON: {e}"))
+        }
         Some(v) => Ok(v.clone()),
     }
 }
@@ -240,7 +241,9 @@ mod tests {
         let (samples, report) = import(&text).unwrap();
         let bad: Vec<usize> = report.bad.iter().map(|b| b.0).collect();
         assert_eq!(bad, [3, 4, 5, 6], "{report:?}");
-        assert!(report.bad[0].1.contains("'nope', which is not in the tools"));
+        assert!(report.bad[0]
+            .1
+            .contains("'nope', which is not in the tools"));
         assert!(report.bad[2].1.contains("round_to"), "{}", report.bad[2].1);
         let cats: Vec<&str> = samples.iter().map(|s| s.category.as_str()).collect();
         assert_eq!(cats, ["simple", "parallel", "no_call", "multiple"]);
@@ -253,8 +256,13 @@ mod tests {
         // Tools go to the prompt as JSON schema: the optional int is not required.
         let grade = &samples[0].conversation.tools[0]["parameters"];
         assert_eq!(grade["required"], json!(["scores", "weights"]));
-        assert!(samples[2].conversation.messages[1].content.starts_with("None of the available functions"));
-        assert_eq!(samples[1].optimal_tool, "live_giveaways_by_type,live_giveaways_by_type");
+        assert!(samples[2].conversation.messages[1]
+            .content
+            .starts_with("None of the available functions"));
+        assert_eq!(
+            samples[1].optimal_tool,
+            "live_giveaways_by_type,live_giveaways_by_type"
+        );
         // JSONL gives the same result.
         let jsonl: String = fixture().iter().map(|r| r.to_string() + "\n").collect();
         assert_eq!(import(&jsonl).unwrap(), (samples, report));
@@ -262,8 +270,12 @@ mod tests {
 
     #[test]
     fn broken_files_say_why() {
-        assert!(import("[{\"query\": ").unwrap_err().contains("not valid JSON"));
-        assert!(import("{\"a\": 1}\n{oops").unwrap_err().starts_with("line 2"));
+        assert!(import("[{\"query\": ")
+            .unwrap_err()
+            .contains("not valid JSON"));
+        assert!(import("{\"a\": 1}\n{oops")
+            .unwrap_err()
+            .starts_with("line 2"));
         assert!(import("{}").unwrap().1.bad[0].1.contains("query"));
         let text = Value::Array(fixture()).to_string();
         for cut in (0..text.len()).step_by(97) {

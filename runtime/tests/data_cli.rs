@@ -1,0 +1,160 @@
+//! `agentcoder data ...` as a user runs it: synth -> split -> stats, and
+//! the xLAM import with bad records.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn agentcoder(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_agentcoder"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("agentcoder-data-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn synth_split_stats_pipeline() {
+    let d = tmp("pipeline");
+    let (a, b) = (d.join("a.jsonl"), d.join("b.jsonl"));
+    for out in [&a, &b] {
+        ok(&agentcoder(&[
+            "data",
+            "synth",
+            "--kind",
+            "code",
+            "--n",
+            "60",
+            "--seed",
+            "3",
+            "--out",
+            s(out),
+        ]));
+    }
+    let text = std::fs::read(&a).unwrap();
+    assert_eq!(text, std::fs::read(&b).unwrap(), "same seed, same bytes");
+    assert_eq!(text.iter().filter(|&&c| c == b'\n').count(), 60);
+
+    let split_dir = d.join("split");
+    let report = ok(&agentcoder(&[
+        "data",
+        "split",
+        s(&a),
+        "--out-dir",
+        s(&split_dir),
+        "--json",
+    ]));
+    let per_cat: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let mut total = 0;
+    for part in ["train", "val", "test"] {
+        total += std::fs::read_to_string(split_dir.join(format!("{part}.jsonl")))
+            .unwrap()
+            .lines()
+            .count();
+    }
+    assert_eq!(total, 60);
+    let counted: u64 = per_cat
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|v| v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()))
+        .sum();
+    assert_eq!(counted, 60);
+
+    let st = ok(&agentcoder(&["data", "stats", s(&a), "--json"]));
+    let st: serde_json::Value = serde_json::from_str(&st).unwrap();
+    assert_eq!(st["records"], 60);
+    if runtime::paths::default_model().exists() {
+        let t = &st["tokens"];
+        assert!(
+            t["p50"].as_u64() <= t["p90"].as_u64() && t["p90"].as_u64() <= t["max"].as_u64(),
+            "{t}"
+        );
+    }
+
+    let fc = d.join("fc.jsonl");
+    let out = ok(&agentcoder(&[
+        "data",
+        "synth",
+        "--kind",
+        "function-calling",
+        "--format",
+        "xlam",
+        "--n",
+        "50",
+        "--out",
+        s(&fc),
+    ]));
+    assert!(out.contains("wrote 50 samples"), "{out}");
+    // Our own xLAM output imports cleanly.
+    let chat = d.join("fc-chat.jsonl");
+    let out = ok(&agentcoder(&[
+        "data",
+        "import",
+        "--format",
+        "xlam",
+        s(&fc),
+        "--out",
+        s(&chat),
+    ]));
+    assert!(out.contains("imported 50 of 50"), "{out}");
+}
+
+#[test]
+fn import_reports_bad_records() {
+    let d = tmp("import");
+    let file = d.join("x.json");
+    let good = serde_json::json!({
+        "id": 0, "query": "Square root of 16?",
+        "tools": "[{\"name\": \"sqrt\", \"description\": \"Square root\", \"parameters\": {\"x\": {\"description\": \"n\", \"type\": \"float\"}, \"digits\": {\"description\": \"d\", \"type\": \"int, optional\", \"default\": \"2\"}}}]",
+        "answers": "[{\"name\": \"sqrt\", \"arguments\": {\"x\": 16}}]"
+    });
+    let mut bad = good.clone();
+    bad["answers"] = "[{\"name\": \"cbrt\", \"arguments\": {}}]".into();
+    std::fs::write(&file, serde_json::json!([good, bad]).to_string()).unwrap();
+    let out = d.join("out.jsonl");
+    let o = agentcoder(&[
+        "data",
+        "import",
+        "--format",
+        "xlam",
+        s(&file),
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("record 1: answers[0] calls 'cbrt'"), "{err}");
+    assert!(!out.exists());
+    let msg = ok(&agentcoder(&[
+        "data",
+        "import",
+        "--format",
+        "xlam",
+        s(&file),
+        "--out",
+        s(&out),
+        "--skip-bad",
+    ]));
+    assert!(msg.contains("imported 1 of 2"), "{msg}");
+    let line = std::fs::read_to_string(&out).unwrap();
+    let conv = runtime::train::data::parse_line(line.trim()).unwrap();
+    assert_eq!(
+        conv.messages[1].content,
+        "<tool_call>\n{\"name\": \"sqrt\", \"arguments\": {\"x\": 16}}\n</tool_call>"
+    );
+}
