@@ -287,7 +287,8 @@ pub fn xlam_conversation(
 }
 
 /// System instructions of the EXEC format (the agent's `--format exec`).
-pub const EXEC_INSTRUCTIONS: &str = "To compute something, write Python code inside <EXEC></EXEC> tags; print what you need. \
+pub const EXEC_INSTRUCTIONS: &str =
+    "To compute something, write Python code inside <EXEC></EXEC> tags; print what you need. \
 The output comes back in <tool_response>. When you know the answer, reply without tags.";
 
 /// A Hermes conversation whose calls are all `python` rewritten for the
@@ -392,14 +393,21 @@ mod format_tests {
     #[test]
     fn xlam_prompt_has_the_four_blocks_in_order() {
         let tools = [json!({"name": "f", "parameters": {"x": {"type": "int"}}})];
-        let c = xlam_conversation(&tools, "Call f", &[tools::ToolCall::new("f", json!({"x": 1}))]);
+        let c = xlam_conversation(
+            &tools,
+            "Call f",
+            &[tools::ToolCall::new("f", json!({"x": 1}))],
+        );
         let p = &c.messages[0].content;
         let at = |s: &str| p.find(s).unwrap();
         assert!(at("[BEGIN OF TASK INSTRUCTION]") < at("[BEGIN OF AVAILABLE TOOLS]"));
         assert!(at("[BEGIN OF AVAILABLE TOOLS]") < at("[BEGIN OF FORMAT INSTRUCTION]"));
         assert!(at("[END OF FORMAT INSTRUCTION]") < at("[BEGIN OF QUERY]\nCall f\n[END OF QUERY]"));
         assert!(p.contains("[{\"name\": \"f\", \"parameters\": {\"x\": {\"type\": \"int\"}}}]"));
-        assert_eq!(c.messages[1].content, "{\"tool_calls\": [{\"name\": \"f\", \"arguments\": {\"x\": 1}}]}");
+        assert_eq!(
+            c.messages[1].content,
+            "{\"tool_calls\": [{\"name\": \"f\", \"arguments\": {\"x\": 1}}]}"
+        );
         assert!(!render_text(&c, false).contains("<tools>"));
     }
 
@@ -412,9 +420,13 @@ mod format_tests {
         assert_eq!(calls[0].arguments["code"], "print(2**10)");
         assert!(e.tools.is_empty());
         let mut bad = python_conv();
-        bad.messages[1].content = "<tool_call>\n{\"name\": \"calc\", \"arguments\": {}}\n</tool_call>".into();
+        bad.messages[1].content =
+            "<tool_call>\n{\"name\": \"calc\", \"arguments\": {}}\n</tool_call>".into();
         assert!(to_exec_format(&bad).is_err());
-        let t: String = render_exec_transcript(&e).into_iter().map(|s| s.text).collect();
+        let t: String = render_exec_transcript(&e)
+            .into_iter()
+            .map(|s| s.text)
+            .collect();
         assert_eq!(
             t,
             "Question: What is 2**10?\nAction: <EXEC>\nprint(2**10)\n</EXEC>\nResult: 1024\nAnswer: 2^10 = 1024.\n"
@@ -424,6 +436,9 @@ mod format_tests {
             .filter(|s| s.train)
             .map(|s| s.text)
             .collect();
-        assert_eq!(trained, ["<EXEC>\nprint(2**10)\n</EXEC>\n", "2^10 = 1024.\n"]);
+        assert_eq!(
+            trained,
+            ["<EXEC>\nprint(2**10)\n</EXEC>\n", "2^10 = 1024.\n"]
+        );
     }
 }
