@@ -127,29 +127,25 @@ fn import_reports_bad_records() {
     bad["answers"] = "[{\"name\": \"cbrt\", \"arguments\": {}}]".into();
     std::fs::write(&file, serde_json::json!([good, bad]).to_string()).unwrap();
     let out = d.join("out.jsonl");
-    let o = agentcoder(&[
-        "data",
-        "import",
-        "--format",
-        "xlam",
-        s(&file),
-        "--out",
-        s(&out),
-    ]);
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "data",
+            "import",
+            "--format",
+            "xlam",
+            s(&file),
+            "--out",
+            s(&out),
+        ];
+        args.extend(extra);
+        agentcoder(&args)
+    };
+    let o = import(&[]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("record 1: answers[0] calls 'cbrt'"), "{err}");
     assert!(!out.exists());
-    let msg = ok(&agentcoder(&[
-        "data",
-        "import",
-        "--format",
-        "xlam",
-        s(&file),
-        "--out",
-        s(&out),
-        "--skip-bad",
-    ]));
+    let msg = ok(&import(&["--skip-bad"]));
     assert!(msg.contains("imported 1 of 2"), "{msg}");
     let line = std::fs::read_to_string(&out).unwrap();
     let conv = runtime::train::data::parse_line(line.trim()).unwrap();

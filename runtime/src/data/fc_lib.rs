@@ -111,6 +111,37 @@ impl FcFunction {
     }
 }
 
+/// Shorthand for the domain tables.
+pub fn f(
+    name: &'static str,
+    domain: &'static str,
+    description: &'static str,
+    params: &'static [Param],
+    sample: Sampler,
+    run: Implementation,
+) -> FcFunction {
+    FcFunction {
+        name,
+        domain,
+        description,
+        params,
+        sample,
+        run,
+    }
+}
+
+/// A name drawn with the given weights (shares of their sum).
+pub fn pick_weighted(rng: &mut Rng, weighted: &[(&'static str, u64)]) -> &'static str {
+    let mut roll = rng.below(weighted.iter().map(|w| w.1).sum());
+    for &(name, share) in weighted {
+        if roll < share {
+            return name;
+        }
+        roll -= share;
+    }
+    weighted[0].0
+}
+
 /// Every function of every domain, in a fixed order.
 pub fn library() -> Vec<FcFunction> {
     let mut all = super::fc_lib_math::functions();

@@ -6,24 +6,6 @@ use serde_json::{json, Value};
 
 use super::fc_lib::*;
 
-fn f(
-    name: &'static str,
-    domain: &'static str,
-    description: &'static str,
-    params: &'static [Param],
-    sample: Sampler,
-    run: Implementation,
-) -> FcFunction {
-    FcFunction {
-        name,
-        domain,
-        description,
-        params,
-        sample,
-        run,
-    }
-}
-
 fn gcd(a: i64, b: i64) -> i64 {
     if b == 0 {
         a.abs()

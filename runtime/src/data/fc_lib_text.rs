@@ -7,24 +7,6 @@ use serde_json::{json, Value};
 
 use super::fc_lib::*;
 
-fn f(
-    name: &'static str,
-    domain: &'static str,
-    description: &'static str,
-    params: &'static [Param],
-    sample: Sampler,
-    run: Implementation,
-) -> FcFunction {
-    FcFunction {
-        name,
-        domain,
-        description,
-        params,
-        sample,
-        run,
-    }
-}
-
 const WORDS: [&str; 16] = [
     "level", "python", "racecar", "agent", "banana", "kayak", "function", "madam", "compiler",
     "noon", "tensor", "refer", "laptop", "civic", "gradient", "stats",

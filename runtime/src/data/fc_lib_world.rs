@@ -8,24 +8,6 @@ use serde_json::{json, Value};
 
 use super::fc_lib::*;
 
-fn f(
-    name: &'static str,
-    domain: &'static str,
-    description: &'static str,
-    params: &'static [Param],
-    sample: Sampler,
-    run: Implementation,
-) -> FcFunction {
-    FcFunction {
-        name,
-        domain,
-        description,
-        params,
-        sample,
-        run,
-    }
-}
-
 /// One row of the bundled country table.
 pub struct Country {
     pub name: &'static str,

@@ -16,6 +16,7 @@ use tools::{builtin::Python, CallFormat, Tool, ToolCall};
 use super::code_bank::BANK;
 use super::code_multi::multi_step;
 use super::code_tasks::{ambiguous, execution_required, CodeTask, Difficulty, Expected};
+use super::fc_lib::pick_weighted;
 use crate::prompt::{Conversation, Message, Role};
 use crate::{Error, Result};
 
@@ -131,17 +132,6 @@ const REASONING_LEADS: [&str; 4] = [
     "I'm learning Python. ",
 ];
 
-fn pick_category(rng: &mut Rng) -> &'static str {
-    let mut roll = rng.below(100);
-    for (name, share) in CATEGORIES {
-        if roll < share {
-            return name;
-        }
-        roll -= share;
-    }
-    CATEGORIES[0].0
-}
-
 /// `n` samples (fewer only if more than `n + 100` attempts fail).
 pub fn synth_code(n: usize, seed: u64) -> Result<(Vec<CodeSample>, CodeSynthReport)> {
     let sandbox =
@@ -153,7 +143,7 @@ pub fn synth_code(n: usize, seed: u64) -> Result<(Vec<CodeSample>, CodeSynthRepo
         report.attempts += 1;
         // One stream per attempt: a sample does not depend on earlier drops.
         let mut r = rng.fork();
-        let category = pick_category(&mut r);
+        let category = pick_weighted(&mut r, &CATEGORIES);
         let difficulty = Difficulty::ALL[r.below(3) as usize];
         let sample = match category {
             "pure_reasoning" => {

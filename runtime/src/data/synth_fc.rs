@@ -15,7 +15,7 @@ use kernels::rng::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::fc_lib::{library, one_of, related, FcFunction};
+use super::fc_lib::{library, one_of, pick_weighted, related, FcFunction};
 use super::xlam::{read_answers, read_tools, to_chat, FcChatSample};
 
 /// Categories and their share in percent.
@@ -180,17 +180,6 @@ fn build(rng: &mut Rng, lib: &[FcFunction], case: &str) -> (String, Vec<FcFuncti
     }
 }
 
-fn pick_case(rng: &mut Rng) -> &'static str {
-    let mut roll = rng.below(100);
-    for (name, share) in CASES {
-        if roll < share {
-            return name;
-        }
-        roll -= share;
-    }
-    CASES[0].0
-}
-
 /// `n` checked samples (fewer only if more than `n + 100` attempts fail).
 pub fn synth_fc(n: usize, seed: u64) -> (Vec<XlamSample>, FcSynthReport) {
     let lib = library();
@@ -200,7 +189,7 @@ pub fn synth_fc(n: usize, seed: u64) -> (Vec<XlamSample>, FcSynthReport) {
     while out.len() < n && report.attempts < 2 * n + 100 {
         report.attempts += 1;
         let mut r = rng.fork();
-        let case = pick_case(&mut r);
+        let case = pick_weighted(&mut r, &CASES);
         let (query, tools, answers) = build(&mut r, &lib, case);
         let sample = XlamSample {
             id: out.len(),
