@@ -43,10 +43,7 @@ impl Default for AgentConfig {
 /// Instructions for formats whose tools are not listed by the renderer.
 fn format_instructions(format: CallFormat) -> Option<&'static str> {
     match format {
-        CallFormat::Exec => Some(
-            "To compute something, write Python code inside <EXEC></EXEC> tags; print what you need. \
-             The output comes back in <tool_response>. When you know the answer, reply without tags.",
-        ),
+        CallFormat::Exec => Some(crate::prompt::EXEC_INSTRUCTIONS),
         CallFormat::Pythonic => Some(
             "To call functions, reply with a Python list of calls only, e.g. [f(a=1), g(b=\"x\")]. \
              Results come back in <tool_response>. When you know the answer, reply without calls.",
