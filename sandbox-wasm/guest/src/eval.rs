@@ -7,42 +7,73 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 impl Interp {
-    /// Hot expressions only (small frame); the rest is in `eval_cold`.
+    /// Hot expressions only, each arm a call: wasmi charges the fuel of a
+    /// function's whole straight-line body (all `block`-nested match arms)
+    /// when it is entered, so this dispatcher must stay tiny. The rest is in
+    /// `eval_cold`.
     pub fn eval(&mut self, e: &Expr, f: &Rc<Frame>) -> R<Value> {
         match e {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Name(n) => self.load(n, f),
-            Expr::Bin(a, op, b) => {
-                let x = self.eval(a, f)?;
-                let y = self.eval(b, f)?;
-                let r = self.binop(*op, &x, &y);
-                x.release();
-                y.release();
-                r
-            }
-            Expr::Compare(first, ops) if ops.len() == 1 => {
-                let left = self.eval(first, f)?;
-                let right = self.eval(&ops[0].1, f)?;
-                let r = self.compare(ops[0].0, &left, &right);
-                left.release();
-                right.release();
-                Ok(Value::Bool(r?))
-            }
+            Expr::Bin(a, op, b) => self.eval_bin(a, *op, b, f),
+            Expr::Compare(first, ops) if ops.len() == 1 => self.eval_compare1(first, &ops[0], f),
             Expr::Call(callee, args) => self.eval_call(callee, args, f),
-            Expr::Subscript(obj, idx) => {
-                let o = self.eval(obj, f)?;
-                let i = self.eval(idx, f)?;
-                self.getitem(&o, &i)
-            }
-            Expr::IfExp(c, a, b) => {
-                let cv = self.eval(c, f)?;
-                let t = match cv {
-                    Value::Bool(t) => t,
-                    cv => self.truthy(&cv)?,
-                };
-                self.eval(if t { a } else { b }, f)
-            }
+            Expr::Subscript(obj, idx) => self.eval_subscript(obj, idx, f),
+            Expr::IfExp(c, a, b) => self.eval_ifexp(c, a, b, f),
             _ => self.eval_cold(e, f),
+        }
+    }
+
+    /// `eval` with names and constants handled inline (saves a call per
+    /// leaf operand; wasm calls are expensive in wasmi).
+    #[inline(always)]
+    pub fn eval_leaf(&mut self, e: &Expr, f: &Rc<Frame>) -> R<Value> {
+        match e {
+            Expr::Name(n) => self.load(n, f),
+            Expr::Const(v) => Ok(v.clone()),
+            _ => self.eval(e, f),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_bin(&mut self, a: &Expr, op: BinOp, b: &Expr, f: &Rc<Frame>) -> R<Value> {
+        let x = self.eval_leaf(a, f)?;
+        let y = self.eval_leaf(b, f)?;
+        let r = self.binop(op, &x, &y);
+        x.release();
+        y.release();
+        r
+    }
+
+    #[inline(never)]
+    fn eval_compare1(&mut self, first: &Expr, op: &(CmpOp, Expr), f: &Rc<Frame>) -> R<Value> {
+        let left = self.eval_leaf(first, f)?;
+        let right = self.eval_leaf(&op.1, f)?;
+        let r = self.compare(op.0, &left, &right);
+        left.release();
+        right.release();
+        Ok(Value::Bool(r?))
+    }
+
+    #[inline(never)]
+    fn eval_subscript(&mut self, obj: &Expr, idx: &Expr, f: &Rc<Frame>) -> R<Value> {
+        let o = self.eval_leaf(obj, f)?;
+        let i = self.eval_leaf(idx, f)?;
+        self.getitem(&o, &i)
+    }
+
+    #[inline(never)]
+    fn eval_ifexp(&mut self, c: &Expr, a: &Expr, b: &Expr, f: &Rc<Frame>) -> R<Value> {
+        let t = self.eval_cond(c, f)?;
+        self.eval_leaf(if t { a } else { b }, f)
+    }
+
+    /// Evaluate a condition to a bool (no truthiness call for bools).
+    #[inline(always)]
+    pub fn eval_cond(&mut self, c: &Expr, f: &Rc<Frame>) -> R<bool> {
+        match self.eval(c, f)? {
+            Value::Bool(t) => Ok(t),
+            cv => self.truthy(&cv),
         }
     }
 
@@ -53,24 +84,43 @@ impl Interp {
             let (pos, kw) = self.eval_args(args, f)?;
             return self.call_attr(&o, name, pos, kw);
         }
+        if let Expr::Name(n) = callee {
+            // fast path: calling a plain Python function by name without
+            // cloning the whole Value
+            let func = match n.loc {
+                Loc::Local(s) => peek_func(&f.slots.borrow(), s),
+                Loc::Global(s) => peek_func(&self.globals.slots.borrow(), s),
+                _ => None,
+            };
+            if let Some(func) = func {
+                return self.call_func_pos(&func, args, f);
+            }
+        }
         let c = self.eval(callee, f)?;
         if let Value::Func(func) = &c {
-            if crate::interp::positional_only(&func.def, args.len())
-                && args.iter().all(|a| matches!(a, Arg::Pos(_)))
-            {
-                // fast path: evaluate the arguments straight into the slots
-                let mut slots = Vec::with_capacity(func.def.nslots as usize);
-                for a in args {
-                    if let Arg::Pos(e) = a {
-                        slots.push(self.eval(e, f)?);
-                    }
-                }
-                slots.resize(func.def.nslots as usize, Value::Undef);
-                return self.run_frame(func, slots);
-            }
+            return self.call_func_pos(func, args, f);
         }
         let (pos, kw) = self.eval_args(args, f)?;
         self.call(&c, pos, kw)
+    }
+
+    /// Call a Python function with the argument expressions `args`.
+    fn call_func_pos(&mut self, func: &Rc<Function>, args: &[Arg], f: &Rc<Frame>) -> R<Value> {
+        if crate::interp::positional_only(&func.def, args.len())
+            && args.iter().all(|a| matches!(a, Arg::Pos(_)))
+        {
+            // fast path: evaluate the arguments straight into the slots
+            let mut slots = Vec::with_capacity(func.def.nslots as usize);
+            for a in args {
+                if let Arg::Pos(e) = a {
+                    slots.push(self.eval_leaf(e, f)?);
+                }
+            }
+            slots.resize(func.def.nslots as usize, Value::Undef);
+            return self.run_frame(func, slots);
+        }
+        let (pos, kw) = self.eval_args(args, f)?;
+        self.call_function(func, pos, kw)
     }
 
     #[inline(never)]
@@ -374,15 +424,20 @@ impl Interp {
         Ok(())
     }
 
+    /// `name op= value`
+    #[inline(never)]
+    pub fn aug_assign_name(&mut self, n: &Name, op: BinOp, value: &Expr, f: &Rc<Frame>) -> R<()> {
+        let cur = self.load(n, f)?;
+        let rhs = self.eval_leaf(value, f)?;
+        let nv = self.inplace(op, cur, &rhs)?;
+        rhs.release();
+        self.store(n, nv, f)
+    }
+
+    #[inline(never)]
     pub fn aug_assign(&mut self, t: &Expr, op: BinOp, value: &Expr, f: &Rc<Frame>) -> R<()> {
         match t {
-            Expr::Name(n) => {
-                let cur = self.load(n, f)?;
-                let rhs = self.eval(value, f)?;
-                let nv = self.inplace(op, cur, &rhs)?;
-                rhs.release();
-                self.store(n, nv, f)
-            }
+            Expr::Name(n) => self.aug_assign_name(n, op, value, f),
             Expr::Subscript(obj, idx) => {
                 let o = self.eval(obj, f)?;
                 let i = self.eval(idx, f)?;
@@ -583,5 +638,14 @@ impl Interp {
                 Err(t) => err("TypeError", format!("unhashable type: '{}'", t)),
             },
         }
+    }
+}
+
+/// The function in slot `s`, if that slot holds a plain Python function.
+#[inline(always)]
+fn peek_func(slots: &[Value], s: u32) -> Option<Rc<Function>> {
+    match slots.get(s as usize) {
+        Some(Value::Func(func)) => Some(func.clone()),
+        _ => None,
     }
 }

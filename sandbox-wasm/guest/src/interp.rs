@@ -124,64 +124,76 @@ impl Interp {
         Ok(())
     }
 
+    #[inline(always)]
     fn exec(&mut self, s: &Stmt, f: &Rc<Frame>) -> R<()> {
         self.line = s.line;
         match self.exec_inner(s, f) {
-            Err(Ctrl::Exc(mut e)) => {
-                if e.line.is_none() {
-                    e.line = Some(s.line);
-                }
-                Err(Ctrl::Exc(e))
-            }
+            Err(Ctrl::Exc(e)) => Err(Ctrl::Exc(set_line(e, s.line))),
             r => r,
         }
     }
 
-    /// Hot statements only: keeps this frame small (wasmi charges fuel and
-    /// time per register of the called function).
+    /// Hot statements only, each arm a call (see `eval`: wasmi charges a
+    /// function's whole straight-line body on entry).
     fn exec_inner(&mut self, s: &Stmt, f: &Rc<Frame>) -> R<()> {
         match &s.kind {
-            StmtKind::Expr(e) => {
-                self.eval(e, f)?.release();
-            }
-            StmtKind::Assign(targets, value) => {
-                let v = self.eval(value, f)?;
-                if targets.len() == 1 {
-                    return self.assign(&targets[0], v, f);
-                }
-                for t in targets {
-                    self.assign(t, v.clone(), f)?;
-                }
-            }
-            StmtKind::AugAssign(t, op, value) => self.aug_assign(t, *op, value, f)?,
-            StmtKind::If(arms, orelse) => {
-                for (c, body) in arms {
-                    let t = match self.eval(c, f)? {
-                        Value::Bool(t) => t,
-                        cv => self.truthy(&cv)?,
-                    };
-                    if t {
-                        return self.exec_block(body, f);
-                    }
-                }
-                return self.exec_block(orelse, f);
-            }
-            StmtKind::Break => return Err(Ctrl::Break),
-            StmtKind::Continue => return Err(Ctrl::Continue),
-            StmtKind::Pass | StmtKind::Global(_) | StmtKind::Nonlocal(_) => {}
-            StmtKind::Return(v) => {
-                let v = match v {
-                    Some(e) => self.eval(e, f)?,
-                    None => Value::None,
-                };
-                return Err(Ctrl::Return(v));
-            }
+            StmtKind::Expr(e) => self.exec_expr(e, f),
+            StmtKind::Assign(targets, value) => self.exec_assign(targets, value, f),
+            StmtKind::AugAssign(Expr::Name(n), op, value) => self.aug_assign_name(n, *op, value, f),
+            StmtKind::AugAssign(t, op, value) => self.aug_assign(t, *op, value, f),
+            StmtKind::If(arms, orelse) => self.exec_if(arms, orelse, f),
+            StmtKind::Return(v) => self.exec_return(v, f),
             StmtKind::For(Expr::Name(n), it, body, orelse) => {
-                return self.exec_for_name(n, it, body, orelse, f)
+                self.exec_for_name(n, it, body, orelse, f)
             }
-            _ => return self.exec_cold(s, f),
+            StmtKind::Pass => Ok(()),
+            _ => self.exec_cold(s, f),
+        }
+    }
+
+    #[inline(never)]
+    fn exec_expr(&mut self, e: &Expr, f: &Rc<Frame>) -> R<()> {
+        self.eval(e, f)?.release();
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn exec_assign(&mut self, targets: &[Expr], value: &Expr, f: &Rc<Frame>) -> R<()> {
+        let v = self.eval_leaf(value, f)?;
+        if let [Expr::Name(n)] = targets {
+            return self.store(n, v, f);
+        }
+        self.assign_many(targets, v, f)
+    }
+
+    #[inline(never)]
+    fn assign_many(&mut self, targets: &[Expr], v: Value, f: &Rc<Frame>) -> R<()> {
+        if targets.len() == 1 {
+            return self.assign(&targets[0], v, f);
+        }
+        for t in targets {
+            self.assign(t, v.clone(), f)?;
         }
         Ok(())
+    }
+
+    #[inline(never)]
+    fn exec_if(&mut self, arms: &[(Expr, Vec<Stmt>)], orelse: &[Stmt], f: &Rc<Frame>) -> R<()> {
+        for (c, body) in arms {
+            if self.eval_cond(c, f)? {
+                return self.exec_block(body, f);
+            }
+        }
+        self.exec_block(orelse, f)
+    }
+
+    #[inline(never)]
+    fn exec_return(&mut self, v: &Option<Expr>, f: &Rc<Frame>) -> R<()> {
+        let v = match v {
+            Some(e) => self.eval_leaf(e, f)?,
+            None => Value::None,
+        };
+        Err(Ctrl::Return(v))
     }
 
     #[inline(never)]
@@ -720,7 +732,7 @@ impl Interp {
     }
 
     /// Read a resolved name (fast path: a bound local or global).
-    #[inline]
+    #[inline(always)]
     pub fn load(&mut self, n: &Name, f: &Rc<Frame>) -> R<Value> {
         let v = match n.loc {
             Loc::Local(s) => f.slots.borrow().get(s as usize).cloned(),
@@ -786,7 +798,7 @@ impl Interp {
     }
 
     /// Bind a resolved name (fast path: a local or global slot).
-    #[inline]
+    #[inline(always)]
     pub fn store(&mut self, n: &Name, v: Value, f: &Rc<Frame>) -> R<()> {
         let old = match n.loc {
             Loc::Local(s) => f
@@ -847,4 +859,13 @@ impl Interp {
 #[inline]
 pub fn positional_only(def: &FuncDef, nargs: usize) -> bool {
     nargs == def.params.len() && def.params.iter().all(|p| p.kind == ParamKind::Normal)
+}
+
+/// Attach the statement line to an exception that has none yet.
+#[inline(never)]
+fn set_line(mut e: Box<PyExc>, line: u32) -> Box<PyExc> {
+    if e.line.is_none() {
+        e.line = Some(line);
+    }
+    e
 }

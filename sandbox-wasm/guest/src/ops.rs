@@ -72,10 +72,13 @@ pub fn py_floordiv_f(a: f64, b: f64) -> f64 {
 impl Interp {
     pub fn binop(&mut self, op: BinOp, a: &Value, b: &Value) -> R<Value> {
         if let (Value::Int(x), Value::Int(y)) = (a, b) {
+            let (x, y) = (*x, *y);
             let r = match op {
-                BinOp::Add => x.checked_add(*y),
-                BinOp::Sub => x.checked_sub(*y),
-                BinOp::Mul => x.checked_mul(*y),
+                BinOp::Add => x.checked_add(y),
+                BinOp::Sub => x.checked_sub(y),
+                // 32-bit operands cannot overflow (avoids an i128 multiply
+                // call on wasm32); binop_slow checks the rest
+                BinOp::Mul if x as i32 as i64 == x && y as i32 as i64 == y => Some(x * y),
                 _ => None,
             };
             if let Some(r) = r {

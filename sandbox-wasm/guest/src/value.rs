@@ -15,6 +15,15 @@ pub struct Frame {
     pub parent: Option<Rc<Frame>>,
 }
 
+impl Drop for Frame {
+    /// Release the slots one by one: scalars skip the large drop glue.
+    fn drop(&mut self) {
+        for v in self.slots.get_mut().drain(..) {
+            v.release();
+        }
+    }
+}
+
 pub struct Function {
     pub def: Rc<FuncDef>,
     /// Default values, aligned with `def.params` (None where no default).
