@@ -154,3 +154,44 @@ fn import_reports_bad_records() {
         "<tool_call>\n{\"name\": \"sqrt\", \"arguments\": {\"x\": 16}}\n</tool_call>"
     );
 }
+
+#[test]
+fn bfcl_import_counts_match_the_files() {
+    let out = std::env::temp_dir().join(format!(
+        "agentcoder-bfcl-import-{}.jsonl",
+        std::process::id()
+    ));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_agentcoder"))
+        .args([
+            "data",
+            "import",
+            "--format",
+            "bfcl",
+            "all",
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let counts: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let expected = [
+        ("simple_python", 400),
+        ("multiple", 200),
+        ("parallel", 200),
+        ("parallel_multiple", 200),
+        ("irrelevance", 240),
+    ];
+    for (c, n) in expected {
+        assert_eq!(counts[c], n, "{c}");
+    }
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 1240);
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["messages"].as_array().is_some_and(|m| !m.is_empty()) && v["tools"].is_array());
+        assert_eq!(v["ground_truth"].is_array(), v["category"] != "irrelevance");
+    }
+    let _ = std::fs::remove_file(out);
+}

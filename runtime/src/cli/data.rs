@@ -59,10 +59,11 @@ struct SynthArgs {
 #[argh(subcommand, name = "import")]
 struct ImportArgs {
     /// source format: xlam (xlam-function-calling-60k: a JSON array, tools and
-    /// answers JSON-encoded in strings; JSONL accepted)
+    /// answers JSON-encoded in strings; JSONL accepted) or bfcl (BFCL v4 from
+    /// `make bfcl`; FILE is a category name or "all")
     #[argh(option)]
     format: String,
-    /// the file to read
+    /// the file to read (for bfcl: the category)
     #[argh(positional)]
     file: PathBuf,
     /// output JSONL file
@@ -225,9 +226,12 @@ fn run_synth(s: SynthArgs) -> Result<(), CliError> {
 }
 
 fn run_import(i: ImportArgs) -> Result<(), CliError> {
+    if i.format == "bfcl" {
+        return import_bfcl(&i);
+    }
     if i.format != "xlam" {
         return Err(CliError::usage(format!(
-            "--format {}: known import formats are xlam",
+            "--format {}: known import formats are xlam, bfcl",
             i.format
         )));
     }
@@ -257,6 +261,53 @@ fn run_import(i: ImportArgs) -> Result<(), CliError> {
         report.records,
         i.out.display(),
         report.bad.len()
+    );
+    Ok(())
+}
+
+/// BFCL entries and possible answers as our eval JSONL: one line per entry
+/// with `id`, `category`, the question as chat `messages`, the functions as
+/// `tools`, and `ground_truth` (absent for irrelevance).
+fn import_bfcl(i: &ImportArgs) -> Result<(), CliError> {
+    use runtime::eval::bfcl_data::{load_category, Category};
+    let name = i.file.to_string_lossy();
+    let cats: Vec<Category> = if name == "all" {
+        Category::ALL.to_vec()
+    } else {
+        vec![Category::from_name(&name).ok_or_else(|| {
+            CliError::usage(format!("{name}: not a BFCL category (simple_python, multiple, parallel, parallel_multiple, irrelevance, or all)"))
+        })?]
+    };
+    let mut out = String::new();
+    let mut counts = serde_json::Map::new();
+    for c in cats {
+        let entries = load_category(&runtime::eval::bfcl_dir(), c)
+            .map_err(|e| CliError::usage(e.to_string()))?;
+        for e in &entries {
+            let messages: Vec<serde_json::Value> = e
+                .question
+                .first()
+                .into_iter()
+                .flatten()
+                .map(|m| serde_json::json!({"role": m.role, "content": m.content}))
+                .collect();
+            let mut line = serde_json::json!({"id": e.id, "category": c.name(), "messages": messages, "tools": e.functions});
+            if let Some(gt) = &e.ground_truth {
+                line["ground_truth"] = serde_json::Value::Array(gt.clone());
+            }
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+        counts.insert(c.name().to_string(), entries.len().into());
+    }
+    write(&i.out, &out)?;
+    if i.json {
+        return print_json(&counts);
+    }
+    println!(
+        "wrote {} to {}",
+        serde_json::Value::Object(counts),
+        i.out.display()
     );
     Ok(())
 }
