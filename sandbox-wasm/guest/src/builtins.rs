@@ -310,7 +310,7 @@ impl Interp {
     }
 
     #[inline(never)]
-    pub fn call_builtin(
+    pub fn call_builtin_slow(
         &mut self,
         name: &str,
         args: Vec<Value>,

@@ -101,7 +101,7 @@ pub fn isinstance(v: &Value, t: &Value) -> R<bool> {
 }
 
 /// Find an attribute in a class and its bases (depth-first, left to right).
-fn class_lookup(c: &Rc<Class>, name: &str) -> Option<(Value, Rc<Class>)> {
+pub fn class_lookup(c: &Rc<Class>, name: &str) -> Option<(Value, Rc<Class>)> {
     if let Some((_, v)) = c.attrs.borrow().iter().find(|(k, _)| &**k == name) {
         return Some((v.clone(), c.clone()));
     }

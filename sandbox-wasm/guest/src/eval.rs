@@ -20,6 +20,7 @@ impl Interp {
             Expr::Call(callee, args) => self.eval_call(callee, args, f),
             Expr::Subscript(obj, idx) => self.eval_subscript(obj, idx, f),
             Expr::IfExp(c, a, b) => self.eval_ifexp(c, a, b, f),
+            Expr::Attr(obj, name) => self.eval_attr(obj, name, f),
             _ => self.eval_cold(e, f),
         }
     }
@@ -80,7 +81,10 @@ impl Interp {
     #[inline(never)]
     fn eval_call(&mut self, callee: &Expr, args: &[Arg], f: &Rc<Frame>) -> R<Value> {
         if let Expr::Attr(obj, name) = callee {
-            let o = self.eval(obj, f)?;
+            let o = self.eval_leaf(obj, f)?;
+            if let Some(r) = self.call_instance_method(&o, name, args, f) {
+                return r;
+            }
             let (pos, kw) = self.eval_args(args, f)?;
             return self.call_attr(&o, name, pos, kw);
         }
@@ -340,6 +344,15 @@ impl Interp {
         Ok((pos, kw))
     }
 
+    /// `assign` with a plain name target handled inline.
+    #[inline(always)]
+    pub fn bind(&mut self, t: &Expr, v: Value, f: &Rc<Frame>) -> R<()> {
+        match t {
+            Expr::Name(n) => self.store(n, v, f),
+            _ => self.assign(t, v, f),
+        }
+    }
+
     pub fn assign(&mut self, t: &Expr, v: Value, f: &Rc<Frame>) -> R<()> {
         match t {
             Expr::Name(n) => self.store(n, v, f),
@@ -554,10 +567,9 @@ impl Interp {
         let g = &c.gens[level];
         let mut st = self.make_iter(&iterable)?;
         'items: while let Some(v) = self.iter_next(&mut st)? {
-            self.assign(&g.target, v, frame)?;
+            self.bind(&g.target, v, frame)?;
             for cond in &g.ifs {
-                let cv = self.eval(cond, frame)?;
-                if !self.truthy(&cv)? {
+                if !self.eval_cond(cond, frame)? {
                     continue 'items;
                 }
             }
@@ -569,7 +581,7 @@ impl Interp {
                 let v = self.eval(val, frame)?;
                 self.dict_set(dict, k, v)?;
             } else {
-                out.push(self.eval(&c.elt, frame)?);
+                out.push(self.eval_leaf(&c.elt, frame)?);
                 if out.len() % 4096 == 0 {
                     self.check_alloc(out.len() as u128 * 16)?;
                 }
@@ -596,11 +608,10 @@ impl Interp {
                 }
             };
             let gen = &c.gens[level - 1];
-            self.assign(&gen.target, v, &g.frame)?;
+            self.bind(&gen.target, v, &g.frame)?;
             let mut ok = true;
             for cond in &gen.ifs {
-                let cv = self.eval(cond, &g.frame)?;
-                if !self.truthy(&cv)? {
+                if !self.eval_cond(cond, &g.frame)? {
                     ok = false;
                     break;
                 }
@@ -614,7 +625,7 @@ impl Interp {
                 g.iters.push(it);
                 continue;
             }
-            return Ok(Some(self.eval(&c.elt, &g.frame)?));
+            return Ok(Some(self.eval_leaf(&c.elt, &g.frame)?));
         }
     }
 

@@ -28,6 +28,7 @@ pub mod bigint;
 pub mod builtins;
 pub mod classes;
 pub mod eval;
+pub mod fast;
 pub mod format;
 pub mod interp;
 pub mod json;

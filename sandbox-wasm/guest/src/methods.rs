@@ -156,7 +156,7 @@ fn py_split_ws(s: &str, maxsplit: i64) -> Vec<Value> {
 impl Interp {
     /// `obj.name(args)`: method call without allocating a bound method.
     #[inline(never)]
-    pub fn call_attr(
+    pub fn call_attr_slow(
         &mut self,
         obj: &Value,
         name: &str,

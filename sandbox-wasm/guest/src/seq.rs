@@ -102,7 +102,7 @@ impl Interp {
     }
 
     #[inline(never)]
-    pub fn getitem(&mut self, o: &Value, idx: &Value) -> R<Value> {
+    pub fn getitem_slow(&mut self, o: &Value, idx: &Value) -> R<Value> {
         match (o, idx) {
             (Value::List(l), Value::Slice(s)) => {
                 let (a, b, c) = self.slice_args(s)?;
@@ -192,7 +192,7 @@ impl Interp {
     }
 
     #[inline(never)]
-    pub fn setitem(&mut self, o: &Value, idx: Value, v: Value) -> R<()> {
+    pub fn setitem_slow(&mut self, o: &Value, idx: Value, v: Value) -> R<()> {
         match (o, &idx) {
             (Value::List(l), Value::Slice(s)) => {
                 let (a, b, c) = self.slice_args(s)?;
@@ -346,7 +346,32 @@ impl Interp {
         Ok(Value::iter(st))
     }
 
+    /// Next item of an iterator. The common kinds are handled here; the
+    /// rest in `iter_next_cold` (a small dispatcher: wasmi charges fuel for
+    /// a function's whole straight-line body on entry).
     pub fn iter_next(&mut self, st: &mut IterState) -> R<Option<Value>> {
+        match st {
+            IterState::Range(cur, stop, step) => {
+                if (*step > 0 && *cur < *stop) || (*step < 0 && *cur > *stop) {
+                    let v = *cur;
+                    *cur = cur.saturating_add(*step);
+                    Ok(Some(Value::Int(v)))
+                } else {
+                    Ok(None)
+                }
+            }
+            IterState::List(l, i) => {
+                let v = l.borrow().get(*i).cloned();
+                *i += 1;
+                Ok(v)
+            }
+            IterState::Gen(g) => self.gen_next(g),
+            _ => self.iter_next_cold(st),
+        }
+    }
+
+    #[inline(never)]
+    fn iter_next_cold(&mut self, st: &mut IterState) -> R<Option<Value>> {
         Ok(match st {
             IterState::List(l, i) => {
                 let v = l.borrow().get(*i).cloned();
