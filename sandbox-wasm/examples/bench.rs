@@ -1,8 +1,13 @@
-//! Sandbox benchmark; prints one JSON object.
-//! `cargo run --release -p sandbox --example bench [-- --iters N]`
+//! Sandbox benchmark; prints one JSON object (and writes it with `--out`).
+//! `cargo run --release -p sandbox --example bench [-- --iters N] [--reps R] [--out FILE]`
 //! - per-call overhead (fresh instance each call) for `print(12345 * 67890)`,
-//! - a 100k-iteration loop and recursive fib(20) (CPython: ~20 ms / ~4.6 ms),
-//! - fuel determinism (same code -> same fuel).
+//! - a 100k-iteration loop and recursive fib(20) (CPython 3.11: ~20 ms /
+//!   ~4.6 ms; the targets are 5x those), median and best of `--reps` runs,
+//! - more workloads (generator sum, comprehension, dict counting, method
+//!   calls) with their fuel, and whether `sum(x for x in range(10**6))` fits
+//!   the default fuel,
+//! - fuel determinism (same code -> same fuel),
+//! - the 1-minute load average before and after (the machine may be shared).
 
 use sandbox::{Limits, Sandbox};
 use std::time::Instant;
@@ -12,26 +17,73 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn time_ms(sb: &Sandbox, code: &str, reps: usize) -> (f64, u64, bool) {
-    let mut best = f64::MAX;
+struct Timing {
+    median_ms: f64,
+    best_ms: f64,
+    fuel: u64,
+    ok: bool,
+}
+
+fn time_ms(sb: &Sandbox, code: &str, reps: usize) -> Timing {
+    let mut ms = Vec::with_capacity(reps);
     let mut fuel = 0;
     let mut ok = true;
-    for _ in 0..reps {
+    for _ in 0..reps.max(1) {
         let t = Instant::now();
         let out = sb.run(code, &Limits::default());
-        best = best.min(t.elapsed().as_secs_f64() * 1000.0);
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
         fuel = out.fuel_used;
         ok &= out.error.is_none();
     }
-    (best, fuel, ok)
+    ms.sort_by(|a, b| a.total_cmp(b));
+    Timing {
+        median_ms: percentile(&ms, 0.5),
+        best_ms: ms[0],
+        fuel,
+        ok,
+    }
 }
 
-fn main() {
-    let iters: usize = std::env::args()
-        .skip_while(|a| a != "--iters")
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn arg<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::args()
+        .skip_while(|a| a != name)
         .nth(1)
         .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+}
+
+const LOOP: &str = "s = 0\nfor i in range(100000):\n    s += i*i\nprint(s)";
+const FIB: &str = "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nprint(fib(20))";
+const WORKLOADS: &[(&str, &str)] = &[
+    ("gen_sum_100k", "print(sum(x for x in range(10**5)))"),
+    ("listcomp_100k", "print(len([x * 2 for x in range(10**5) if x % 3]))"),
+    (
+        "dict_count_100k",
+        "d = {}\nfor i in range(10**5):\n    k = i % 100\n    d[k] = d.get(k, 0) + 1\nprint(len(d))",
+    ),
+    (
+        "method_calls_10k",
+        "class P:\n    def __init__(self, x):\n        self.x = x\n    def get(self):\n        return self.x\np = P(3)\ns = 0\nfor i in range(10**4):\n    s += p.get() + p.x\nprint(s)",
+    ),
+    (
+        "list_index_100k",
+        "a = list(range(100))\ns = 0\nfor i in range(10**5):\n    s += a[i % 100]\nprint(s)",
+    ),
+];
+
+fn main() {
+    let iters: usize = arg("--iters").unwrap_or(300);
+    let reps: usize = arg("--reps").unwrap_or(5);
+    let out_path: Option<String> = arg("--out");
+    let load_before = load_average();
     let t0 = Instant::now();
     let sb = Sandbox::new().expect("guest module compiles");
     let compile_ms = t0.elapsed().as_secs_f64() * 1000.0;
@@ -43,25 +95,50 @@ fn main() {
         assert_eq!(out.stdout, "838102050\n");
     }
     calls.sort_by(|a, b| a.total_cmp(b));
-    let loop_code = "s = 0\nfor i in range(100000):\n    s += i*i\nprint(s)";
-    let fib_code =
-        "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nprint(fib(20))";
-    let (loop_ms, loop_fuel, loop_ok) = time_ms(&sb, loop_code, 3);
-    let (fib_ms, fib_fuel, fib_ok) = time_ms(&sb, fib_code, 3);
+    let lp = time_ms(&sb, LOOP, reps);
+    let fib = time_ms(&sb, FIB, reps);
     let fuels: Vec<u64> = (0..3)
-        .map(|_| sb.run(fib_code, &Limits::default()).fuel_used)
+        .map(|_| sb.run(FIB, &Limits::default()).fuel_used)
         .collect();
+    let mut workloads = serde_json::Map::new();
+    for (name, code) in WORKLOADS {
+        let t = time_ms(&sb, code, reps.min(3));
+        workloads.insert(
+            name.to_string(),
+            serde_json::json!({"median_ms": t.median_ms, "fuel": t.fuel, "ok": t.ok}),
+        );
+    }
+    let big_gen = sb.run("print(sum(x for x in range(10**6)))", &Limits::default());
     let result = serde_json::json!({
+        "date_unix_s": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        "load_average_1m": {"before": load_before, "after": load_average()},
         "module_compile_ms": compile_ms,
         "per_call_ms": {"p50": percentile(&calls, 0.5), "p99": percentile(&calls, 0.99), "n": iters},
-        "loop_100k_ms": loop_ms, "loop_100k_fuel": loop_fuel, "loop_ok": loop_ok,
-        "loop_100k_cpython_ref_ms": 20.0,
-        "fib20_ms": fib_ms, "fib20_fuel": fib_fuel, "fib_ok": fib_ok,
-        "fib20_cpython_ref_ms": 4.6,
+        "reps": reps,
+        "loop_100k_ms": lp.median_ms, "loop_100k_best_ms": lp.best_ms,
+        "loop_100k_fuel": lp.fuel, "loop_ok": lp.ok,
+        "loop_100k_cpython_ref_ms": 20.0, "loop_100k_target_ms": 100.0,
+        "fib20_ms": fib.median_ms, "fib20_best_ms": fib.best_ms,
+        "fib20_fuel": fib.fuel, "fib_ok": fib.ok,
+        "fib20_cpython_ref_ms": 4.6, "fib20_target_ms": 23.0,
         "fuel_deterministic": fuels.windows(2).all(|w| w[0] == w[1]),
+        "workloads": workloads,
+        "gen_sum_1e6": {
+            "ok": big_gen.error.is_none(),
+            "fuel": big_gen.fuel_used,
+            "ms": big_gen.wall_time.as_secs_f64() * 1000.0,
+            "default_fuel": Limits::default().fuel,
+        },
     });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&result).unwrap_or_default()
-    );
+    let text = serde_json::to_string_pretty(&result).unwrap_or_default();
+    println!("{}", text);
+    if let Some(p) = out_path {
+        if let Err(e) = std::fs::write(&p, text + "\n") {
+            eprintln!("bench: cannot write {}: {}", p, e);
+            std::process::exit(1);
+        }
+    }
 }

@@ -114,14 +114,18 @@ impl Interp {
             && args.iter().all(|a| matches!(a, Arg::Pos(_)))
         {
             // fast path: evaluate the arguments straight into the slots
-            let mut slots = Vec::with_capacity(func.def.nslots as usize);
+            let frame = self.new_frame(func);
             for a in args {
                 if let Arg::Pos(e) = a {
-                    slots.push(self.eval_leaf(e, f)?);
+                    let v = self.eval_leaf(e, f)?;
+                    frame.slots.borrow_mut().push(v);
                 }
             }
-            slots.resize(func.def.nslots as usize, Value::Undef);
-            return self.run_frame(func, slots);
+            frame
+                .slots
+                .borrow_mut()
+                .resize(func.def.nslots as usize, Value::Undef);
+            return self.run_in_frame(func, frame);
         }
         let (pos, kw) = self.eval_args(args, f)?;
         self.call_function(func, pos, kw)

@@ -173,19 +173,22 @@ impl Interp {
             Some(m) => m,
             None => return Some(self.call_looked_up(o, name, args, f)),
         };
-        let mut slots = Vec::with_capacity(func.def.nslots as usize);
-        slots.push(o.clone());
+        let frame = self.new_frame(&func);
+        frame.slots.borrow_mut().push(o.clone());
         for a in args {
             if let Arg::Pos(e) = a {
                 match self.eval_leaf(e, f) {
-                    Ok(v) => slots.push(v),
+                    Ok(v) => frame.slots.borrow_mut().push(v),
                     Err(e) => return Some(Err(e)),
                 }
             }
         }
-        slots.resize(func.def.nslots as usize, Value::Undef);
+        frame
+            .slots
+            .borrow_mut()
+            .resize(func.def.nslots as usize, Value::Undef);
         self.class_stack.push((o.clone(), owner));
-        let r = self.run_frame(&func, slots);
+        let r = self.run_in_frame(&func, frame);
         self.class_stack.pop();
         Some(r)
     }

@@ -66,7 +66,13 @@ pub struct Interp {
     pub line: u32,
     /// (self, defining class) of the running methods, for `super()`.
     pub class_stack: Vec<(Value, Rc<Class>)>,
+    /// Frames of returned calls that nothing captured, kept for reuse (a
+    /// call then allocates nothing: allocations are several wasm calls).
+    pub frame_pool: Vec<Rc<Frame>>,
 }
+
+/// Most frames kept in `Interp::frame_pool`.
+const FRAME_POOL_MAX: usize = 64;
 
 impl Interp {
     pub fn new(global_names: Vec<Rc<str>>, limits: GuestLimits) -> Interp {
@@ -84,6 +90,7 @@ impl Interp {
             handling: Vec::new(),
             line: 0,
             class_stack: Vec::new(),
+            frame_pool: Vec::new(),
         }
     }
 
@@ -523,18 +530,46 @@ impl Interp {
     /// Run a function body in a new frame whose slots are already bound
     /// (`slots.len() == nslots`, parameters first).
     pub fn run_frame(&mut self, func: &Rc<Function>, slots: Vec<Value>) -> R<Value> {
+        let frame = self.new_frame(func);
+        frame.slots.borrow_mut().extend(slots);
+        self.run_in_frame(func, frame)
+    }
+
+    /// An empty frame for a call of `func` (recycled when one is pooled).
+    #[inline]
+    pub fn new_frame(&mut self, func: &Function) -> Rc<Frame> {
+        if let Some(mut fr) = self.frame_pool.pop() {
+            if let Some(m) = Rc::get_mut(&mut fr) {
+                m.parent = func.closure.clone();
+                return fr;
+            }
+        }
+        Rc::new(Frame {
+            slots: RefCell::new(Vec::with_capacity(func.def.nslots as usize)),
+            parent: func.closure.clone(),
+        })
+    }
+
+    /// Run `func`'s body in `frame` (slots bound, `len == nslots`); the
+    /// frame goes back to the pool unless something (a closure) kept it.
+    pub fn run_in_frame(&mut self, func: &Rc<Function>, mut frame: Rc<Frame>) -> R<Value> {
         if self.depth >= self.limits.recursion_depth {
             return err("RecursionError", "maximum recursion depth exceeded");
         }
-        let frame = Rc::new(Frame {
-            slots: RefCell::new(slots),
-            parent: func.closure.clone(),
-        });
         self.depth += 1;
         let saved_line = self.line;
         let r = self.exec_block(&func.def.body, &frame);
         self.line = saved_line;
         self.depth -= 1;
+        if self.frame_pool.len() < FRAME_POOL_MAX {
+            if let Some(m) = Rc::get_mut(&mut frame) {
+                for v in m.slots.get_mut().drain(..) {
+                    v.release();
+                }
+                m.parent = None;
+                self.frame_pool.push(frame);
+            }
+        }
         match r {
             Ok(()) => Ok(Value::None),
             Err(Ctrl::Return(v)) => Ok(v),
