@@ -185,3 +185,7 @@ def bump():
     return n
 bump(); bump()
 print(n, bump() if n else 'zero', 'yes' if [] else 'no', 'a' if 0 else 'b')
+# ----
+b = 7 ** 400
+print(b * 0.0 if False else 'big', b > 1.5, (b - b) * 1.5)
+print(b * 1.5)

@@ -155,6 +155,11 @@ impl Interp {
         }
         if let (Some(x), Some(y)) = (as_f64(a), as_f64(b)) {
             if matches!(a, Value::Float(_)) || matches!(b, Value::Float(_)) {
+                if (matches!(a, Value::Big(_)) && x.is_infinite())
+                    || (matches!(b, Value::Big(_)) && y.is_infinite())
+                {
+                    return err("OverflowError", "int too large to convert to float");
+                }
                 return self.float_op(op, x, y, a, b);
             }
         }
