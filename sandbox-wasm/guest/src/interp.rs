@@ -150,9 +150,7 @@ impl Interp {
             StmtKind::AugAssign(t, op, value) => self.aug_assign(t, *op, value, f),
             StmtKind::If(arms, orelse) => self.exec_if(arms, orelse, f),
             StmtKind::Return(v) => self.exec_return(v, f),
-            StmtKind::For(Expr::Name(n), it, body, orelse) => {
-                self.exec_for_name(n, it, body, orelse, f)
-            }
+            StmtKind::For(t, it, body, orelse) => self.exec_for(t, it, body, orelse, f),
             StmtKind::Pass => Ok(()),
             _ => self.exec_cold(s, f),
         }
@@ -242,33 +240,7 @@ impl Interp {
                     Err(e) => return Err(e),
                 }
             },
-            StmtKind::For(t, it, body, orelse) => {
-                let itv = self.eval(it, f)?;
-                if let Value::Range(r) = &itv {
-                    // fast path: no iterator object
-                    let (mut i, stop, step) = (r.start, r.stop, r.step);
-                    while (step > 0 && i < stop) || (step < 0 && i > stop) {
-                        self.assign(t, Value::Int(i), f)?;
-                        match self.exec_block(body, f) {
-                            Ok(()) | Err(Ctrl::Continue) => {}
-                            Err(Ctrl::Break) => return Ok(()),
-                            Err(e) => return Err(e),
-                        }
-                        i += step;
-                    }
-                    return self.exec_block(orelse, f);
-                }
-                let mut st = self.make_iter(&itv)?;
-                while let Some(v) = self.iter_next(&mut st)? {
-                    self.assign(t, v, f)?;
-                    match self.exec_block(body, f) {
-                        Ok(()) | Err(Ctrl::Continue) => {}
-                        Err(Ctrl::Break) => return Ok(()),
-                        Err(e) => return Err(e),
-                    }
-                }
-                return self.exec_block(orelse, f);
-            }
+            StmtKind::For(t, it, body, orelse) => return self.exec_for(t, it, body, orelse, f),
             StmtKind::Break => return Err(Ctrl::Break),
             StmtKind::Continue => return Err(Ctrl::Continue),
             StmtKind::Pass | StmtKind::Global(_) | StmtKind::Nonlocal(_) => {}
@@ -361,11 +333,11 @@ impl Interp {
         Ok(())
     }
 
-    /// `for name in iterable:` (the common loop: a plain name target).
+    /// `for target in iterable:` (a plain name target is stored inline).
     #[inline(never)]
-    fn exec_for_name(
+    fn exec_for(
         &mut self,
-        n: &Name,
+        t: &Expr,
         it: &Expr,
         body: &[Stmt],
         orelse: &[Stmt],
@@ -376,7 +348,7 @@ impl Interp {
             // fast path: no iterator object
             let (mut i, stop, step) = (r.start, r.stop, r.step);
             while (step > 0 && i < stop) || (step < 0 && i > stop) {
-                self.store(n, Value::Int(i), f)?;
+                self.bind(t, Value::Int(i), f)?;
                 match self.exec_block(body, f) {
                     Ok(()) | Err(Ctrl::Continue) => {}
                     Err(Ctrl::Break) => return Ok(()),
@@ -388,7 +360,7 @@ impl Interp {
         }
         let mut st = self.make_iter(&itv)?;
         while let Some(v) = self.iter_next(&mut st)? {
-            self.store(n, v, f)?;
+            self.bind(t, v, f)?;
             match self.exec_block(body, f) {
                 Ok(()) | Err(Ctrl::Continue) => {}
                 Err(Ctrl::Break) => return Ok(()),
