@@ -251,3 +251,55 @@ fn eval_bfcl_writes_results_report_and_chart() {
     assert!(String::from_utf8_lossy(&show.stdout).contains("| simple_python |"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn eval_fc_scores_synthesized_items() {
+    let dir = std::env::temp_dir().join(format!("agentcoder-evalfc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("fc.jsonl");
+    let o = agentcoder(&[
+        "data",
+        "synth",
+        "--kind",
+        "function-calling",
+        "--format",
+        "xlam",
+        "--n",
+        "3",
+        "--seed",
+        "4",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.join("run");
+    let o = agentcoder(&[
+        "eval",
+        "--model",
+        &model(),
+        "--suite",
+        "fc",
+        "--data",
+        data.to_str().unwrap(),
+        "--max-tokens",
+        "48",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["items"].as_array().unwrap().len(), 3);
+    let sc = &results["fc_scores"][0];
+    for k in [
+        "exact_match",
+        "function_selection",
+        "parameter_accuracy",
+        "multi_call_accuracy",
+    ] {
+        let v = sc[k].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&v), "{k} {v}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

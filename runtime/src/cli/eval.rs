@@ -24,12 +24,15 @@ pub struct EvalArgs {
     /// an adapter to compare; "base" means no adapter (repeatable; default: base)
     #[argh(option)]
     lora: Vec<String>,
-    /// suite: bfcl or bfcl:cat1,cat2 (simple_python, multiple, parallel, parallel_multiple, irrelevance)
+    /// suite: bfcl or bfcl:cat1,cat2 (simple_python, multiple, parallel, parallel_multiple, irrelevance), or fc (needs --data)
     #[argh(option, default = "String::from(\"bfcl\")")]
     suite: String,
     /// modes for bfcl: prompt, fc or both (default both)
     #[argh(option, default = "String::from(\"prompt,fc\")")]
     modes: String,
+    /// xLAM-format JSONL for --suite fc
+    #[argh(option)]
+    data: Option<PathBuf>,
     /// items per category (default all)
     #[argh(option)]
     limit: Option<usize>,
@@ -60,12 +63,25 @@ pub fn run(a: EvalArgs) -> Result<(), CliError> {
         }
         None => {}
     }
+    // `fc` reads xLAM-format items from --data; `bfcl[:cats]` reads the BFCL cache.
+    let fc_items = match a.suite.as_str() {
+        "fc" => {
+            let data = a.data.as_ref().ok_or_else(|| CliError::usage("--suite fc needs --data FILE (xLAM-format JSONL, e.g. from `data synth --kind function-calling --format xlam`)"))?;
+            let mut items = runtime::eval::fc::load(data)?;
+            if let Some(n) = a.limit {
+                items.truncate(n);
+            }
+            Some(items)
+        }
+        _ => None,
+    };
     let cats = match a.suite.split_once(':') {
+        _ if fc_items.is_some() => Vec::new(),
         Some(("bfcl", list)) => parse_categories(list).map_err(CliError::usage)?,
         None if a.suite == "bfcl" => parse_categories("").map_err(CliError::usage)?,
         _ => {
             return Err(CliError::usage(format!(
-                "--suite {}: available suites are bfcl[:categories]",
+                "--suite {}: available suites are bfcl[:categories] and fc",
                 a.suite
             )))
         }
@@ -123,8 +139,13 @@ pub fn run(a: EvalArgs) -> Result<(), CliError> {
     }
     std::fs::create_dir_all(&a.out)
         .map_err(|e| CliError::usage(format!("{}: {e}", a.out.display())))?;
-    let total = adapters.len() * modes.len() * entries.len();
-    let mut items: Vec<ItemOutcome> = Vec::with_capacity(total);
+    let n_items = fc_items
+        .as_ref()
+        .map_or(modes.len() * entries.len(), Vec::len);
+    let total = adapters.len() * n_items;
+    let mut items: Vec<serde_json::Value> = Vec::with_capacity(total);
+    let mut flat: Vec<ItemStat> = Vec::with_capacity(total);
+    let mut fc_outcomes = Vec::new();
     for (label, lora) in &adapters {
         let mut model = LlamaChat {
             engine: &mut engine,
@@ -134,40 +155,48 @@ pub fn run(a: EvalArgs) -> Result<(), CliError> {
                 ..SamplingParams::default()
             },
         };
+        if let Some(fc) = &fc_items {
+            for it in fc {
+                let o = runtime::eval::fc::run_item(&mut model, label, it, a.max_tokens)?;
+                flat.push(ItemStat {
+                    model: o.model.clone(),
+                    mode: "fc".into(),
+                    category: o.category.clone(),
+                    valid: o.exact,
+                    latency_ms: o.latency_ms,
+                    tokens: o.generated_tokens,
+                });
+                items.push(serde_json::to_value(&o).map_err(|e| CliError::usage(e.to_string()))?);
+                fc_outcomes.push(o);
+                progress(a.json, flat.len(), total, label, "fc", &it.id);
+            }
+            continue;
+        }
         for &mode in &modes {
             for e in &entries {
-                let item = run_entry(&mut model, label, e, mode, a.max_tokens)?;
-                if !a.json {
-                    eprint!(
-                        "\r[{}/{total}] {label} {} {:<28}",
-                        items.len() + 1,
-                        mode.name(),
-                        e.id
-                    );
-                }
-                items.push(item);
+                let i: ItemOutcome = run_entry(&mut model, label, e, mode, a.max_tokens)?;
+                flat.push(ItemStat {
+                    model: i.model.clone(),
+                    mode: i.mode.name().to_string(),
+                    category: i.category.to_string(),
+                    valid: i.valid,
+                    latency_ms: i.latency_ms,
+                    tokens: i.generated_tokens,
+                });
+                items.push(serde_json::to_value(&i).map_err(|e| CliError::usage(e.to_string()))?);
+                progress(a.json, flat.len(), total, label, mode.name(), &e.id);
             }
         }
     }
     if !a.json {
         eprintln!();
     }
-    let flat: Vec<ItemStat> = items
-        .iter()
-        .map(|i| ItemStat {
-            model: i.model.clone(),
-            mode: i.mode.name().to_string(),
-            category: i.category.to_string(),
-            valid: i.valid,
-            latency_ms: i.latency_ms,
-            tokens: i.generated_tokens,
-        })
-        .collect();
     let rows = summarize(&flat);
     let machine = runtime::bench::machine();
     let results = serde_json::json!({
         "suite": a.suite, "model": path.display().to_string(), "modes": a.modes, "limit": a.limit,
         "machine": machine, "summary": rows, "items": items,
+        "fc_scores": runtime::eval::fc::scores(&fc_outcomes),
     });
     let write = |name: &str, text: &str| -> Result<(), CliError> {
         gguf::write_atomic(&a.out.join(name), text.as_bytes())
@@ -188,11 +217,23 @@ pub fn run(a: EvalArgs) -> Result<(), CliError> {
         return print_json(&rows);
     }
     print!("{}", markdown(&rows));
+    for sc in runtime::eval::fc::scores(&fc_outcomes) {
+        println!(
+            "{}: exact match {:.1}%, function selection {:.1}%, parameter accuracy {:.1}%, multi-call {:.1}% ({} items)",
+            sc.model, 100.0 * sc.exact_match, 100.0 * sc.function_selection, 100.0 * sc.parameter_accuracy, 100.0 * sc.multi_call_accuracy, sc.n
+        );
+    }
     println!(
         "\nwrote {}/{{results.json, report.md, accuracy.svg, report.html}}",
         a.out.display()
     );
     Ok(())
+}
+
+fn progress(quiet: bool, done: usize, total: usize, label: &str, mode: &str, id: &str) {
+    if !quiet {
+        eprint!("\r[{done}/{total}] {label} {mode} {id:<28}");
+    }
 }
 
 fn show(dir: &Path, failures: bool, json: bool) -> Result<(), CliError> {

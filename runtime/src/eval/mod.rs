@@ -19,6 +19,7 @@ pub mod bfcl_data;
 mod bfcl_py;
 pub mod bfcl_run;
 mod bfcl_values;
+pub mod fc;
 pub mod report;
 
 use std::path::PathBuf;
