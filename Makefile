@@ -54,6 +54,7 @@ wasm-check:
 test: setup model bfcl wasm-check
 	$(CARGO) fmt --all --check
 	$(CARGO) test --release --locked --workspace
+	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
 
 ## demo: the main job end to end: data -> LoRA training on CPU -> llama.cpp with and without the adapter
 DEMO := $(CACHE)/demo
