@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use kernels::adamw::{adamw_step, AdamWConfig, AdamWState};
+use kernels::adamw::AdamWConfig;
 use serde::Serialize;
 
 use crate::infer::{Engine, EngineOptions, SamplingParams};
@@ -139,11 +139,7 @@ pub fn train(
     };
     let mut adapter = LoraAdapter::init(&cfg, &spec, 1);
     let mut grads = LoraAdapter::zeros(&cfg, &spec);
-    let mut states: Vec<AdamWState> = adapter
-        .tensors()
-        .iter()
-        .map(|t| AdamWState::new(t.len()))
-        .collect();
+    let mut states = adapter.adamw_states();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -164,14 +160,7 @@ pub fn train(
             lr: 1e-4,
             ..AdamWConfig::default()
         };
-        for ((p, g), s) in adapter
-            .tensors_mut()
-            .into_iter()
-            .zip(grads.tensors())
-            .zip(states.iter_mut())
-        {
-            adamw_step(&opt, i as u64 + 1, p, g, s);
-        }
+        adapter.adamw_update(&grads, &mut states, &opt, i as u64 + 1);
         Ok(())
     };
     step(0)?; // warm-up: page in the weights, size the buffers

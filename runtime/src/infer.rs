@@ -121,12 +121,7 @@ impl Tokenizer {
 
     /// Token ids of `text`, special tokens parsed, no BOS added.
     pub fn tokenize(&self, text: &str) -> Vec<i32> {
-        self.model
-            .vocab()
-            .tokenize(text.as_bytes(), false, true)
-            .into_iter()
-            .map(|t| t.0)
-            .collect()
+        token_ids(&self.model, text, false)
     }
 
     /// BOS id when the model wants one prepended.
@@ -191,12 +186,7 @@ impl Engine {
     /// Tokenizes with the model's own tokenizer. `add_special` adds BOS when
     /// the model asks for it; special tokens in `text` are always parsed.
     pub fn tokenize(&self, text: &str, add_special: bool) -> Vec<i32> {
-        self.model
-            .vocab()
-            .tokenize(text.as_bytes(), add_special, true)
-            .into_iter()
-            .map(|t| t.0)
-            .collect()
+        token_ids(&self.model, text, add_special)
     }
 
     /// Turns ids back into text (special tokens rendered).
@@ -355,6 +345,16 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// llama.cpp's tokenization of `text` (special tokens parsed) as ids.
+fn token_ids(model: &LlamaModel, text: &str, add_special: bool) -> Vec<i32> {
+    model
+        .vocab()
+        .tokenize(text.as_bytes(), add_special, true)
+        .into_iter()
+        .map(|t| t.0)
+        .collect()
 }
 
 fn llama_err(e: impl std::fmt::Display) -> Error {

@@ -18,8 +18,8 @@ use crate::error::preview;
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// One call a model asked for.
-#[derive(Debug, Clone, PartialEq)]
+/// One call a model asked for. Serializes as `{"name", "arguments"}`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ToolCall {
     pub name: String,
     /// A JSON object of argument name -> value.

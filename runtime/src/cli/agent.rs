@@ -6,7 +6,7 @@ use runtime::agent::{run_agent, AgentConfig, LlamaChat, Trajectory, Turn};
 use runtime::infer::{Engine, EngineOptions, SamplingParams};
 use tools::CallFormat;
 
-use super::{model_path, print_json, CliError};
+use super::{load_lora, model_path, print_json, CliError};
 
 /// Run the model as an agent: it writes tool calls (or code), agentcoder
 /// executes them in the sandbox / tool registry and feeds the results back,
@@ -130,13 +130,7 @@ pub fn run(a: AgentArgs) -> Result<(), CliError> {
     };
     let path = model_path(a.model)?;
     let mut engine = Engine::load(&path, EngineOptions::default())?;
-    let lora = match &a.lora {
-        Some(p) if !p.exists() => {
-            return Err(CliError::usage(format!("{}: no such file", p.display())))
-        }
-        Some(p) => Some((engine.load_lora(p)?, 1.0)),
-        None => None,
-    };
+    let lora = load_lora(&mut engine, a.lora.as_deref(), 1.0)?;
     let config = AgentConfig {
         format,
         max_turns: a.max_turns,

@@ -5,7 +5,7 @@ use argh::FromArgs;
 use runtime::infer::{Engine, EngineOptions, SamplingParams};
 use serde::Serialize;
 
-use super::{model_path, print_json, CliError};
+use super::{load_lora, model_path, print_json, CliError};
 
 /// Generate text with llama.cpp, optionally with a LoRA adapter.
 #[derive(FromArgs)]
@@ -80,13 +80,7 @@ pub fn run(a: GenerateArgs) -> Result<(), CliError> {
         exact: false,
     };
     let mut engine = Engine::load(&path, options)?;
-    let lora = match &a.lora {
-        Some(p) if !p.exists() => {
-            return Err(CliError::usage(format!("{}: no such file", p.display())))
-        }
-        Some(p) => Some((engine.load_lora(p)?, a.lora_scale)),
-        None => None,
-    };
+    let lora = load_lora(&mut engine, a.lora.as_deref(), a.lora_scale)?;
     let prompt = if a.chat {
         runtime::prompt::chatml_user_turn(&a.prompt)
     } else {

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use argh::FromArgs;
 
-use super::{model_path, CliError};
+use super::{existing, model_path, CliError};
 
 /// Merge a LoRA adapter into its base model and write a standalone GGUF.
 #[derive(FromArgs)]
@@ -24,12 +24,7 @@ pub struct MergeArgs {
 
 pub fn run(a: MergeArgs) -> Result<(), CliError> {
     let path = model_path(a.model)?;
-    if !a.lora.exists() {
-        return Err(CliError::usage(format!(
-            "{}: no such file",
-            a.lora.display()
-        )));
-    }
+    existing(&a.lora)?;
     let ty = match &a.r#type {
         None => None,
         Some(s) => Some(

@@ -108,13 +108,35 @@ pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
     Ok(())
 }
 
+/// An error naming `p` when it does not exist.
+pub fn existing(p: &std::path::Path) -> Result<(), CliError> {
+    if p.exists() {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!("{}: no such file", p.display())))
+    }
+}
+
+/// Loads `--lora FILE` (if given) into the engine, to apply at `scale`.
+pub fn load_lora(
+    engine: &mut runtime::infer::Engine,
+    path: Option<&std::path::Path>,
+    scale: f32,
+) -> Result<Option<(runtime::infer::LoraHandle, f32)>, CliError> {
+    match path {
+        Some(p) => {
+            existing(p)?;
+            Ok(Some((engine.load_lora(p)?, scale)))
+        }
+        None => Ok(None),
+    }
+}
+
 /// The model path given, or the default model fetched by `make model`.
 pub fn model_path(given: Option<std::path::PathBuf>) -> Result<std::path::PathBuf, CliError> {
     match given {
         Some(p) => {
-            if !p.exists() {
-                return Err(CliError::usage(format!("{}: no such file", p.display())));
-            }
+            existing(&p)?;
             Ok(p)
         }
         None => {

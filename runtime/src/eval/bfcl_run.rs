@@ -108,7 +108,7 @@ pub struct ItemOutcome {
     pub mode: Mode,
     pub model: String,
     pub raw: String,
-    pub calls: Vec<serde_json::Value>,
+    pub calls: Vec<ToolCall>,
     pub valid: bool,
     pub error_type: Option<String>,
     pub errors: Vec<String>,
@@ -156,10 +156,7 @@ pub fn run_entry(
         mode,
         model: label.to_string(),
         raw: c.text,
-        calls: calls
-            .iter()
-            .map(|c| serde_json::json!({"name": c.name, "arguments": c.arguments}))
-            .collect(),
+        calls,
         valid: verdict.valid,
         error_type: verdict.error_type,
         errors: verdict.errors,

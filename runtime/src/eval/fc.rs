@@ -93,7 +93,7 @@ pub struct FcOutcome {
     pub category: String,
     pub model: String,
     pub raw: String,
-    pub calls: Vec<Value>,
+    pub calls: Vec<ToolCall>,
     pub parse_error: Option<String>,
     pub exact: bool,
     pub names_match: bool,
@@ -175,10 +175,7 @@ pub fn run_item(
         category: item.category.clone(),
         model: label.to_string(),
         raw: c.text,
-        calls: calls
-            .iter()
-            .map(|c| serde_json::json!({"name": c.name, "arguments": c.arguments}))
-            .collect(),
+        calls,
         parse_error,
         exact,
         names_match,

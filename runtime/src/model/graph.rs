@@ -15,7 +15,7 @@
 
 use kernels::attention::{attention_backward, attention_forward, probs_len, AttentionConfig};
 use kernels::cross_entropy::{chunked_cross_entropy, CrossEntropyStats, LossGrad};
-use kernels::embedding::embedding_backward;
+use kernels::embedding::{embedding_backward, embedding_forward};
 use kernels::gemm::matmul_dw;
 use kernels::lora::{lora_backward, lora_forward};
 use kernels::qmatmul::{qmatmul_backward_dx, qmatmul_forward, QWeight};
@@ -113,19 +113,10 @@ impl<'a> Graph<'a> {
 
     /// x (T,E) = rows of token_embd.
     fn embed(&self, ids: &[i32]) -> Vec<f32> {
-        let e = self.w.cfg.n_embd;
         let te = &self.w.token_embd;
-        let row_bytes = te.data.len() / te.n_out;
-        let mut x = vec![0.0; ids.len() * e];
-        for (dst, &id) in x.chunks_exact_mut(e).zip(ids) {
-            let id = id as usize;
-            kernels::quant::dequantize_row(
-                te.ty,
-                &te.data[id * row_bytes..(id + 1) * row_bytes],
-                dst,
-            )
-            .expect("token_embd type was checked when the weights were mapped");
-        }
+        let mut x = vec![0.0; ids.len() * self.w.cfg.n_embd];
+        embedding_forward(te.ty, te.data, te.n_in, ids, &mut x)
+            .expect("ids were checked against the vocabulary and token_embd's type when mapped");
         x
     }
 

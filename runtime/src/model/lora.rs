@@ -3,6 +3,7 @@
 //! (`ne = [in, r]`) and `lora_b` (`ne = [r, out]`). Applied as
 //! `y += (alpha / r) · B·(A·x)`.
 
+use kernels::adamw::{adamw_step, AdamWConfig, AdamWState};
 use kernels::lora::{lora_init, LoraDims};
 use kernels::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -126,6 +127,33 @@ impl LoraAdapter {
 
     pub fn n_params(&self) -> usize {
         self.tensors().iter().map(|t| t.len()).sum()
+    }
+
+    /// Fresh AdamW moments, one per tensor in [`Self::tensors`] order.
+    pub fn adamw_states(&self) -> Vec<AdamWState> {
+        self.tensors()
+            .iter()
+            .map(|t| AdamWState::new(t.len()))
+            .collect()
+    }
+
+    /// One AdamW update of every tensor with the gradients in `grads` (same
+    /// layout); `step` counts from 1.
+    pub fn adamw_update(
+        &mut self,
+        grads: &LoraAdapter,
+        states: &mut [AdamWState],
+        opt: &AdamWConfig,
+        step: u64,
+    ) {
+        for ((p, g), st) in self
+            .tensors_mut()
+            .into_iter()
+            .zip(grads.tensors())
+            .zip(states.iter_mut())
+        {
+            adamw_step(opt, step, p, g, st);
+        }
     }
 
     /// Sets every value to zero (between optimizer steps).

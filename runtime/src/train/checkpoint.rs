@@ -70,12 +70,6 @@ pub fn save_checkpoint(
 }
 
 impl Checkpoint {
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let m: Vec<&[f32]> = self.m.iter().map(Vec::as_slice).collect();
-        let v: Vec<&[f32]> = self.v.iter().map(Vec::as_slice).collect();
-        save_checkpoint(path, &self.meta, &self.adapter, &m, &v)
-    }
-
     pub fn load(path: &Path, cfg: &ModelConfig) -> Result<Checkpoint> {
         let bad = |reason: &str| Error::Model {
             path: path.to_path_buf(),

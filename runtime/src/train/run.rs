@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use kernels::adamw::{adamw_step, AdamWConfig, AdamWState};
+use kernels::adamw::{AdamWConfig, AdamWState};
 use kernels::clip::clip_grad_norm;
 use kernels::rng::Rng;
 use serde::Serialize;
@@ -191,11 +191,7 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
         (ck.adapter, states, ck.meta)
     } else {
         let adapter = LoraAdapter::init(&model_cfg, &spec, cfg.seed);
-        let states = adapter
-            .tensors()
-            .iter()
-            .map(|t| AdamWState::new(t.len()))
-            .collect();
+        let states = adapter.adamw_states();
         let meta = CheckpointMeta {
             spec: spec.clone(),
             step: 0,
@@ -282,14 +278,7 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
             weight_decay: cfg.weight_decay,
             ..AdamWConfig::default()
         };
-        for ((p, g), st) in adapter
-            .tensors_mut()
-            .into_iter()
-            .zip(grads.tensors())
-            .zip(states.iter_mut())
-        {
-            adamw_step(&opt, meta.step as u64, p, g, st);
-        }
+        adapter.adamw_update(&grads, &mut states, &opt, meta.step as u64);
         meta.position = next_pos;
         tokens_done += n_tokens;
         if first_loss.is_nan() {
@@ -414,19 +403,11 @@ fn write_manifest(
     ds: &Dataset,
     estimate: u64,
 ) -> Result<()> {
-    let info = crate::build_info();
-    let mut sys = sysinfo::System::new();
-    sys.refresh_memory();
     let manifest = serde_json::json!({
         "config": cfg,
         "model": model,
-        "agentcoder_version": info.version,
-        "git_commit": info.git_commit,
-        "target_cpu": info.target_cpu,
-        "cpu": info.cpu_model,
-        "cpu_threads": info.cpu_threads,
-        "memory_total_bytes": sys.total_memory(),
-        "llama_system_info": info.llama_system_info,
+        "agentcoder_version": env!("CARGO_PKG_VERSION"),
+        "machine": crate::bench::machine(),
         "examples": ds.examples.len(),
         "skipped_lines": ds.skipped,
         "truncated_examples": ds.truncated,
