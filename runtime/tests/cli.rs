@@ -1,23 +1,9 @@
 //! The `agentcoder` binary as a user runs it: real model, real output.
 
-use std::process::{Command, Output};
+mod common;
 
-fn agentcoder(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agentcoder"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn model() -> String {
-    let p = runtime::paths::default_model();
-    assert!(
-        p.exists(),
-        "{} is missing: run `make model` first",
-        p.display()
-    );
-    p.display().to_string()
-}
+use common::{agentcoder, model};
+use std::process::Output;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -2,14 +2,10 @@
 //! the xLAM import with bad records.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn agentcoder(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agentcoder"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use common::agentcoder;
+use std::process::Output;
 
 fn ok(o: &Output) -> String {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -161,19 +157,16 @@ fn bfcl_import_counts_match_the_files() {
         "agentcoder-bfcl-import-{}.jsonl",
         std::process::id()
     ));
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_agentcoder"))
-        .args([
-            "data",
-            "import",
-            "--format",
-            "bfcl",
-            "all",
-            "--out",
-            out.to_str().unwrap(),
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let o = agentcoder(&[
+        "data",
+        "import",
+        "--format",
+        "bfcl",
+        "all",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let counts: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let expected = [

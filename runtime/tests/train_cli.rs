@@ -3,11 +3,10 @@
 //! the estimate, and bad data is reported with file:line.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_agentcoder"))
-}
+use common::{command as bin, model};
+use std::process::{Output, Stdio};
 
 fn run(args: &[&str]) -> Output {
     let o = bin().args(args).output().expect("the binary runs");
@@ -17,16 +16,6 @@ fn run(args: &[&str]) -> Output {
         String::from_utf8_lossy(&o.stderr)
     );
     o
-}
-
-fn model() -> String {
-    let p = runtime::paths::default_model();
-    assert!(
-        p.exists(),
-        "{} is missing: run `make model` first",
-        p.display()
-    );
-    p.display().to_string()
 }
 
 struct Dir(PathBuf);

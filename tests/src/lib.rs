@@ -7,6 +7,14 @@ pub mod tiny;
 use std::ffi::{CStr, CString};
 use std::path::{Path, PathBuf};
 
+/// Index of the largest value (the first one on ties).
+pub fn argmax(row: &[f32]) -> usize {
+    row.iter()
+        .enumerate()
+        .fold((0, f32::MIN), |b, (i, &x)| if x > b.1 { (i, x) } else { b })
+        .0
+}
+
 /// The default model; panics with the fix if `make model` has not run.
 pub fn smollm2() -> PathBuf {
     let p = runtime::paths::default_model();

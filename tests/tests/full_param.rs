@@ -6,6 +6,7 @@ use agentcoder_tests::tiny::{write_tiny_model, TinySpec};
 use agentcoder_tests::{smollm2, TempDir};
 use gguf::GgufFile;
 use kernels::adamw::{adamw_step, AdamWConfig, AdamWState};
+use kernels::fd::max_abs_diff;
 use runtime::infer::{Engine, EngineOptions};
 use runtime::model::{FullModel, Grads, Graph};
 
@@ -133,10 +134,6 @@ fn adamw_steps_lower_the_loss_and_llama_cpp_runs_the_result() {
     let ours = Graph::new(m.weights().unwrap())
         .forward_logits(&IDS, None)
         .unwrap();
-    let max = ours
-        .iter()
-        .zip(&theirs)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0f32, f32::max);
+    let max = max_abs_diff(&ours, &theirs);
     assert!(max < 1e-3, "trained model: max |Δlogit| {max} vs llama.cpp");
 }

@@ -1,9 +1,11 @@
 //! `merge`: base + LoRA written as one GGUF; llama.cpp on the merged file
 //! matches our forward with the adapter applied on the fly.
 
+use agentcoder_tests::argmax;
 use agentcoder_tests::tiny::{write_tiny_model, TinySpec};
 use agentcoder_tests::{smollm2, TempDir};
 use gguf::{GgmlType, GgufFile};
+use kernels::fd::max_abs_diff;
 use runtime::infer::{Engine, EngineOptions};
 use runtime::model::{merge, Graph, LoraAdapter, LoraSpec, LoraTarget, Weights};
 
@@ -44,22 +46,12 @@ fn max_diff(
     let graph = Graph::new(Weights::load(base).unwrap());
     let ours = graph.forward_logits(&ids, Some(adapter)).unwrap();
     let v = graph.w.cfg.n_vocab;
-    let argmax = |r: &[f32]| {
-        r.iter()
-            .enumerate()
-            .fold((0, f32::MIN), |b, (i, &x)| if x > b.1 { (i, x) } else { b })
-            .0
-    };
     let agree = ours
         .chunks_exact(v)
         .zip(theirs.chunks_exact(v))
         .filter(|(a, b)| argmax(a) == argmax(b))
         .count();
-    let m = ours
-        .iter()
-        .zip(&theirs)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0f32, f32::max);
+    let m = max_abs_diff(&ours, &theirs);
     (m, agree as f64 / ids.len() as f64)
 }
 

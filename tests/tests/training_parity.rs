@@ -15,9 +15,11 @@
 //!   about 1.5-2× the measured values; top-1 may differ only at near-ties
 //!   (llama.cpp's own margin between the two tokens below the logit bound).
 
+use agentcoder_tests::argmax;
 use agentcoder_tests::tiny::{write_tiny_model, TinySpec};
 use agentcoder_tests::{smollm2, TempDir};
 use gguf::{GgmlType, GgufFile};
+use kernels::fd::max_abs_diff;
 use runtime::infer::{Engine, EngineOptions};
 use runtime::model::{Graph, LoraAdapter, LoraSpec, LoraTarget, Weights};
 
@@ -57,12 +59,6 @@ fn compare(
     let ours = graph.forward_logits(&ids, lora.map(|(a, _)| a)).unwrap();
     let v = graph.w.cfg.n_vocab;
     assert_eq!(ours.len(), theirs.len());
-    let argmax = |r: &[f32]| {
-        r.iter()
-            .enumerate()
-            .fold((0, f32::MIN), |b, (i, &x)| if x > b.1 { (i, x) } else { b })
-            .0
-    };
     let mut agree = 0;
     let mut margins = Vec::new();
     let mut max_abs = 0f32;
@@ -147,11 +143,7 @@ fn smollm2_dequantized_to_f32_matches_llama_cpp_exactly() {
     // Our forward runs on the original quantized file.
     let graph = Graph::new(Weights::load(&src).unwrap());
     let ours = graph.forward_logits(&ids, None).unwrap();
-    let max = ours
-        .iter()
-        .zip(&theirs)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0f32, f32::max);
+    let max = max_abs_diff(&ours, &theirs);
     eprintln!(
         "SmolLM2 via F32: max |Δlogit| {max:.2e} over {} positions",
         ids.len()
