@@ -12,8 +12,13 @@ pub enum Error {
     },
     /// llama.cpp failed at run time (context, decode, sampling).
     Llama(String),
-    /// Bad user input (empty prompt, too long, bad option value).
+    /// Bad user input (empty prompt, bad option value).
     Input(String),
+    /// The prompt does not fit the context window.
+    ContextFull {
+        prompt_tokens: usize,
+        n_ctx: u32,
+    },
     /// The model's architecture or metadata is not supported.
     Unsupported(String),
     Io {
@@ -29,6 +34,13 @@ impl fmt::Display for Error {
             Error::Model { path, reason } => write!(f, "{}: {reason}", path.display()),
             Error::Llama(m) => write!(f, "llama.cpp: {m}"),
             Error::Input(m) => f.write_str(m),
+            Error::ContextFull {
+                prompt_tokens,
+                n_ctx,
+            } => write!(
+                f,
+                "the prompt has {prompt_tokens} tokens but the context holds {n_ctx}; raise --ctx or shorten the prompt"
+            ),
             Error::Unsupported(m) => f.write_str(m),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Gguf(e) => write!(f, "{e}"),

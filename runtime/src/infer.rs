@@ -228,10 +228,10 @@ impl Engine {
         } = self;
         let n_ctx = options.n_ctx;
         if prompt_ids.len() + 1 > n_ctx as usize {
-            return Err(Error::Input(format!(
-                "the prompt has {} tokens but the context holds {n_ctx}; raise --ctx or shorten the prompt",
-                prompt_ids.len()
-            )));
+            return Err(Error::ContextFull {
+                prompt_tokens: prompt_ids.len(),
+                n_ctx,
+            });
         }
         let mut ctx = new_context(model, options, n_ctx, false)?;
         set_lora(&mut ctx, adapters, lora)?;

@@ -107,7 +107,13 @@ pub fn run_agent(
     for index in 0..config.max_turns {
         let prompt = render_text(&conv, true);
         let t0 = Instant::now();
-        let c = model.complete(&prompt, &stops, config.max_tokens)?;
+        let c = match model.complete(&prompt, &stops, config.max_tokens) {
+            Err(crate::Error::ContextFull { .. }) => {
+                traj.end = TrajectoryEnd::ContextFull;
+                break;
+            }
+            other => other?,
+        };
         let gen_ms = t0.elapsed().as_secs_f64() * 1e3;
         // Put the closing tag back: the model wrote it, generation stopped on it.
         let raw = match &c.stopped_at {

@@ -60,6 +60,8 @@ pub struct ScriptedModel {
     pub replies: VecDeque<String>,
     /// Every prompt it was given.
     pub prompts: Vec<String>,
+    /// Prompts longer than this many bytes fail like an overfull context.
+    pub context_bytes: Option<usize>,
 }
 
 impl ScriptedModel {
@@ -67,6 +69,7 @@ impl ScriptedModel {
         ScriptedModel {
             replies: replies.into_iter().map(Into::into).collect(),
             prompts: Vec::new(),
+            context_bytes: None,
         }
     }
 }
@@ -79,6 +82,12 @@ impl ChatModel for ScriptedModel {
         _max_tokens: usize,
     ) -> Result<Completion> {
         self.prompts.push(prompt.to_string());
+        if let Some(n_ctx) = self.context_bytes.filter(|&n| prompt.len() > n) {
+            return Err(Error::ContextFull {
+                prompt_tokens: prompt.len(),
+                n_ctx: n_ctx as u32,
+            });
+        }
         let reply = self
             .replies
             .pop_front()

@@ -109,3 +109,20 @@ fn pythonic_format_calls_registry_tools() {
     assert_eq!(t.turns[0].calls[0].output, "1024");
     assert_eq!(t.final_answer.as_deref(), Some("1024"));
 }
+
+#[test]
+fn an_overfull_context_ends_the_run_instead_of_failing_it() {
+    let mut m = ScriptedModel::new(["<EXEC>\nprint('x' * 5000)\n</EXEC>", "done"]);
+    m.context_bytes = Some(4000);
+    let t = run_agent(
+        &mut m,
+        &registry(),
+        &cfg(CallFormat::Exec, 4),
+        "q",
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(t.end, TrajectoryEnd::ContextFull);
+    assert_eq!((t.turns.len(), m.prompts.len()), (1, 2));
+    assert!(t.final_answer.is_none());
+}

@@ -33,6 +33,8 @@ pub enum TrajectoryEnd {
     Answered,
     #[default]
     MaxTurns,
+    /// The conversation outgrew the model's context window.
+    ContextFull,
 }
 
 #[derive(Clone, Debug, Serialize)]
