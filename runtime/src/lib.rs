@@ -27,6 +27,7 @@ pub mod memory;
 pub mod model;
 pub mod paths;
 pub mod prompt;
+pub mod study;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -1,17 +1,18 @@
 use std::path::{Path, PathBuf};
 
 use argh::FromArgs;
-use runtime::agent::LlamaChat;
-use runtime::eval::bfcl_data::load_category;
-use runtime::eval::bfcl_run::{parse_categories, run_entry, ItemOutcome, Mode};
-use runtime::eval::report::{bar_chart_svg, html, markdown, summarize, ItemStat, SummaryRow};
-use runtime::infer::{Engine, EngineOptions, SamplingParams};
+use runtime::eval::report::{markdown, SummaryRow};
+use runtime::eval::run::{evaluate, Adapter, EvalOptions, Suite};
 
 use super::{model_path, print_json, CliError};
 
-/// Evaluate a model and adapters side by side (suite bfcl: the Berkeley
-/// Function-Calling Leaderboard v4 AST categories, judged by our port of its
-/// checker), or show a finished run.
+/// Evaluate a model and adapters side by side, or show a finished run.
+/// Suites: code (held-out `data synth --kind code` items run through the
+/// agent loop with the python tool: correctness, tool selection P/R/F1,
+/// unnecessary calls, error recovery, tokens, latency, peak RSS), fc
+/// (xLAM-format items: exact match, function selection, parameter and
+/// multi-call accuracy) and bfcl (BFCL v4 AST categories judged by our port
+/// of its checker, in prompt and fc modes).
 #[derive(FromArgs)]
 #[argh(subcommand, name = "eval")]
 pub struct EvalArgs {
@@ -24,13 +25,13 @@ pub struct EvalArgs {
     /// an adapter to compare; "base" means no adapter (repeatable; default: base)
     #[argh(option)]
     lora: Vec<String>,
-    /// suite: bfcl or bfcl:cat1,cat2 (simple_python, multiple, parallel, parallel_multiple, irrelevance), or fc (needs --data)
+    /// suite: code (needs --data), fc (needs --data), bfcl or bfcl:cat1,cat2 (simple_python, multiple, parallel, parallel_multiple, irrelevance); default bfcl
     #[argh(option, default = "String::from(\"bfcl\")")]
     suite: String,
     /// modes for bfcl: prompt, fc or both (default both)
     #[argh(option, default = "String::from(\"prompt,fc\")")]
     modes: String,
-    /// xLAM-format JSONL for --suite fc
+    /// the items for --suite code (`data synth --kind code` JSONL) or --suite fc (xLAM-format JSONL)
     #[argh(option)]
     data: Option<PathBuf>,
     /// items per category (default all)
@@ -39,10 +40,13 @@ pub struct EvalArgs {
     /// tokens per answer (default 192)
     #[argh(option, default = "192")]
     max_tokens: usize,
+    /// agent turns per item for --suite code (default 5)
+    #[argh(option, default = "5")]
+    max_turns: usize,
     /// threads (default: all cores)
     #[argh(option)]
     threads: Option<i32>,
-    /// output directory: results.json, report.md, accuracy.svg, report.html
+    /// output directory: results.json, report.md, accuracy.svg (+ code.svg), report.html
     #[argh(option)]
     out: PathBuf,
     /// with show: list the failed items
@@ -63,177 +67,29 @@ pub fn run(a: EvalArgs) -> Result<(), CliError> {
         }
         None => {}
     }
-    // `fc` reads xLAM-format items from --data; `bfcl[:cats]` reads the BFCL cache.
-    let fc_items = match a.suite.as_str() {
-        "fc" => {
-            let data = a.data.as_ref().ok_or_else(|| CliError::usage("--suite fc needs --data FILE (xLAM-format JSONL, e.g. from `data synth --kind function-calling --format xlam`)"))?;
-            let mut items = runtime::eval::fc::load(data)?;
-            if let Some(n) = a.limit {
-                items.truncate(n);
-            }
-            Some(items)
-        }
-        _ => None,
-    };
-    let cats = match a.suite.split_once(':') {
-        _ if fc_items.is_some() => Vec::new(),
-        Some(("bfcl", list)) => parse_categories(list).map_err(CliError::usage)?,
-        None if a.suite == "bfcl" => parse_categories("").map_err(CliError::usage)?,
-        _ => {
-            return Err(CliError::usage(format!(
-                "--suite {}: available suites are bfcl[:categories] and fc",
-                a.suite
-            )))
-        }
-    };
-    let modes: Vec<Mode> = a
-        .modes
-        .split(',')
-        .map(|m| match m.trim() {
-            "prompt" => Ok(Mode::Prompt),
-            "fc" => Ok(Mode::Fc),
-            other => Err(CliError::usage(format!(
-                "--modes {other}: choose prompt, fc"
-            ))),
-        })
-        .collect::<Result<_, _>>()?;
-    let dir = runtime::eval::bfcl_dir();
-    let mut entries = Vec::new();
-    for c in &cats {
-        let mut e = load_category(&dir, *c).map_err(|e| CliError::usage(e.to_string()))?;
-        if let Some(n) = a.limit {
-            e.truncate(n);
-        }
-        entries.extend(e);
-    }
-    let path = model_path(a.model.clone())?;
-    let threads = a.threads.unwrap_or_else(runtime::infer::default_threads);
-    let mut engine = Engine::load(
-        &path,
-        EngineOptions {
-            n_ctx: 4096,
-            threads,
-            exact: false,
-        },
-    )?;
-    let labels: Vec<String> = if a.lora.is_empty() {
-        vec!["base".into()]
+    let suite = Suite::load(&a.suite, &a.modes, a.data.as_deref(), a.limit)?;
+    let model = model_path(a.model.clone())?;
+    let adapters: Vec<Adapter> = if a.lora.is_empty() {
+        vec![Adapter::base()]
     } else {
-        a.lora.clone()
+        a.lora.iter().map(|l| Adapter::from_arg(l)).collect()
     };
-    let mut adapters = Vec::new();
-    for l in &labels {
-        if l == "base" {
-            adapters.push((l.clone(), None));
-        } else {
-            let p = Path::new(l);
-            if !p.exists() {
-                return Err(CliError::usage(format!("--lora {l}: no such file")));
-            }
-            adapters.push((
-                p.file_stem()
-                    .map_or(l.clone(), |s| s.to_string_lossy().into_owned()),
-                Some((engine.load_lora(p)?, 1.0)),
-            ));
-        }
-    }
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| CliError::usage(format!("{}: {e}", a.out.display())))?;
-    let n_items = fc_items
-        .as_ref()
-        .map_or(modes.len() * entries.len(), Vec::len);
-    let total = adapters.len() * n_items;
-    let mut items: Vec<serde_json::Value> = Vec::with_capacity(total);
-    let mut flat: Vec<ItemStat> = Vec::with_capacity(total);
-    let mut fc_outcomes = Vec::new();
-    for (label, lora) in &adapters {
-        let mut model = LlamaChat {
-            engine: &mut engine,
-            lora: *lora,
-            sampling: SamplingParams {
-                temperature: 0.0,
-                ..SamplingParams::default()
-            },
-        };
-        if let Some(fc) = &fc_items {
-            for it in fc {
-                let o = runtime::eval::fc::run_item(&mut model, label, it, a.max_tokens)?;
-                flat.push(ItemStat {
-                    model: o.model.clone(),
-                    mode: "fc".into(),
-                    category: o.category.clone(),
-                    valid: o.exact,
-                    latency_ms: o.latency_ms,
-                    tokens: o.generated_tokens,
-                });
-                items.push(serde_json::to_value(&o).map_err(|e| CliError::usage(e.to_string()))?);
-                fc_outcomes.push(o);
-                progress(a.json, flat.len(), total, label, "fc", &it.id);
-            }
-            continue;
-        }
-        for &mode in &modes {
-            for e in &entries {
-                let i: ItemOutcome = run_entry(&mut model, label, e, mode, a.max_tokens)?;
-                flat.push(ItemStat {
-                    model: i.model.clone(),
-                    mode: i.mode.name().to_string(),
-                    category: i.category.to_string(),
-                    valid: i.valid,
-                    latency_ms: i.latency_ms,
-                    tokens: i.generated_tokens,
-                });
-                items.push(serde_json::to_value(&i).map_err(|e| CliError::usage(e.to_string()))?);
-                progress(a.json, flat.len(), total, label, mode.name(), &e.id);
-            }
-        }
-    }
-    if !a.json {
-        eprintln!();
-    }
-    let rows = summarize(&flat);
-    let machine = runtime::bench::machine();
-    let results = serde_json::json!({
-        "suite": a.suite, "model": path.display().to_string(), "modes": a.modes, "limit": a.limit,
-        "machine": machine, "summary": rows, "items": items,
-        "fc_scores": runtime::eval::fc::scores(&fc_outcomes),
-    });
-    let write = |name: &str, text: &str| -> Result<(), CliError> {
-        gguf::write_atomic(&a.out.join(name), text.as_bytes())
-            .map_err(|e| CliError::usage(e.to_string()))
+    let opts = EvalOptions {
+        max_tokens: a.max_tokens,
+        max_turns: a.max_turns,
+        threads: a.threads.unwrap_or_else(runtime::infer::default_threads),
+        progress: !a.json,
     };
-    write(
-        "results.json",
-        &serde_json::to_string_pretty(&results).map_err(|e| CliError::usage(e.to_string()))?,
-    )?;
-    write("report.md", &markdown(&rows))?;
-    write(
-        "accuracy.svg",
-        &bar_chart_svg("BFCL AST accuracy (%)", &rows),
-    )?;
-    let desc = format!("{} · {} threads · {}", machine.cpu, threads, path.display());
-    write("report.html", &html("agentcoder eval", &rows, &desc))?;
+    let run = evaluate(&model, &adapters, &a.suite, &suite, &opts)?;
+    let files = run.write(&a.out)?;
     if a.json {
-        return print_json(&rows);
+        return print_json(&serde_json::json!({
+            "summary": run.summary, "code_scores": run.code_scores, "fc_scores": run.fc_scores,
+        }));
     }
-    print!("{}", markdown(&rows));
-    for sc in runtime::eval::fc::scores(&fc_outcomes) {
-        println!(
-            "{}: exact match {:.1}%, function selection {:.1}%, parameter accuracy {:.1}%, multi-call {:.1}% ({} items)",
-            sc.model, 100.0 * sc.exact_match, 100.0 * sc.function_selection, 100.0 * sc.parameter_accuracy, 100.0 * sc.multi_call_accuracy, sc.n
-        );
-    }
-    println!(
-        "\nwrote {}/{{results.json, report.md, accuracy.svg, report.html}}",
-        a.out.display()
-    );
+    print!("{}", run.markdown());
+    println!("\nwrote {}/{{{}}}", a.out.display(), files.join(", "));
     Ok(())
-}
-
-fn progress(quiet: bool, done: usize, total: usize, label: &str, mode: &str, id: &str) {
-    if !quiet {
-        eprint!("\r[{done}/{total}] {label} {mode} {id:<28}");
-    }
 }
 
 fn show(dir: &Path, failures: bool, json: bool) -> Result<(), CliError> {
@@ -248,7 +104,7 @@ fn show(dir: &Path, failures: bool, json: bool) -> Result<(), CliError> {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|i| i["valid"] == false)
+        .filter(|i| i["valid"] == false || i["exact"] == false || i["correct"] == false)
         .collect();
     if json {
         return print_json(
@@ -256,6 +112,13 @@ fn show(dir: &Path, failures: bool, json: bool) -> Result<(), CliError> {
         );
     }
     print!("{}", markdown(&rows));
+    if let Ok(code) =
+        serde_json::from_value::<Vec<runtime::eval::code::CodeScores>>(v["code_scores"].clone())
+    {
+        if !code.is_empty() {
+            print!("\n{}", runtime::eval::code::markdown(&code));
+        }
+    }
     if failures {
         println!("\n{} failed items:", failed.len());
         for i in failed {
@@ -264,9 +127,17 @@ fn show(dir: &Path, failures: bool, json: bool) -> Result<(), CliError> {
                 i["id"].as_str().unwrap_or(""),
                 i["model"].as_str().unwrap_or(""),
                 i["mode"].as_str().unwrap_or(""),
-                i["error_type"].as_str().unwrap_or(""),
+                i["error_type"]
+                    .as_str()
+                    .or(i["parse_error"].as_str())
+                    .map(str::to_string)
+                    .or_else(|| i["ground_truth"]
+                        .as_str()
+                        .map(|t| format!("expected {t}, tools {}", i["tool_calls"])))
+                    .unwrap_or_default(),
                 i["raw"]
                     .as_str()
+                    .or(i["final_answer"].as_str())
                     .unwrap_or("")
                     .chars()
                     .take(120)

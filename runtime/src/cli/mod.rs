@@ -10,6 +10,7 @@ mod generate;
 mod info;
 mod inspect;
 mod merge;
+mod study;
 mod train;
 
 use argh::FromArgs;
@@ -40,6 +41,7 @@ enum Command {
     Merge(merge::MergeArgs),
     Bench(bench::BenchArgs),
     Eval(eval::EvalArgs),
+    Study(study::StudyArgs),
 }
 
 /// An error for the user: one line on stderr and exit code 2 (bad input) or
@@ -62,7 +64,9 @@ impl From<runtime::Error> for CliError {
     fn from(e: runtime::Error) -> Self {
         use runtime::Error::*;
         let code = match &e {
-            Model { .. } | Input(_) | Unsupported(_) | Io { .. } | Gguf(_) => 2,
+            Model { .. } | Input(_) | ContextFull { .. } | Unsupported(_) | Io { .. } | Gguf(_) => {
+                2
+            }
             Llama(_) => 1,
         };
         CliError {
@@ -86,6 +90,7 @@ pub fn run(args: Args) -> i32 {
         Command::Merge(a) => merge::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Study(a) => study::run(a),
     };
     match result {
         Ok(()) => 0,

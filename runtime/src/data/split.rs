@@ -23,9 +23,11 @@ pub struct Split {
     pub per_category: BTreeMap<String, [usize; 3]>,
 }
 
-/// Splits the non-empty lines of a JSONL text. `Err` names the first line
-/// that is not a JSON object.
-pub fn split(lines: &[&str], seed: u64) -> Result<Split, String> {
+/// The non-empty lines' indices grouped by `category` (sorted), each group
+/// shuffled by its own forked stream, so adding a category does not
+/// reshuffle the others. `Err` names the first line that is not a JSON
+/// object.
+fn shuffled_groups(lines: &[&str], seed: u64) -> Result<BTreeMap<String, Vec<usize>>, String> {
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
@@ -43,12 +45,17 @@ pub fn split(lines: &[&str], seed: u64) -> Result<Split, String> {
         groups.entry(category.to_string()).or_default().push(i);
     }
     let mut rng = Rng::new(seed);
+    for idx in groups.values_mut() {
+        rng.fork().shuffle(idx);
+    }
+    Ok(groups)
+}
+
+/// Splits the non-empty lines of a JSONL text. `Err` names the first line
+/// that is not a JSON object.
+pub fn split(lines: &[&str], seed: u64) -> Result<Split, String> {
     let mut out = Split::default();
-    // Groups in sorted order, one forked stream each: adding a category does
-    // not reshuffle the others.
-    for (category, mut idx) in groups {
-        let mut r = rng.fork();
-        r.shuffle(&mut idx);
+    for (category, idx) in shuffled_groups(lines, seed)? {
         let n = idx.len();
         let n_val = (n as f64 * VAL_SHARE).round() as usize;
         let n_test = (n as f64 * TEST_SHARE).round() as usize;
@@ -61,6 +68,22 @@ pub fn split(lines: &[&str], seed: u64) -> Result<Split, String> {
     out.train.sort_unstable();
     out.val.sort_unstable();
     out.test.sort_unstable();
+    Ok(out)
+}
+
+/// A share of the lines (`fraction` in (0, 1]), stratified by category
+/// (at least one line of each), in input order. Subsets of one file and
+/// seed are nested: the 10% lines are among the 50% lines.
+pub fn subset(lines: &[&str], fraction: f64, seed: u64) -> Result<Vec<usize>, String> {
+    if !(fraction > 0.0 && fraction <= 1.0) {
+        return Err(format!("fraction {fraction} is not in (0, 1]"));
+    }
+    let mut out = Vec::new();
+    for idx in shuffled_groups(lines, seed)?.values() {
+        let k = ((idx.len() as f64 * fraction).round() as usize).clamp(1, idx.len());
+        out.extend(&idx[..k]);
+    }
+    out.sort_unstable();
     Ok(out)
 }
 
@@ -122,5 +145,27 @@ mod tests {
             Some("line 2")
         );
         assert!(split(&["3"], 0).unwrap_err().contains("not a JSON object"));
+    }
+
+    #[test]
+    fn subsets_are_stratified_and_nested() {
+        let owned = lines(200);
+        let l: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let ten = subset(&l, 0.1, 5).unwrap();
+        let half = subset(&l, 0.5, 5).unwrap();
+        let all = subset(&l, 1.0, 5).unwrap();
+        assert_eq!(all, (0..200).collect::<Vec<_>>());
+        assert!(ten.iter().all(|i| half.contains(i)));
+        let count = |v: &[usize], c: &str| {
+            v.iter()
+                .filter(|&&i| l[i].contains(&format!("\"{c}\"")))
+                .count()
+        };
+        for c in ["a", "b", "c"] {
+            let share = count(&half, c) as f64 / count(&all, c) as f64;
+            assert!((share - 0.5).abs() < 0.02, "{c}: {share}");
+        }
+        assert!((20..=21).contains(&ten.len()), "{}", ten.len()); // rounded per category
+        assert!(subset(&l, 0.0, 5).is_err() && subset(&l, 1.5, 5).is_err());
     }
 }

@@ -19,8 +19,10 @@ pub mod bfcl_data;
 mod bfcl_py;
 pub mod bfcl_run;
 mod bfcl_values;
+pub mod code;
 pub mod fc;
 pub mod report;
+pub mod run;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,436 @@
+//! The `code` suite: held-out `data synth --kind code` items run through
+//! the agent loop with the `python` tool (the format the adapters are
+//! trained on), scored for
+//! - correctness: the final answer contains the ground truth
+//!   ([`answer_matches`]: numbers by value, big integers digit by digit,
+//!   other text case- and space-insensitively),
+//! - tool selection: the first tool called (or `none`) against the item's
+//!   `optimal_tool`, with precision / recall / F1 per tool and for `none`,
+//! - unnecessary calls: calls made on items whose optimal tool is `none`,
+//! - error recovery: of the `multi_step` items where a call failed or could
+//!   not be parsed, the share that still ended with the right answer,
+//! - tokens generated per item, latency per item, peak RSS.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tools::{CallFormat, Registry};
+
+use crate::agent::{run_agent, AgentConfig, ChatModel, Trajectory};
+use crate::data::synth_code::CodeSample;
+use crate::prompt::Role;
+use crate::{Error, Result};
+
+/// One held-out item: the question and what a good run looks like.
+#[derive(Clone, Debug)]
+pub struct CodeItem {
+    pub id: String,
+    pub category: String,
+    pub difficulty: String,
+    pub optimal_tool: String,
+    pub ground_truth: String,
+    pub question: String,
+}
+
+/// Reads `data synth --kind code` JSONL (or its `data split` test part);
+/// errors name file:line.
+pub fn load(path: &Path) -> Result<Vec<CodeItem>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut items = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |m: String| Error::Input(format!("{}:{}: {m}", path.display(), i + 1));
+        let s: CodeSample = serde_json::from_str(line).map_err(|e| {
+            bad(format!(
+                "{e} (expected a `data synth --kind code` line with category, difficulty, optimal_tool, ground_truth)"
+            ))
+        })?;
+        let question = s
+            .conversation
+            .messages
+            .iter()
+            .find(|m| m.role == Role::User)
+            .map(|m| m.content.clone())
+            .ok_or_else(|| bad("no user message".into()))?;
+        items.push(CodeItem {
+            id: (i + 1).to_string(),
+            category: s.category,
+            difficulty: s.difficulty,
+            optimal_tool: s.optimal_tool,
+            ground_truth: s.ground_truth,
+            question,
+        });
+    }
+    Ok(items)
+}
+
+/// The registry the suite offers: `python` alone, as in the training data.
+pub fn registry() -> Registry {
+    let mut reg = Registry::new();
+    reg.register(Box::new(tools::builtin::Python::default()))
+        .expect("one tool registers");
+    reg
+}
+
+/// What happened on one item.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CodeOutcome {
+    pub id: String,
+    pub category: String,
+    pub difficulty: String,
+    pub model: String,
+    pub optimal_tool: String,
+    /// The first tool called, or `none`.
+    pub chosen_tool: String,
+    pub ground_truth: String,
+    pub final_answer: Option<String>,
+    pub correct: bool,
+    pub tool_calls: usize,
+    /// Calls that returned an error plus replies whose call did not parse.
+    pub errors: usize,
+    pub unnecessary_calls: usize,
+    pub turns: usize,
+    pub generated_tokens: usize,
+    pub latency_ms: f64,
+    /// The whole run (raw replies, calls, outputs).
+    pub trajectory: serde_json::Value,
+}
+
+/// Runs one item through the agent loop and judges it.
+pub fn run_item(
+    model: &mut dyn ChatModel,
+    registry: &Registry,
+    label: &str,
+    item: &CodeItem,
+    max_tokens: usize,
+    max_turns: usize,
+) -> Result<CodeOutcome> {
+    let config = AgentConfig {
+        format: CallFormat::Hermes,
+        max_turns,
+        max_tokens,
+        system: None,
+    };
+    let t0 = Instant::now();
+    let traj = run_agent(model, registry, &config, &item.question, &mut |_| {})?;
+    let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
+    Ok(judge(item, label, &traj, latency_ms))
+}
+
+/// Scores a finished trajectory (separate from running it, for tests).
+pub fn judge(item: &CodeItem, label: &str, traj: &Trajectory, latency_ms: f64) -> CodeOutcome {
+    let calls: Vec<_> = traj.turns.iter().flat_map(|t| &t.calls).collect();
+    let errors = calls.iter().filter(|c| !c.ok).count()
+        + traj
+            .turns
+            .iter()
+            .filter(|t| t.parse_error.is_some())
+            .count();
+    let chosen_tool = calls
+        .first()
+        .map_or_else(|| "none".to_string(), |c| c.name.clone());
+    let correct = traj
+        .final_answer
+        .as_deref()
+        .is_some_and(|a| answer_matches(a, &item.ground_truth));
+    CodeOutcome {
+        id: item.id.clone(),
+        category: item.category.clone(),
+        difficulty: item.difficulty.clone(),
+        model: label.to_string(),
+        optimal_tool: item.optimal_tool.clone(),
+        chosen_tool,
+        ground_truth: item.ground_truth.clone(),
+        final_answer: traj.final_answer.clone(),
+        correct,
+        tool_calls: calls.len(),
+        errors,
+        unnecessary_calls: if item.optimal_tool == "none" {
+            calls.len()
+        } else {
+            0
+        },
+        turns: traj.turns.len(),
+        generated_tokens: traj.turns.iter().map(|t| t.generated_tokens).sum(),
+        latency_ms,
+        trajectory: serde_json::to_value(traj).unwrap_or_default(),
+    }
+}
+
+/// Whether `answer` states `truth`: a numeric truth matches any number in
+/// the answer of the same value (integers digit for digit, so big integers
+/// are exact; decimals within 1e-6 relative), `True`/`False` match as a
+/// word, anything else as a substring ignoring case and whitespace.
+pub fn answer_matches(answer: &str, truth: &str) -> bool {
+    let truth = truth.trim();
+    if is_number(truth) {
+        return numbers(answer).iter().any(|n| same_number(n, truth));
+    }
+    if truth == "True" || truth == "False" {
+        return answer
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w.eq_ignore_ascii_case(truth));
+    }
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    squash(answer).contains(&squash(truth))
+}
+
+fn is_number(s: &str) -> bool {
+    numbers(s).first().is_some_and(|n| n.len() == s.len())
+}
+
+/// The numbers written in `s` (thousands separators `1,000` / `1_000`
+/// dropped; a `-` is a sign only when not preceded by a letter or digit).
+fn numbers(s: &str) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let sign = chars[i] == '-'
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+            && (i == 0 || !chars[i - 1].is_alphanumeric());
+        if !(sign || chars[i].is_ascii_digit()) || (i > 0 && chars[i - 1].is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        let mut n = String::new();
+        if sign {
+            n.push('-');
+            i += 1;
+        }
+        let digit = |j: usize| chars.get(j).is_some_and(char::is_ascii_digit);
+        let mut seen_dot = false;
+        while i < chars.len() {
+            let c = chars[i];
+            if c.is_ascii_digit() {
+                n.push(c);
+            } else if (c == ',' || c == '_') && digit(i + 1) && digit(i.wrapping_sub(1)) {
+                // separator: skip
+            } else if c == '.' && !seen_dot && digit(i + 1) {
+                seen_dot = true;
+                n.push(c);
+            } else if (c == 'e' || c == 'E') && seen_dot && digit(i + 1) {
+                n.push(c);
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        out.push(n);
+    }
+    out
+}
+
+fn same_number(a: &str, b: &str) -> bool {
+    let int = |s: &str| !s.contains(['.', 'e', 'E']);
+    if int(a) && int(b) {
+        let norm = |s: &str| {
+            let (neg, d) = s.strip_prefix('-').map_or((false, s), |d| (true, d));
+            let d = d.trim_start_matches('0');
+            (neg && !d.is_empty(), d.to_string())
+        };
+        return norm(a) == norm(b);
+    }
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-6 * y.abs().max(1.0),
+        _ => false,
+    }
+}
+
+/// Precision, recall and F1 of one label (a tool name or `none`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LabelScores {
+    pub tool: String,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    /// Items whose optimal tool is this one.
+    pub support: usize,
+}
+
+/// Suite-level scores of one model.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CodeScores {
+    pub model: String,
+    pub n: usize,
+    pub correctness: f64,
+    pub tool_selection_accuracy: f64,
+    pub per_tool: Vec<LabelScores>,
+    pub unnecessary_calls: usize,
+    /// Share of the `none` items on which the model called a tool.
+    pub unnecessary_call_rate: f64,
+    /// `multi_step` items with at least one error, and how many of them
+    /// still ended correct; the rate is `None` when no such item occurred.
+    pub error_items: usize,
+    pub recovered: usize,
+    pub error_recovery_rate: Option<f64>,
+    pub mean_tokens: f64,
+    pub mean_latency_ms: f64,
+    pub p50_latency_ms: f64,
+    pub p95_latency_ms: f64,
+    /// The process's peak RSS when this model's items were done (a
+    /// high-water mark: later models include earlier ones).
+    pub peak_rss_bytes: u64,
+}
+
+fn frac(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// Per-label precision / recall / F1 over the labels that occur.
+pub fn label_scores(pairs: &[(&str, &str)]) -> Vec<LabelScores> {
+    let mut labels: Vec<&str> = pairs.iter().flat_map(|&(g, p)| [g, p]).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    labels
+        .into_iter()
+        .map(|l| {
+            let tp = pairs.iter().filter(|&&(g, p)| g == l && p == l).count();
+            let predicted = pairs.iter().filter(|&&(_, p)| p == l).count();
+            let support = pairs.iter().filter(|&&(g, _)| g == l).count();
+            let (precision, recall) = (frac(tp, predicted), frac(tp, support));
+            let f1 = if precision + recall == 0.0 {
+                0.0
+            } else {
+                2.0 * precision * recall / (precision + recall)
+            };
+            LabelScores {
+                tool: l.to_string(),
+                precision,
+                recall,
+                f1,
+                support,
+            }
+        })
+        .collect()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (p * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// Scores of one model's outcomes.
+pub fn scores(model: &str, outcomes: &[CodeOutcome], peak_rss_bytes: u64) -> CodeScores {
+    let os: Vec<&CodeOutcome> = outcomes.iter().filter(|o| o.model == model).collect();
+    let n = os.len();
+    let pairs: Vec<(&str, &str)> = os
+        .iter()
+        .map(|o| (o.optimal_tool.as_str(), o.chosen_tool.as_str()))
+        .collect();
+    let none_items: Vec<&&CodeOutcome> = os.iter().filter(|o| o.optimal_tool == "none").collect();
+    let err: Vec<&&CodeOutcome> = os
+        .iter()
+        .filter(|o| o.category == "multi_step" && o.errors > 0)
+        .collect();
+    let recovered = err.iter().filter(|o| o.correct).count();
+    let mut lat: Vec<f64> = os.iter().map(|o| o.latency_ms).collect();
+    lat.sort_by(f64::total_cmp);
+    CodeScores {
+        model: model.to_string(),
+        n,
+        correctness: frac(os.iter().filter(|o| o.correct).count(), n),
+        tool_selection_accuracy: frac(pairs.iter().filter(|(g, p)| g == p).count(), n),
+        per_tool: label_scores(&pairs),
+        unnecessary_calls: os.iter().map(|o| o.unnecessary_calls).sum(),
+        unnecessary_call_rate: frac(
+            none_items.iter().filter(|o| o.tool_calls > 0).count(),
+            none_items.len(),
+        ),
+        error_items: err.len(),
+        recovered,
+        error_recovery_rate: (!err.is_empty()).then(|| frac(recovered, err.len())),
+        mean_tokens: os.iter().map(|o| o.generated_tokens as f64).sum::<f64>() / n.max(1) as f64,
+        mean_latency_ms: lat.iter().sum::<f64>() / n.max(1) as f64,
+        p50_latency_ms: percentile(&lat, 0.5),
+        p95_latency_ms: percentile(&lat, 0.95),
+        peak_rss_bytes,
+    }
+}
+
+/// One row per model: the suite's headline numbers.
+pub fn markdown(scores: &[CodeScores]) -> String {
+    let mut s = String::from(
+        "| model | n | correct | tool selection | F1 python | F1 none | unnecessary calls | error recovery | tokens/item | latency p50 | peak RSS |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let f1 = |sc: &CodeScores, t: &str| {
+        sc.per_tool
+            .iter()
+            .find(|l| l.tool == t)
+            .map_or("–".to_string(), |l| format!("{:.2}", l.f1))
+    };
+    for sc in scores {
+        s.push_str(&format!(
+            "| {} | {} | {:.1}% | {:.1}% | {} | {} | {} | {} | {:.0} | {:.0} ms | {} |\n",
+            sc.model,
+            sc.n,
+            100.0 * sc.correctness,
+            100.0 * sc.tool_selection_accuracy,
+            f1(sc, "python"),
+            f1(sc, "none"),
+            sc.unnecessary_calls,
+            sc.error_recovery_rate.map_or_else(
+                || "– (0 items)".to_string(),
+                |r| format!("{:.0}% ({}/{})", 100.0 * r, sc.recovered, sc.error_items)
+            ),
+            sc.mean_tokens,
+            sc.p50_latency_ms,
+            crate::memory::human_bytes(sc.peak_rss_bytes),
+        ));
+    }
+    s
+}
+
+/// The metrics as chart rows (group = metric, bar = model), values in 0..1.
+pub fn chart_rows(scores: &[CodeScores]) -> Vec<super::report::SummaryRow> {
+    let mut rows = Vec::new();
+    for sc in scores {
+        let f1 = |t: &str| {
+            sc.per_tool
+                .iter()
+                .find(|l| l.tool == t)
+                .map_or(0.0, |l| l.f1)
+        };
+        for (metric, v) in [
+            ("correct", sc.correctness),
+            ("tool selection", sc.tool_selection_accuracy),
+            ("F1 python", f1("python")),
+            ("F1 none", f1("none")),
+            ("error recovery", sc.error_recovery_rate.unwrap_or(0.0)),
+        ] {
+            rows.push(super::report::SummaryRow {
+                model: sc.model.clone(),
+                mode: "agent".into(),
+                category: metric.into(),
+                n: sc.n,
+                correct: (v * sc.n as f64).round() as usize,
+                accuracy: v,
+                mean_latency_ms: sc.mean_latency_ms,
+                mean_tokens: sc.mean_tokens,
+            });
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests;

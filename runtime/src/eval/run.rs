@@ -1,0 +1,366 @@
+//! One evaluation run: a model, the adapters to compare ("base" = none),
+//! a suite; every item judged, summarized and written as `results.json`
+//! (per-item outcomes), `report.md`, SVG charts and `report.html`. The
+//! `eval` command and the studies both go through [`evaluate`].
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::bfcl_data::{load_category, BfclEntry};
+use super::bfcl_run::{parse_categories, run_entry, Mode};
+use super::code::{CodeItem, CodeScores};
+use super::fc::{FcItem, FcScores};
+use super::report::{bar_chart_svg, html, markdown, summarize, ItemStat, SummaryRow};
+use crate::agent::LlamaChat;
+use crate::infer::{Engine, EngineOptions, SamplingParams};
+use crate::{Error, Result};
+
+/// What to run, with its items loaded.
+pub enum Suite {
+    Bfcl {
+        entries: Vec<BfclEntry>,
+        modes: Vec<Mode>,
+    },
+    Fc(Vec<FcItem>),
+    Code(Vec<CodeItem>),
+}
+
+pub const SUITES: &str =
+    "code (needs --data), fc (needs --data), bfcl or bfcl:cat1,cat2 (simple_python, multiple, parallel, parallel_multiple, irrelevance)";
+
+impl Suite {
+    /// Parses `--suite` and loads its items: `code` and `fc` from `data`,
+    /// `bfcl[:categories]` from the cache of `make bfcl`. `limit` keeps the
+    /// first N items (per category for bfcl).
+    pub fn load(
+        name: &str,
+        modes: &str,
+        data: Option<&Path>,
+        limit: Option<usize>,
+    ) -> Result<Suite> {
+        let need_data = |what: &str| {
+            data.ok_or_else(|| Error::Input(format!("--suite {name} needs --data FILE ({what})")))
+        };
+        let cut = |n: usize| limit.map_or(n, |l| l.min(n));
+        match name
+            .split_once(':')
+            .map_or((name, None), |(a, b)| (a, Some(b)))
+        {
+            ("code", None) => {
+                let mut items = super::code::load(need_data(
+                    "`data synth --kind code` JSONL, e.g. the test part of `data split`",
+                )?)?;
+                items.truncate(cut(items.len()));
+                Ok(Suite::Code(items))
+            }
+            ("fc", None) => {
+                let mut items = super::fc::load(need_data(
+                    "xLAM-format JSONL, e.g. from `data synth --kind function-calling --format xlam`",
+                )?)?;
+                items.truncate(cut(items.len()));
+                Ok(Suite::Fc(items))
+            }
+            ("bfcl", cats) => {
+                let cats = parse_categories(cats.unwrap_or("")).map_err(Error::Input)?;
+                let modes = modes
+                    .split(',')
+                    .map(|m| match m.trim() {
+                        "prompt" => Ok(Mode::Prompt),
+                        "fc" => Ok(Mode::Fc),
+                        other => Err(Error::Input(format!("--modes {other}: choose prompt, fc"))),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let dir = super::bfcl_dir();
+                let mut entries = Vec::new();
+                for c in cats {
+                    let mut e = load_category(&dir, c)?;
+                    e.truncate(cut(e.len()));
+                    entries.extend(e);
+                }
+                Ok(Suite::Bfcl { entries, modes })
+            }
+            _ => Err(Error::Input(format!(
+                "--suite {name}: available suites are {SUITES}"
+            ))),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Suite::Bfcl { entries, modes } => entries.len() * modes.len(),
+            Suite::Fc(items) => items.len(),
+            Suite::Code(items) => items.len(),
+        }
+    }
+}
+
+/// An adapter to compare: a label and a file, or no file for the base model.
+#[derive(Clone, Debug, Serialize)]
+pub struct Adapter {
+    pub label: String,
+    pub path: Option<PathBuf>,
+}
+
+impl Adapter {
+    pub fn base() -> Adapter {
+        Adapter {
+            label: "base".into(),
+            path: None,
+        }
+    }
+
+    /// `base`, or an adapter file labelled by its name (by its directory's
+    /// name for `DIR/adapter.gguf`, as `train` writes it).
+    pub fn from_arg(arg: &str) -> Adapter {
+        if arg == "base" {
+            return Adapter::base();
+        }
+        let p = Path::new(arg);
+        let stem = p
+            .file_stem()
+            .map_or_else(|| arg.to_string(), |s| s.to_string_lossy().into_owned());
+        let label = match p.parent().and_then(Path::file_name) {
+            Some(dir) if stem == "adapter" => dir.to_string_lossy().into_owned(),
+            _ => stem,
+        };
+        Adapter {
+            label,
+            path: Some(p.to_path_buf()),
+        }
+    }
+}
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct EvalOptions {
+    pub max_tokens: usize,
+    /// Agent turns per item (code suite).
+    pub max_turns: usize,
+    pub threads: i32,
+    pub progress: bool,
+}
+
+/// Everything a run produced.
+#[derive(Clone, Debug, Serialize)]
+pub struct EvalRun {
+    pub suite: String,
+    pub model: String,
+    pub threads: i32,
+    pub machine: crate::bench::Machine,
+    pub summary: Vec<SummaryRow>,
+    pub fc_scores: Vec<FcScores>,
+    pub code_scores: Vec<CodeScores>,
+    /// Per-item outcomes (failures can be inspected with `eval show`).
+    pub items: Vec<Value>,
+}
+
+fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Runs every item of `suite` with each adapter on `model`.
+pub fn evaluate(
+    model: &Path,
+    adapters: &[Adapter],
+    suite_name: &str,
+    suite: &Suite,
+    opts: &EvalOptions,
+) -> Result<EvalRun> {
+    for a in adapters {
+        if let Some(p) = a.path.as_deref().filter(|p| !p.exists()) {
+            return Err(Error::Input(format!(
+                "--lora {}: no such file",
+                p.display()
+            )));
+        }
+    }
+    let mut engine = Engine::load(
+        model,
+        EngineOptions {
+            n_ctx: 4096,
+            threads: opts.threads,
+            exact: false,
+        },
+    )?;
+    let mut handles = Vec::new();
+    for a in adapters {
+        handles.push(match &a.path {
+            Some(p) => Some((engine.load_lora(p)?, 1.0)),
+            None => None,
+        });
+    }
+    let bar = progress_bar((adapters.len() * suite.len()) as u64, opts.progress);
+    let registry = super::code::registry();
+    let (mut items, mut flat) = (Vec::new(), Vec::new());
+    let (mut fc_outcomes, mut code_outcomes, mut code_scores) =
+        (Vec::new(), Vec::new(), Vec::new());
+    for (a, lora) in adapters.iter().zip(handles) {
+        let mut chat = LlamaChat {
+            engine: &mut engine,
+            lora,
+            sampling: SamplingParams {
+                temperature: 0.0,
+                ..SamplingParams::default()
+            },
+        };
+        let label = a.label.as_str();
+        let mut stat = |mode: &str, category: &str, valid: bool, latency_ms: f64, tokens: usize| {
+            flat.push(ItemStat {
+                model: label.to_string(),
+                mode: mode.to_string(),
+                category: category.to_string(),
+                valid,
+                latency_ms,
+                tokens,
+            });
+        };
+        match suite {
+            Suite::Bfcl { entries, modes } => {
+                for &mode in modes {
+                    for e in entries {
+                        let o = run_entry(&mut chat, label, e, mode, opts.max_tokens)?;
+                        stat(
+                            mode.name(),
+                            o.category,
+                            o.valid,
+                            o.latency_ms,
+                            o.generated_tokens,
+                        );
+                        items.push(to_value(&o));
+                        tick(&bar, label, &e.id);
+                    }
+                }
+            }
+            Suite::Fc(fc) => {
+                for it in fc {
+                    let o = super::fc::run_item(&mut chat, label, it, opts.max_tokens)?;
+                    stat("fc", &o.category, o.exact, o.latency_ms, o.generated_tokens);
+                    items.push(to_value(&o));
+                    fc_outcomes.push(o);
+                    tick(&bar, label, &it.id);
+                }
+            }
+            Suite::Code(code) => {
+                for it in code {
+                    let o = super::code::run_item(
+                        &mut chat,
+                        &registry,
+                        label,
+                        it,
+                        opts.max_tokens,
+                        opts.max_turns,
+                    )?;
+                    stat(
+                        "agent",
+                        &o.category,
+                        o.correct,
+                        o.latency_ms,
+                        o.generated_tokens,
+                    );
+                    items.push(to_value(&o));
+                    code_outcomes.push(o);
+                    tick(&bar, label, &it.id);
+                }
+                let (_, peak) = crate::train::rss_bytes();
+                code_scores.push(super::code::scores(label, &code_outcomes, peak));
+            }
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(EvalRun {
+        suite: suite_name.to_string(),
+        model: model.display().to_string(),
+        threads: opts.threads,
+        machine: crate::bench::machine(),
+        summary: summarize(&flat),
+        fc_scores: super::fc::scores(&fc_outcomes),
+        code_scores,
+        items,
+    })
+}
+
+/// A bar on a terminal; on a pipe, a plain line every tenth of the run
+/// (`None` when the run is quiet).
+fn progress_bar(total: u64, show: bool) -> Option<indicatif::ProgressBar> {
+    if !show {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} items  {msg}  ETA {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
+fn tick(bar: &Option<indicatif::ProgressBar>, label: &str, id: &str) {
+    let Some(bar) = bar else { return };
+    bar.set_message(format!("{label} {id}"));
+    bar.inc(1);
+    let (done, total) = (bar.position(), bar.length().unwrap_or(0));
+    if bar.is_hidden() && (done % (total / 10).max(1) == 0 || done == total) {
+        eprintln!(
+            "[{done}/{total}] {label} {id} ({:.0} s)",
+            bar.elapsed().as_secs_f64()
+        );
+    }
+}
+
+impl EvalRun {
+    /// The tables: accuracy per category, then the suite's own scores.
+    pub fn markdown(&self) -> String {
+        let mut s = markdown(&self.summary);
+        if !self.code_scores.is_empty() {
+            s.push('\n');
+            s.push_str(&super::code::markdown(&self.code_scores));
+        }
+        for sc in &self.fc_scores {
+            s.push_str(&format!(
+                "\n{}: exact match {:.1}%, function selection {:.1}%, parameter accuracy {:.1}%, multi-call {:.1}% ({} items)",
+                sc.model, 100.0 * sc.exact_match, 100.0 * sc.function_selection, 100.0 * sc.parameter_accuracy, 100.0 * sc.multi_call_accuracy, sc.n
+            ));
+        }
+        if !self.fc_scores.is_empty() {
+            s.push('\n');
+        }
+        s
+    }
+
+    /// Writes results.json, report.md, accuracy.svg (+ code.svg for the
+    /// code suite) and report.html into `out`; returns the file names.
+    pub fn write(&self, out: &Path) -> Result<Vec<&'static str>> {
+        std::fs::create_dir_all(out).map_err(|source| Error::Io {
+            path: out.to_path_buf(),
+            source,
+        })?;
+        let write = |name: &str, text: &str| gguf::write_atomic(&out.join(name), text.as_bytes());
+        let json = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::Input(format!("cannot encode results: {e}")))?;
+        write("results.json", &json)?;
+        write("report.md", &self.markdown())?;
+        let title = match self.suite.split(':').next() {
+            Some("code") => "code suite: correct answers per category (%)",
+            Some("fc") => "fc suite: exact match per category (%)",
+            _ => "BFCL AST accuracy (%)",
+        };
+        write("accuracy.svg", &bar_chart_svg(title, &self.summary))?;
+        let mut files = vec!["results.json", "report.md", "accuracy.svg", "report.html"];
+        let mut page_rows = self.summary.clone();
+        if !self.code_scores.is_empty() {
+            let rows = super::code::chart_rows(&self.code_scores);
+            write("code.svg", &bar_chart_svg("code suite metrics (%)", &rows))?;
+            files.push("code.svg");
+            page_rows.extend(rows);
+        }
+        let desc = format!(
+            "{} · {} threads · {} · suite {}",
+            self.machine.cpu, self.threads, self.model, self.suite
+        );
+        write("report.html", &html("agentcoder eval", &page_rows, &desc))?;
+        Ok(files)
+    }
+}

@@ -1,0 +1,327 @@
+//! Studies that chain training and evaluation:
+//! - [`samples`]: train on nested, category-stratified shares of the data
+//!   (10/50/100% by default) with the same settings and evaluate every
+//!   adapter, and the base model, on one held-out suite;
+//! - [`quant`]: evaluate the same adapter on differently quantized bases
+//!   (the model itself and copies re-encoded to other types, e.g. Q8_0 and
+//!   Q4_0), with and without the adapter.
+//!
+//! Both write `study.json` and `study.md` next to an ordinary eval
+//! directory (`eval/`: results.json, report.md, charts, report.html).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::eval::run::{evaluate, Adapter, EvalOptions, EvalRun, Suite};
+use crate::train::TrainConfig;
+use crate::{Error, Result};
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// One training run of the sample-efficiency study.
+#[derive(Clone, Debug, Serialize)]
+pub struct SampleRun {
+    pub label: String,
+    pub fraction: f64,
+    pub examples: usize,
+    pub steps: usize,
+    pub train_seconds: f64,
+    pub tokens_per_second: f64,
+    pub final_val_loss: Option<f64>,
+    pub adapter: PathBuf,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SampleStudy {
+    pub runs: Vec<SampleRun>,
+    pub eval: EvalRun,
+}
+
+/// Trains one adapter per fraction of `base.data` into `out/train-<pct>`
+/// (every other setting from `base`; with `base.steps` unset each run does
+/// `base.epochs` passes over its own share) and evaluates them all with
+/// the base model on `suite`.
+pub fn samples(
+    base: &TrainConfig,
+    fractions: &[f64],
+    suite_name: &str,
+    suite: &Suite,
+    opts: &EvalOptions,
+    out: &Path,
+) -> Result<SampleStudy> {
+    let text = std::fs::read_to_string(&base.data).map_err(io(&base.data))?;
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let mut runs = Vec::new();
+    for &f in fractions {
+        let label = format!("{}%", (f * 100.0).round());
+        let pct = (f * 100.0).round() as u32;
+        let idx = crate::data::split::subset(&lines, f, base.seed)
+            .map_err(|e| Error::Input(format!("{}: {e}", base.data.display())))?;
+        let data = out.join(format!("data-{pct}.jsonl"));
+        gguf::write_atomic(
+            &data,
+            crate::data::split::part_text(&lines, &idx).as_bytes(),
+        )?;
+        let cfg = TrainConfig {
+            data,
+            out: out.join(format!("train-{pct}")),
+            ..base.clone()
+        };
+        // A fresh run each time: an old directory would be resumed otherwise.
+        if cfg.out.exists() {
+            std::fs::remove_dir_all(&cfg.out).map_err(io(&cfg.out))?;
+        }
+        if opts.progress {
+            eprintln!("training on {label} of the data ({} examples)", idx.len());
+        }
+        let t0 = Instant::now();
+        let s = crate::train::train(&cfg, false, opts.progress)?;
+        runs.push(SampleRun {
+            label,
+            fraction: f,
+            examples: idx.len(),
+            steps: s.steps,
+            train_seconds: t0.elapsed().as_secs_f64(),
+            tokens_per_second: s.tokens_per_second,
+            final_val_loss: s.best_val_loss,
+            adapter: s.adapter,
+        });
+    }
+    let mut adapters = vec![Adapter::base()];
+    adapters.extend(runs.iter().map(|r| Adapter {
+        label: r.label.clone(),
+        path: Some(r.adapter.clone()),
+    }));
+    let eval = evaluate(&base.model, &adapters, suite_name, suite, opts)?;
+    eval.write(&out.join("eval"))?;
+    let study = SampleStudy { runs, eval };
+    write_study(out, &study, &samples_markdown(&study))?;
+    Ok(study)
+}
+
+fn write_study<T: Serialize>(out: &Path, study: &T, md: &str) -> Result<()> {
+    let json = serde_json::to_string_pretty(study)
+        .map_err(|e| Error::Input(format!("cannot encode the study: {e}")))?;
+    gguf::write_atomic(&out.join("study.json"), json.as_bytes())?;
+    gguf::write_atomic(&out.join("study.md"), md.as_bytes())?;
+    Ok(())
+}
+
+/// The headline score of a model in a run: correctness (code), exact match
+/// (fc) or accuracy over all items (bfcl).
+fn headline(eval: &EvalRun, model: &str) -> f64 {
+    if let Some(c) = eval.code_scores.iter().find(|c| c.model == model) {
+        return c.correctness;
+    }
+    if let Some(f) = eval.fc_scores.iter().find(|f| f.model == model) {
+        return f.exact_match;
+    }
+    let rows = eval.summary.iter().filter(|r| r.model == model);
+    let (c, n) = rows.fold((0, 0), |(c, n), r| (c + r.correct, n + r.n));
+    c as f64 / n.max(1) as f64
+}
+
+pub fn samples_markdown(s: &SampleStudy) -> String {
+    let mut md = String::from(
+        "| data | examples | steps | train time | tok/s | val loss | score |\n|---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    md.push_str(&format!(
+        "| base (no training) | 0 | 0 | – | – | – | {:.1}% |\n",
+        100.0 * headline(&s.eval, "base")
+    ));
+    for r in &s.runs {
+        md.push_str(&format!(
+            "| {} | {} | {} | {:.0} s | {:.0} | {} | {:.1}% |\n",
+            r.label,
+            r.examples,
+            r.steps,
+            r.train_seconds,
+            r.tokens_per_second,
+            r.final_val_loss.map_or("–".into(), |v| format!("{v:.3}")),
+            100.0 * headline(&s.eval, &r.label)
+        ));
+    }
+    md.push_str(&format!(
+        "\nscore = {} on suite {}\n\n{}",
+        score_name(&s.eval),
+        s.eval.suite,
+        s.eval.markdown()
+    ));
+    md
+}
+
+fn score_name(eval: &EvalRun) -> &'static str {
+    if !eval.code_scores.is_empty() {
+        "correct answers"
+    } else if !eval.fc_scores.is_empty() {
+        "exact match"
+    } else {
+        "AST accuracy over all items"
+    }
+}
+
+/// One base of the quantization study.
+#[derive(Clone, Debug, Serialize)]
+pub struct QuantBase {
+    /// The weight type (`q4_1 (original)` for the model itself).
+    pub label: String,
+    pub path: PathBuf,
+    pub file_bytes: u64,
+    pub score_base: f64,
+    pub score_adapter: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QuantStudy {
+    pub adapter: PathBuf,
+    pub bases: Vec<QuantBase>,
+    pub eval: EvalRun,
+}
+
+/// The weight type most of the model's 2-D tensors have.
+fn main_type(file: &gguf::GgufFile) -> String {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for t in file.tensors().iter().filter(|t| t.shape.len() == 2) {
+        *counts.entry(t.ty.to_string()).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map_or_else(|| "?".into(), |(t, _)| t.to_lowercase())
+}
+
+/// Evaluates `adapter` (and no adapter) on `model` and on copies of it
+/// re-encoded to each of `types` (written to `out/base-<type>.gguf`).
+pub fn quant(
+    model: &Path,
+    adapter: &Path,
+    types: &[gguf::GgmlType],
+    suite_name: &str,
+    suite: &Suite,
+    opts: &EvalOptions,
+    out: &Path,
+) -> Result<QuantStudy> {
+    if !adapter.exists() {
+        return Err(Error::Input(format!(
+            "--lora {}: no such file",
+            adapter.display()
+        )));
+    }
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let file = crate::open_gguf(model)?;
+    let cfg = crate::model::ModelConfig::from_gguf(&file)?;
+    let mut bases = vec![(
+        format!("{} (original)", main_type(&file)),
+        model.to_path_buf(),
+    )];
+    let none = crate::model::LoraAdapter::zeros(
+        &cfg,
+        &crate::model::LoraSpec {
+            rank: 1,
+            alpha: 1.0,
+            targets: Vec::new(),
+        },
+    );
+    for &ty in types {
+        let name = ty.to_string().to_lowercase();
+        let path = out.join(format!("base-{name}.gguf"));
+        if opts.progress {
+            eprintln!(
+                "writing {} ({name} copy of {})",
+                path.display(),
+                model.display()
+            );
+        }
+        crate::model::merge(&file, &cfg, &none, Some(ty), &path)?;
+        bases.push((name, path));
+    }
+    let mut combined: Option<EvalRun> = None;
+    let mut rows = Vec::new();
+    let adapters = [
+        Adapter::base(),
+        Adapter {
+            label: "lora".into(),
+            path: Some(adapter.to_path_buf()),
+        },
+    ];
+    for (label, path) in bases {
+        let mut run = evaluate(&path, &adapters, suite_name, suite, opts)?;
+        rows.push(QuantBase {
+            file_bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+            score_base: headline(&run, "base"),
+            score_adapter: headline(&run, "lora"),
+            label: label.clone(),
+            path,
+        });
+        relabel(&mut run, &label);
+        match &mut combined {
+            None => combined = Some(run),
+            Some(c) => {
+                c.summary.extend(run.summary);
+                c.code_scores.extend(run.code_scores);
+                c.fc_scores.extend(run.fc_scores);
+                c.items.extend(run.items);
+            }
+        }
+    }
+    let mut eval = combined.ok_or_else(|| Error::Input("no bases to evaluate".into()))?;
+    eval.model = format!("{} and {} re-encoded copies", model.display(), types.len());
+    eval.write(&out.join("eval"))?;
+    let study = QuantStudy {
+        adapter: adapter.to_path_buf(),
+        bases: rows,
+        eval,
+    };
+    write_study(out, &study, &quant_markdown(&study))?;
+    Ok(study)
+}
+
+/// Model names become `<base type> base` / `<base type> lora`.
+fn relabel(run: &mut EvalRun, base: &str) {
+    let name = |m: &str| format!("{base} {m}");
+    for r in &mut run.summary {
+        r.model = name(&r.model);
+    }
+    for c in &mut run.code_scores {
+        c.model = name(&c.model);
+    }
+    for f in &mut run.fc_scores {
+        f.model = name(&f.model);
+    }
+    for i in &mut run.items {
+        if let Some(m) = i.get("model").and_then(|m| m.as_str()).map(name) {
+            i["model"] = m.into();
+        }
+    }
+}
+
+pub fn quant_markdown(s: &QuantStudy) -> String {
+    let mut md = String::from(
+        "| base weights | file size | score without adapter | score with adapter |\n|---|---:|---:|---:|\n",
+    );
+    for b in &s.bases {
+        md.push_str(&format!(
+            "| {} | {} | {:.1}% | {:.1}% |\n",
+            b.label,
+            crate::memory::human_bytes(b.file_bytes),
+            100.0 * b.score_base,
+            100.0 * b.score_adapter
+        ));
+    }
+    md.push_str(&format!(
+        "\nadapter {}; score = {} on suite {}\n\n{}",
+        s.adapter.display(),
+        score_name(&s.eval),
+        s.eval.suite,
+        s.eval.markdown()
+    ));
+    md
+}
