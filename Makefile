@@ -15,7 +15,7 @@ CACHE ?= $(HOME)/.cache/agentcoder
 MODEL := $(CACHE)/models/SmolLM2-135M-Instruct.Q4_1.gguf
 APT_PKGS := cmake clang libclang-dev rustc libstd-rust-dev-wasm32
 
-.PHONY: setup build test demo bench model bfcl wasm wasm-check fuzz-sandbox fmt lint
+.PHONY: setup build test demo study bench model bfcl wasm wasm-check fuzz-sandbox fmt lint
 
 ## setup: apt-get install the build tools that are missing (no-op when present)
 setup:
@@ -56,34 +56,45 @@ test: setup model bfcl wasm-check
 	$(CARGO) test --release --locked --workspace
 	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
 
-## demo: the main job end to end: data -> LoRA training on CPU -> llama.cpp with and without the adapter
+## demo: the main job end to end: data -> LoRA training on CPU -> agent with and without the adapter -> evaluation
 DEMO := $(CACHE)/demo
-DEMO_QUESTIONS := "What is 321 plus 123?" "What is 905 minus 77?" "What is 48 times 7?"
-demo: setup model build
+DEMO_LORA := $(DEMO)/lora/adapter.gguf
+demo: setup model bfcl build
 	@$(BIN) info
 	@$(BIN) inspect $(MODEL)
-	$(BIN) data synth --kind arith --n 200 --seed 1 --out $(DEMO)/train.jsonl
-	$(BIN) data synth --kind arith --n 24 --seed 2 --out $(DEMO)/val.jsonl
-	rm -rf $(DEMO)/run
-	$(BIN) train --model $(MODEL) --data $(DEMO)/train.jsonl --val $(DEMO)/val.jsonl --out $(DEMO)/run \
-	  --steps 30 --lr 1e-3 --warmup 3 --rank 8 --alpha 16 --batch-tokens 256 --eval-every 10
-	@for q in $(DEMO_QUESTIONS); do \
-	  echo; echo "Q: $$q"; \
-	  printf '  base:      '; $(BIN) generate --model $(MODEL) --chat --prompt "$$q" --max-tokens 24 2>/dev/null | head -1; \
-	  printf '  with LoRA: '; $(BIN) generate --model $(MODEL) --chat --prompt "$$q" --max-tokens 24 --lora $(DEMO)/run/adapter.gguf 2>/dev/null | head -1; \
-	done
-	@echo; echo "run directory: $(DEMO)/run (run.json, metrics.jsonl, loss.svg, adapter.gguf)"
+	$(BIN) data synth --kind code --n 500 --seed 42 --out $(DEMO)/code.jsonl
+	$(BIN) data split $(DEMO)/code.jsonl --out-dir $(DEMO)/code
+	$(BIN) data synth --kind function-calling --n 400 --seed 43 --out $(DEMO)/fc.jsonl
+	cat $(DEMO)/code/train.jsonl $(DEMO)/fc.jsonl > $(DEMO)/train.jsonl
+	rm -rf $(DEMO)/lora
+	$(BIN) train --model $(MODEL) --data $(DEMO)/train.jsonl --val $(DEMO)/code/val.jsonl --out $(DEMO)/lora \
+	  --steps 160 --lr 1e-3 --warmup 8 --rank 8 --alpha 16 --batch-tokens 512 --max-seq 1024 --eval-every 80
+	@echo; echo "== the agent without and with the adapter"
+	$(BIN) agent --model $(MODEL) --tools python --max-turns 3 "What is 12345 * 67890?"
+	$(BIN) agent --model $(MODEL) --tools python --max-turns 3 --lora $(DEMO_LORA) "What is 12345 * 67890?"
 	$(BIN) exec "import math; print('sandbox:', math.factorial(20), 12345 * 67890)"
-	$(MAKE) --no-print-directory bfcl
-	$(BIN) eval --model $(MODEL) --lora base --lora $(DEMO)/run/adapter.gguf \
-	  --suite bfcl:simple_python,multiple,parallel,irrelevance --modes fc --limit 5 --max-tokens 128 --out $(DEMO)/eval
+	@echo; echo "== evaluation: base vs LoRA on the held-out code suite and on BFCL"
+	$(BIN) eval --model $(MODEL) --lora base --lora $(DEMO_LORA) --suite code --data $(DEMO)/code/test.jsonl --out $(DEMO)/eval-code
+	$(BIN) eval --model $(MODEL) --lora base --lora $(DEMO_LORA) \
+	  --suite bfcl:simple_python,multiple,parallel,irrelevance --modes fc --limit 5 --max-tokens 128 --out $(DEMO)/eval-bfcl
+	@echo; echo "== held-out code suite ($(DEMO)/eval-code: report.html, accuracy.svg, code.svg)"; cat $(DEMO)/eval-code/report.md
+	@echo; echo "== BFCL v4, fc mode, 5 per category ($(DEMO)/eval-bfcl: report.html, accuracy.svg)"; cat $(DEMO)/eval-bfcl/report.md
+
+## study: the sample-efficiency and quantization studies on the demo's data (after `make demo`)
+study: build
+	@test -f $(DEMO_LORA) || { echo "study: run \`make demo\` first (it writes the data and the adapter)"; exit 2; }
+	$(BIN) study samples --model $(MODEL) --data $(DEMO)/code/train.jsonl --val $(DEMO)/code/val.jsonl \
+	  --test $(DEMO)/code/test.jsonl --fractions 10,50,100 --epochs 1 --lr 1e-3 --rank 8 --alpha 16 \
+	  --batch-tokens 512 --max-seq 1024 --out $(DEMO)/study-samples
+	$(BIN) study quant --model $(MODEL) --lora $(DEMO)/study-samples/train-100/adapter.gguf --types q8_0,q4_0 --suite code \
+	  --data $(DEMO)/code/test.jsonl --out $(DEMO)/study-quant
 
 ## bench: benchmarks, JSON results in bench/results/
 bench: setup model build
 	@mkdir -p bench/results
 	$(BIN) bench all --model $(MODEL) --out bench/results/agentcoder-$$(date +%Y%m%d-%H%M%S).json
 	$(CARGO) run --release --locked -p kernels --example bench_kernels -- --quick --out bench/results/kernels-$$(date +%Y%m%d-%H%M%S).json
-	$(CARGO) run --release --locked -p sandbox --example bench
+	$(CARGO) run --release --locked -p sandbox --example bench | tee bench/results/sandbox-$$(date +%Y%m%d-%H%M%S).json
 
 ## fuzz-sandbox: the longer random-program comparison against CPython, then cargo-fuzz on the parser
 fuzz-sandbox:

@@ -33,6 +33,7 @@ pub struct SampleRun {
     pub examples: usize,
     pub steps: usize,
     pub train_seconds: f64,
+    /// Over the whole run, validation passes included.
     pub tokens_per_second: f64,
     pub final_val_loss: Option<f64>,
     pub adapter: PathBuf,

@@ -126,7 +126,7 @@ fn show(dir: &Path, failures: bool, json: bool) -> Result<(), CliError> {
                 "- {} [{} {}] {}: {}",
                 i["id"].as_str().unwrap_or(""),
                 i["model"].as_str().unwrap_or(""),
-                i["mode"].as_str().unwrap_or(""),
+                i["mode"].as_str().or(i["category"].as_str()).unwrap_or(""),
                 i["error_type"]
                     .as_str()
                     .or(i["parse_error"].as_str())

@@ -58,6 +58,9 @@ struct SamplesArgs {
     /// rank of the LoRA adapters (default 16)
     #[argh(option)]
     rank: Option<usize>,
+    /// alpha of the LoRA adapters (default 32)
+    #[argh(option)]
+    alpha: Option<f32>,
     /// tokens per micro-batch (default 512)
     #[argh(option)]
     batch_tokens: Option<usize>,
@@ -163,8 +166,11 @@ fn samples(a: SamplesArgs) -> Result<(), CliError> {
         .collect::<Result<_, _>>()?;
     let mut cfg = match &a.config {
         Some(p) => TrainConfig::from_file(p)?,
-        None => serde_json::from_value(serde_json::json!({"model": "", "data": "", "out": ""}))
-            .expect("defaults deserialize"),
+        // Validation only at the end of each run: the study compares final adapters.
+        None => serde_json::from_value(
+            serde_json::json!({"model": "", "data": "", "out": "", "eval_every": 0}),
+        )
+        .expect("defaults deserialize"),
     };
     cfg.model = model.clone();
     cfg.data = a.data.clone();
@@ -175,7 +181,7 @@ fn samples(a: SamplesArgs) -> Result<(), CliError> {
     macro_rules! set {
         ($($f:ident),*) => { $( if let Some(v) = a.$f { cfg.$f = v; } )* };
     }
-    set!(epochs, lr, rank, batch_tokens, max_seq);
+    set!(epochs, lr, rank, alpha, batch_tokens, max_seq);
     if a.steps.is_some() {
         cfg.steps = a.steps;
     }

@@ -279,8 +279,9 @@ pub struct CodeScores {
     pub mean_latency_ms: f64,
     pub p50_latency_ms: f64,
     pub p95_latency_ms: f64,
-    /// The process's peak RSS when this model's items were done (a
-    /// high-water mark: later models include earlier ones).
+    /// The process's peak RSS while this model's items ran (on Linux the
+    /// high-water mark is reset before each model; elsewhere, or where the
+    /// reset is refused, it is the process's peak so far).
     pub peak_rss_bytes: u64,
 }
 

@@ -31,24 +31,30 @@ pub struct ItemStat {
     pub tokens: usize,
 }
 
-type GroupKey = (String, String, String);
-
-/// Groups items by (model, mode, category).
+/// Groups items by (model, mode, category); models keep the order in which
+/// they first appear (the order of `--lora`), modes and categories sort.
 pub fn summarize(items: &[ItemStat]) -> Vec<SummaryRow> {
-    let mut groups: BTreeMap<GroupKey, Vec<&ItemStat>> = BTreeMap::new();
+    let mut models: Vec<&str> = Vec::new();
+    for i in items {
+        if !models.contains(&i.model.as_str()) {
+            models.push(&i.model);
+        }
+    }
+    let rank = |m: &str| models.iter().position(|x| *x == m).unwrap_or(0);
+    let mut groups: BTreeMap<(usize, String, String), Vec<&ItemStat>> = BTreeMap::new();
     for i in items {
         groups
-            .entry((i.model.clone(), i.mode.clone(), i.category.clone()))
+            .entry((rank(&i.model), i.mode.clone(), i.category.clone()))
             .or_default()
             .push(i);
     }
     groups
         .into_iter()
-        .map(|((model, mode, category), v)| {
+        .map(|((m, mode, category), v)| {
             let n = v.len();
             let correct = v.iter().filter(|x| x.valid).count();
             SummaryRow {
-                model,
+                model: models[m].to_string(),
                 mode,
                 category,
                 n,
@@ -234,6 +240,12 @@ mod tests {
         ];
         let rows = summarize(&items);
         assert_eq!(rows.len(), 2);
+        // Models in the order given, not sorted: "zeta" first stays first.
+        let order = summarize(&[item("zeta", true, 1.0), item("alpha", true, 1.0)]);
+        assert_eq!(
+            (order[0].model.as_str(), order[1].model.as_str()),
+            ("zeta", "alpha")
+        );
         assert_eq!((rows[0].n, rows[0].correct), (2, 1));
         assert_eq!(rows[0].mean_latency_ms, 15.0);
         let md = markdown(&rows);

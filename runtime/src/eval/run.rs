@@ -206,6 +206,8 @@ pub fn evaluate(
             },
         };
         let label = a.label.as_str();
+        // Each model's peak RSS is its own (where the kernel allows a reset).
+        crate::train::reset_peak_rss();
         let mut stat = |mode: &str, category: &str, valid: bool, latency_ms: f64, tokens: usize| {
             flat.push(ItemStat {
                 model: label.to_string(),

@@ -10,4 +10,4 @@ mod run;
 pub use checkpoint::{Checkpoint, CheckpointMeta};
 pub use config::{Schedule, TrainConfig};
 pub use report::line_chart;
-pub use run::{evaluate, rss_bytes, train, StepMetrics, TrainSummary};
+pub use run::{evaluate, reset_peak_rss, rss_bytes, train, StepMetrics, TrainSummary};

@@ -63,6 +63,13 @@ pub fn rss_bytes() -> (u64, u64) {
     (kb("VmRSS:"), kb("VmHWM:"))
 }
 
+/// Starts a new peak: resets the kernel's high-water mark (VmHWM) to the
+/// current RSS, so the next [`rss_bytes`] peak covers only what follows.
+/// Returns false where that is not possible (not Linux, or refused).
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
 /// Examples of one epoch in training order.
 fn epoch_order(n: usize, epoch_seed: u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
