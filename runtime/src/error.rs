@@ -50,6 +50,16 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl Error {
+    /// For `map_err`: an I/O failure on `path`.
+    pub fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+        move |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 impl From<gguf::Error> for Error {
     fn from(e: gguf::Error) -> Self {
         Error::Gguf(e)

@@ -18,13 +18,6 @@ use crate::eval::run::{evaluate, Adapter, EvalOptions, EvalRun, Suite};
 use crate::train::TrainConfig;
 use crate::{Error, Result};
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 /// One training run of the sample-efficiency study.
 #[derive(Clone, Debug, Serialize)]
 pub struct SampleRun {
@@ -57,9 +50,9 @@ pub fn samples(
     opts: &EvalOptions,
     out: &Path,
 ) -> Result<SampleStudy> {
-    let text = std::fs::read_to_string(&base.data).map_err(io(&base.data))?;
+    let text = std::fs::read_to_string(&base.data).map_err(Error::io(&base.data))?;
     let lines: Vec<&str> = text.lines().collect();
-    std::fs::create_dir_all(out).map_err(io(out))?;
+    std::fs::create_dir_all(out).map_err(Error::io(out))?;
     let mut runs = Vec::new();
     for &f in fractions {
         let label = format!("{}%", (f * 100.0).round());
@@ -78,7 +71,7 @@ pub fn samples(
         };
         // A fresh run each time: an old directory would be resumed otherwise.
         if cfg.out.exists() {
-            std::fs::remove_dir_all(&cfg.out).map_err(io(&cfg.out))?;
+            std::fs::remove_dir_all(&cfg.out).map_err(Error::io(&cfg.out))?;
         }
         if opts.progress {
             eprintln!("training on {label} of the data ({} examples)", idx.len());
@@ -216,21 +209,13 @@ pub fn quant(
             adapter.display()
         )));
     }
-    std::fs::create_dir_all(out).map_err(io(out))?;
+    std::fs::create_dir_all(out).map_err(Error::io(out))?;
     let file = crate::open_gguf(model)?;
     let cfg = crate::model::ModelConfig::from_gguf(&file)?;
     let mut bases = vec![(
         format!("{} (original)", main_type(&file)),
         model.to_path_buf(),
     )];
-    let none = crate::model::LoraAdapter::zeros(
-        &cfg,
-        &crate::model::LoraSpec {
-            rank: 1,
-            alpha: 1.0,
-            targets: Vec::new(),
-        },
-    );
     for &ty in types {
         let name = ty.to_string().to_lowercase();
         let path = out.join(format!("base-{name}.gguf"));
@@ -241,7 +226,7 @@ pub fn quant(
                 model.display()
             );
         }
-        crate::model::merge(&file, &cfg, &none, Some(ty), &path)?;
+        crate::model::merge(&file, &cfg, None, Some(ty), &path)?;
         bases.push((name, path));
     }
     let mut combined: Option<EvalRun> = None;

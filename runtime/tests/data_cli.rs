@@ -4,13 +4,7 @@
 use std::path::{Path, PathBuf};
 mod common;
 
-use common::agentcoder;
-use std::process::Output;
-
-fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use common::{agentcoder, ok};
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("agentcoder-data-cli-{}-{name}", std::process::id()));

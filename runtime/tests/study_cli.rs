@@ -3,14 +3,9 @@
 
 mod common;
 
-use common::{agentcoder, model};
+use common::{agentcoder, model, ok};
 use serde_json::Value;
 use std::path::Path;
-
-fn ok(o: &std::process::Output) -> String {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn json(p: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()

@@ -67,7 +67,7 @@ fn merged_tiny_model_in_f32_equals_base_plus_adapter() {
     let cfg = Weights::load(&base).unwrap().cfg;
     let adapter = random_adapter(&cfg, 4);
     let out = dir.path("merged.gguf");
-    merge(&base, &cfg, &adapter, Some(GgmlType::F32), &out).unwrap();
+    merge(&base, &cfg, Some(&adapter), Some(GgmlType::F32), &out).unwrap();
     let (m, agree) = max_diff(&out, &base, &adapter, TEXT);
     eprintln!("tiny merged f32: max |Δlogit| {m:.2e}, top-1 {agree}");
     assert!(m < 1e-3, "{m}");
@@ -80,7 +80,7 @@ fn merged_smollm2_keeps_types_and_runs_in_llama_cpp() {
     let adapter = random_adapter(&cfg, 8);
     let dir = TempDir::new("merge-smol");
     let out = dir.path("merged.gguf");
-    merge(&base, &cfg, &adapter, None, &out).unwrap();
+    merge(&base, &cfg, Some(&adapter), None, &out).unwrap();
     let merged = GgufFile::open(&out).unwrap();
     let types = |f: &GgufFile| {
         f.tensors()

@@ -35,7 +35,7 @@ pub fn run(a: MergeArgs) -> Result<(), CliError> {
     let base = runtime::open_gguf(&path)?;
     let cfg = runtime::model::ModelConfig::from_gguf(&base)?;
     let adapter = runtime::model::LoraAdapter::load_gguf(&a.lora, &cfg)?;
-    runtime::model::merge(&base, &cfg, &adapter, ty, &a.out)?;
+    runtime::model::merge(&base, &cfg, Some(&adapter), ty, &a.out)?;
     let size = std::fs::metadata(&a.out).map(|m| m.len()).unwrap_or(0);
     println!(
         "wrote {} ({})",

@@ -40,10 +40,11 @@ pub struct Stats {
     pub trained_tokens: Option<Lengths>,
 }
 
-/// Nearest-rank percentile of sorted values (`p` in (0, 1]).
-pub fn percentile(sorted: &[usize], p: f64) -> usize {
+/// Nearest-rank percentile of sorted values (`p` in (0, 1]); the default
+/// value (0) of an empty slice.
+pub fn percentile<T: Copy + Default>(sorted: &[T], p: f64) -> T {
     if sorted.is_empty() {
-        return 0;
+        return T::default();
     }
     let rank = (p * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
@@ -149,7 +150,7 @@ mod tests {
             [50, 90, 99, 100]
         );
         assert_eq!(percentile(&[7], 0.5), 7);
-        assert_eq!(percentile(&[], 0.5), 0);
+        assert_eq!(percentile::<usize>(&[], 0.5), 0);
         // numpy.percentile(..., method="inverted_cdf") on [3, 1, 2]: p50 = 2.
         assert_eq!(lengths(vec![3, 1, 2]).unwrap().p50, 2);
     }

@@ -17,7 +17,9 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tools::{CallFormat, Registry};
 
+use super::report::fraction;
 use crate::agent::{run_agent, AgentConfig, ChatModel, Trajectory};
+use crate::data::stats::percentile;
 use crate::data::synth_code::CodeSample;
 use crate::prompt::Role;
 use crate::{Error, Result};
@@ -36,10 +38,7 @@ pub struct CodeItem {
 /// Reads `data synth --kind code` JSONL (or its `data split` test part);
 /// errors name file:line.
 pub fn load(path: &Path) -> Result<Vec<CodeItem>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
     let mut items = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -285,14 +284,6 @@ pub struct CodeScores {
     pub peak_rss_bytes: u64,
 }
 
-fn frac(a: usize, b: usize) -> f64 {
-    if b == 0 {
-        0.0
-    } else {
-        a as f64 / b as f64
-    }
-}
-
 /// Per-label precision / recall / F1 over the labels that occur.
 pub fn label_scores(pairs: &[(&str, &str)]) -> Vec<LabelScores> {
     let mut labels: Vec<&str> = pairs.iter().flat_map(|&(g, p)| [g, p]).collect();
@@ -304,7 +295,7 @@ pub fn label_scores(pairs: &[(&str, &str)]) -> Vec<LabelScores> {
             let tp = pairs.iter().filter(|&&(g, p)| g == l && p == l).count();
             let predicted = pairs.iter().filter(|&&(_, p)| p == l).count();
             let support = pairs.iter().filter(|&&(g, _)| g == l).count();
-            let (precision, recall) = (frac(tp, predicted), frac(tp, support));
+            let (precision, recall) = (fraction(tp, predicted), fraction(tp, support));
             let f1 = if precision + recall == 0.0 {
                 0.0
             } else {
@@ -319,14 +310,6 @@ pub fn label_scores(pairs: &[(&str, &str)]) -> Vec<LabelScores> {
             }
         })
         .collect()
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = (p * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }
 
 /// Scores of one model's outcomes.
@@ -348,17 +331,17 @@ pub fn scores(model: &str, outcomes: &[CodeOutcome], peak_rss_bytes: u64) -> Cod
     CodeScores {
         model: model.to_string(),
         n,
-        correctness: frac(os.iter().filter(|o| o.correct).count(), n),
-        tool_selection_accuracy: frac(pairs.iter().filter(|(g, p)| g == p).count(), n),
+        correctness: fraction(os.iter().filter(|o| o.correct).count(), n),
+        tool_selection_accuracy: fraction(pairs.iter().filter(|(g, p)| g == p).count(), n),
         per_tool: label_scores(&pairs),
         unnecessary_calls: os.iter().map(|o| o.unnecessary_calls).sum(),
-        unnecessary_call_rate: frac(
+        unnecessary_call_rate: fraction(
             none_items.iter().filter(|o| o.tool_calls > 0).count(),
             none_items.len(),
         ),
         error_items: err.len(),
         recovered,
-        error_recovery_rate: (!err.is_empty()).then(|| frac(recovered, err.len())),
+        error_recovery_rate: (!err.is_empty()).then(|| fraction(recovered, err.len())),
         mean_tokens: os.iter().map(|o| o.generated_tokens as f64).sum::<f64>() / n.max(1) as f64,
         mean_latency_ms: lat.iter().sum::<f64>() / n.max(1) as f64,
         p50_latency_ms: percentile(&lat, 0.5),

@@ -12,6 +12,7 @@ use serde_json::Value;
 use tools::parse::hermes;
 use tools::{FunctionSpec, ToolCall};
 
+use super::report::fraction;
 use crate::agent::ChatModel;
 use crate::data::xlam::{read_answers, read_tools};
 use crate::prompt::{render_text, Conversation, Message, Role};
@@ -28,10 +29,7 @@ pub struct FcItem {
 /// Reads xLAM-format JSONL (as written by `data synth --kind
 /// function-calling --format xlam`); errors name file:line.
 pub fn load(path: &Path) -> Result<Vec<FcItem>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
     let mut items = Vec::new();
     for (i, line) in text
         .lines()
@@ -205,7 +203,6 @@ pub fn scores(outcomes: &[FcOutcome]) -> Vec<FcScores> {
             models.push(o.model.clone());
         }
     }
-    let frac = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     models
         .into_iter()
         .map(|m| {
@@ -213,13 +210,16 @@ pub fn scores(outcomes: &[FcOutcome]) -> Vec<FcScores> {
             let multi: Vec<&&FcOutcome> = os.iter().filter(|o| o.n_expected > 1).collect();
             FcScores {
                 n: os.len(),
-                exact_match: frac(os.iter().filter(|o| o.exact).count(), os.len()),
-                function_selection: frac(os.iter().filter(|o| o.names_match).count(), os.len()),
-                parameter_accuracy: frac(
+                exact_match: fraction(os.iter().filter(|o| o.exact).count(), os.len()),
+                function_selection: fraction(os.iter().filter(|o| o.names_match).count(), os.len()),
+                parameter_accuracy: fraction(
                     os.iter().map(|o| o.correct_params).sum(),
                     os.iter().map(|o| o.matched_calls).sum(),
                 ),
-                multi_call_accuracy: frac(multi.iter().filter(|o| o.exact).count(), multi.len()),
+                multi_call_accuracy: fraction(
+                    multi.iter().filter(|o| o.exact).count(),
+                    multi.len(),
+                ),
                 model: m,
             }
         })

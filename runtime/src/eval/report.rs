@@ -20,6 +20,15 @@ pub struct SummaryRow {
     pub mean_tokens: f64,
 }
 
+/// `a / b`, or 0 when there is nothing to divide by.
+pub fn fraction(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
 /// What the summary needs of one judged item.
 #[derive(Clone, Debug)]
 pub struct ItemStat {

@@ -288,15 +288,7 @@ pub fn evaluate(
 /// A bar on a terminal; on a pipe, a plain line every tenth of the run
 /// (`None` when the run is quiet).
 fn progress_bar(total: u64, show: bool) -> Option<indicatif::ProgressBar> {
-    if !show {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} items  {msg}  ETA {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    Some(bar)
+    show.then(|| crate::train::progress_bar(total, 0, true, "items"))
 }
 
 fn tick(bar: &Option<indicatif::ProgressBar>, label: &str, id: &str) {
@@ -335,10 +327,7 @@ impl EvalRun {
     /// Writes results.json, report.md, accuracy.svg (+ code.svg for the
     /// code suite) and report.html into `out`; returns the file names.
     pub fn write(&self, out: &Path) -> Result<Vec<&'static str>> {
-        std::fs::create_dir_all(out).map_err(|source| Error::Io {
-            path: out.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(out).map_err(Error::io(out))?;
         let write = |name: &str, text: &str| gguf::write_atomic(&out.join(name), text.as_bytes());
         let json = serde_json::to_string_pretty(self)
             .map_err(|e| Error::Input(format!("cannot encode results: {e}")))?;

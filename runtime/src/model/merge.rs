@@ -11,13 +11,14 @@ use super::config::{LoraTarget, ModelConfig};
 use super::lora::LoraAdapter;
 use crate::{Error, Result};
 
-/// Writes `base` + `adapter` to `out`. `ty` sets the type of every 2-D
-/// weight (projections, embeddings, head); `None` keeps each tensor's own
-/// type. Other tensors (norms, biases) are copied unchanged.
+/// Writes `base` + `adapter` to `out` (with no adapter: `base` re-encoded).
+/// `ty` sets the type of every 2-D weight (projections, embeddings, head);
+/// `None` keeps each tensor's own type. Other tensors (norms, biases) are
+/// copied unchanged.
 pub fn merge(
     base: &GgufFile,
     cfg: &ModelConfig,
-    adapter: &LoraAdapter,
+    adapter: Option<&LoraAdapter>,
     ty: Option<GgmlType>,
     out: &Path,
 ) -> Result<()> {
@@ -26,7 +27,7 @@ pub fn merge(
             return Err(Error::Input(format!("--type {t}: cannot write this type (choose f32, f16, q8_0, q4_0, q4_1, q4_k, q6_k)")));
         }
     }
-    let scale = adapter.spec.scale();
+    let scale = adapter.map_or(0.0, |a| a.spec.scale());
     let mut w = GgufWriter::new();
     for (k, v) in &base.header.metadata {
         w.set(k, v.clone());
@@ -37,7 +38,7 @@ pub fn merge(
             .iter()
             .flat_map(|&tg| (0..cfg.n_layer).map(move |l| (l, tg)))
             .find(|&(l, tg)| tg.tensor_name(l) == t.name)
-            .and_then(|(l, tg)| adapter.pair(l, tg));
+            .and_then(|(l, tg)| adapter?.pair(l, tg));
         let out_ty = match ty {
             Some(wanted) if t.shape.len() == 2 => wanted,
             _ => t.ty,

@@ -75,10 +75,7 @@ impl Checkpoint {
             path: path.to_path_buf(),
             reason: format!("not a usable checkpoint: {reason}"),
         };
-        let packed = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let packed = std::fs::read(path).map_err(Error::io(path))?;
         let raw = zstd::decode_all(&packed[..]).map_err(|e| bad(&e.to_string()))?;
         if !raw.starts_with(MAGIC) || raw.len() < MAGIC.len() + 8 {
             return Err(bad("bad magic"));

@@ -167,10 +167,7 @@ impl TrainConfig {
 
     /// Reads a config file: JSON (`.json`) or flat `key = value` TOML.
     pub fn from_file(path: &std::path::Path) -> Result<TrainConfig> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
         let value: serde_json::Value = if path.extension().is_some_and(|e| e == "toml") {
             flat_toml_to_json(&text)
                 .map_err(|m| Error::Input(format!("{}: {m}", path.display())))?

@@ -56,10 +56,7 @@ pub fn load(
     bos: Option<i32>,
     tokenize: &mut dyn FnMut(&str) -> Vec<i32>,
 ) -> Result<Dataset> {
-    let file = std::fs::File::open(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
     let mut ds = Dataset::default();
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
         let n = i + 1;

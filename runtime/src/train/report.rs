@@ -8,15 +8,18 @@ use super::run::StepMetrics;
 use crate::memory::human_bytes;
 use crate::{Error, Result};
 
-/// A bar on stderr (hidden when `show` is false or stderr is not a terminal).
-pub fn progress_bar(total: u64, done: u64, show: bool) -> ProgressBar {
+/// A bar on stderr counting `unit` (hidden when `show` is false or stderr
+/// is not a terminal).
+pub fn progress_bar(total: u64, done: u64, show: bool, unit: &str) -> ProgressBar {
     let bar = ProgressBar::new(total);
     if !show {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(&format!(
+            "{{bar:30}} {{pos}}/{{len}} {unit}  {{msg}}  ETA {{eta}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_position(done);
     bar
@@ -47,10 +50,7 @@ pub fn update_bar(bar: &ProgressBar, m: &StepMetrics, total: usize) {
 
 /// Draws training (and validation) loss against step from metrics.jsonl.
 pub fn loss_curve_svg(metrics: &Path, out: &Path) -> Result<()> {
-    let text = std::fs::read_to_string(metrics).map_err(|source| Error::Io {
-        path: metrics.to_path_buf(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(metrics).map_err(Error::io(metrics))?;
     let mut train = Vec::new();
     let mut val = Vec::new();
     for line in text.lines() {

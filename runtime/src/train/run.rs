@@ -169,10 +169,7 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
         )?),
         None => None,
     };
-    std::fs::create_dir_all(&cfg.out).map_err(|source| Error::Io {
-        path: cfg.out.clone(),
-        source,
-    })?;
+    std::fs::create_dir_all(&cfg.out).map_err(Error::io(&cfg.out))?;
     let out = cfg.out.clone();
     write_manifest(cfg, &model_cfg, &ds, estimate.total_bytes)?;
 
@@ -220,15 +217,13 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Input(format!("cannot start {threads} threads: {e}")))?;
-    let bar = report::progress_bar(total as u64, meta.step as u64, show_progress);
+    let bar = report::progress_bar(total as u64, meta.step as u64, show_progress, "steps");
+    let metrics_path = out.join("metrics.jsonl");
     let mut metrics = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(out.join("metrics.jsonl"))
-        .map_err(|source| Error::Io {
-            path: out.join("metrics.jsonl"),
-            source,
-        })?;
+        .open(&metrics_path)
+        .map_err(Error::io(&metrics_path))?;
     let mut grads = LoraAdapter::zeros(&model_cfg, &spec);
     let (mut first_loss, mut last_loss) = (f64::NAN, f64::NAN);
     let (mut tokens_done, t_start) = (0usize, Instant::now());
@@ -239,10 +234,7 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
         if let Some(v) = &val {
             let val_loss = pool.install(|| evaluate(&graph, &adapter, &v.examples))?;
             let line = serde_json::json!({"step": 0, "epoch": 0, "val_loss": val_loss}).to_string();
-            writeln!(metrics, "{line}").map_err(|source| Error::Io {
-                path: out.join("metrics.jsonl"),
-                source,
-            })?;
+            writeln!(metrics, "{line}").map_err(Error::io(&metrics_path))?;
             meta.best_val_loss = None;
             initial_val_loss = Some(val_loss);
         }
@@ -315,10 +307,7 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
             val_loss,
         };
         let line = serde_json::to_string(&m).map_err(|e| Error::Input(e.to_string()))?;
-        writeln!(metrics, "{line}").map_err(|source| Error::Io {
-            path: out.join("metrics.jsonl"),
-            source,
-        })?;
+        writeln!(metrics, "{line}").map_err(Error::io(&metrics_path))?;
         report::update_bar(&bar, &m, total);
         let improved = match (val_loss, meta.best_val_loss) {
             (Some(v), Some(best)) => v < best,
@@ -370,10 +359,7 @@ fn save(
     states: &[AdamWState],
     arch: &str,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let m: Vec<&[f32]> = states.iter().map(|s| s.m.as_slice()).collect();
     let v: Vec<&[f32]> = states.iter().map(|s| s.v.as_slice()).collect();
     save_checkpoint(&dir.join("state.ckpt"), meta, adapter, &m, &v)?;

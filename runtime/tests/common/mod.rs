@@ -14,6 +14,12 @@ pub fn agentcoder(args: &[&str]) -> Output {
     command().args(args).output().expect("the binary runs")
 }
 
+/// Asserts it exited 0 (showing stderr if not) and returns its stdout.
+pub fn ok(o: &Output) -> String {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 /// The default model; fails with the fix if `make model` has not run.
 pub fn model() -> String {
     let p = runtime::paths::default_model();
