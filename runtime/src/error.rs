@@ -21,11 +21,16 @@ pub enum Error {
     },
     /// The model's architecture or metadata is not supported.
     Unsupported(String),
+    /// An I/O failure on `path`: reading the user's file, or writing
+    /// results (the CLI tells the two apart by the error's kind).
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
     Gguf(gguf::Error),
+    /// A failure of the program or the machine, not of the input (results
+    /// that cannot be encoded, threads that cannot start).
+    Internal(String),
 }
 
 impl fmt::Display for Error {
@@ -44,6 +49,7 @@ impl fmt::Display for Error {
             Error::Unsupported(m) => f.write_str(m),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Gguf(e) => write!(f, "{e}"),
+            Error::Internal(m) => f.write_str(m),
         }
     }
 }

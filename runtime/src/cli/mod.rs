@@ -45,7 +45,7 @@ enum Command {
 }
 
 /// An error for the user: one line on stderr and exit code 2 (bad input) or
-/// 1 (failure while running).
+/// 1 (failure while running). Decided here, once per kind of error.
 pub struct CliError {
     pub code: i32,
     pub message: String,
@@ -58,16 +58,38 @@ impl CliError {
             message: message.into(),
         }
     }
+
+    /// An I/O failure on `what` (a path, `stdin`, `stdout`), with the exit
+    /// code of [`io_exit_code`].
+    pub fn io(what: impl std::fmt::Display, e: &std::io::Error) -> Self {
+        CliError {
+            code: io_exit_code(e),
+            message: format!("{what}: {e}"),
+        }
+    }
+}
+
+/// The exit code of an I/O failure: 2 when the path the user named cannot
+/// be used (missing, a directory, no permission, read-only, not text, cut
+/// short), 1 when the machine failed while running (disk full, quota,
+/// interrupted, broken pipe, out of memory, ...).
+pub fn io_exit_code(e: &std::io::Error) -> i32 {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound | PermissionDenied | AlreadyExists | InvalidInput | InvalidData
+        | UnexpectedEof | IsADirectory | NotADirectory | DirectoryNotEmpty | ReadOnlyFilesystem
+        | InvalidFilename => 2,
+        _ => 1,
+    }
 }
 
 impl From<runtime::Error> for CliError {
     fn from(e: runtime::Error) -> Self {
         use runtime::Error::*;
         let code = match &e {
-            Model { .. } | Input(_) | ContextFull { .. } | Unsupported(_) | Io { .. } | Gguf(_) => {
-                2
-            }
-            Llama(_) => 1,
+            Model { .. } | Input(_) | ContextFull { .. } | Unsupported(_) | Gguf(_) => 2,
+            Io { source, .. } => io_exit_code(source),
+            Llama(_) | Internal(_) => 1,
         };
         CliError {
             code,
@@ -103,14 +125,18 @@ pub fn run(args: Args) -> i32 {
     }
 }
 
-/// Prints a value as pretty JSON on stdout.
+/// Prints a value as pretty JSON on stdout; a failed write (disk full) is
+/// an error (exit 1), not a panic.
 pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
+    use std::io::Write;
     let s = serde_json::to_string_pretty(v).map_err(|e| CliError {
         code: 1,
         message: format!("cannot encode JSON: {e}"),
     })?;
-    println!("{s}");
-    Ok(())
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{s}")
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::io("stdout", &e))
 }
 
 /// An error naming `p` when it does not exist.
@@ -154,5 +180,30 @@ pub fn model_path(given: Option<std::path::PathBuf>) -> Result<std::path::PathBu
             }
             Ok(p)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::ErrorKind::{self, *};
+
+    fn code(kind: ErrorKind) -> i32 {
+        CliError::from(runtime::Error::Io {
+            path: "results.json".into(),
+            source: kind.into(),
+        })
+        .code
+    }
+
+    #[test]
+    fn io_failures_on_a_named_path_are_bad_input_others_failures() {
+        for k in [NotFound, PermissionDenied, IsADirectory, InvalidData] {
+            assert_eq!(code(k), 2, "{k:?}");
+        }
+        for k in [StorageFull, Interrupted, BrokenPipe, OutOfMemory, Other] {
+            assert_eq!(code(k), 1, "{k:?}");
+        }
+        assert_eq!(CliError::from(runtime::Error::Internal("x".into())).code, 1);
     }
 }
