@@ -3,6 +3,7 @@ use std::path::PathBuf;
 
 use argh::FromArgs;
 use runtime::agent::{run_agent, AgentConfig, LlamaChat, Trajectory, Turn};
+use runtime::eval::answer::answer_matches;
 use runtime::infer::{Engine, EngineOptions, SamplingParams};
 use tools::CallFormat;
 
@@ -46,7 +47,7 @@ pub struct AgentArgs {
     json: bool,
 }
 
-/// The five classic checks: question and the value the answer must contain.
+/// The five classic checks: question and the value the answer must state.
 pub const BASIC_SUITE: [(&str, &str); 5] = [
     ("What is 12345 * 67890?", "838102050"),
     ("What is 10 factorial?", "3628800"),
@@ -161,11 +162,15 @@ pub fn run(a: AgentArgs) -> Result<(), CliError> {
                 .create(true)
                 .append(true)
                 .open(p)
-                .map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?;
-            writeln!(f, "{}", t.to_json_line())
-                .map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?;
+                .map_err(|e| CliError::io(p.display(), &e))?;
+            writeln!(f, "{}", t.to_json_line()).map_err(|e| CliError::io(p.display(), &e))?;
         }
-        let pass = expected.as_ref().is_some_and(|v| answer_contains(&t, v));
+        // The code suite's scorer: the final value, not any number inside.
+        let pass = expected.as_ref().is_some_and(|v| {
+            t.final_answer
+                .as_deref()
+                .is_some_and(|ans| answer_matches(ans, v, &q))
+        });
         if !a.json {
             match (&t.final_answer, &expected) {
                 (Some(ans), Some(v)) => println!(
@@ -194,12 +199,4 @@ pub fn run(a: AgentArgs) -> Result<(), CliError> {
         println!("{passed}/{} passed", results.len());
     }
     Ok(())
-}
-
-/// The expected value appears in the final answer (digits compared without
-/// thousands separators).
-fn answer_contains(t: &Trajectory, value: &str) -> bool {
-    t.final_answer
-        .as_ref()
-        .is_some_and(|a| a.replace([',', '_'], "").contains(value))
 }

@@ -1,9 +1,9 @@
 //! The `code` suite: held-out `data synth --kind code` items run through
 //! the agent loop with the `python` tool (the format the adapters are
 //! trained on), scored for
-//! - correctness: the final answer contains the ground truth
-//!   ([`answer_matches`]: numbers by value, big integers digit by digit,
-//!   other text case- and space-insensitively),
+//! - correctness: the final answer states the ground truth
+//!   ([`answer_matches`]: the last number stated, by value; the last
+//!   `True`/`False`; other text as whole words),
 //! - tool selection: the first tool called (or `none`) against the item's
 //!   `optimal_tool`, with precision / recall / F1 per tool and for `none`,
 //! - unnecessary calls: calls made on items whose optimal tool is `none`,
@@ -17,7 +17,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tools::{CallFormat, Registry};
 
-use super::report::fraction;
+use super::answer::answer_matches;
+use super::report::{fraction, share_cell};
 use crate::agent::{run_agent, AgentConfig, ChatModel, Trajectory};
 use crate::data::stats::percentile;
 use crate::data::synth_code::CodeSample;
@@ -137,7 +138,7 @@ pub fn judge(item: &CodeItem, label: &str, traj: &Trajectory, latency_ms: f64) -
     let correct = traj
         .final_answer
         .as_deref()
-        .is_some_and(|a| answer_matches(a, &item.ground_truth));
+        .is_some_and(|a| answer_matches(a, &item.ground_truth, &item.question));
     CodeOutcome {
         id: item.id.clone(),
         category: item.category.clone(),
@@ -159,91 +160,6 @@ pub fn judge(item: &CodeItem, label: &str, traj: &Trajectory, latency_ms: f64) -
         generated_tokens: traj.turns.iter().map(|t| t.generated_tokens).sum(),
         latency_ms,
         trajectory: serde_json::to_value(traj).unwrap_or_default(),
-    }
-}
-
-/// Whether `answer` states `truth`: a numeric truth matches any number in
-/// the answer of the same value (integers digit for digit, so big integers
-/// are exact; decimals within 1e-6 relative), `True`/`False` match as a
-/// word, anything else as a substring ignoring case and whitespace.
-pub fn answer_matches(answer: &str, truth: &str) -> bool {
-    let truth = truth.trim();
-    if is_number(truth) {
-        return numbers(answer).iter().any(|n| same_number(n, truth));
-    }
-    if truth == "True" || truth == "False" {
-        return answer
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|w| w.eq_ignore_ascii_case(truth));
-    }
-    let squash = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    squash(answer).contains(&squash(truth))
-}
-
-fn is_number(s: &str) -> bool {
-    numbers(s).first().is_some_and(|n| n.len() == s.len())
-}
-
-/// The numbers written in `s` (thousands separators `1,000` / `1_000`
-/// dropped; a `-` is a sign only when not preceded by a letter or digit).
-fn numbers(s: &str) -> Vec<String> {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let sign = chars[i] == '-'
-            && chars.get(i + 1).is_some_and(char::is_ascii_digit)
-            && (i == 0 || !chars[i - 1].is_alphanumeric());
-        if !(sign || chars[i].is_ascii_digit()) || (i > 0 && chars[i - 1].is_ascii_digit()) {
-            i += 1;
-            continue;
-        }
-        let mut n = String::new();
-        if sign {
-            n.push('-');
-            i += 1;
-        }
-        let digit = |j: usize| chars.get(j).is_some_and(char::is_ascii_digit);
-        let mut seen_dot = false;
-        while i < chars.len() {
-            let c = chars[i];
-            if c.is_ascii_digit() {
-                n.push(c);
-            } else if (c == ',' || c == '_') && digit(i + 1) && digit(i.wrapping_sub(1)) {
-                // separator: skip
-            } else if c == '.' && !seen_dot && digit(i + 1) {
-                seen_dot = true;
-                n.push(c);
-            } else if (c == 'e' || c == 'E') && seen_dot && digit(i + 1) {
-                n.push(c);
-            } else {
-                break;
-            }
-            i += 1;
-        }
-        out.push(n);
-    }
-    out
-}
-
-fn same_number(a: &str, b: &str) -> bool {
-    let int = |s: &str| !s.contains(['.', 'e', 'E']);
-    if int(a) && int(b) {
-        let norm = |s: &str| {
-            let (neg, d) = s.strip_prefix('-').map_or((false, s), |d| (true, d));
-            let d = d.trim_start_matches('0');
-            (neg && !d.is_empty(), d.to_string())
-        };
-        return norm(a) == norm(b);
-    }
-    match (a.parse::<f64>(), b.parse::<f64>()) {
-        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-6 * y.abs().max(1.0),
-        _ => false,
     }
 }
 
@@ -282,6 +198,19 @@ pub struct CodeScores {
     /// high-water mark is reset before each model; elsewhere, or where the
     /// reset is refused, it is the process's peak so far).
     pub peak_rss_bytes: u64,
+}
+
+impl CodeScores {
+    /// Error recovery as every table shows it: (rate, recovered, items
+    /// with an error) — a share of the items that had an error, not of all
+    /// items; 0 of 0 when none had one.
+    pub fn error_recovery(&self) -> (f64, usize, usize) {
+        (
+            self.error_recovery_rate.unwrap_or(0.0),
+            self.recovered,
+            self.error_items,
+        )
+    }
 }
 
 /// Per-label precision / recall / F1 over the labels that occur.
@@ -372,10 +301,10 @@ pub fn markdown(scores: &[CodeScores]) -> String {
             f1(sc, "python"),
             f1(sc, "none"),
             sc.unnecessary_calls,
-            sc.error_recovery_rate.map_or_else(
-                || "– (0 items)".to_string(),
-                |r| format!("{:.0}% ({}/{})", 100.0 * r, sc.recovered, sc.error_items)
-            ),
+            {
+                let (rate, recovered, n) = sc.error_recovery();
+                share_cell(rate, recovered, n)
+            },
             sc.mean_tokens,
             sc.p50_latency_ms,
             crate::memory::human_bytes(sc.peak_rss_bytes),
@@ -394,19 +323,20 @@ pub fn chart_rows(scores: &[CodeScores]) -> Vec<super::report::SummaryRow> {
                 .find(|l| l.tool == t)
                 .map_or(0.0, |l| l.f1)
         };
-        for (metric, v) in [
-            ("correct", sc.correctness),
-            ("tool selection", sc.tool_selection_accuracy),
-            ("F1 python", f1("python")),
-            ("F1 none", f1("none")),
-            ("error recovery", sc.error_recovery_rate.unwrap_or(0.0)),
+        let of_all = |v: f64| (v, (v * sc.n as f64).round() as usize, sc.n);
+        for (metric, (v, correct, n)) in [
+            ("correct", of_all(sc.correctness)),
+            ("tool selection", of_all(sc.tool_selection_accuracy)),
+            ("F1 python", of_all(f1("python"))),
+            ("F1 none", of_all(f1("none"))),
+            ("error recovery", sc.error_recovery()),
         ] {
             rows.push(super::report::SummaryRow {
                 model: sc.model.clone(),
                 mode: "agent".into(),
                 category: metric.into(),
-                n: sc.n,
-                correct: (v * sc.n as f64).round() as usize,
+                n,
+                correct,
                 accuracy: v,
                 mean_latency_ms: sc.mean_latency_ms,
                 mean_tokens: sc.mean_tokens,

@@ -1,5 +1,6 @@
 //! Evaluation: the BFCL AST checker and suites (code, fc, bfcl), per-item
-//! outcomes, tables and charts.
+//! outcomes, tables and charts. [`answer`] judges a final answer against
+//! a ground truth (the code suite and `agent --suite basic`).
 //!
 //! BFCL: [`bfcl_data`] loads the v4 entries and possible answers fetched by
 //! `make bfcl`; [`bfcl_ast`] is a port of the official AST checker, agreeing
@@ -14,6 +15,7 @@
 //! # Ok::<(), runtime::Error>(())
 //! ```
 
+pub mod answer;
 pub mod bfcl_ast;
 pub mod bfcl_data;
 mod bfcl_py;

@@ -29,6 +29,16 @@ pub fn fraction(a: usize, b: usize) -> f64 {
     }
 }
 
+/// How a rate over `n` items is shown in every table (Markdown and HTML
+/// alike): `50.0% (1/2)`, or `– (0 items)` when there was nothing to count.
+pub fn share_cell(rate: f64, correct: usize, n: usize) -> String {
+    if n == 0 {
+        "– (0 items)".to_string()
+    } else {
+        format!("{:.1}% ({correct}/{n})", 100.0 * rate)
+    }
+}
+
 /// What the summary needs of one judged item.
 #[derive(Clone, Debug)]
 pub struct ItemStat {
@@ -125,7 +135,7 @@ pub fn markdown(rows: &[SummaryRow]) -> String {
         for c in &cols {
             match cell(rows, c, &cat) {
                 Some(r) => {
-                    let _ = write!(s, " {:.1}% ({}/{}) |", 100.0 * r.accuracy, r.correct, r.n);
+                    let _ = write!(s, " {} |", share_cell(r.accuracy, r.correct, r.n));
                 }
                 None => s.push_str(" – |"),
             }
@@ -158,7 +168,11 @@ pub fn bar_chart_svg(title: &str, rows: &[SummaryRow]) -> String {
     for (gi, cat) in cats.iter().enumerate() {
         let x0 = pad + gi as f64 * group_w + group_w * 0.1;
         for (ci, col) in cols.iter().enumerate() {
-            let acc = cell(rows, col, cat).map_or(0.0, |r| r.accuracy);
+            // No bar where there was nothing to count (e.g. error recovery
+            // with no failed call): a zero bar would claim 0%.
+            let Some(acc) = cell(rows, col, cat).filter(|r| r.n > 0).map(|r| r.accuracy) else {
+                continue;
+            };
             let bh = acc * plot_h;
             let x = x0 + ci as f64 * bar_w;
             let _ = write!(
@@ -207,13 +221,7 @@ pub fn html(title: &str, rows: &[SummaryRow], machine: &str) -> String {
         for c in &cols {
             match cell(rows, c, &cat) {
                 Some(r) => {
-                    let _ = write!(
-                        table,
-                        "<td>{:.1}% ({}/{})</td>",
-                        100.0 * r.accuracy,
-                        r.correct,
-                        r.n
-                    );
+                    let _ = write!(table, "<td>{}</td>", share_cell(r.accuracy, r.correct, r.n));
                 }
                 None => table.push_str("<td>–</td>"),
             }
