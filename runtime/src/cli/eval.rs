@@ -67,13 +67,9 @@ pub fn run(a: EvalArgs) -> Result<(), CliError> {
         }
         None => {}
     }
+    let adapters = Adapter::from_args(&a.lora)?;
     let suite = Suite::load(&a.suite, &a.modes, a.data.as_deref(), a.limit)?;
     let model = model_path(a.model.clone())?;
-    let adapters: Vec<Adapter> = if a.lora.is_empty() {
-        vec![Adapter::base()]
-    } else {
-        a.lora.iter().map(|l| Adapter::from_arg(l)).collect()
-    };
     let opts = EvalOptions {
         max_tokens: a.max_tokens,
         max_turns: a.max_turns,
@@ -94,8 +90,7 @@ pub fn run(a: EvalArgs) -> Result<(), CliError> {
 
 fn show(dir: &Path, failures: bool, json: bool) -> Result<(), CliError> {
     let p = dir.join("results.json");
-    let text = std::fs::read_to_string(&p)
-        .map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?;
+    let text = std::fs::read_to_string(&p).map_err(|e| CliError::io(p.display(), &e))?;
     let v: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?;
     let rows: Vec<SummaryRow> = serde_json::from_value(v["summary"].clone())

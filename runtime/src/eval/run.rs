@@ -111,25 +111,81 @@ impl Adapter {
         }
     }
 
-    /// `base`, or an adapter file labelled by its name (by its directory's
-    /// name for `DIR/adapter.gguf`, as `train` writes it).
-    pub fn from_arg(arg: &str) -> Adapter {
-        if arg == "base" {
-            return Adapter::base();
+    /// The adapters of `--lora` arguments (none: the base model alone):
+    /// `base`, or a file labelled by its name (by its directory's name for
+    /// `DIR/adapter.gguf`, as `train` writes it). Adapters whose names
+    /// collide are labelled by the shortest path suffix that tells them
+    /// apart (`runs/a/sft` and `runs/b/sft` become `a/sft` and `b/sft`), so
+    /// no two share a row of the report; one file (or `base`) given twice
+    /// is an error.
+    pub fn from_args(args: &[String]) -> Result<Vec<Adapter>> {
+        if args.is_empty() {
+            return Ok(vec![Adapter::base()]);
         }
-        let p = Path::new(arg);
-        let stem = p
-            .file_stem()
-            .map_or_else(|| arg.to_string(), |s| s.to_string_lossy().into_owned());
-        let label = match p.parent().and_then(Path::file_name) {
-            Some(dir) if stem == "adapter" => dir.to_string_lossy().into_owned(),
-            _ => stem,
-        };
-        Adapter {
-            label,
-            path: Some(p.to_path_buf()),
+        let mut seen: Vec<PathBuf> = Vec::new();
+        for arg in args {
+            let p = Path::new(arg);
+            let id = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+            if seen.contains(&id) {
+                return Err(Error::Input(format!(
+                    "--lora {arg} is given twice; each adapter is one row of the report"
+                )));
+            }
+            seen.push(id);
+        }
+        let parts: Vec<Vec<String>> = args.iter().map(|a| label_parts(a)).collect();
+        let label = |i: usize, k: usize| parts[i][parts[i].len() - k..].join("/");
+        let mut k = vec![1; args.len()];
+        loop {
+            let labels: Vec<String> = (0..args.len()).map(|i| label(i, k[i])).collect();
+            let collides = |i: usize| (0..args.len()).any(|j| j != i && labels[j] == labels[i]);
+            let grow: Vec<usize> = (0..args.len())
+                .filter(|&i| collides(i) && k[i] < parts[i].len())
+                .collect();
+            if grow.is_empty() {
+                // Still alike with every component (`x.gguf` and `x.bin`):
+                // the arguments themselves differ.
+                return Ok(args
+                    .iter()
+                    .zip(&labels)
+                    .enumerate()
+                    .map(|(i, (arg, l))| Adapter {
+                        label: if collides(i) { arg.clone() } else { l.clone() },
+                        path: (arg != "base").then(|| PathBuf::from(arg)),
+                    })
+                    .collect());
+            }
+            for i in grow {
+                k[i] += 1;
+            }
         }
     }
+}
+
+/// The names an adapter argument can be labelled by, outermost first,
+/// ending with its own name: `base`, or the path's directories and the
+/// file's stem (the directories alone for `DIR/adapter.gguf`).
+fn label_parts(arg: &str) -> Vec<String> {
+    if arg == "base" {
+        return vec![arg.to_string()];
+    }
+    let p = Path::new(arg);
+    let mut parts: Vec<String> = p
+        .parent()
+        .into_iter()
+        .flat_map(Path::components)
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let stem = p
+        .file_stem()
+        .map_or_else(|| arg.to_string(), |s| s.to_string_lossy().into_owned());
+    if stem != "adapter" || parts.is_empty() {
+        parts.push(stem);
+    }
+    parts
 }
 
 /// How to run.
@@ -330,7 +386,7 @@ impl EvalRun {
         std::fs::create_dir_all(out).map_err(Error::io(out))?;
         let write = |name: &str, text: &str| gguf::write_atomic(&out.join(name), text.as_bytes());
         let json = serde_json::to_string_pretty(self)
-            .map_err(|e| Error::Input(format!("cannot encode results: {e}")))?;
+            .map_err(|e| Error::Internal(format!("cannot encode results: {e}")))?;
         write("results.json", &json)?;
         write("report.md", &self.markdown())?;
         let title = match self.suite.split(':').next() {
@@ -353,5 +409,66 @@ impl EvalRun {
         );
         write("report.html", &html("agentcoder eval", &page_rows, &desc))?;
         Ok(files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(args: &[&str]) -> Result<Vec<String>> {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        Ok(Adapter::from_args(&args)?
+            .into_iter()
+            .map(|a| a.label)
+            .collect())
+    }
+
+    #[test]
+    fn adapters_are_labelled_by_name() {
+        assert_eq!(labels(&[]).unwrap(), ["base"]);
+        assert_eq!(
+            labels(&["base", "runs/sft/adapter.gguf", "x/dpo.gguf"]).unwrap(),
+            ["base", "sft", "dpo"]
+        );
+    }
+
+    /// Two adapters in directories of the same name were one row of the
+    /// report; now each is labelled by a path suffix that tells it apart.
+    #[test]
+    fn adapters_with_the_same_name_get_distinct_labels() {
+        assert_eq!(
+            labels(&[
+                "runs/a/sft/adapter.gguf",
+                "runs/b/sft/adapter.gguf",
+                "c/rl/adapter.gguf"
+            ])
+            .unwrap(),
+            ["a/sft", "b/sft", "rl"]
+        );
+        assert_eq!(
+            labels(&["base", "runs/base/adapter.gguf"]).unwrap(),
+            ["base", "runs/base"]
+        );
+        assert_eq!(
+            labels(&["/tmp/x/a.gguf", "/srv/x/a.gguf"]).unwrap(),
+            ["tmp/x/a", "srv/x/a"]
+        );
+        // Same stem and directory, different extension: the arguments.
+        assert_eq!(
+            labels(&["m/a.gguf", "m/a.bin"]).unwrap(),
+            ["m/a.gguf", "m/a.bin"]
+        );
+    }
+
+    #[test]
+    fn an_adapter_given_twice_is_an_error() {
+        for twice in [
+            &["base", "base"][..],
+            &["runs/sft/adapter.gguf", "runs/sft/adapter.gguf"],
+        ] {
+            let e = labels(twice).unwrap_err().to_string();
+            assert!(e.contains("given twice"), "{e}");
+        }
     }
 }
