@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{agentcoder, model};
+use common::{agentcoder, agentcoder_stdin, command, model};
 use std::process::Output;
 
 fn stdout(o: &Output) -> String {
@@ -288,4 +288,124 @@ fn eval_fc_scores_synthesized_items() {
         assert!((0.0..=1.0).contains(&v), "{k} {v}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn exec_reads_the_code_from_stdin_given_a_lone_dash() {
+    // As `exec --help` documents it; argh used to reject it
+    // ("Unrecognized argument: -").
+    let o = agentcoder_stdin(&["exec", "-"], "print(6 * 7)\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "42\n");
+    let o = agentcoder_stdin(&["exec", "--json", "-", "--fuel", "100000000"], "print(1)");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["stdout"], "1\n");
+    // The old spelling still works.
+    let o = agentcoder_stdin(&["exec", "--", "-"], "print(2)");
+    assert_eq!(stdout(&o), "2\n");
+}
+
+#[test]
+fn exec_stopped_by_a_limit_exits_1_and_says_which() {
+    let flood = r#"while True: print("x" * 1000)"#;
+    let o = agentcoder(&["exec", flood]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).ends_with(sandbox::TRUNCATION_MARKER));
+    let err = stderr(&o);
+    assert!(err.contains("output limit"), "{err}");
+    for (args, limit) in [
+        (vec!["exec", flood, "--json"], "output"),
+        (
+            vec!["exec", "while True: pass", "--fuel", "1000000", "--json"],
+            "fuel",
+        ),
+        (
+            vec!["exec", "x = 'a' * (1 << 40)", "--memory-mb", "32", "--json"],
+            "memory",
+        ),
+    ] {
+        let o = agentcoder(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["stopped_by"], limit, "{args:?}: {v}");
+    }
+    let o = agentcoder(&["exec", "print(1)", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["stopped_by"].is_null(), "{v}");
+}
+
+#[test]
+fn exec_memory_beyond_the_guest_is_a_usage_error() {
+    // 99999999999 MiB used to be shifted into bytes unchecked.
+    for mb in ["99999999999", "17592186044416", "4097"] {
+        let o = agentcoder(&["exec", "print(1)", "--memory-mb", mb]);
+        assert_eq!(o.status.code(), Some(2), "{mb}");
+        let err = stderr(&o);
+        assert!(
+            err.starts_with("error: --memory-mb") && err.trim().lines().count() == 1,
+            "{err}"
+        );
+    }
+}
+
+/// Failing to write the results (here: a full disk) is a failure while
+/// running (exit 1), not bad input (exit 2), and not a panic.
+#[test]
+fn a_full_disk_while_running_exits_1() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux
+    };
+    let o = command()
+        .args(["exec", "print(1)", "--json"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.starts_with("error: stdout:"), "{err}");
+    // A trajectory file on the full disk: the same.
+    let m = model();
+    let o = agentcoder(&[
+        "agent",
+        "--model",
+        &m,
+        "--max-turns",
+        "1",
+        "--max-tokens",
+        "4",
+        "--trajectory",
+        "/dev/full",
+        "--json",
+        "Hi",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("error: /dev/full:"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn eval_rejects_an_adapter_given_twice() {
+    let o = agentcoder(&[
+        "eval",
+        "--lora",
+        "runs/sft/adapter.gguf",
+        "--lora",
+        "runs/sft/adapter.gguf",
+        "--suite",
+        "code",
+        "--out",
+        "/nonexistent/out",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("given twice"), "{err}");
 }

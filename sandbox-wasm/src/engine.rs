@@ -1,6 +1,6 @@
 //! wasmi embedding: one compiled `Module`, a fresh `Store` + instance per run.
 
-use crate::{Error, Limits, Outcome, PyError, TRUNCATION_MARKER};
+use crate::{Error, Limit, Limits, Outcome, PyError, TRUNCATION_MARKER};
 use std::sync::Arc;
 use std::time::Instant;
 use wasmi::core::TrapCode;
@@ -19,6 +19,8 @@ const MAX_VALUE_STACK: usize = 4 << 20;
 struct HostState {
     limits: StoreLimits,
     oom: bool,
+    /// The run trapped for lack of fuel.
+    out_of_fuel: bool,
     panic: Option<String>,
 }
 
@@ -108,6 +110,7 @@ impl Sandbox {
             wall_time: Default::default(),
             peak_memory: 0,
             truncated: false,
+            stopped_by: None,
         };
         let state = HostState {
             limits: StoreLimitsBuilder::new()
@@ -116,6 +119,7 @@ impl Sandbox {
                 .memories(1)
                 .build(),
             oom: false,
+            out_of_fuel: false,
             panic: None,
         };
         let mut store = Store::new(&self.inner.engine, state);
@@ -129,6 +133,7 @@ impl Sandbox {
         if out.truncated {
             out.stdout.push_str(TRUNCATION_MARKER);
         }
+        out.stopped_by = stopped_by(&out, store.data());
         out.wall_time = start.elapsed();
         out
     }
@@ -189,11 +194,25 @@ impl Sandbox {
         match result {
             Ok(ptr) => decode_result(store, memory, ptr, out),
             Err(e) => {
+                store.data_mut().out_of_fuel = e.as_trap_code() == Some(TrapCode::OutOfFuel);
                 out.stdout = partial_output(store, &instance, memory);
                 out.error = Some(trap_to_error(store.data(), &e));
             }
         }
         Some(memory)
+    }
+}
+
+/// Which limit ended the run: the output limit (the guest stops the
+/// program there without an error), or the error the fuel or memory limit
+/// raised.
+fn stopped_by(out: &Outcome, state: &HostState) -> Option<Limit> {
+    match out.error.as_ref().map(|e| e.kind.as_str()) {
+        None if out.truncated => Some(Limit::Output),
+        _ if state.oom => Some(Limit::Memory),
+        Some("MemoryError") => Some(Limit::Memory),
+        Some(_) if state.out_of_fuel && state.panic.is_none() => Some(Limit::Fuel),
+        _ => None,
     }
 }
 
@@ -288,5 +307,34 @@ fn decode_result(store: &Store<HostState>, memory: Memory, ptr: u32, out: &mut O
             }
         }
         None => out.error = internal("malformed result from guest".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stopped(code: &str, limits: Limits) -> Option<Limit> {
+        let sb = Sandbox::new().expect("guest module compiles");
+        sb.run(code, &limits).stopped_by
+    }
+
+    #[test]
+    fn the_limit_that_stopped_a_run_is_named() {
+        let small = Limits {
+            fuel: 5_000_000,
+            memory_bytes: 32 << 20,
+            ..Limits::default()
+        };
+        assert_eq!(
+            stopped("while True: print('x' * 1000)", Limits::default()),
+            Some(Limit::Output)
+        );
+        assert_eq!(stopped("while True: pass", small), Some(Limit::Fuel));
+        assert_eq!(stopped("x = 'a' * (1 << 40)", small), Some(Limit::Memory));
+        assert_eq!(stopped("x = [0] * 100", small), None);
+        // A program's own error, even one named like a limit, is not a limit.
+        assert_eq!(stopped("1/0", small), None);
+        assert_eq!(stopped("raise TimeoutError('mine')", small), None);
     }
 }

@@ -14,8 +14,9 @@
 //! fuel exhausted -> `TimeoutError`, memory limit -> `MemoryError`, wasm
 //! stack exhausted -> `RecursionError`, an interpreter bug (guest panic) ->
 //! `InternalError`. Output beyond `output_bytes` is cut and
-//! [`TRUNCATION_MARKER`] appended (`truncated = true`). The host never panics
-//! on any program.
+//! [`TRUNCATION_MARKER`] appended (`truncated = true`). A run stopped by a
+//! limit names it in [`Outcome::stopped_by`]. The host never panics on any
+//! program.
 
 mod engine;
 
@@ -81,6 +82,22 @@ impl fmt::Display for PyError {
     }
 }
 
+/// The limit that stopped a run before the program finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Limit {
+    /// `output_bytes` of stdout were written; the program was stopped
+    /// there (no Python error: `truncated` is set instead).
+    Output,
+    /// The fuel ran out (`TimeoutError`).
+    Fuel,
+    /// The memory limit was reached (`MemoryError`: the guest's memory
+    /// could not grow, an allocation check refused a size beyond
+    /// `memory_bytes`, or the limit is below the interpreter's initial
+    /// memory). A `MemoryError` the program raises itself reads the same.
+    Memory,
+}
+
 /// Result of one run. Serializes `wall_time` as `wall_time_ms` (f64 milliseconds).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
@@ -92,6 +109,9 @@ pub struct Outcome {
     /// Guest linear memory size at the end of the run (it never shrinks).
     pub peak_memory: usize,
     pub truncated: bool,
+    /// The limit that stopped the program, if one did (`null` in JSON when
+    /// the program ran to its end or stopped on its own error).
+    pub stopped_by: Option<Limit>,
 }
 
 fn duration_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

@@ -30,3 +30,23 @@ pub fn model() -> String {
     );
     p.display().to_string()
 }
+
+/// Runs it with `args`, `input` on stdin, and collects the output.
+pub fn agentcoder_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input.as_bytes())
+        .expect("the binary reads stdin");
+    child.wait_with_output().expect("the binary runs")
+}
