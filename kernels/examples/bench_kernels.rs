@@ -1,7 +1,7 @@
 //! Kernel benchmark: GFLOP/s of our fused dequant-GEMM forward and
-//! quantized backward dX next to ggml's `ggml_mul_mat` / `ggml_out_prod`
-//! on the same weights, and a 1024³ f32 GEMM from `matrixmultiply` as the
-//! machine's roofline. Writes JSON.
+//! quantized backward dX, on the f32 and the int8 compute paths, next to
+//! ggml's `ggml_mul_mat` / `ggml_out_prod` on the same weights, and a 1024³
+//! f32 GEMM from `matrixmultiply` as the machine's roofline. Writes JSON.
 //!
 //! cargo run --release -p kernels --example bench_kernels -- --out bench/results/kernels-DATE.json [--quick] [--threads N]
 
@@ -10,7 +10,7 @@ mod ggml_graph;
 
 use ggml_graph::{GgmlMatmul, Op};
 use gguf::GgmlType;
-use kernels::qmatmul::{qmatmul_backward_dx, qmatmul_forward, QWeight};
+use kernels::qmatmul::{qmatmul_backward_dx_in, qmatmul_forward_in, Compute, QWeight};
 use kernels::quant::quantize_row;
 use kernels::rng::Rng;
 use serde_json::{json, Value};
@@ -29,6 +29,7 @@ const SHAPES: &[(&str, usize, usize)] = &[
 ];
 const TYPES: &[GgmlType] = &[
     GgmlType::Q4_0,
+    GgmlType::Q4_1,
     GgmlType::Q4_1,
     GgmlType::Q8_0,
     GgmlType::Q4_K,
@@ -193,8 +194,8 @@ fn main() {
         .expect("rayon pool");
     let (types, shapes, tokens): (Vec<GgmlType>, Vec<_>, Vec<usize>) = if args.quick {
         (
-            vec![GgmlType::Q4_0, GgmlType::Q4_K],
-            vec![SHAPES[2], SHAPES[5], SHAPES[7]],
+            vec![GgmlType::Q4_1, GgmlType::Q4_K, GgmlType::Q8_0],
+            vec![SHAPES[2], SHAPES[4], SHAPES[5], SHAPES[7]],
             vec![1, 256],
         )
     } else {
@@ -207,8 +208,13 @@ fn main() {
     let mut rows = Vec::new();
     let mut rng = Rng::new(9);
     eprintln!(
-        "{:<6} {:<26} {:>5} {:>5} {:>5} | {:>8} {:>8} {:>8} {:>8}",
-        "type", "shape", "in", "out", "T", "fwd", "bwd", "ggml_mm", "ggml_op"
+        "int8 path: {} ({} threads)",
+        kernels::simd::best_int8().name,
+        args.threads
+    );
+    eprintln!(
+        "{:<6} {:<26} {:>5} {:>5} {:>5} | {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8}",
+        "type", "shape", "in", "out", "T", "fwd", "bwd", "fwd_i8", "bwd_i8", "ggml_mm", "ggml_op"
     );
     for &ty in &types {
         for &(name, n_in, n_out) in &shapes {
@@ -221,13 +227,21 @@ fn main() {
                 let x: Vec<f32> = (0..t * n_in).map(|_| rng.normal()).collect();
                 let dy: Vec<f32> = (0..t * n_out).map(|_| rng.normal()).collect();
                 let (mut y, mut dx) = (vec![0.0; t * n_out], vec![0.0; t * n_in]);
-                let fwd = pool
-                    .install(|| time_it(budget, 50, || qmatmul_forward(&x, w, &mut y, t, false)));
-                let bwd = pool.install(|| {
-                    time_it(budget, 50, || {
-                        qmatmul_backward_dx(&dy, w, &mut dx, t, false)
-                    })
-                });
+                let mut timed = |c: Compute| {
+                    let fwd = pool.install(|| {
+                        time_it(budget, 50, || {
+                            qmatmul_forward_in(c, &x, w, &mut y, t, false)
+                        })
+                    });
+                    let bwd = pool.install(|| {
+                        time_it(budget, 50, || {
+                            qmatmul_backward_dx_in(c, &dy, w, &mut dx, t, false)
+                        })
+                    });
+                    (fwd, bwd)
+                };
+                let (fwd, bwd) = timed(Compute::F32);
+                let (fwd8, bwd8) = timed(Compute::Int8);
                 let mut mm = GgmlMatmul::new(Op::MulMat, ty.id(), &data, n_in, n_out, t);
                 mm.set_input(&x);
                 let g_mm = time_it(budget, 50, || mm.run(args.threads));
@@ -238,7 +252,7 @@ fn main() {
                 drop(op);
                 let g = |s| gflops(t, n_in, n_out, s);
                 eprintln!(
-                    "{:<6} {:<26} {:>5} {:>5} {:>5} | {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
+                    "{:<6} {:<26} {:>5} {:>5} {:>5} | {:>8.1} {:>8.1} {:>8.1} {:>8.1} | {:>8.1} {:>8.1}",
                     ty.name(),
                     name,
                     n_in,
@@ -246,12 +260,16 @@ fn main() {
                     t,
                     g(fwd),
                     g(bwd),
+                    g(fwd8),
+                    g(bwd8),
                     g(g_mm),
                     g(g_op)
                 );
                 rows.push(json!({
                     "type": ty.name(), "shape": name, "n_in": n_in, "n_out": n_out, "t": t,
                     "forward_gflops": g(fwd), "backward_dx_gflops": g(bwd),
+                    "int8_forward_gflops": g(fwd8), "int8_backward_dx_gflops": g(bwd8),
+                    "int8_forward_s": fwd8, "int8_backward_dx_s": bwd8,
                     "ggml_mul_mat_gflops": g(g_mm), "ggml_out_prod_gflops": g(g_op),
                     "forward_s": fwd, "backward_dx_s": bwd, "ggml_mul_mat_s": g_mm, "ggml_out_prod_s": g_op,
                 }));
@@ -269,11 +287,12 @@ fn main() {
         "threads": args.threads,
         "load_average_1m": { "before": load_before, "after": load_average() },
         "isa": kernels::simd::best().name,
+        "int8_isa": kernels::simd::best_int8().name,
         "quick": args.quick,
         "roofline": { "what": "matrixmultiply::sgemm 1024x1024x1024 f32 (best of start/end)", "gflops": roof.max(roof_end), "start": roof, "end": roof_end },
         "ours_f32_gemm_1024_gflops": ours_f32.max(ours_f32_end),
         "panel_bytes_per_thread": 256 * 64 * 4,
-        "note": "GFLOP/s = 2*T*in*out/time. ggml_mul_mat quantizes activations to the weight's vec_dot type; ggml_out_prod(W, dY^T) is ggml's backward through a quantized weight.",
+        "note": "GFLOP/s = 2*T*in*out/time. int8_*: activations quantized per 32 values to i8, weights coded to 7 bits per 32 (kernels::int8). ggml_mul_mat quantizes activations to the weight's vec_dot type; ggml_out_prod(W, dY^T) is ggml's backward through a quantized weight.",
         "results": rows,
     });
     let text = serde_json::to_string_pretty(&report).expect("JSON of plain values");

@@ -14,7 +14,8 @@
 //! few column tiles. Extra memory: one KC×NC panel per thread.
 //! `reference` keeps the plain loops everything is tested against.
 
-use crate::simd::{self, Isa, MR_MAX, NR_MAX};
+use crate::int8::{Int8Strip, QuantizedRows, GROUP};
+use crate::simd::{self, Int8Isa, Int8Rows, Isa, MR_MAX, NR_MAX};
 use gguf::GgmlType;
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -81,12 +82,13 @@ impl BMatrix<'_> {
     }
 
     /// Packs B[k0..k0+kc, n0..n0+nc] into `panel` as ⌈nc/nr⌉ strips of
-    /// kc×nr (zero padded, nr = the ISA's tile width), using `row` as a
+    /// kc×nr (zero padded, nr = the kernel's tile width), using `row` as a
     /// one-row decode buffer.
     #[allow(clippy::too_many_arguments)]
     fn pack(
         &self,
         isa: &Isa,
+        nr: usize,
         k0: usize,
         kc: usize,
         n0: usize,
@@ -94,7 +96,6 @@ impl BMatrix<'_> {
         panel: &mut [f32],
         row: &mut Vec<f32>,
     ) {
-        let nr = isa.nr;
         let strips = nc.div_ceil(nr);
         if !nc.is_multiple_of(nr) {
             let last = &mut panel[(strips - 1) * kc * nr..strips * kc * nr];
@@ -150,6 +151,121 @@ impl CPtr {
 
 thread_local! {
     static BUFFERS: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static INT8_BUFFERS: RefCell<(Vec<f32>, Vec<f32>, Int8Strip)> =
+        RefCell::new((Vec::new(), Vec::new(), Int8Strip::default()));
+}
+
+/// How a matmul through a weight computes its products.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Compute {
+    /// Decode to f32 and use the f32 micro-kernel (exact up to rounding).
+    #[default]
+    F32,
+    /// Quantize activations and weights to 8/7-bit codes per group and
+    /// use integer dot products (see [`crate::int8`]).
+    Int8,
+}
+
+impl Compute {
+    pub fn name(self) -> &'static str {
+        match self {
+            Compute::F32 => "f32",
+            Compute::Int8 => "int8",
+        }
+    }
+}
+
+impl std::str::FromStr for Compute {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Compute, String> {
+        match s {
+            "f32" => Ok(Compute::F32),
+            "int8" => Ok(Compute::Int8),
+            other => Err(format!(
+                "unknown compute path {other:?}: choose f32 or int8"
+            )),
+        }
+    }
+}
+
+/// How C is cut into tasks: NC-wide column tiles, and row chunks (a
+/// multiple of `mr` rows) when there are too few column tiles to keep the
+/// threads busy.
+struct Plan {
+    n_tiles: usize,
+    m_per: usize,
+    tasks: usize,
+    kc_max: usize,
+    nc_max: usize,
+}
+
+impl Plan {
+    fn new(m: usize, n: usize, b: &BMatrix<'_>, mr: usize) -> Plan {
+        let align = b.m.align();
+        // Transposed: K runs along quantized rows, so KC must be block aligned
+        // (256 is a multiple of every block size). Direct: NC must be.
+        let (kc_max, nc_max) = if b.transposed {
+            (KC, NC)
+        } else {
+            (KC / 2, NC.max(align))
+        };
+        let n_tiles = n.div_ceil(nc_max);
+        let threads = rayon::current_num_threads();
+        let m_chunks = if n_tiles >= 2 * threads {
+            1
+        } else {
+            (2 * threads)
+                .div_ceil(n_tiles)
+                .min(m.div_ceil(4 * mr))
+                .max(1)
+        };
+        let m_per = m.div_ceil(m_chunks).div_ceil(mr) * mr;
+        let tasks = n_tiles * m.div_ceil(m_per);
+        Plan {
+            n_tiles,
+            m_per,
+            tasks,
+            kc_max,
+            nc_max,
+        }
+    }
+
+    fn tile(&self, task: usize, m: usize, n: usize) -> Tile {
+        let (nt, mc) = (task % self.n_tiles, task / self.n_tiles);
+        let (n0, m0) = (nt * self.nc_max, mc * self.m_per);
+        Tile {
+            m0,
+            m1: (m0 + self.m_per).min(m),
+            n0,
+            n1: (n0 + self.nc_max).min(n),
+            ldc: n,
+        }
+    }
+
+    /// Runs every tile, on the rayon pool when there is enough work.
+    fn run(&self, m: usize, n: usize, macs: usize, work: impl Fn(Tile) + Sync) {
+        let run = |task: usize| work(self.tile(task, m, n));
+        if self.tasks == 1 || macs < PARALLEL_MIN_MACS {
+            (0..self.tasks).for_each(run);
+        } else {
+            (0..self.tasks).into_par_iter().for_each(run);
+        }
+    }
+}
+
+/// Checks the shapes shared by both drivers; `false` when C is empty.
+fn prepare(m: usize, b: &BMatrix<'_>, c: &mut [f32], accumulate: bool) -> bool {
+    let (k, n) = (b.k(), b.n());
+    assert_eq!(c.len(), m * n, "C is (M, N)");
+    assert_eq!(
+        b.m.cols % b.m.align(),
+        0,
+        "quantized rows hold whole blocks"
+    );
+    if !accumulate {
+        c.fill(0.0);
+    }
+    m != 0 && n != 0 && k != 0
 }
 
 /// C[M, N] (+)= A[M, K] · B[K, N], with `isa`'s kernels on the current
@@ -162,61 +278,49 @@ pub(crate) fn gemm(
     c: &mut [f32],
     accumulate: bool,
 ) {
-    let (k, n) = (b.k(), b.n());
-    assert_eq!(c.len(), m * n, "C is (M, N)");
-    if !accumulate {
-        c.fill(0.0);
-    }
-    if m == 0 || n == 0 || k == 0 {
+    if !prepare(m, &b, c, accumulate) {
         return;
     }
+    let (k, n) = (b.k(), b.n());
     assert!((m - 1) * a.rs + (k - 1) * a.cs < a.a.len(), "A is (M, K)");
-    let align = b.m.align();
-    assert_eq!(b.m.cols % align, 0, "quantized rows hold whole blocks");
-    // Transposed: K runs along quantized rows, so KC must be block aligned
-    // (256 is a multiple of every block size). Direct: NC must be.
-    let (kc_max, nc_max) = if b.transposed {
-        (KC, NC)
-    } else {
-        (KC / 2, NC.max(align))
-    };
-    let n_tiles = n.div_ceil(nc_max);
-    let threads = rayon::current_num_threads();
-    let mr = isa.mr;
-    let m_chunks = if n_tiles >= 2 * threads {
-        1
-    } else {
-        (2 * threads)
-            .div_ceil(n_tiles)
-            .min(m.div_ceil(4 * mr))
-            .max(1)
-    };
-    let m_per = m.div_ceil(m_chunks).div_ceil(mr) * mr;
-    let m_chunks = m.div_ceil(m_per);
-    let tasks = n_tiles * m_chunks;
+    let plan = Plan::new(m, n, &b, isa.mr);
     let cp = CPtr(c.as_mut_ptr());
-    let run = |task: usize| {
-        let (nt, mc) = (task % n_tiles, task / n_tiles);
-        let (n0, m0) = (nt * nc_max, mc * m_per);
-        let tile = Tile {
-            m0,
-            m1: (m0 + m_per).min(m),
-            n0,
-            n1: (n0 + nc_max).min(n),
-            ldc: n,
-        };
+    plan.run(m, n, m * n * k, |tile| {
         BUFFERS.with(|bufs| {
             let (panel, row) = &mut *bufs.borrow_mut();
-            panel.resize(kc_max * nc_max.div_ceil(isa.nr) * isa.nr, 0.0);
+            panel.resize(plan.kc_max * plan.nc_max.div_ceil(isa.nr) * isa.nr, 0.0);
             // SAFETY: `tile` lies inside C (M×N) and no other task writes it.
-            unsafe { run_tile(isa, a, b, k, kc_max, tile, cp.get(), panel, row) };
+            unsafe { run_tile(isa, a, b, k, plan.kc_max, tile, cp.get(), panel, row) };
         });
-    };
-    if tasks == 1 || m * n * k < PARALLEL_MIN_MACS {
-        (0..tasks).for_each(run);
-    } else {
-        (0..tasks).into_par_iter().for_each(run);
+    });
+}
+
+/// C[M, N] (+)= A[M, K] · B[K, N] on the int8 path: A already quantized,
+/// B re-coded strip by strip (decoded with `isa`'s dequantizer).
+pub(crate) fn gemm_int8(
+    isa: &Isa,
+    isa8: &Int8Isa,
+    a: &QuantizedRows,
+    m: usize,
+    b: BMatrix<'_>,
+    c: &mut [f32],
+    accumulate: bool,
+) {
+    if !prepare(m, &b, c, accumulate) {
+        return;
     }
+    let (k, n) = (b.k(), b.n());
+    assert_eq!(a.k_pad, k.div_ceil(GROUP) * GROUP, "A is (M, K)");
+    assert_eq!(a.q.len(), m * a.k_pad, "A is (M, K)");
+    let plan = Plan::new(m, n, &b, isa8.mr);
+    let cp = CPtr(c.as_mut_ptr());
+    plan.run(m, n, m * n * k, |tile| {
+        INT8_BUFFERS.with(|bufs| {
+            let bufs = &mut *bufs.borrow_mut();
+            // SAFETY: `tile` lies inside C (M×N) and no other task writes it.
+            unsafe { run_tile_int8(isa, isa8, a, b, k, plan.kc_max, tile, cp.get(), bufs) };
+        });
+    });
 }
 
 #[derive(Clone, Copy)]
@@ -247,7 +351,7 @@ unsafe fn run_tile(
     let nc = tile.n1 - tile.n0;
     for k0 in (0..k).step_by(kc_max) {
         let kc = kc_max.min(k - k0);
-        b.pack(isa, k0, kc, tile.n0, nc, panel, row);
+        b.pack(isa, nr, k0, kc, tile.n0, nc, panel, row);
         for s in 0..nc.div_ceil(nr) {
             let bp = panel[s * kc * nr..].as_ptr();
             let cols = nr.min(nc - s * nr);
@@ -267,6 +371,80 @@ unsafe fn run_tile(
                     } else {
                         let mut tmp = [0.0f32; MR_MAX * NR_MAX];
                         (isa.micro)(kc, &a_rows, a.cs, bp, tmp.as_mut_ptr(), nr);
+                        for i in 0..rows {
+                            for j in 0..cols {
+                                *c.add((i0 + i) * tile.ldc + col0 + j) += tmp[i * nr + j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The int8 counterpart of [`run_tile`]: per KC chunk, pack the f32
+/// panel as the f32 path does, then per nr-wide strip code it to int8 and
+/// run the int8 micro-kernel down the rows.
+///
+/// # Safety
+/// As for [`run_tile`].
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_tile_int8(
+    isa: &Isa,
+    isa8: &Int8Isa,
+    a: &QuantizedRows,
+    b: BMatrix<'_>,
+    k: usize,
+    kc_max: usize,
+    tile: Tile,
+    c: *mut f32,
+    (panel, row, strip): &mut (Vec<f32>, Vec<f32>, Int8Strip),
+) {
+    let (mr, nr) = (isa8.mr, isa8.nr);
+    let nc = tile.n1 - tile.n0;
+    let groups_total = a.groups();
+    for k0 in (0..k).step_by(kc_max) {
+        let kc = kc_max.min(k - k0);
+        let (g0, groups) = (k0 / GROUP, kc.div_ceil(GROUP));
+        panel.resize(kc * nc.div_ceil(nr) * nr, 0.0);
+        b.pack(isa, nr, k0, kc, tile.n0, nc, panel, row);
+        for s in 0..nc.div_ceil(nr) {
+            let cols = nr.min(nc - s * nr);
+            let col0 = tile.n0 + s * nr;
+            (isa8.pack)(&panel[s * kc * nr..(s + 1) * kc * nr], kc, nr, strip);
+            for i0 in (tile.m0..tile.m1).step_by(mr) {
+                let rows = mr.min(tile.m1 - i0);
+                // Rows past the edge repeat the last valid row (see run_tile).
+                let r = |i: usize| i0 + i.min(rows - 1);
+                let arows = Int8Rows {
+                    q: std::array::from_fn(|i| a.q[r(i) * a.k_pad + k0..].as_ptr()),
+                    scale: std::array::from_fn(|i| a.scale[r(i) * groups_total + g0..].as_ptr()),
+                    scaled_sum: std::array::from_fn(|i| {
+                        a.scaled_sum[r(i) * groups_total + g0..].as_ptr()
+                    }),
+                };
+                let (bp, sb, ob) = (
+                    strip.codes.as_ptr(),
+                    strip.scale.as_ptr(),
+                    strip.offset.as_ptr(),
+                );
+                // SAFETY: the rows hold `groups` groups from k0 (A is padded
+                // to whole groups); the strip holds `groups` groups × nr.
+                unsafe {
+                    if rows == mr && cols == nr {
+                        (isa8.micro)(
+                            groups,
+                            &arows,
+                            bp,
+                            sb,
+                            ob,
+                            c.add(i0 * tile.ldc + col0),
+                            tile.ldc,
+                        );
+                    } else {
+                        let mut tmp = [0.0f32; MR_MAX * NR_MAX];
+                        (isa8.micro)(groups, &arows, bp, sb, ob, tmp.as_mut_ptr(), nr);
                         for i in 0..rows {
                             for j in 0..cols {
                                 *c.add((i0 + i) * tile.ldc + col0 + j) += tmp[i * nr + j];

@@ -26,6 +26,7 @@ pub mod embedding;
 pub mod fastexp;
 pub mod fd;
 pub mod gemm;
+pub mod int8;
 pub mod lora;
 pub mod qmatmul;
 pub mod quant;

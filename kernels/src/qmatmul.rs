@@ -9,10 +9,15 @@
 //! the forward packs KC inputs × NC outputs, the backward (whose reduction
 //! runs across rows, i.e. across quant blocks) packs KC outputs × NC inputs.
 //! Nothing ever holds a dequantized copy of the whole tensor.
+//!
+//! Each has an f32 and an int8 path ([`Compute`]); the `_in` functions
+//! take the choice, the plain ones are f32.
 
-use crate::gemm::{gemm, AMatrix, BMatrix, Elems, Matrix};
+pub use crate::gemm::Compute;
+use crate::gemm::{gemm, gemm_int8, AMatrix, BMatrix, Elems, Matrix};
+use crate::int8::QuantizedRows;
 use crate::quant::{self, KernelError};
-use crate::simd::{self, Isa};
+use crate::simd::{self, Int8Isa, Isa};
 use gguf::GgmlType;
 
 /// A borrowed view of a quantized weight matrix.
@@ -82,6 +87,99 @@ pub fn qmatmul_forward(x: &[f32], w: QWeight<'_>, y: &mut [f32], t: usize, accum
 /// dX[T,in] (+)= dY[T,out] · W. Panics like [`qmatmul_forward`].
 pub fn qmatmul_backward_dx(dy: &[f32], w: QWeight<'_>, dx: &mut [f32], t: usize, accumulate: bool) {
     qmatmul_backward_dx_with(simd::best(), dy, w, dx, t, accumulate)
+}
+
+/// [`qmatmul_forward`] on the chosen compute path.
+pub fn qmatmul_forward_in(
+    compute: Compute,
+    x: &[f32],
+    w: QWeight<'_>,
+    y: &mut [f32],
+    t: usize,
+    accumulate: bool,
+) {
+    match compute {
+        Compute::F32 => qmatmul_forward_with(simd::best(), x, w, y, t, accumulate),
+        Compute::Int8 => {
+            qmatmul_forward_int8_with(simd::best(), simd::best_int8(), x, w, y, t, accumulate)
+        }
+    }
+}
+
+/// [`qmatmul_backward_dx`] on the chosen compute path.
+pub fn qmatmul_backward_dx_in(
+    compute: Compute,
+    dy: &[f32],
+    w: QWeight<'_>,
+    dx: &mut [f32],
+    t: usize,
+    accumulate: bool,
+) {
+    match compute {
+        Compute::F32 => qmatmul_backward_dx_with(simd::best(), dy, w, dx, t, accumulate),
+        Compute::Int8 => {
+            qmatmul_backward_dx_int8_with(simd::best(), simd::best_int8(), dy, w, dx, t, accumulate)
+        }
+    }
+}
+
+/// The int8 forward on explicit instruction sets (`isa` decodes W).
+pub fn qmatmul_forward_int8_with(
+    isa: &Isa,
+    isa8: &Int8Isa,
+    x: &[f32],
+    w: QWeight<'_>,
+    y: &mut [f32],
+    t: usize,
+    accumulate: bool,
+) {
+    assert_eq!(x.len(), t * w.n_in, "x is (T, in)");
+    assert_eq!(y.len(), t * w.n_out, "y is (T, out)");
+    int8_through(isa, isa8, x, w, true, y, t, accumulate)
+}
+
+/// The int8 backward dX on explicit instruction sets (`isa` decodes W).
+pub fn qmatmul_backward_dx_int8_with(
+    isa: &Isa,
+    isa8: &Int8Isa,
+    dy: &[f32],
+    w: QWeight<'_>,
+    dx: &mut [f32],
+    t: usize,
+    accumulate: bool,
+) {
+    assert_eq!(dy.len(), t * w.n_out, "dy is (T, out)");
+    assert_eq!(dx.len(), t * w.n_in, "dx is (T, in)");
+    int8_through(isa, isa8, dy, w, false, dx, t, accumulate)
+}
+
+/// out (+)= a · Wᵀ (`transposed`, K = in) or a · W (K = out), with `a`
+/// quantized per row first.
+#[allow(clippy::too_many_arguments)]
+fn int8_through(
+    isa: &Isa,
+    isa8: &Int8Isa,
+    a: &[f32],
+    w: QWeight<'_>,
+    transposed: bool,
+    out: &mut [f32],
+    t: usize,
+    accumulate: bool,
+) {
+    let k = if transposed { w.n_in } else { w.n_out };
+    let b = BMatrix {
+        m: w.matrix(),
+        transposed,
+    };
+    gemm_int8(
+        isa,
+        isa8,
+        &QuantizedRows::quantize(a, t, k, k),
+        t,
+        b,
+        out,
+        accumulate,
+    );
 }
 
 /// [`qmatmul_forward`] on an explicit instruction set.

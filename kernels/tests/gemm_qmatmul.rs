@@ -4,7 +4,11 @@
 
 use gguf::GgmlType;
 use kernels::gemm::{self, reference, with_isa};
-use kernels::qmatmul::{self, qmatmul_backward_dx_with, qmatmul_forward_with, QWeight};
+use kernels::int8::GROUP;
+use kernels::qmatmul::{
+    self, qmatmul_backward_dx_int8_with, qmatmul_backward_dx_with, qmatmul_forward_int8_with,
+    qmatmul_forward_with, QWeight,
+};
 use kernels::quant::{dequantize_row, quantize_row};
 use kernels::rng::Rng;
 use kernels::simd::{self, Isa};
@@ -174,6 +178,135 @@ fn qmatmul_matches_reference_for_every_type() {
                     close(&got, &want, &bound, n_out, &format!("backward {what}"));
                 }
             }
+        }
+    }
+}
+
+/// Per element of C = A·Bᵀ (A is M×K, `bt` is N×K) on the int8 path:
+/// (worst-case quantization error, magnitude of the float epilogue terms).
+/// Per group, activations are within sa/2 (sa = max|a|/127) and weights
+/// within sb/2 (sb = range/127, the range taken with 0 included, which
+/// only widens it), so each product is within (sa/2)(|w| + sb/2) + |a|·sb/2;
+/// the epilogue adds terms of size at most Σ|a|·2·max|w| per group.
+fn int8_terms(a: &[f32], bt: &[f32], m: usize, n: usize, k: usize) -> (Vec<f32>, Vec<f32>) {
+    let (mut err, mut mag) = (vec![0.0; m * n], vec![0.0; m * n]);
+    for i in 0..m {
+        for j in 0..n {
+            let (mut e, mut g_mag) = (0.0f64, 0.0f64);
+            for g0 in (0..k).step_by(GROUP) {
+                let g1 = (g0 + GROUP).min(k);
+                let (ar, br) = (&a[i * k + g0..i * k + g1], &bt[j * k + g0..j * k + g1]);
+                let sa = ar.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64 / 127.0;
+                let (lo, hi) = br
+                    .iter()
+                    .fold((0.0f32, 0.0f32), |(l, h), &v| (l.min(v), h.max(v)));
+                let sb = (hi - lo) as f64 / 127.0;
+                let mut sum_a = 0.0f64;
+                for (&x, &w) in ar.iter().zip(br) {
+                    e += sa / 2.0 * (w.abs() as f64 + sb / 2.0) + x.abs() as f64 * sb / 2.0;
+                    sum_a += x.abs() as f64;
+                }
+                g_mag += (sum_a + 32.0 * sa) * 2.0 * (hi.max(-lo) as f64);
+            }
+            let groups = k.div_ceil(GROUP) as f64;
+            err[i * n + j] = (e + 8.0 * groups * f32::EPSILON as f64 * g_mag) as f32;
+            mag[i * n + j] = g_mag as f32;
+        }
+    }
+    (err, mag)
+}
+
+fn transpose(v: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    (0..cols * rows)
+        .map(|i| v[(i % rows) * cols + i / rows])
+        .collect()
+}
+
+#[test]
+fn int8_qmatmul_is_within_its_quantization_bound_for_every_type() {
+    let mut rng = Rng::new(4);
+    for &ty in QTYPES {
+        let bs = ty.block_size().max(32);
+        for &(t, in_blocks, n_out) in
+            &[(1, 1, 1), (7, 2, 37), (13, 1, 70), (33, 3, 16), (9, 1, 300)]
+        {
+            let n_in = in_blocks * if bs == 32 { 96 } else { bs };
+            let data = random_weight(ty, n_in, n_out, &mut rng);
+            let w = QWeight::new(ty, &data, n_in, n_out).unwrap();
+            let wf = dequantized(w);
+            let wt = transpose(&wf, n_out, n_in);
+            let (x, dy) = (randn(&mut rng, t * n_in), randn(&mut rng, t * n_out));
+            let fwd_bound = int8_terms(&x, &wf, t, n_out, n_in).0;
+            let bwd_bound = int8_terms(&dy, &wt, t, n_in, n_out).0;
+            for isa8 in simd::available_int8() {
+                for acc in [false, true] {
+                    let what = format!("{ty} {} t={t} in={n_in} out={n_out} acc={acc}", isa8.name);
+                    let init = randn(&mut rng, t * n_out);
+                    let (mut got, mut want) = (init.clone(), init.clone());
+                    qmatmul_forward_int8_with(simd::best(), isa8, &x, w, &mut got, t, acc);
+                    qmatmul::reference::qmatmul_forward(&x, w, &mut want, t, acc);
+                    for (e, ((g, w), b)) in got.iter().zip(&want).zip(&fwd_bound).enumerate() {
+                        let tol = b + 4.0 * f32::EPSILON * init[e].abs();
+                        assert!(
+                            (g - w).abs() <= tol,
+                            "int8 forward {what}: element {e}: got {g} want {w} (bound {tol})"
+                        );
+                    }
+
+                    let init = randn(&mut rng, t * n_in);
+                    let (mut got, mut want) = (init.clone(), init.clone());
+                    qmatmul_backward_dx_int8_with(simd::best(), isa8, &dy, w, &mut got, t, acc);
+                    qmatmul::reference::qmatmul_backward_dx(&dy, w, &mut want, t, acc);
+                    for (e, ((g, w), b)) in got.iter().zip(&want).zip(&bwd_bound).enumerate() {
+                        let tol = b + 4.0 * f32::EPSILON * init[e].abs();
+                        assert!(
+                            (g - w).abs() <= tol,
+                            "int8 backward {what}: element {e}: got {g} want {w} (bound {tol})"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The SIMD int8 kernels compute the same integer dot products as the
+/// scalar one; only the order of the float epilogue may differ.
+#[test]
+fn int8_isas_agree_with_the_scalar_int8_kernel() {
+    let mut rng = Rng::new(5);
+    let isas8 = simd::available_int8();
+    let scalar = *isas8.last().unwrap();
+    let (t, n_in, n_out) = (29, 512, 77);
+    for ty in [GgmlType::Q4_1, GgmlType::Q4_K, GgmlType::Q8_0] {
+        let data = random_weight(ty, n_in, n_out, &mut rng);
+        let w = QWeight::new(ty, &data, n_in, n_out).unwrap();
+        let wf = dequantized(w);
+        let (x, dy) = (randn(&mut rng, t * n_in), randn(&mut rng, t * n_out));
+        let fwd_mag = int8_terms(&x, &wf, t, n_out, n_in).1;
+        let bwd_mag = int8_terms(&dy, &transpose(&wf, n_out, n_in), t, n_in, n_out).1;
+        let (mut y0, mut dx0) = (vec![0.0; t * n_out], vec![0.0; t * n_in]);
+        qmatmul_forward_int8_with(simd::scalar(), scalar, &x, w, &mut y0, t, false);
+        qmatmul_backward_dx_int8_with(simd::scalar(), scalar, &dy, w, &mut dx0, t, false);
+        for isa8 in &isas8 {
+            let (mut y, mut dx) = (vec![0.0; t * n_out], vec![0.0; t * n_in]);
+            qmatmul_forward_int8_with(simd::best(), isa8, &x, w, &mut y, t, false);
+            qmatmul_backward_dx_int8_with(simd::best(), isa8, &dy, w, &mut dx, t, false);
+            // Three float operations per group on terms bounded by the magnitude.
+            close(
+                &y,
+                &y0,
+                &fwd_mag,
+                n_in / GROUP * 3,
+                &format!("{ty} {} forward", isa8.name),
+            );
+            close(
+                &dx,
+                &dx0,
+                &bwd_mag,
+                n_out.div_ceil(GROUP) * 3,
+                &format!("{ty} {} backward", isa8.name),
+            );
         }
     }
 }

@@ -39,6 +39,54 @@ pub type MicroKernel = unsafe fn(
     ldc: usize,
 );
 
+/// The int8 micro-kernel contract, with the ISA's tile `mr×nr` and
+/// [`crate::int8::GROUP`]-wide groups along K (see `crate::int8`):
+///
+/// `C[i][j] += Σ_g sa[i][g]·sb[g][j]·Σ_k qa[i][g·G+k]·u[g][k][j] + ss[i][g]·ob[g][j]`
+///
+/// where row `i` of A is `a.q[i]` (i8, `groups·G` values), `a.scale[i]` and
+/// `a.scaled_sum[i]` (one f32 per group); B is one packed strip: u8 codes
+/// (0..=127) laid out `[group][k/4][nr][4]`, and per group `nr` scales
+/// `sb` and `nr` offsets `ob`.
+///
+/// # Safety
+/// Every pointer must cover `groups` groups (A rows: `groups·G` bytes and
+/// `groups` floats; B: `groups·G·nr` bytes, `groups·nr` floats each), the
+/// mr×nr tile of C with stride `ldc` must be valid, and the CPU must
+/// support the kernel's ISA.
+pub type Int8MicroKernel = unsafe fn(
+    groups: usize,
+    a: &Int8Rows,
+    b: *const u8,
+    sb: *const f32,
+    ob: *const f32,
+    c: *mut f32,
+    ldc: usize,
+);
+
+/// Pointers to `MR_MAX` quantized rows of A at the current group.
+pub struct Int8Rows {
+    pub q: [*const i8; MR_MAX],
+    pub scale: [*const f32; MR_MAX],
+    pub scaled_sum: [*const f32; MR_MAX],
+}
+
+/// The int8 kernels of one instruction set.
+#[derive(Clone, Copy)]
+pub struct Int8Isa {
+    pub name: &'static str,
+    /// Micro-tile rows (≤ MR_MAX) and columns (≤ NR_MAX).
+    pub mr: usize,
+    pub nr: usize,
+    pub micro: Int8MicroKernel,
+    /// Codes one strip of the f32 panel (`crate::int8::pack_strip`, the
+    /// same bytes, compiled for the ISA).
+    pub pack: Int8Packer,
+}
+
+/// Codes a `kc × nr` f32 panel strip into an int8 strip (see `crate::int8`).
+pub type Int8Packer = fn(panel: &[f32], kc: usize, nr: usize, strip: &mut crate::int8::Int8Strip);
+
 /// Decodes validated rows (`quant::dequantize_unchecked` compiled for the ISA).
 pub type Dequantizer = fn(ty: GgmlType, src: &[u8], dst: &mut [f32]);
 
@@ -68,6 +116,37 @@ fn detect() -> Isa {
     **available()
         .first()
         .expect("the scalar ISA is always available")
+}
+
+/// The best int8 instruction set this CPU supports, detected once.
+pub fn best_int8() -> &'static Int8Isa {
+    static BEST: OnceLock<&'static Int8Isa> = OnceLock::new();
+    BEST.get_or_init(|| {
+        available_int8()
+            .first()
+            .copied()
+            .expect("the scalar int8 ISA is always available")
+    })
+}
+
+/// Every int8 instruction set this CPU can run, best first: AVX-512 VNNI
+/// (`vpdpbusd`), AVX2 (`vpmaddubsw` + `vpmaddwd`), scalar.
+pub fn available_int8() -> Vec<&'static Int8Isa> {
+    let mut out: Vec<&'static Int8Isa> = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512vnni")
+        {
+            out.push(&x86::INT8_VNNI);
+        }
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            out.push(&x86::INT8_AVX2);
+        }
+    }
+    out.push(&generic::INT8);
+    out
 }
 
 /// Every instruction set this CPU can run, best first (tests run them all).
