@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use kernels::adamw::AdamWConfig;
+use kernels::qmatmul::Compute;
 use serde::Serialize;
 
 use crate::infer::{Engine, EngineOptions, SamplingParams};
@@ -102,6 +103,35 @@ pub fn infer(
     })
 }
 
+/// What one training-bench run measures.
+#[derive(Clone, Debug)]
+pub struct TrainBenchOptions {
+    pub seq: usize,
+    pub rank: usize,
+    pub steps: usize,
+    pub threads: usize,
+    pub compute: Compute,
+    /// Layers whose activations are kept instead of recomputed; `None`
+    /// keeps as many as fit `budget` (see `memory::kept_layers_within`).
+    pub kept_layers: Option<usize>,
+    /// Memory budget in bytes for the automatic choice.
+    pub budget: u64,
+}
+
+/// One kernel family's share of a training step.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepPart {
+    pub name: String,
+    pub seconds: f64,
+    pub share: f64,
+    /// Floating-point work of the part per step (multiply-adds × 2), where
+    /// it is a matmul; its rate, and that rate over the f32 GEMM roofline
+    /// measured in the same run.
+    pub gflop: Option<f64>,
+    pub gflop_s: Option<f64>,
+    pub of_roofline: Option<f64>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct TrainBench {
     pub threads: usize,
@@ -109,25 +139,61 @@ pub struct TrainBench {
     pub rank: usize,
     pub targets: Vec<LoraTarget>,
     pub steps: usize,
+    pub compute: &'static str,
+    /// Layers whose activations were kept (the rest recomputed in backward).
+    pub kept_layers: usize,
+    pub n_layer: usize,
     pub tokens_per_second: f64,
     pub step_ms: f64,
-    /// Seconds per kernel family per step, and the share of the step.
-    pub breakdown: Vec<(String, f64, f64)>,
+    /// Our f32 GEMM (T=256, 1024×1024) in GFLOP/s on the same threads,
+    /// measured right before the steps: the roofline the parts compare to.
+    pub roofline_gflop_s: f64,
+    pub breakdown: Vec<StepPart>,
     pub peak_rss_bytes: u64,
     pub estimated_bytes: u64,
 }
 
-/// LoRA training steps (forward + checkpointed backward + AdamW) on a
-/// sequence of `seq` tokens, every position trained.
-pub fn train(
-    model: &Path,
-    seq: usize,
-    rank: usize,
-    steps: usize,
-    threads: usize,
-) -> Result<TrainBench> {
+/// GFLOP/s of our f32 GEMM at T = 256 through a 1024×1024 weight: the
+/// f32 roofline of this machine on these threads (the int8 path can pass it).
+pub fn f32_roofline(pool: &rayon::ThreadPool) -> f64 {
+    let (t, n) = (256, 1024);
+    let x: Vec<f32> = (0..t * n).map(|i| ((i * 7) % 13) as f32 * 0.1).collect();
+    let w: Vec<f32> = (0..n * n).map(|i| ((i * 5) % 11) as f32 * 0.1).collect();
+    let mut y = vec![0.0; t * n];
+    let run = |y: &mut [f32]| pool.install(|| kernels::gemm::matmul_xwt(&x, &w, y, t, n, n, false));
+    run(&mut y);
+    let reps = 8;
+    let t0 = Instant::now();
+    for _ in 0..reps {
+        run(&mut y);
+    }
+    (2 * t * n * n * reps) as f64 / t0.elapsed().as_secs_f64() / 1e9
+}
+
+/// Multiply-adds × 2 of the frozen-weight matmuls of one step:
+/// (forward including recomputed layers, backward dX, loss head fwd+bwd).
+fn step_flops(cfg: &crate::model::ModelConfig, seq: usize, kept_layers: usize) -> (f64, f64, f64) {
+    let per_layer: usize = LoraTarget::ALL
+        .iter()
+        .map(|&t| {
+            let (i, o) = cfg.projection_shape(t);
+            i * o
+        })
+        .sum();
+    let recomputed = cfg.n_layer - kept_layers.min(cfg.n_layer);
+    let fwd = 2.0 * seq as f64 * per_layer as f64 * (cfg.n_layer + recomputed) as f64;
+    let bwd = 2.0 * seq as f64 * per_layer as f64 * cfg.n_layer as f64;
+    let head = 2.0 * 2.0 * seq as f64 * (cfg.n_vocab * cfg.n_embd) as f64;
+    (fwd, bwd, head)
+}
+
+/// LoRA training steps (forward + backward, recomputing the layers whose
+/// activations are not kept, + AdamW) on a sequence of `seq` tokens,
+/// every position trained.
+pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
+    let (seq, rank, steps, threads) = (o.seq, o.rank, o.steps, o.threads);
     let file = crate::open_gguf(model)?;
-    let graph = Graph::new(Weights::load(&file)?);
+    let graph = Graph::new(Weights::load(&file)?).with_compute(o.compute);
     let cfg = graph.w.cfg.clone();
     let tok = crate::infer::Tokenizer::load(model)?;
     let ids = ids_of_len(&|s| tok.tokenize(s), seq);
@@ -137,6 +203,12 @@ pub fn train(
         alpha: 2.0 * rank as f32,
         targets: LoraTarget::ALL.to_vec(),
     };
+    let kept_layers = o
+        .kept_layers
+        .unwrap_or_else(|| {
+            memory::kept_layers_within(&cfg, file.file_size(), rank, &spec.targets, seq, o.budget)
+        })
+        .min(cfg.n_layer);
     let mut adapter = LoraAdapter::init(&cfg, &spec, 1);
     let mut grads = LoraAdapter::zeros(&cfg, &spec);
     let mut states = adapter.adamw_states();
@@ -153,7 +225,7 @@ pub fn train(
                 Some(&adapter),
                 Some(crate::model::Grads::Lora(&mut grads)),
                 None,
-                true,
+                kept_layers,
             )
         })?;
         let opt = AdamWConfig {
@@ -164,6 +236,7 @@ pub fn train(
         Ok(())
     };
     step(0)?; // warm-up: page in the weights, size the buffers
+    let roofline = f32_roofline(&pool);
     profile::enable(true);
     let t0 = Instant::now();
     for i in 1..=steps {
@@ -173,28 +246,52 @@ pub fn train(
     let spent = profile::snapshot();
     profile::enable(false);
     let step_s = secs / steps as f64;
-    let mut breakdown: Vec<(String, f64, f64)> = spent
+    let (fwd, bwd, head) = step_flops(&cfg, seq, kept_layers);
+    let part = |name: &str, seconds: f64, flop: Option<f64>| StepPart {
+        name: name.to_string(),
+        seconds,
+        share: seconds / step_s,
+        gflop: flop.map(|f| f / 1e9),
+        gflop_s: flop.map(|f| f / seconds / 1e9),
+        of_roofline: flop.map(|f| f / seconds / 1e9 / roofline),
+    };
+    let mut breakdown: Vec<StepPart> = spent
         .iter()
-        .map(|(n, s)| (n.to_string(), s / steps as f64, s / steps as f64 / step_s))
+        .map(|(n, s)| {
+            let flop = match *n {
+                "qmatmul_forward" => Some(fwd),
+                "qmatmul_backward_dx" => Some(bwd),
+                "loss" => Some(head),
+                _ => None,
+            };
+            part(n, s / steps as f64, flop)
+        })
         .collect();
-    let accounted: f64 = breakdown.iter().map(|b| b.1).sum();
-    breakdown.push((
-        "other".into(),
-        (step_s - accounted).max(0.0),
-        ((step_s - accounted) / step_s).max(0.0),
-    ));
+    let accounted: f64 = breakdown.iter().map(|b| b.seconds).sum();
+    breakdown.push(part("other", (step_s - accounted).max(0.0), None));
     Ok(TrainBench {
         threads,
         seq,
         rank,
         targets: spec.targets.clone(),
         steps,
+        compute: o.compute.name(),
+        kept_layers,
+        n_layer: cfg.n_layer,
         tokens_per_second: seq as f64 / step_s,
         step_ms: step_s * 1e3,
+        roofline_gflop_s: roofline,
         breakdown,
         peak_rss_bytes: rss_bytes().1,
-        estimated_bytes: memory::training(&cfg, file.file_size(), rank, &spec.targets, seq)
-            .total_bytes,
+        estimated_bytes: memory::training_keeping(
+            &cfg,
+            file.file_size(),
+            rank,
+            &spec.targets,
+            seq,
+            kept_layers,
+        )
+        .total_bytes,
     })
 }
 

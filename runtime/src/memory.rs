@@ -2,14 +2,24 @@
 //! `inspect` and by the trainer's memory guard. Weights are memory-mapped,
 //! so they count once, at their file size.
 
+use kernels::attention::{probs_len, AttentionConfig};
 use serde::Serialize;
 
 use crate::model::{LoraTarget, ModelConfig};
 
 /// Fixed overhead of the process: code, allocator, thread stacks, tokenizer.
 const PROCESS_OVERHEAD: u64 = 40 << 20;
-/// Tokens per vocabulary chunk in the training loss.
-pub const LOSS_CHUNK_TOKENS: usize = 32;
+/// Bytes of logits one chunk of the training loss may hold: the chunk is
+/// as many tokens as fit (32 to 256), because each chunk decodes the whole
+/// output matrix once and more rows per decode make the head's matmuls
+/// compute-bound instead of decode-bound.
+const LOSS_CHUNK_BYTES: usize = 32 << 20;
+
+/// Tokens per chunk of the training loss for a vocabulary of `n_vocab`
+/// (SmolLM2's 49,152: 170; Qwen2.5's 151,936: 55; at least 32).
+pub fn loss_chunk_tokens(n_vocab: usize) -> usize {
+    (LOSS_CHUNK_BYTES / (4 * n_vocab.max(1))).clamp(32, 256)
+}
 
 #[derive(Clone, Debug, Serialize)]
 pub struct MemoryEstimate {
@@ -83,9 +93,69 @@ pub fn training(
     let layer_grads = seq * (3 * cfg.n_embd + q + 2 * kv + 2 * cfg.n_ff) * f;
     let probs = cfg.n_head * seq * seq * f;
     let lora_saves = seq * rank * targets.len() * f;
-    let loss = LOSS_CHUNK_TOKENS * cfg.n_vocab * f + seq * cfg.n_embd * f;
+    let loss = loss_chunk_tokens(cfg.n_vocab).min(seq) * cfg.n_vocab * f + seq * cfg.n_embd * f;
     let scratch = layer_acts + layer_grads + probs + lora_saves + loss;
     MemoryEstimate::new(file_size, checkpoints as u64, scratch as u64, adapter)
+}
+
+/// Bytes of one layer's activations kept from forward to backward
+/// (`LayerActs` in the graph): norms and their rstd, q/k/v, attention
+/// output, row log-sum-exps and causal probabilities, the residual,
+/// gate/up/SwiGLU and the X·Aᵀ saves.
+pub fn kept_layer_bytes(cfg: &ModelConfig, rank: usize, targets: &[LoraTarget], seq: usize) -> u64 {
+    let q = cfg.n_head * cfg.head_dim;
+    let per_token = 2
+        + 3 * cfg.n_embd
+        + 2 * q
+        + 2 * cfg.n_embd_kv()
+        + 3 * cfg.n_ff
+        + cfg.n_head
+        + rank * targets.len();
+    let attn = AttentionConfig::new(cfg.n_head, cfg.n_head_kv, cfg.head_dim);
+    ((seq * per_token + probs_len(&attn, seq)) * 4) as u64
+}
+
+/// [`training`] when the backward keeps the last `kept_layers` layers'
+/// activations instead of recomputing them.
+pub fn training_keeping(
+    cfg: &ModelConfig,
+    file_size: u64,
+    rank: usize,
+    targets: &[LoraTarget],
+    seq: usize,
+    kept_layers: usize,
+) -> MemoryEstimate {
+    let base = training(cfg, file_size, rank, targets, seq);
+    let kept = kept_layers.min(cfg.n_layer) as u64 * kept_layer_bytes(cfg, rank, targets, seq);
+    MemoryEstimate::new(
+        base.weights_bytes,
+        base.cache_bytes + kept,
+        base.scratch_bytes,
+        base.adapter_bytes,
+    )
+}
+
+/// The most layers whose activations can be kept (no recompute) with the
+/// whole step's estimate within `budget` bytes; 0 when even full
+/// recompute does not fit (the caller's memory guard reports that).
+pub fn kept_layers_within(
+    cfg: &ModelConfig,
+    file_size: u64,
+    rank: usize,
+    targets: &[LoraTarget],
+    seq: usize,
+    budget: u64,
+) -> usize {
+    let base = training(cfg, file_size, rank, targets, seq).total_bytes;
+    let per_layer = kept_layer_bytes(cfg, rank, targets, seq).max(1);
+    (budget.saturating_sub(base) / per_layer).min(cfg.n_layer as u64) as usize
+}
+
+/// Memory this process can use now (`MemAvailable`), 0 when unknown.
+pub fn available_bytes() -> u64 {
+    let mut sys = sysinfo::System::new();
+    sys.refresh_memory();
+    sys.available_memory()
 }
 
 /// Bytes as a short human string (`97.9 MB`).

@@ -28,7 +28,7 @@ fn labels() -> Vec<i32> {
 fn loss(m: &FullModel) -> f64 {
     let w = m.weights().unwrap();
     Graph::new(w)
-        .loss(&IDS, &labels(), None, None, None, true)
+        .loss(&IDS, &labels(), None, None, None, 0)
         .unwrap()
         .mean()
 }
@@ -37,7 +37,7 @@ fn check(spec: TinySpec, tag: &str, names: &[&str]) {
     let (_dir, mut m) = tiny(spec, tag);
     let mut g = m.zeros_like();
     Graph::new(m.weights().unwrap())
-        .loss(&IDS, &labels(), None, Some(Grads::Full(&mut g)), None, true)
+        .loss(&IDS, &labels(), None, Some(Grads::Full(&mut g)), None, 0)
         .unwrap();
     let mut worst = 0f64;
     for name in names {
@@ -105,7 +105,7 @@ fn adamw_steps_lower_the_loss_and_llama_cpp_runs_the_result() {
     for step in 1..=20 {
         g.zero();
         Graph::new(m.weights().unwrap())
-            .loss(&IDS, &labels(), None, Some(Grads::Full(&mut g)), None, true)
+            .loss(&IDS, &labels(), None, Some(Grads::Full(&mut g)), None, 0)
             .unwrap();
         let opt = AdamWConfig {
             lr: 3e-3,

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use argh::FromArgs;
+use kernels::qmatmul::Compute;
 
 use super::{model_path, print_json, CliError};
 
@@ -29,6 +30,14 @@ pub struct BenchArgs {
     /// measured training steps (default 3)
     #[argh(option, default = "3")]
     steps: usize,
+    /// training matmuls through the frozen weights: f32 or int8 (default f32)
+    #[argh(option, default = "Compute::F32")]
+    compute: Compute,
+    /// layers whose activations the training bench keeps instead of
+    /// recomputing: a number, `all`, or `auto` (default: as many as fit
+    /// in 3/4 of the available memory)
+    #[argh(option, default = "String::from(\"auto\")")]
+    keep_layers: String,
     /// also write the JSON to this file
     #[argh(option)]
     out: Option<PathBuf>,
@@ -47,9 +56,25 @@ pub fn run(a: BenchArgs) -> Result<(), CliError> {
         .unwrap_or_else(|| runtime::infer::default_threads() as usize);
     let result = match a.what.as_str() {
         "infer" => serde_json::to_value(runtime::bench::infer(&path, a.seq, 128, threads as i32)?),
-        "train" => serde_json::to_value(runtime::bench::train(
-            &path, a.seq, a.rank, a.steps, threads,
-        )?),
+        "train" => {
+            let kept_layers = match a.keep_layers.as_str() {
+                "auto" => None,
+                "all" => Some(usize::MAX),
+                n => Some(n.parse().map_err(|_| {
+                    CliError::usage(format!("--keep-layers {n}: a number, all or auto"))
+                })?),
+            };
+            let opts = runtime::bench::TrainBenchOptions {
+                seq: a.seq,
+                rank: a.rank,
+                steps: a.steps,
+                threads,
+                compute: a.compute,
+                kept_layers,
+                budget: runtime::memory::available_bytes() / 4 * 3,
+            };
+            serde_json::to_value(runtime::bench::train(&path, &opts)?)
+        }
         "sandbox" => serde_json::to_value(runtime::bench::sandbox(300)?),
         "agent" => serde_json::to_value(runtime::bench::agent(&path, threads as i32, 3)?),
         "all" => {
@@ -71,6 +96,10 @@ pub fn run(a: BenchArgs) -> Result<(), CliError> {
                         &a.rank.to_string(),
                         "--steps",
                         &a.steps.to_string(),
+                        "--compute",
+                        a.compute.name(),
+                        "--keep-layers",
+                        &a.keep_layers,
                     ])
                     .output()
                     .map_err(|e| CliError {
@@ -150,17 +179,25 @@ fn print_summary(what: &str, r: &serde_json::Value) {
         ),
         "train" => {
             println!(
-                "train    {:.1} tok/s, {:.0} ms/step (seq {}, rank {}, {} threads), peak RSS {:.1} MB (estimate {:.1} MB)",
+                "train    {:.1} tok/s, {:.0} ms/step (seq {}, rank {}, {} threads, {} compute, {}/{} layers kept), peak RSS {:.1} MB (estimate {:.1} MB)",
                 r["tokens_per_second"].as_f64().unwrap_or(0.0),
                 r["step_ms"].as_f64().unwrap_or(0.0),
                 r["seq"],
                 r["rank"],
                 r["threads"],
+                r["compute"].as_str().unwrap_or("?"),
+                r["kept_layers"],
+                r["n_layer"],
                 mb(&r["peak_rss_bytes"]),
                 mb(&r["estimated_bytes"])
             );
+            println!("         f32 GEMM roofline {:.1} GFLOP/s", r["roofline_gflop_s"].as_f64().unwrap_or(0.0));
             for b in r["breakdown"].as_array().into_iter().flatten() {
-                println!("         {:<22} {:>8.1} ms  {:>5.1}%", b[0].as_str().unwrap_or(""), b[1].as_f64().unwrap_or(0.0) * 1e3, b[2].as_f64().unwrap_or(0.0) * 100.0);
+                let rate = match (b["gflop_s"].as_f64(), b["of_roofline"].as_f64()) {
+                    (Some(g), Some(f)) => format!("  {g:>6.1} GFLOP/s ({:.0}% of roofline)", f * 100.0),
+                    _ => String::new(),
+                };
+                println!("         {:<22} {:>8.1} ms  {:>5.1}%{rate}", b["name"].as_str().unwrap_or(""), b["seconds"].as_f64().unwrap_or(0.0) * 1e3, b["share"].as_f64().unwrap_or(0.0) * 100.0);
             }
         }
         "agent" => println!(

@@ -18,7 +18,7 @@ use kernels::cross_entropy::{chunked_cross_entropy, CrossEntropyStats, LossGrad}
 use kernels::embedding::{embedding_backward, embedding_forward};
 use kernels::gemm::matmul_dw;
 use kernels::lora::{lora_backward, lora_forward};
-use kernels::qmatmul::{qmatmul_backward_dx, qmatmul_forward, QWeight};
+use kernels::qmatmul::{qmatmul_backward_dx_in, qmatmul_forward_in, Compute, QWeight};
 use kernels::rmsnorm::{rmsnorm_backward, rmsnorm_forward};
 use kernels::rope::{rope_backward, rope_forward, RopeCache, RopeConfig, RopeMode};
 use kernels::swiglu::{swiglu_backward, swiglu_forward};
@@ -28,7 +28,7 @@ use super::full::FullModel;
 use super::lora::{LoraAdapter, LoraPair};
 use super::profile::{self, Op};
 use super::weights::{Linear, Weights};
-use crate::memory::LOSS_CHUNK_TOKENS;
+use crate::memory::loss_chunk_tokens;
 use crate::{Error, Result};
 
 /// Everything one layer's backward needs, produced by its forward.
@@ -79,6 +79,8 @@ pub struct Graph<'a> {
     pub w: Weights<'a>,
     rope: RopeConfig,
     attn: AttentionConfig,
+    /// How matmuls through the frozen weights compute (f32 by default).
+    compute: Compute,
 }
 
 impl<'a> Graph<'a> {
@@ -91,7 +93,23 @@ impl<'a> Graph<'a> {
         let mut rope = RopeConfig::new(c.rope_dims, c.rope_freq_base, mode);
         rope.freq_scale = c.rope_freq_scale;
         let attn = AttentionConfig::new(c.n_head, c.n_head_kv, c.head_dim);
-        Graph { w, rope, attn }
+        Graph {
+            w,
+            rope,
+            attn,
+            compute: Compute::F32,
+        }
+    }
+
+    /// The same graph with matmuls through the frozen weights on `compute`
+    /// (the int8 path trades a bounded error for speed; see `kernels::int8`).
+    pub fn with_compute(mut self, compute: Compute) -> Graph<'a> {
+        self.compute = compute;
+        self
+    }
+
+    pub fn compute(&self) -> Compute {
+        self.compute
     }
 
     fn check_ids(&self, ids: &[i32]) -> Result<()> {
@@ -134,7 +152,7 @@ impl<'a> Graph<'a> {
         }
         let (xf, _) = self.final_norm(&x, t);
         let mut logits = vec![0.0; t * self.w.cfg.n_vocab];
-        qmatmul_forward(&xf, self.w.output, &mut logits, t, false);
+        qmatmul_forward_in(self.compute, &xf, self.w.output, &mut logits, t, false);
         Ok(logits)
     }
 
@@ -159,8 +177,11 @@ impl<'a> Graph<'a> {
     /// the target after `ids[..=i]`), and, with `grads`, the gradients (LoRA
     /// or every weight) accumulated into it (scaled by `grad_scale`,
     /// default 1/n_tokens).
-    /// `checkpoint` keeps only each layer's input and recomputes the layer
-    /// during backward; without it every activation is kept (same result).
+    /// The backward keeps the activations of the last `kept_layers`
+    /// layers from the forward and recomputes the others from their saved
+    /// inputs: 0 uses the least memory, `n_layer` (or more) skips the
+    /// recompute entirely (same result either way; see
+    /// `memory::training` for what each choice costs).
     pub fn loss(
         &self,
         ids: &[i32],
@@ -168,7 +189,7 @@ impl<'a> Graph<'a> {
         lora: Option<&LoraAdapter>,
         grads: Option<Grads<'_>>,
         grad_scale: Option<f32>,
-        checkpoint: bool,
+        kept_layers: usize,
     ) -> Result<CrossEntropyStats> {
         self.check_ids(ids)?;
         if labels.len() != ids.len() {
@@ -184,20 +205,23 @@ impl<'a> Graph<'a> {
         // Layer inputs x_0..x_L (checkpoints).
         let mut xs: Vec<Vec<f32>> = Vec::with_capacity(cfg.n_layer + 1);
         xs.push(self.embed(ids));
+        // Layers from `first_kept` on keep their activations for backward.
+        let first_kept = cfg.n_layer.saturating_sub(kept_layers);
         let mut kept: Vec<LayerActs> = Vec::new();
         let mut acts = LayerActs::default();
         for l in 0..cfg.n_layer {
             let mut next = vec![0.0; t * e];
             self.layer_forward(l, &xs[l], t, &cache, lora, &mut acts, &mut next);
             xs.push(next);
-            if grads.is_some() && !checkpoint {
+            if grads.is_some() && l >= first_kept {
                 kept.push(std::mem::take(&mut acts));
             }
         }
         let (xf, rstd_f) = self.final_norm(&xs[cfg.n_layer], t);
-        let output = self.w.output;
-        let mut head_forward =
-            |h: &[f32], logits: &mut [f32]| qmatmul_forward(h, output, logits, h.len() / e, false);
+        let (output, compute) = (self.w.output, self.compute);
+        let mut head_forward = |h: &[f32], logits: &mut [f32]| {
+            qmatmul_forward_in(compute, h, output, logits, h.len() / e, false)
+        };
         let Some(mut grads) = grads else {
             return profile::timed(Op::Loss, || {
                 chunked_cross_entropy(
@@ -205,7 +229,7 @@ impl<'a> Graph<'a> {
                     labels,
                     e,
                     v,
-                    LOSS_CHUNK_TOKENS,
+                    loss_chunk_tokens(v),
                     &mut head_forward,
                     None,
                 )
@@ -224,7 +248,7 @@ impl<'a> Graph<'a> {
         };
         let mut head_backward = |h: &[f32], dlogits: &[f32], dh: &mut [f32]| {
             let c = dh.len() / e;
-            qmatmul_backward_dx(dlogits, output, dh, c, false);
+            qmatmul_backward_dx_in(compute, dlogits, output, dh, c, false);
             if let Some(dw) = d_head.as_deref_mut() {
                 matmul_dw(dlogits, h, dw, c, v, e, true);
             }
@@ -235,7 +259,7 @@ impl<'a> Graph<'a> {
                 labels,
                 e,
                 v,
-                LOSS_CHUNK_TOKENS,
+                loss_chunk_tokens(v),
                 &mut head_forward,
                 Some(LossGrad {
                     d_hidden: &mut d_xf,
@@ -260,12 +284,12 @@ impl<'a> Graph<'a> {
         });
         let mut dx_prev = vec![0.0; t * e];
         for l in (0..cfg.n_layer).rev() {
-            let acts = if checkpoint {
+            let acts = if l < first_kept {
                 let mut scratch = vec![0.0; t * e];
                 self.layer_forward(l, &xs[l], t, &cache, lora, &mut acts, &mut scratch);
                 &acts
             } else {
-                &kept[l]
+                &kept[l - first_kept]
             };
             self.layer_backward(
                 l,
@@ -309,6 +333,7 @@ impl<'a> Graph<'a> {
         let pair = |tg| lora.and_then(|ad| ad.pair(l, tg));
         let scale = lora.map_or(0.0, |ad| ad.spec.scale());
         linear_forward(
+            self.compute,
             &lw.q,
             pair(LoraTarget::Q),
             scale,
@@ -318,6 +343,7 @@ impl<'a> Graph<'a> {
             &mut a.xa[0],
         );
         linear_forward(
+            self.compute,
             &lw.k,
             pair(LoraTarget::K),
             scale,
@@ -327,6 +353,7 @@ impl<'a> Graph<'a> {
             &mut a.xa[1],
         );
         linear_forward(
+            self.compute,
             &lw.v,
             pair(LoraTarget::V),
             scale,
@@ -359,6 +386,7 @@ impl<'a> Graph<'a> {
         let _ = kvd;
         let mut o = Vec::new();
         linear_forward(
+            self.compute,
             &lw.o,
             pair(LoraTarget::O),
             scale,
@@ -377,6 +405,7 @@ impl<'a> Graph<'a> {
             rmsnorm_forward(&a.x1, &lw.ffn_norm, &mut a.xn2, &mut a.rstd2, e, c.rms_eps)
         });
         linear_forward(
+            self.compute,
             &lw.gate,
             pair(LoraTarget::Gate),
             scale,
@@ -386,6 +415,7 @@ impl<'a> Graph<'a> {
             &mut a.xa[4],
         );
         linear_forward(
+            self.compute,
             &lw.up,
             pair(LoraTarget::Up),
             scale,
@@ -397,6 +427,7 @@ impl<'a> Graph<'a> {
         resize(&mut a.h, t * f);
         profile::timed(Op::Elementwise, || swiglu_forward(&a.gate, &a.up, &mut a.h));
         linear_forward(
+            self.compute,
             &lw.down,
             pair(LoraTarget::Down),
             scale,
@@ -436,6 +467,7 @@ impl<'a> Graph<'a> {
                     dy: &[f32],
                     dx_acc: &mut [f32]| {
             linear_grads(
+                self.compute,
                 grads,
                 lora,
                 l,
@@ -526,6 +558,7 @@ impl<'a> Graph<'a> {
 /// gradients of whatever is trainable (LoRA A/B, or W and its bias).
 #[allow(clippy::too_many_arguments)]
 fn linear_grads(
+    compute: Compute,
     grads: &mut Grads<'_>,
     lora: Option<&LoraAdapter>,
     l: usize,
@@ -541,10 +574,21 @@ fn linear_grads(
     match grads {
         Grads::Lora(g) => {
             let p = lora.and_then(|ad| ad.pair(l, tg));
-            linear_backward(lin.w, p, g.pair_mut(l, tg), scale, x_in, xa, dy, t, dx_acc);
+            linear_backward(
+                compute,
+                lin.w,
+                p,
+                g.pair_mut(l, tg),
+                scale,
+                x_in,
+                xa,
+                dy,
+                t,
+                dx_acc,
+            );
         }
         Grads::Full(g) => {
-            linear_backward(lin.w, None, None, scale, x_in, xa, dy, t, dx_acc);
+            linear_backward(compute, lin.w, None, None, scale, x_in, xa, dy, t, dx_acc);
             let (n_in, n_out) = (lin.w.n_in, lin.w.n_out);
             if let Some(dw) = g.get_mut(&tg.tensor_name(l)) {
                 matmul_dw(dy, x_in, dw, t, n_out, n_in, true);
@@ -574,7 +618,9 @@ fn resize(v: &mut Vec<f32>, n: usize) {
 }
 
 /// y (T,out) = W·x (+bias) + s·B·(A·x); saves xa = s·A·x (T,r).
+#[allow(clippy::too_many_arguments)]
 fn linear_forward(
+    compute: Compute,
     lin: &Linear<'_>,
     pair: Option<&LoraPair>,
     s: f32,
@@ -585,7 +631,9 @@ fn linear_forward(
 ) {
     let w = lin.w;
     resize(y, t * w.n_out);
-    profile::timed(Op::QMatmulForward, || qmatmul_forward(x, w, y, t, false));
+    profile::timed(Op::QMatmulForward, || {
+        qmatmul_forward_in(compute, x, w, y, t, false)
+    });
     if let Some(b) = &lin.bias {
         for row in y.chunks_exact_mut(w.n_out) {
             for (yi, bi) in row.iter_mut().zip(b) {
@@ -604,6 +652,7 @@ fn linear_forward(
 /// dx (T,in) += dy·W + s·(dy·B)·A; dA += s·(dy·B)ᵀ·x, dB += s·dyᵀ·xa.
 #[allow(clippy::too_many_arguments)]
 fn linear_backward(
+    compute: Compute,
     w: QWeight<'_>,
     pair: Option<&LoraPair>,
     grad: Option<&mut LoraPair>,
@@ -615,7 +664,7 @@ fn linear_backward(
     dx: &mut [f32],
 ) {
     profile::timed(Op::QMatmulBackward, || {
-        qmatmul_backward_dx(dy, w, dx, t, true)
+        qmatmul_backward_dx_in(compute, dy, w, dx, t, true)
     });
     if let (Some(p), Some(g)) = (pair, grad) {
         profile::timed(Op::Lora, || {

@@ -124,7 +124,7 @@ fn steps_per_epoch(cfg: &TrainConfig, ds: &Dataset, seed: u64) -> usize {
 pub fn evaluate(graph: &Graph<'_>, adapter: &LoraAdapter, examples: &[Example]) -> Result<f64> {
     let (mut sum, mut n) = (0.0, 0usize);
     for ex in examples {
-        let s = graph.loss(&ex.ids, &ex.labels, Some(adapter), None, None, true)?;
+        let s = graph.loss(&ex.ids, &ex.labels, Some(adapter), None, None, 0)?;
         sum += s.loss_sum;
         n += s.n_tokens;
     }
@@ -263,7 +263,7 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
                     Some(&adapter),
                     Some(crate::model::Grads::Lora(&mut grads)),
                     Some(scale),
-                    true,
+                    0,
                 )?;
                 loss_sum += s.loss_sum;
             }
