@@ -15,7 +15,7 @@ CACHE ?= $(HOME)/.cache/agentcoder
 MODEL := $(CACHE)/models/SmolLM2-135M-Instruct.Q4_1.gguf
 APT_PKGS := cmake clang libclang-dev rustc libstd-rust-dev-wasm32
 
-.PHONY: setup build test demo study bench model bfcl wasm wasm-check fuzz-sandbox fmt lint
+.PHONY: setup build test demo study bench bench-peer model bfcl wasm wasm-check fuzz-sandbox fmt lint
 
 ## setup: apt-get install the build tools that are missing (no-op when present)
 setup:
@@ -95,6 +95,11 @@ bench: setup model build
 	$(BIN) bench all --model $(MODEL) --out bench/results/agentcoder-$$(date +%Y%m%d-%H%M%S).json
 	$(CARGO) run --release --locked -p kernels --example bench_kernels -- --quick --out bench/results/kernels-$$(date +%Y%m%d-%H%M%S).json
 	$(CARGO) run --release --locked -p sandbox --example bench | tee bench/results/sandbox-$$(date +%Y%m%d-%H%M%S).json
+
+## bench-peer: our LoRA training step vs PyTorch+PEFT on the same model, seq, rank and threads (JSON in bench/results/)
+##   settings: SEQ, RANK, THREADS, PEER_STEPS, PEER_ROUNDS, PEER_VENV (see bench/peer/README.md)
+bench-peer: model build
+	@MODEL=$(MODEL) BIN=$(BIN) AGENTCODER_CACHE=$(CACHE) bench/peer/run.sh
 
 ## fuzz-sandbox: the longer random-program comparison against CPython, then cargo-fuzz on the parser
 fuzz-sandbox:
