@@ -55,7 +55,24 @@ impl ModelConfig {
                 )))
             }
         };
-        Self::read(f, arch, rope_layout)
+        let cfg = Self::read(f, arch, rope_layout)?;
+        cfg.check_rope()?;
+        Ok(cfg)
+    }
+
+    /// RoPE rotates `rope_dims` of each head's `head_dim` values in pairs:
+    /// an odd, zero or too large count is a broken file, said here rather
+    /// than by a kernel assertion mid-training.
+    fn check_rope(&self) -> Result<()> {
+        let n = self.rope_dims;
+        if n == 0 || !n.is_multiple_of(2) || n > self.head_dim {
+            return Err(Error::Unsupported(format!(
+                "{}.rope.dimension_count = {n}: must be even and between 2 and the head \
+                 size {}",
+                self.architecture, self.head_dim
+            )));
+        }
+        Ok(())
     }
 
     /// Reads the generic `{arch}.*` hyperparameters of any architecture
@@ -221,5 +238,47 @@ impl LoraTarget {
             return Err(Error::Input("no LoRA targets given".into()));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gguf::GgufWriter;
+
+    /// A llama GGUF with head_dim 16 and `rope.dimension_count` = `rope`
+    /// (metadata and the embedding only: enough for the config).
+    fn config_with_rope_dims(rope: u32) -> Result<ModelConfig> {
+        let mut w = GgufWriter::new();
+        w.set_str("general.architecture", "llama")
+            .set_u32("llama.embedding_length", 64)
+            .set_u32("llama.attention.head_count", 4)
+            .set_u32("llama.block_count", 1)
+            .set_u32("llama.feed_forward_length", 128)
+            .set_u32("llama.rope.dimension_count", rope);
+        w.add_f32("token_embd.weight", &[64, 8], &[0.0; 64 * 8])
+            .expect("a valid f32 tensor");
+        let path = std::env::temp_dir().join(format!(
+            "agentcoder-rope-{rope}-{}.gguf",
+            std::process::id()
+        ));
+        w.write(&path).expect("temp dir is writable");
+        let file = gguf::GgufFile::open(&path).expect("just written");
+        let cfg = ModelConfig::from_gguf(&file);
+        let _ = std::fs::remove_file(&path);
+        cfg
+    }
+
+    #[test]
+    fn rope_dimension_count_must_be_even_and_fit_a_head() {
+        assert_eq!(config_with_rope_dims(16).unwrap().rope_dims, 16);
+        assert_eq!(config_with_rope_dims(8).unwrap().rope_dims, 8);
+        for bad in [0, 15, 32] {
+            let e = config_with_rope_dims(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("rope.dimension_count") && e.contains(&bad.to_string()),
+                "{bad}: {e}"
+            );
+        }
     }
 }
