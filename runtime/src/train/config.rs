@@ -54,8 +54,13 @@ pub struct TrainConfig {
     /// Longer examples are truncated.
     #[serde(default = "d_max_seq")]
     pub max_seq: usize,
+    /// Largest global gradient norm; larger gradients are scaled down.
     #[serde(default = "d_clip")]
     pub clip: f32,
+    /// Stop after this many optimizer steps in a row were skipped because
+    /// their gradients were NaN or infinite (default 5).
+    #[serde(default = "d_max_bad_steps")]
+    pub max_bad_steps: usize,
     #[serde(default = "d_seed")]
     pub seed: u64,
     #[serde(default)]
@@ -113,6 +118,9 @@ fn d_max_seq() -> usize {
 fn d_clip() -> f32 {
     1.0
 }
+fn d_max_bad_steps() -> usize {
+    5
+}
 fn d_seed() -> u64 {
     42
 }
@@ -136,6 +144,19 @@ impl TrainConfig {
         if !(self.lr > 0.0 && self.lr.is_finite()) {
             return bad("--lr must be a positive number");
         }
+        if !(self.alpha > 0.0 && self.alpha.is_finite()) {
+            return bad("--alpha must be a positive number (the adapter's scale is alpha/rank)");
+        }
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
+            return bad("weight_decay must be a number of at least 0");
+        }
+        // Infinity is allowed: no clipping.
+        if self.clip.is_nan() || self.clip <= 0.0 {
+            return bad("clip must be a positive number");
+        }
+        if self.max_bad_steps == 0 {
+            return bad("max_bad_steps must be at least 1");
+        }
         if self.max_seq < 8 {
             return bad("--max-seq must be at least 8");
         }
@@ -151,12 +172,16 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// Learning rate at optimizer step `step` (1-based) of `total`.
+    /// Learning rate at optimizer step `step` (1-based) of `total`: a
+    /// linear warmup to `lr` over `warmup` steps, then the schedule over
+    /// the remaining `total - warmup` steps. The decay ends at zero one
+    /// step *after* the last, so the last step still learns (an lr of 0
+    /// would waste it): linear ends at `lr / (decay steps + 1)`.
     pub fn lr_at(&self, step: usize, total: usize) -> f32 {
         if self.warmup > 0 && step <= self.warmup {
             return self.lr * step as f32 / self.warmup as f32;
         }
-        let span = total.saturating_sub(self.warmup).max(1) as f32;
+        let span = (total.saturating_sub(self.warmup) + 1) as f32;
         let progress = ((step - self.warmup.min(step)) as f32 / span).min(1.0);
         match self.schedule {
             Schedule::Constant => self.lr,
@@ -217,7 +242,6 @@ mod tests {
         c.warmup = 10;
         assert!((c.lr_at(5, 100) - c.lr * 0.5).abs() < 1e-9);
         assert!((c.lr_at(10, 100) - c.lr).abs() < 1e-9);
-        assert!(c.lr_at(100, 100).abs() < 1e-9);
         assert!(c.lr_at(55, 100) < c.lr * 0.51 && c.lr_at(55, 100) > c.lr * 0.49);
     }
 
@@ -236,5 +260,54 @@ mod tests {
         let mut c = cfg();
         c.rank = 0;
         assert!(c.validate().unwrap_err().to_string().contains("--rank"));
+    }
+
+    #[test]
+    fn the_last_step_still_learns() {
+        let mut c = cfg();
+        for (schedule, warmup, total) in [
+            (Schedule::Cosine, 10, 100),
+            (Schedule::Linear, 10, 100),
+            (Schedule::Cosine, 0, 1),
+            (Schedule::Linear, 3, 4),
+        ] {
+            (c.schedule, c.warmup) = (schedule, warmup);
+            let lrs: Vec<f32> = (1..=total).map(|s| c.lr_at(s, total)).collect();
+            assert!(lrs[total - 1] > 0.0, "{schedule:?}: {lrs:?}");
+            // After warmup the rate only falls, never above the peak.
+            assert!(lrs.iter().all(|&l| l > 0.0 && l <= c.lr), "{lrs:?}");
+            assert!(
+                lrs[warmup.min(total - 1)..]
+                    .windows(2)
+                    .all(|w| w[1] <= w[0]),
+                "{schedule:?}: {lrs:?}"
+            );
+        }
+        // Linear decays to zero one step past the end: lr / (decay steps + 1).
+        (c.schedule, c.warmup) = (Schedule::Linear, 10);
+        assert!((c.lr_at(100, 100) - c.lr / 91.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn non_positive_or_nan_numbers_are_rejected() {
+        type Break = fn(&mut TrainConfig);
+        let cases: [(&str, Break); 9] = [
+            ("--alpha", |c| c.alpha = 0.0),
+            ("--alpha", |c| c.alpha = -16.0),
+            ("--alpha", |c| c.alpha = f32::NAN),
+            ("--alpha", |c| c.alpha = f32::INFINITY),
+            ("--lr", |c| c.lr = f32::NAN),
+            ("weight_decay", |c| c.weight_decay = f32::NAN),
+            ("weight_decay", |c| c.weight_decay = -0.1),
+            ("clip", |c| c.clip = 0.0),
+            ("clip", |c| c.clip = f32::NAN),
+        ];
+        for (option, break_it) in cases {
+            let mut c = cfg();
+            break_it(&mut c);
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains(option), "{option}: {e}");
+        }
+        assert!(cfg().validate().is_ok());
     }
 }
