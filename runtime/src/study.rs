@@ -77,7 +77,7 @@ pub fn samples(
             eprintln!("training on {label} of the data ({} examples)", idx.len());
         }
         let t0 = Instant::now();
-        let s = crate::train::train(&cfg, false, opts.progress)?;
+        let s = crate::train::train(&cfg, crate::train::OutDir::New, opts.progress)?;
         runs.push(SampleRun {
             label,
             fraction: f,

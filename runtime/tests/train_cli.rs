@@ -8,7 +8,7 @@ mod common;
 use common::{command as bin, model};
 use std::process::{Output, Stdio};
 
-fn run(args: &[&str]) -> Output {
+fn run<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) -> Output {
     let o = bin().args(args).output().expect("the binary runs");
     assert!(
         o.status.success(),
@@ -340,4 +340,133 @@ fn malformed_data_names_file_and_line() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(s["skipped_lines"], 1);
+}
+
+/// `train` arguments for a short run on `data` into `out`.
+fn short_run(data: &str, out: &str, steps: usize, extra: &[&str]) -> Vec<String> {
+    let steps = steps.to_string();
+    let base = [
+        "train",
+        "--data",
+        data,
+        "--out",
+        out,
+        "--steps",
+        &steps,
+        "--batch-tokens",
+        "96",
+        "--eval-every",
+        "0",
+        "--threads",
+        "2",
+    ];
+    let model = model();
+    let mut args: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+    args.extend(["--model".to_string(), model]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Runs the binary expecting exit code 2; returns stderr.
+fn refused(args: &[String]) -> String {
+    let o = bin().args(args).output().expect("the binary runs");
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    err
+}
+
+#[test]
+fn an_earlier_run_is_kept_unless_overwritten_and_logs_show_progress() {
+    let d = Dir::new("outdir");
+    let data = synth(&d, "train.jsonl", 24, 4);
+    let out = d.p("run");
+    let metrics = Path::new(&out).join("metrics.jsonl");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(&metrics, "{\"step\":99,\"loss\":9.0}\n").unwrap();
+
+    let err = refused(&short_run(&data, &out, 6, &[]));
+    assert!(
+        err.contains("not empty") && err.contains("--overwrite"),
+        "{err}"
+    );
+    assert_eq!(losses(&metrics), [(99, 9.0)], "the earlier run was touched");
+
+    // Replaced; stderr is a pipe here, so progress comes as plain lines.
+    let o = run(&short_run(&data, &out, 6, &["--overwrite"]));
+    assert_eq!(
+        losses(&metrics).iter().map(|s| s.0).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5, 6]
+    );
+    let log = String::from_utf8_lossy(&o.stderr);
+    for step in 1..=6 {
+        let line = log
+            .lines()
+            .find(|l| l.starts_with(&format!("step {step}/6 loss ")))
+            .unwrap_or_else(|| panic!("no line for step {step} in:\n{log}"));
+        assert!(
+            line.contains(" tok/s ETA ") && line.contains(" RSS "),
+            "{line}"
+        );
+    }
+
+    // A replay goes into a new directory and leaves the original alone.
+    let manifest = format!("{out}/run.json");
+    let before = std::fs::read(&metrics).unwrap();
+    let err = refused(&["train".into(), "--replay".into(), manifest.clone()]);
+    assert!(err.contains("--replay needs --out"), "{err}");
+    let replay = |out: &str| -> Vec<String> {
+        ["train", "--replay", &manifest, "--out", out, "--steps", "1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    assert!(refused(&replay(&out)).contains("not empty"));
+    let again = d.p("replay");
+    run(&replay(&again));
+    assert_eq!(losses(&Path::new(&again).join("metrics.jsonl")).len(), 1);
+    assert_eq!(std::fs::read(&metrics).unwrap(), before);
+
+    for (flag, value) in [("--alpha", "0"), ("--alpha", "NaN"), ("--lr", "NaN")] {
+        let err = refused(&short_run(&data, &d.p("bad"), 1, &[flag, value]));
+        assert!(err.contains(flag), "{flag} {value}: {err}");
+    }
+}
+
+#[test]
+fn diverged_training_stops_and_keeps_a_finite_adapter() {
+    let d = Dir::new("nan");
+    let data = synth(&d, "train.jsonl", 24, 6);
+    let out = d.p("run");
+    // A learning rate this large overflows the adapter after one step:
+    // every later gradient is NaN or infinite.
+    let args = short_run(
+        &data,
+        &out,
+        10,
+        &["--lr", "1e30", "--warmup", "0", "--json"],
+    );
+    let o = bin().args(&args).output().expect("the binary runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "a diverged run succeeded:\n{err}");
+    assert!(
+        err.contains("NaN or infinite") && err.contains("5 steps in a row"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(Path::new(&out).join("metrics.jsonl")).unwrap();
+    let skipped = text
+        .lines()
+        .filter(|l| l.contains("\"skipped\":true"))
+        .count();
+    assert_eq!(skipped, 5, "{text}");
+    // latest/ is saved on the way out and holds the last finite adapter.
+    let file = runtime::open_gguf(Path::new(&model())).unwrap();
+    let cfg = runtime::model::ModelConfig::from_gguf(&file).unwrap();
+    let ck =
+        runtime::train::Checkpoint::load(&Path::new(&out).join("latest/state.ckpt"), &cfg).unwrap();
+    assert_eq!((ck.meta.step, ck.meta.skipped_steps), (6, 5));
+    let finite = |t: &[f32]| t.iter().all(|x| x.is_finite());
+    assert!(
+        ck.adapter.tensors().into_iter().all(finite) && ck.m.iter().chain(&ck.v).all(|t| finite(t)),
+        "a NaN reached the checkpoint"
+    );
 }

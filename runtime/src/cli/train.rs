@@ -2,14 +2,16 @@ use std::path::PathBuf;
 
 use argh::FromArgs;
 use runtime::model::LoraTarget;
-use runtime::train::{Schedule, TrainConfig};
+use runtime::train::{OutDir, Schedule, TrainConfig};
 
 use super::{print_json, CliError};
 
 /// Train a LoRA adapter on a chat JSONL dataset (CPU, frozen quantized base).
 /// Writes DIR/run.json, metrics.jsonl, loss.svg, latest/ and best/
 /// checkpoints and DIR/adapter.gguf (loadable by `generate --lora` and by
-/// llama.cpp).
+/// llama.cpp). A non-empty DIR is refused unless --resume or --overwrite.
+/// Without a terminal, progress is a plain line on stderr about every 5% of
+/// the run or 30 seconds.
 #[derive(FromArgs)]
 #[argh(subcommand, name = "train")]
 pub struct TrainArgs {
@@ -22,18 +24,21 @@ pub struct TrainArgs {
     /// validation data (same format)
     #[argh(option)]
     val: Option<PathBuf>,
-    /// output directory
+    /// output directory DIR (new or empty, unless --resume or --overwrite)
     #[argh(option)]
     out: Option<PathBuf>,
     /// read every option from a JSON or TOML file (command-line options override it)
     #[argh(option)]
     config: Option<PathBuf>,
-    /// rerun a previous run exactly from its DIR/run.json
+    /// rerun a previous run exactly from its DIR/run.json, into a new --out
     #[argh(option)]
     replay: Option<PathBuf>,
     /// continue the run in --out from its latest checkpoint
     #[argh(switch)]
     resume: bool,
+    /// replace the earlier run in --out (its metrics, checkpoints, adapter)
+    #[argh(switch)]
+    overwrite: bool,
     /// rank of the adapter (default 16)
     #[argh(option)]
     rank: Option<usize>,
@@ -94,6 +99,12 @@ pub struct TrainArgs {
 }
 
 fn resolve(a: &TrainArgs) -> Result<TrainConfig, CliError> {
+    if a.replay.is_some() && a.out.is_none() {
+        // The original run stays as it is, to compare the replay with.
+        return Err(CliError::usage(
+            "--replay needs --out: a new directory for the rerun",
+        ));
+    }
     let base = match (&a.replay, &a.config) {
         (Some(p), _) | (None, Some(p)) => Some(TrainConfig::from_file(p)?),
         _ => None,
@@ -184,9 +195,19 @@ fn resolve(a: &TrainArgs) -> Result<TrainConfig, CliError> {
 }
 
 pub fn run(a: TrainArgs) -> Result<(), CliError> {
+    let existing = match (a.resume, a.overwrite) {
+        (true, true) => {
+            return Err(CliError::usage(
+                "--resume and --overwrite exclude each other",
+            ))
+        }
+        (true, false) => OutDir::Resume,
+        (false, true) => OutDir::Overwrite,
+        (false, false) => OutDir::New,
+    };
     let cfg = resolve(&a)?;
     let show = !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let summary = runtime::train::train(&cfg, a.resume, show)?;
+    let summary = runtime::train::train(&cfg, existing, show)?;
     if a.json {
         return print_json(&summary);
     }
@@ -203,6 +224,12 @@ pub fn run(a: TrainArgs) -> Result<(), CliError> {
         runtime::memory::human_bytes(summary.peak_rss_bytes),
         runtime::memory::human_bytes(summary.estimated_bytes)
     );
+    if summary.skipped_steps > 0 {
+        println!(
+            "skipped {} steps with NaN or infinite gradients",
+            summary.skipped_steps
+        );
+    }
     println!("adapter: {}", summary.adapter.display());
     Ok(())
 }

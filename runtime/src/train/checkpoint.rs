@@ -30,6 +30,10 @@ pub struct CheckpointMeta {
     pub epoch_seed: u64,
     pub best_val_loss: Option<f64>,
     pub n_values: usize,
+    /// Steps skipped for non-finite gradients so far; AdamW counts only
+    /// the others. Absent in checkpoints from before it was kept.
+    #[serde(default)]
+    pub skipped_steps: usize,
 }
 
 pub struct Checkpoint {

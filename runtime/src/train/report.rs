@@ -1,6 +1,7 @@
 //! Progress display and the loss-curve SVG of a training run.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -25,26 +26,106 @@ pub fn progress_bar(total: u64, done: u64, show: bool, unit: &str) -> ProgressBa
     bar
 }
 
-pub fn update_bar(bar: &ProgressBar, m: &StepMetrics, total: usize) {
-    let val = m
-        .val_loss
-        .map(|v| format!(" val {v:.4}"))
-        .unwrap_or_default();
-    bar.set_message(format!(
-        "loss {:.4}{val}  {:.0} tok/s  RSS {}",
-        m.loss,
-        m.tok_s,
-        human_bytes(m.rss_bytes)
-    ));
-    bar.set_position(m.step as u64);
-    if bar.is_hidden() && (m.step == 1 || m.step == total || m.val_loss.is_some()) {
+/// How often a run whose stderr is not a terminal (a log file, a pipe)
+/// prints a plain progress line: every `steps` steps, or at the first step
+/// after `interval` without a line, whichever comes first. The first and
+/// last step, validations and skipped steps always get a line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LineCadence {
+    pub steps: usize,
+    pub interval: Duration,
+}
+
+impl LineCadence {
+    /// About 20 lines per run, and one at least every 30 seconds.
+    pub fn for_run(total: usize) -> LineCadence {
+        LineCadence {
+            steps: total.div_ceil(20).max(1),
+            interval: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Training progress on stderr: a bar on a terminal, plain lines otherwise.
+pub struct StepProgress {
+    bar: ProgressBar,
+    total: usize,
+    /// Steps already done when this process started (resume).
+    start_step: usize,
+    started: Instant,
+    last_line: Option<Instant>,
+    cadence: LineCadence,
+}
+
+impl StepProgress {
+    /// `done` of `total` steps are behind us; `show` asks for the bar.
+    pub fn new(total: usize, done: usize, show: bool) -> StepProgress {
+        StepProgress {
+            bar: progress_bar(total as u64, done as u64, show, "steps"),
+            total,
+            start_step: done,
+            started: Instant::now(),
+            last_line: None,
+            cadence: LineCadence::for_run(total),
+        }
+    }
+
+    pub fn update(&mut self, m: &StepMetrics) {
+        let val = m
+            .val_loss
+            .map(|v| format!(" val {v:.4}"))
+            .unwrap_or_default();
+        let skipped = if m.skipped {
+            " (skipped: gradients not finite)"
+        } else {
+            ""
+        };
+        let rss = human_bytes(m.rss_bytes);
+        self.bar.set_message(format!(
+            "loss {:.4}{val}  {:.0} tok/s  RSS {rss}{skipped}",
+            m.loss, m.tok_s
+        ));
+        self.bar.set_position(m.step as u64);
+        if !self.bar.is_hidden() || !self.line_due(m) {
+            return;
+        }
+        self.last_line = Some(Instant::now());
+        let done = m.step.saturating_sub(self.start_step).max(1);
+        let eta = self.started.elapsed().as_secs_f64() / done as f64
+            * self.total.saturating_sub(m.step) as f64;
         eprintln!(
-            "step {}/{total} loss {:.4}{val} {:.0} tok/s RSS {}",
+            "step {}/{} loss {:.4}{val} {:.0} tok/s ETA {} RSS {rss}{skipped}",
             m.step,
+            self.total,
             m.loss,
             m.tok_s,
-            human_bytes(m.rss_bytes)
+            short_duration(eta)
         );
+    }
+
+    fn line_due(&self, m: &StepMetrics) -> bool {
+        let Some(last) = self.last_line else {
+            return true;
+        };
+        m.step == self.total
+            || m.val_loss.is_some()
+            || m.skipped
+            || m.step.is_multiple_of(self.cadence.steps)
+            || last.elapsed() >= self.cadence.interval
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// `3h05m`, `4m10s`, `12s`.
+fn short_duration(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    match (s / 3600, s / 60 % 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
     }
 }
 
@@ -133,4 +214,24 @@ pub fn line_chart(title: &str, series: &[Series<'_>]) -> String {
     }
     s.push_str("</svg>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_short() {
+        assert_eq!(short_duration(12.4), "12s");
+        assert_eq!(short_duration(250.0), "4m10s");
+        assert_eq!(short_duration(11_100.0), "3h05m");
+        assert_eq!(short_duration(-1.0), "0s");
+    }
+
+    #[test]
+    fn about_twenty_lines_per_run() {
+        assert_eq!(LineCadence::for_run(366).steps, 19);
+        assert_eq!(LineCadence::for_run(6).steps, 1);
+        assert_eq!(LineCadence::for_run(0).steps, 1);
+    }
 }

@@ -6,15 +6,16 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use kernels::adamw::{AdamWConfig, AdamWState};
-use kernels::clip::clip_grad_norm;
-use kernels::rng::Rng;
+use kernels::adamw::AdamWState;
 use serde::Serialize;
 
+use super::batches::{epoch_order, epoch_seed, next_step, total_steps};
 use super::checkpoint::{save_checkpoint, Checkpoint, CheckpointMeta};
 use super::config::TrainConfig;
 use super::data::{self, Dataset, Example};
-use super::report;
+use super::out_dir::{self, OutDir};
+use super::report::{self, StepProgress};
+use super::step::{optimizer_step, BadSteps};
 use crate::model::{Graph, LoraAdapter, LoraSpec, Weights};
 use crate::{memory, Error, Result};
 
@@ -31,6 +32,9 @@ pub struct StepMetrics {
     pub rss_bytes: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub val_loss: Option<f64>,
+    /// The gradients were not finite; the adapter was left as it was.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
 }
 
 /// What a finished run reports.
@@ -47,6 +51,8 @@ pub struct TrainSummary {
     pub estimated_bytes: u64,
     pub adapter: PathBuf,
     pub skipped_lines: usize,
+    /// Optimizer steps skipped for non-finite gradients (whole run).
+    pub skipped_steps: usize,
 }
 
 /// Resident and peak resident memory of this process (Linux; 0 elsewhere).
@@ -70,56 +76,6 @@ pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
-/// Examples of one epoch in training order.
-fn epoch_order(n: usize, epoch_seed: u64) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    Rng::new(epoch_seed).shuffle(&mut order);
-    order
-}
-
-fn epoch_seed(seed: u64, epoch: usize) -> u64 {
-    seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
-/// Splits one step's examples off `order[pos..]`: `accum` micro-batches of
-/// up to `batch_tokens` tokens (at least one example each).
-fn next_step(
-    cfg: &TrainConfig,
-    ds: &Dataset,
-    order: &[usize],
-    mut pos: usize,
-) -> (Vec<Vec<usize>>, usize) {
-    let mut micro = Vec::new();
-    for _ in 0..cfg.accum {
-        let mut batch = Vec::new();
-        let mut tokens = 0;
-        while pos < order.len() {
-            let len = ds.examples[order[pos]].ids.len();
-            if !batch.is_empty() && tokens + len > cfg.batch_tokens {
-                break;
-            }
-            batch.push(order[pos]);
-            tokens += len;
-            pos += 1;
-        }
-        if batch.is_empty() {
-            break;
-        }
-        micro.push(batch);
-    }
-    (micro, pos)
-}
-
-fn steps_per_epoch(cfg: &TrainConfig, ds: &Dataset, seed: u64) -> usize {
-    let order = epoch_order(ds.examples.len(), seed);
-    let (mut pos, mut n) = (0, 0);
-    while pos < order.len() {
-        pos = next_step(cfg, ds, &order, pos).1;
-        n += 1;
-    }
-    n
-}
-
 /// Mean loss over a dataset (no gradients).
 pub fn evaluate(graph: &Graph<'_>, adapter: &LoraAdapter, examples: &[Example]) -> Result<f64> {
     let (mut sum, mut n) = (0.0, 0usize);
@@ -131,9 +87,13 @@ pub fn evaluate(graph: &Graph<'_>, adapter: &LoraAdapter, examples: &[Example]) 
     Ok(if n == 0 { 0.0 } else { sum / n as f64 })
 }
 
-/// Trains (or resumes, when `DIR/latest/state.ckpt` exists and `resume`).
-pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<TrainSummary> {
+/// Trains into `cfg.out`; `existing` says what to do with an earlier run there
+/// (see [`OutDir`]). `show_progress` draws a bar; without it (or without a
+/// terminal) progress goes to stderr as plain lines.
+pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result<TrainSummary> {
     cfg.validate()?;
+    out_dir::prepare(&cfg.out, existing)?;
+    let resume = existing == OutDir::Resume;
     let file = crate::open_gguf(&cfg.model)?;
     let weights = Weights::load(&file)?;
     let model_cfg = weights.cfg.clone();
@@ -204,11 +164,11 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
             epoch_seed: epoch_seed(cfg.seed, 0),
             best_val_loss: None,
             n_values: adapter.n_params(),
+            skipped_steps: 0,
         };
         (adapter, states, meta)
     };
-    let per_epoch = steps_per_epoch(cfg, &ds, epoch_seed(cfg.seed, 0));
-    let total = cfg.steps.unwrap_or(per_epoch * cfg.epochs);
+    let total = total_steps(cfg, &ds);
 
     let threads = cfg
         .threads
@@ -217,8 +177,9 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Input(format!("cannot start {threads} threads: {e}")))?;
-    let bar = report::progress_bar(total as u64, meta.step as u64, show_progress, "steps");
+    let mut progress = StepProgress::new(total, meta.step, show_progress);
     let metrics_path = out.join("metrics.jsonl");
+    out_dir::keep_metrics_until(&metrics_path, meta.step)?;
     let mut metrics = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -228,6 +189,7 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
     let (mut first_loss, mut last_loss) = (f64::NAN, f64::NAN);
     let (mut tokens_done, t_start) = (0usize, Instant::now());
     let mut initial_val_loss = None;
+    let mut bad_steps = BadSteps::default();
     let mut order = epoch_order(ds.examples.len(), meta.epoch_seed);
     if meta.step == 0 {
         // The starting point: validation loss of the untouched base model.
@@ -253,7 +215,7 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
         let n_tokens: usize = examples.iter().map(|e| e.ids.len()).sum();
         let t0 = Instant::now();
         grads.zero();
-        let (loss, grad_norm) = pool.install(|| -> Result<(f64, f64)> {
+        let loss = pool.install(|| -> Result<f64> {
             let mut loss_sum = 0.0;
             for ex in &examples {
                 let scale = 1.0 / n_targets.max(1) as f32;
@@ -267,23 +229,22 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
                 )?;
                 loss_sum += s.loss_sum;
             }
-            let norm = clip_grad_norm(&mut grads.tensors_mut(), cfg.clip as f64);
-            Ok((loss_sum / n_targets.max(1) as f64, norm))
+            Ok(loss_sum / n_targets.max(1) as f64)
         })?;
         meta.step += 1;
         let lr = cfg.lr_at(meta.step, total);
-        let opt = AdamWConfig {
-            lr,
-            weight_decay: cfg.weight_decay,
-            ..AdamWConfig::default()
-        };
-        adapter.adamw_update(&grads, &mut states, &opt, meta.step as u64);
+        let updates = (meta.step - meta.skipped_steps) as u64;
+        let step = optimizer_step(&mut adapter, &mut grads, &mut states, cfg, lr, updates);
         meta.position = next_pos;
         tokens_done += n_tokens;
-        if first_loss.is_nan() {
-            first_loss = loss;
+        if step.applied {
+            if first_loss.is_nan() {
+                first_loss = loss;
+            }
+            last_loss = loss;
+        } else {
+            meta.skipped_steps += 1;
         }
-        last_loss = loss;
         let tok_s = n_tokens as f64 / t0.elapsed().as_secs_f64().max(1e-9);
         let val_loss = match &val {
             Some(v)
@@ -300,18 +261,19 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
             epoch: meta.epoch,
             loss,
             lr,
-            grad_norm,
+            grad_norm: step.grad_norm,
             tokens: n_tokens,
             tok_s,
             rss_bytes: rss,
             val_loss,
+            skipped: !step.applied,
         };
         let line = serde_json::to_string(&m).map_err(|e| Error::Input(e.to_string()))?;
         writeln!(metrics, "{line}").map_err(Error::io(&metrics_path))?;
-        report::update_bar(&bar, &m, total);
+        progress.update(&m);
         let improved = match (val_loss, meta.best_val_loss) {
             (Some(v), Some(best)) => v < best,
-            (Some(_), None) => true,
+            (Some(v), None) => v.is_finite(),
             _ => false,
         };
         if improved {
@@ -333,8 +295,15 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
                 &model_cfg.architecture,
             )?;
         }
+        if let Err(e) = bad_steps.record(meta.step, step, cfg.max_bad_steps) {
+            progress.finish();
+            // The adapter is still the last good one: keep it resumable.
+            let latest = out.join("latest");
+            save(&latest, &meta, &adapter, &states, &model_cfg.architecture)?;
+            return Err(e);
+        }
     }
-    bar.finish_and_clear();
+    progress.finish();
     let adapter_path = out.join("adapter.gguf");
     adapter.save_gguf(&model_cfg.architecture, &adapter_path)?;
     report::loss_curve_svg(&out.join("metrics.jsonl"), &out.join("loss.svg"))?;
@@ -349,6 +318,7 @@ pub fn train(cfg: &TrainConfig, resume: bool, show_progress: bool) -> Result<Tra
         estimated_bytes: estimate.total_bytes,
         adapter: adapter_path,
         skipped_lines: ds.skipped.len(),
+        skipped_steps: meta.skipped_steps,
     })
 }
 
