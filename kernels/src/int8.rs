@@ -19,6 +19,11 @@
 //! `tests/gemm_qmatmul.rs`; the training loss over several steps is
 //! compared with the f32 path in the runtime's training tests.
 
+use rayon::prelude::*;
+
+/// Below this many values the activations are quantized on the calling thread.
+const PARALLEL_MIN_VALUES: usize = 1 << 16;
+
 /// Values of K that share one activation scale and one weight scale/offset.
 pub const GROUP: usize = 32;
 /// Largest weight code: codes stay in 0..=127 so that `vpmaddubsw` (u8·i8
@@ -45,44 +50,86 @@ impl QuantizedRows {
 
     /// Quantizes M rows of K values, row `i` at `a[i·rs..i·rs+k]`.
     pub fn quantize(a: &[f32], m: usize, k: usize, rs: usize) -> QuantizedRows {
+        let mut out = QuantizedRows::default();
+        out.quantize_into(a, m, k, rs);
+        out
+    }
+
+    /// [`QuantizedRows::quantize`] reusing this value's buffers (the
+    /// matmuls keep one per thread: allocating per call fragments the
+    /// heap of a long training run).
+    pub fn quantize_into(&mut self, a: &[f32], m: usize, k: usize, rs: usize) {
         let k_pad = k.div_ceil(GROUP) * GROUP;
         let groups = k_pad / GROUP;
-        let mut out = QuantizedRows {
-            k_pad,
-            q: vec![0; m * k_pad],
-            scale: vec![0.0; m * groups],
-            scaled_sum: vec![0.0; m * groups],
-        };
-        for i in 0..m {
-            let row = &a[i * rs..i * rs + k];
-            let q_row = &mut out.q[i * k_pad..(i + 1) * k_pad];
-            for g in 0..groups {
-                let x = &row[g * GROUP..((g + 1) * GROUP).min(k)];
-                let q = &mut q_row[g * GROUP..g * GROUP + x.len()];
-                let (scale, sum) = quantize_group(x, q);
-                out.scale[i * groups + g] = scale;
-                out.scaled_sum[i * groups + g] = scale * sum as f32;
-            }
+        let out = self;
+        out.k_pad = k_pad;
+        out.q.clear();
+        out.q.resize(m * k_pad, 0);
+        out.scale.clear();
+        out.scale.resize(m * groups, 0.0);
+        out.scaled_sum.clear();
+        out.scaled_sum.resize(m * groups, 0.0);
+        let quantize_row =
+            |i: usize, (q_row, (scale, scaled_sum)): (&mut [i8], (&mut [f32], &mut [f32]))| {
+                let row = &a[i * rs..i * rs + k];
+                for g in 0..groups {
+                    let x = &row[g * GROUP..((g + 1) * GROUP).min(k)];
+                    let (s, sum) = quantize_group(x, &mut q_row[g * GROUP..g * GROUP + x.len()]);
+                    scale[g] = s;
+                    scaled_sum[g] = s * sum as f32;
+                }
+            };
+        if k_pad == 0 {
+            return;
         }
-        out
+        let (q, scale, scaled_sum) = (&mut out.q, &mut out.scale, &mut out.scaled_sum);
+        if m * k >= PARALLEL_MIN_VALUES {
+            q.par_chunks_mut(k_pad)
+                .zip(
+                    scale
+                        .par_chunks_mut(groups)
+                        .zip(scaled_sum.par_chunks_mut(groups)),
+                )
+                .enumerate()
+                .for_each(|(i, r)| quantize_row(i, r));
+        } else {
+            q.chunks_mut(k_pad)
+                .zip(scale.chunks_mut(groups).zip(scaled_sum.chunks_mut(groups)))
+                .enumerate()
+                .for_each(|(i, r)| quantize_row(i, r));
+        }
     }
 }
 
-/// Symmetric i8 codes of one group; returns (scale, Σ codes).
+/// Symmetric i8 codes of one group; returns (scale, Σ codes). Written as
+/// plain loops over the group so the compiler vectorizes them.
 #[inline]
 fn quantize_group(x: &[f32], q: &mut [i8]) -> (f32, i32) {
-    let amax = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-    if amax == 0.0 || !amax.is_finite() {
-        // Non-finite input stays visible: a NaN scale poisons the result
-        // the way the f32 path would.
+    let amax = x.iter().fold(0.0f32, |m, &v| {
+        let a = v.abs();
+        if a > m {
+            a
+        } else {
+            m
+        }
+    });
+    // The comparison above skips NaN; a non-finite group keeps its NaN
+    // visible through a NaN scale, as the f32 path would.
+    let finite = x.iter().fold(0.0f32, |s, &v| s + v * 0.0) == 0.0;
+    if amax == 0.0 || !finite || !amax.is_finite() {
         q.fill(0);
-        let scale = if amax.is_finite() { 0.0 } else { f32::NAN };
+        let scale = if finite && amax.is_finite() {
+            0.0
+        } else {
+            f32::NAN
+        };
         return (scale, 0);
     }
     let inv = 127.0 / amax;
     let mut sum = 0;
     for (qv, &v) in q.iter_mut().zip(x) {
-        let c = (v * inv).round_ties_even() as i32;
+        // SAFETY: |v·inv| ≤ 127 (finite v, amax ≥ |v|), so the value fits.
+        let c: i32 = unsafe { (v * inv).round_ties_even().to_int_unchecked() };
         *qv = c as i8;
         sum += c;
     }

@@ -19,6 +19,7 @@ use crate::int8::QuantizedRows;
 use crate::quant::{self, KernelError};
 use crate::simd::{self, Int8Isa, Isa};
 use gguf::GgmlType;
+use std::cell::RefCell;
 
 /// A borrowed view of a quantized weight matrix.
 #[derive(Clone, Copy, Debug)]
@@ -166,20 +167,25 @@ fn int8_through(
     t: usize,
     accumulate: bool,
 ) {
+    thread_local! {
+        static ROWS: RefCell<QuantizedRows> = RefCell::new(QuantizedRows::default());
+    }
     let k = if transposed { w.n_in } else { w.n_out };
     let b = BMatrix {
         m: w.matrix(),
         transposed,
     };
-    gemm_int8(
-        isa,
-        isa8,
-        &QuantizedRows::quantize(a, t, k, k),
-        t,
-        b,
-        out,
-        accumulate,
-    );
+    ROWS.with(|rows| {
+        // A nested call on this thread (none today) gets its own buffer.
+        let mut own = QuantizedRows::default();
+        let mut shared = rows.try_borrow_mut();
+        let qa = match shared.as_deref_mut() {
+            Ok(r) => r,
+            Err(_) => &mut own,
+        };
+        qa.quantize_into(a, t, k, k);
+        gemm_int8(isa, isa8, qa, t, b, out, accumulate);
+    });
 }
 
 /// [`qmatmul_forward`] on an explicit instruction set.

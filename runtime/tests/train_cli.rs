@@ -258,42 +258,63 @@ fn peak_memory_is_within_15_percent_of_the_estimate() {
         .collect();
     let data = d.p("long.jsonl");
     std::fs::write(&data, text).unwrap();
-    let o = run(&[
-        "train",
-        "--model",
-        &model(),
-        "--data",
-        &data,
-        "--out",
-        &d.p("run"),
-        "--steps",
-        "2",
-        "--max-seq",
-        "256",
-        "--batch-tokens",
-        "256",
-        "--rank",
-        "16",
-        "--no-mask-prompt",
-        "--eval-every",
-        "0",
-        "--json",
-    ]);
-    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let (peak, est) = (
-        s["peak_rss_bytes"].as_f64().unwrap(),
-        s["estimated_bytes"].as_f64().unwrap(),
-    );
-    eprintln!(
-        "peak RSS {:.1} MB, estimate {:.1} MB, {:.0} tok/s",
-        peak / 1e6,
-        est / 1e6,
-        s["tokens_per_second"].as_f64().unwrap()
-    );
-    assert!(
-        (peak - est).abs() <= 0.15 * est,
-        "peak {peak} vs estimate {est}"
-    );
+    // Recomputing every layer (least memory) on the f32 path, then keeping
+    // all 30 layers' activations on the int8 path: the estimate follows.
+    for (i, (compute, keep, kept)) in [("f32", "0", 0), ("int8", "all", 30)]
+        .into_iter()
+        .enumerate()
+    {
+        let out = d.p(&format!("run{i}"));
+        let o = run(&[
+            "train",
+            "--model",
+            &model(),
+            "--data",
+            &data,
+            "--out",
+            &out,
+            "--steps",
+            "2",
+            "--max-seq",
+            "256",
+            "--batch-tokens",
+            "256",
+            "--rank",
+            "16",
+            "--no-mask-prompt",
+            "--eval-every",
+            "0",
+            "--compute",
+            compute,
+            "--keep-layers",
+            keep,
+            "--json",
+        ]);
+        let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let (peak, est) = (
+            s["peak_rss_bytes"].as_f64().unwrap(),
+            s["estimated_bytes"].as_f64().unwrap(),
+        );
+        eprintln!(
+            "{compute}, {kept} layers kept: peak RSS {:.1} MB, estimate {:.1} MB, {:.0} tok/s",
+            peak / 1e6,
+            est / 1e6,
+            s["tokens_per_second"].as_f64().unwrap()
+        );
+        assert_eq!(
+            (s["compute"].as_str(), s["kept_layers"].as_u64()),
+            (Some(compute), Some(kept))
+        );
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(format!("{out}/run.json")).unwrap())
+                .unwrap();
+        assert_eq!(manifest["config"]["compute"], compute);
+        assert_eq!(manifest["kept_layers"], kept);
+        assert!(
+            (peak - est).abs() <= 0.15 * est,
+            "{compute}, {kept} kept: peak {peak} vs estimate {est}"
+        );
+    }
 }
 
 #[test]

@@ -84,9 +84,18 @@ pub struct TrainArgs {
     /// checkpoint every N steps (default 50)
     #[argh(option)]
     save_every: Option<usize>,
-    /// refuse to start above this much memory, e.g. 6GB
+    /// refuse to start above this much memory, e.g. 6GB; also the budget
+    /// for keeping activations (default: the available memory)
     #[argh(option)]
     max_memory: Option<String>,
+    /// matmuls through the frozen weights: f32 (default) or int8 (faster,
+    /// activations and weights coded to 8/7 bits per 32 values)
+    #[argh(option)]
+    compute: Option<kernels::qmatmul::Compute>,
+    /// layers whose activations are kept instead of recomputed in backward:
+    /// a number, all, or auto (default: as many as fit the memory budget)
+    #[argh(option)]
+    keep_layers: Option<String>,
     /// also train on prompt tokens (default: assistant tokens only)
     #[argh(switch)]
     no_mask_prompt: bool,
@@ -176,6 +185,19 @@ fn resolve(a: &TrainArgs) -> Result<TrainConfig, CliError> {
                 CliError::usage(format!("--max-memory {m}: use e.g. 6GB or 800MB"))
             })?);
     }
+    if let Some(compute) = a.compute {
+        c.compute = compute;
+    }
+    match a.keep_layers.as_deref() {
+        None => {}
+        Some("auto") => c.keep_layers = None,
+        Some("all") => c.keep_layers = Some(usize::MAX),
+        Some(n) => {
+            c.keep_layers = Some(n.parse().map_err(|_| {
+                CliError::usage(format!("--keep-layers {n}: a number, all or auto"))
+            })?)
+        }
+    }
     if a.no_mask_prompt {
         c.mask_prompt = false;
     }
@@ -230,6 +252,17 @@ pub fn run(a: TrainArgs) -> Result<(), CliError> {
             summary.skipped_steps
         );
     }
+    println!(
+        "compute {}, activations of {}/{} layers kept ({})",
+        summary.compute,
+        summary.kept_layers,
+        summary.n_layer,
+        if summary.kept_layers >= summary.n_layer {
+            "no recompute"
+        } else {
+            "the rest recomputed in backward"
+        }
+    );
     println!("adapter: {}", summary.adapter.display());
     Ok(())
 }

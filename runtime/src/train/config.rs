@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use kernels::qmatmul::Compute;
 use serde::{Deserialize, Serialize};
 
 use crate::model::LoraTarget;
@@ -80,6 +81,31 @@ pub struct TrainConfig {
     /// Skip malformed dataset lines instead of stopping.
     #[serde(default)]
     pub skip_bad: bool,
+    /// How matmuls through the frozen weights compute: "f32" (default) or
+    /// "int8" (faster, a bounded quantization error; see `kernels::int8`).
+    #[serde(default, with = "compute_name")]
+    pub compute: Compute,
+    /// Layers whose activations are kept from forward to backward instead
+    /// of recomputed; `None`: as many as fit the memory budget
+    /// (`--max-memory`, else 3/4 of the available memory).
+    #[serde(default)]
+    pub keep_layers: Option<usize>,
+}
+
+/// `Compute` as its name in config files and run.json.
+mod compute_name {
+    use kernels::qmatmul::Compute;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(c: &Compute, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(c.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Compute, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 fn d_rank() -> usize {

@@ -53,6 +53,11 @@ pub struct TrainSummary {
     pub skipped_lines: usize,
     /// Optimizer steps skipped for non-finite gradients (whole run).
     pub skipped_steps: usize,
+    /// The matmul path ("f32" or "int8").
+    pub compute: &'static str,
+    /// Layers whose activations were kept (the others recomputed).
+    pub kept_layers: usize,
+    pub n_layer: usize,
 }
 
 /// Resident and peak resident memory of this process (Linux; 0 elsewhere).
@@ -97,15 +102,38 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
     let file = crate::open_gguf(&cfg.model)?;
     let weights = Weights::load(&file)?;
     let model_cfg = weights.cfg.clone();
-    let estimate = memory::training(
+    let limit = memory_limit(cfg);
+    // Keep as many layers' activations as fit 3/4 of the free memory (or
+    // all of --max-memory, which the user chose): no recompute for them.
+    let budget = match cfg.max_memory {
+        Some(_) => limit,
+        None => limit.map(|l| l / 4 * 3),
+    };
+    let kept_layers = cfg
+        .keep_layers
+        .unwrap_or_else(|| {
+            budget.map_or(model_cfg.n_layer, |b| {
+                memory::kept_layers_within(
+                    &model_cfg,
+                    file.file_size(),
+                    cfg.rank,
+                    &cfg.targets,
+                    cfg.max_seq,
+                    b,
+                )
+            })
+        })
+        .min(model_cfg.n_layer);
+    let estimate = memory::training_keeping(
         &model_cfg,
         file.file_size(),
         cfg.rank,
         &cfg.targets,
         cfg.max_seq,
+        kept_layers,
     );
-    memory_guard(cfg, estimate.total_bytes)?;
-    let graph = Graph::new(weights);
+    memory_guard(cfg, limit, estimate.total_bytes)?;
+    let graph = Graph::new(weights).with_compute(cfg.compute);
 
     let vocab = crate::infer::Tokenizer::load(&cfg.model)?;
     let bos = vocab.bos();
@@ -131,7 +159,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
     };
     std::fs::create_dir_all(&cfg.out).map_err(Error::io(&cfg.out))?;
     let out = cfg.out.clone();
-    write_manifest(cfg, &model_cfg, &ds, estimate.total_bytes)?;
+    write_manifest(cfg, &model_cfg, &ds, estimate.total_bytes, kept_layers)?;
 
     let spec = LoraSpec {
         rank: cfg.rank,
@@ -225,7 +253,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
                     Some(&adapter),
                     Some(crate::model::Grads::Lora(&mut grads)),
                     Some(scale),
-                    0,
+                    kept_layers,
                 )?;
                 loss_sum += s.loss_sum;
             }
@@ -319,6 +347,9 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
         adapter: adapter_path,
         skipped_lines: ds.skipped.len(),
         skipped_steps: meta.skipped_steps,
+        compute: cfg.compute.name(),
+        kept_layers,
+        n_layer: model_cfg.n_layer,
     })
 }
 
@@ -336,16 +367,22 @@ fn save(
     adapter.save_gguf(arch, &dir.join("adapter.gguf"))
 }
 
-/// Refuses to start when the estimate exceeds `--max-memory` or the free
-/// memory, suggesting smaller settings.
-fn memory_guard(cfg: &TrainConfig, estimate: u64) -> Result<()> {
-    let mut sys = sysinfo::System::new();
-    sys.refresh_memory();
-    let available = sys.available_memory();
-    let limit = match cfg.max_memory {
-        Some(m) => m.min(if available > 0 { available } else { u64::MAX }),
-        None if available > 0 => available,
-        None => return Ok(()),
+/// The memory a run may use: `--max-memory` capped by the free memory,
+/// or the free memory; `None` when neither is known.
+fn memory_limit(cfg: &TrainConfig) -> Option<u64> {
+    let available = memory::available_bytes();
+    match cfg.max_memory {
+        Some(m) => Some(m.min(if available > 0 { available } else { u64::MAX })),
+        None if available > 0 => Some(available),
+        None => None,
+    }
+}
+
+/// Refuses to start when the estimate exceeds the limit, suggesting
+/// smaller settings.
+fn memory_guard(cfg: &TrainConfig, limit: Option<u64>, estimate: u64) -> Result<()> {
+    let Some(limit) = limit else {
+        return Ok(());
     };
     if estimate > limit {
         return Err(Error::Input(format!(
@@ -365,6 +402,7 @@ fn write_manifest(
     model: &crate::model::ModelConfig,
     ds: &Dataset,
     estimate: u64,
+    kept_layers: usize,
 ) -> Result<()> {
     let manifest = serde_json::json!({
         "config": cfg,
@@ -375,6 +413,7 @@ fn write_manifest(
         "skipped_lines": ds.skipped,
         "truncated_examples": ds.truncated,
         "estimated_peak_bytes": estimate,
+        "kept_layers": kept_layers,
     });
     let path = cfg.out.join("run.json");
     let text = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Input(e.to_string()))?;
