@@ -1,11 +1,13 @@
 //! Grammar-based random programs (seeded), compared with CPython.
 //! Normal run: a fixed seed budget (~10 s). Longer: `SANDBOX_FUZZ_PROGRAMS=N`
 //! with the ignored test `random_programs_long` (`make fuzz-sandbox`).
-//! Skipped when python3 is not on PATH.
+//! Skipped with a note when python3 is not on PATH, except in CI
+//! (`tests/common`).
+
+mod common;
 
 use sandbox::{Limits, Sandbox};
 use serde_json::Value;
-use std::path::Path;
 
 /// Small deterministic PRNG (xorshift64*).
 struct Rng(u64);
@@ -162,20 +164,19 @@ fn run_batch(seeds: std::ops::Range<u64>) {
     let _ = std::fs::create_dir_all(&dir);
     let file = dir.join("progs.json");
     std::fs::write(&file, serde_json::to_string(&progs).expect("json")).expect("write programs");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/regen_expected.py");
-    let out = match std::process::Command::new("python3")
-        .arg(&script)
-        .arg("--run")
-        .arg(&file)
-        .output()
-    {
-        Ok(o) if o.status.success() => o,
-        _ => {
-            eprintln!("python3 unavailable: skipping random-program comparison");
-            return;
-        }
+    let out = common::regen_expected(&["--run".as_ref(), file.as_os_str()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let Some(out) = out else {
+        return;
     };
-    let expected: Vec<Value> = serde_json::from_slice(&out.stdout).expect("python output");
+    let expected: Vec<Value> = serde_json::from_slice(&out).expect("the oracle prints a JSON list");
+    assert_eq!(
+        expected.len(),
+        progs.len(),
+        "the oracle answered {} of {} programs",
+        expected.len(),
+        progs.len()
+    );
     let sb = Sandbox::new().expect("guest");
     let mut failures = Vec::new();
     for (i, (src, want)) in progs.iter().zip(expected.iter()).enumerate() {
@@ -197,7 +198,6 @@ fn run_batch(seeds: std::ops::Range<u64>) {
             ));
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     for f in failures.iter().take(10) {
         eprintln!("{}", f);
     }
