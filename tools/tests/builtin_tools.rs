@@ -239,9 +239,12 @@ fn bm25_scores_match_a_python_implementation() {
     let Some(output) = common::python3(BM25_ORACLE, &input) else {
         return;
     };
-    for (query, line) in queries.iter().zip(output.lines()) {
-        let want: Vec<f64> = serde_json::from_str(line).unwrap();
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(lines.len(), queries.len(), "one line of scores per query");
+    for (query, line) in queries.iter().zip(lines) {
+        let want: Vec<f64> = serde_json::from_str(line).expect("the oracle prints JSON lists");
         let got = index.scores(query);
+        assert_eq!(got.len(), want.len(), "{query}: one score per passage");
         for (g, w) in got.iter().zip(&want) {
             assert!((g - w).abs() < 1e-9, "{query}: {g} vs {w}");
         }

@@ -1,5 +1,6 @@
 //! Seeded random generators shared by the integration tests (no external
-//! crate): SplitMix64 and random JSON values / tool calls.
+//! crate): SplitMix64 and random JSON values / tool calls; and the python3
+//! oracle runner.
 #![allow(dead_code)]
 
 use serde_json::{Map, Number, Value};
@@ -166,8 +167,15 @@ pub fn code(rng: &mut Rng) -> String {
         .join("\n")
 }
 
-/// Runs `python3 -c script` with `input` on stdin and returns stdout, or
-/// `None` (with a note) when python3 is not installed.
+/// Whether this run is CI's (`CI=true`, as CI services set it).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// Runs the oracle `python3 -c script` with `input` on stdin and returns its
+/// stdout. Without python3 it returns `None` with a note, except in CI,
+/// where a skipped comparison would pass unseen: there it fails. An oracle
+/// that exits non-zero always fails the test.
 pub fn python3(script: &str, input: &str) -> Option<String> {
     use std::io::Write;
     use std::process::{Command, Stdio};
@@ -175,18 +183,32 @@ pub fn python3(script: &str, input: &str) -> Option<String> {
         .args(["-c", script])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn();
-    let Ok(mut child) = child else {
-        eprintln!("python3 not found: oracle comparison skipped");
-        return None;
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) if in_ci() => {
+            panic!("python3 cannot be started in CI ({e}): the oracle is required")
+        }
+        Err(e) => {
+            eprintln!(
+                "SKIPPED: python3 cannot be started ({e}); the oracle comparison did not run"
+            );
+            return None;
+        }
     };
-    child
+    // A write error (the oracle exited early) shows in its status below.
+    let written = child
         .stdin
         .take()
         .expect("stdin was piped")
-        .write_all(input.as_bytes())
-        .expect("python3 reads its stdin");
-    let out = child.wait_with_output().expect("python3 runs");
-    assert!(out.status.success(), "python3 failed");
+        .write_all(input.as_bytes());
+    let out = child.wait_with_output().expect("python3 was started");
+    assert!(
+        out.status.success() && written.is_ok(),
+        "the python3 oracle failed ({}, stdin {written:?}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(String::from_utf8(out.stdout).expect("python3 prints UTF-8"))
 }
