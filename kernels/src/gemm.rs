@@ -14,7 +14,8 @@
 //! few column tiles. Extra memory: one KC×NC panel per thread.
 //! `reference` keeps the plain loops everything is tested against.
 
-use crate::int8::{Int8Strip, QuantizedRows, GROUP};
+use crate::int8::{pack_strip_coded, Int8Strip, QuantizedRows, RowCodes, GROUP};
+use crate::quant;
 use crate::simd::{self, Int8Isa, Int8Rows, Isa, MR_MAX, NR_MAX};
 use gguf::GgmlType;
 use rayon::prelude::*;
@@ -41,6 +42,19 @@ impl Matrix<'_> {
         match self.elems {
             Elems::F32(_) => 1,
             Elems::Quant(ty, _) => ty.block_size(),
+        }
+    }
+
+    /// The stored bytes of row `r`, columns `c0..c0+n` (block aligned) of
+    /// a quantized matrix.
+    fn bytes(&self, r: usize, c0: usize, n: usize) -> &[u8] {
+        match self.elems {
+            Elems::F32(_) => unreachable!("bytes() is only used for quantized matrices"),
+            Elems::Quant(ty, d) => {
+                let (bs, ts) = (ty.block_size(), ty.type_size());
+                let start = r * (self.cols / bs) * ts + c0 / bs * ts;
+                &d[start..start + n / bs * ts]
+            }
         }
     }
 
@@ -151,8 +165,17 @@ impl CPtr {
 
 thread_local! {
     static BUFFERS: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
-    static INT8_BUFFERS: RefCell<(Vec<f32>, Vec<f32>, Int8Strip)> =
-        RefCell::new((Vec::new(), Vec::new(), Int8Strip::default()));
+    static INT8_BUFFERS: RefCell<Int8Buffers> = RefCell::new(Int8Buffers::default());
+}
+
+/// Per-thread scratch of the int8 driver: the f32 panel and its decode
+/// row, the coded strip, and one weight row's codes.
+#[derive(Default)]
+struct Int8Buffers {
+    panel: Vec<f32>,
+    row: Vec<f32>,
+    strip: Int8Strip,
+    codes: RowCodes,
 }
 
 /// How a matmul through a weight computes its products.
@@ -399,20 +422,39 @@ unsafe fn run_tile_int8(
     kc_max: usize,
     tile: Tile,
     c: *mut f32,
-    (panel, row, strip): &mut (Vec<f32>, Vec<f32>, Int8Strip),
+    bufs: &mut Int8Buffers,
 ) {
+    let Int8Buffers {
+        panel,
+        row,
+        strip,
+        codes,
+    } = bufs;
+    // The forward through a 4-bit weight codes its blocks directly.
+    let coder = match (b.transposed, b.m.elems) {
+        (true, Elems::Quant(ty, _)) => quant::affine_coder(ty),
+        _ => None,
+    };
     let (mr, nr) = (isa8.mr, isa8.nr);
     let nc = tile.n1 - tile.n0;
     let groups_total = a.groups();
     for k0 in (0..k).step_by(kc_max) {
         let kc = kc_max.min(k - k0);
         let (g0, groups) = (k0 / GROUP, kc.div_ceil(GROUP));
-        panel.resize(kc * nc.div_ceil(nr) * nr, 0.0);
-        b.pack(isa, nr, k0, kc, tile.n0, nc, panel, row);
+        if coder.is_none() {
+            panel.resize(kc * nc.div_ceil(nr) * nr, 0.0);
+            b.pack(isa, nr, k0, kc, tile.n0, nc, panel, row);
+        }
         for s in 0..nc.div_ceil(nr) {
             let cols = nr.min(nc - s * nr);
             let col0 = tile.n0 + s * nr;
-            (isa8.pack)(&panel[s * kc * nr..(s + 1) * kc * nr], kc, nr, strip);
+            match coder {
+                Some(coder) => {
+                    let bytes = |j: usize| b.m.bytes(col0 + j, k0, kc);
+                    pack_strip_coded(coder, cols, bytes, kc, nr, strip, codes)
+                }
+                None => (isa8.pack)(&panel[s * kc * nr..(s + 1) * kc * nr], kc, nr, strip),
+            }
             for i0 in (tile.m0..tile.m1).step_by(mr) {
                 let rows = mr.min(tile.m1 - i0);
                 // Rows past the edge repeat the last valid row (see run_tile).

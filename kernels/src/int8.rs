@@ -19,6 +19,7 @@
 //! `tests/gemm_qmatmul.rs`; the training loss over several steps is
 //! compared with the f32 path in the runtime's training tests.
 
+use crate::quant::AffineCoder;
 use rayon::prelude::*;
 
 /// Below this many values the activations are quantized on the calling thread.
@@ -205,6 +206,49 @@ pub fn pack_strip(panel: &[f32], kc: usize, nr: usize, strip: &mut Int8Strip) {
     }
 }
 
+/// Buffers for one weight row's codes in [`pack_strip_coded`].
+#[derive(Default)]
+pub struct RowCodes {
+    codes: Vec<u8>,
+    scale: Vec<f32>,
+    offset: Vec<f32>,
+}
+
+/// Codes a strip straight from weight rows in an affine format
+/// ([`crate::quant::affine_coder`]: 4-bit formats, whose levels are the
+/// codes): column j < `cols` is `row(j)`, the bytes of `kc` values of one
+/// weight row. Exact, and no f32 decode; columns past `cols` stay zero.
+pub fn pack_strip_coded<'a>(
+    coder: AffineCoder,
+    cols: usize,
+    row: impl Fn(usize) -> &'a [u8],
+    kc: usize,
+    nr: usize,
+    strip: &mut Int8Strip,
+    buf: &mut RowCodes,
+) {
+    assert!(
+        kc.is_multiple_of(GROUP),
+        "whole blocks of at least {GROUP} values"
+    );
+    let groups = kc / GROUP;
+    strip.reset(groups, nr);
+    buf.codes.resize(kc, 0);
+    buf.scale.resize(groups, 0.0);
+    buf.offset.resize(groups, 0.0);
+    for j in 0..cols {
+        coder(row(j), &mut buf.codes, &mut buf.scale, &mut buf.offset);
+        for g in 0..groups {
+            strip.scale[g * nr + j] = buf.scale[g];
+            strip.offset[g * nr + j] = buf.offset[g];
+            for quad in 0..GROUP / 4 {
+                let src = &buf.codes[g * GROUP + quad * 4..][..4];
+                strip.codes[g * GROUP * nr + quad * nr * 4 + j * 4..][..4].copy_from_slice(src);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,6 +291,38 @@ mod tests {
         }
         // An all-zero column codes to zeros with a zero scale.
         assert_eq!((strip.scale[1], strip.offset[1]), (0.0, 0.0));
+    }
+
+    #[test]
+    fn affine_formats_code_their_exact_values() {
+        use crate::quant::{affine_coder, dequantize_row, quantize_row};
+        use gguf::GgmlType;
+        let x: Vec<f32> = (0..512)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.013)
+            .collect();
+        for ty in [GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q4_K] {
+            let mut q = vec![0u8; 512 / ty.block_size() * ty.type_size()];
+            quantize_row(ty, &x, &mut q).unwrap();
+            let mut w = vec![0.0; 512];
+            dequantize_row(ty, &q, &mut w).unwrap();
+            let (mut strip, mut buf) = (Int8Strip::default(), RowCodes::default());
+            let coder = affine_coder(ty).unwrap();
+            pack_strip_coded(coder, 1, |_| &q, 512, 16, &mut strip, &mut buf);
+            for (k, &v) in w.iter().enumerate() {
+                let g = k / GROUP;
+                let u = strip.codes[g * GROUP * 16 + (k % GROUP / 4) * 64 + k % 4];
+                assert!(u <= 127, "{ty}");
+                let got = strip.scale[g * 16] * u as f32 + strip.offset[g * 16];
+                assert!(
+                    (got - v).abs() <= 1e-6 * v.abs().max(1.0),
+                    "{ty} k={k}: {got} vs {v}"
+                );
+            }
+            assert!(
+                strip.scale[1..16].iter().all(|&s| s == 0.0),
+                "{ty}: padding columns"
+            );
+        }
     }
 
     #[test]

@@ -233,6 +233,7 @@ pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
             ..AdamWConfig::default()
         };
         adapter.adamw_update(&grads, &mut states, &opt, i as u64 + 1);
+        memory::release_free_memory();
         Ok(())
     };
     step(0)?; // warm-up: page in the weights, size the buffers

@@ -6,7 +6,7 @@
 //! C as compiled for FMA targets.
 
 use super::half::read_f16;
-use super::QuantBlock;
+use super::{AffineCodes, QuantBlock};
 use gguf::GgmlType;
 
 /// 16 sub-blocks of 16: x = d·(sc&15)·q − dmin·(sc>>4), q of 2 bits.
@@ -174,6 +174,20 @@ unsafe impl QuantBlock for BlockQ4K {
             for l in 0..32 {
                 lo[l] = d1.mul_add((q[l] & 0xF) as f32, -m1);
                 hi[l] = d2.mul_add((q[l] >> 4) as f32, -m2);
+            }
+        }
+    }
+}
+
+impl AffineCodes for BlockQ4K {
+    fn affine_codes(&self, codes: &mut [u8], scale: &mut [f32], offset: &mut [f32]) {
+        let (d, min) = (read_f16(self.d), read_f16(self.dmin));
+        for j in 0..8 {
+            let (sc, m) = scale_min_k4(j, &self.scales);
+            (scale[j], offset[j]) = (d * sc as f32, -(min * m as f32));
+            let q = &self.qs[32 * (j / 2)..32 * (j / 2) + 32];
+            for (c, &b) in codes[32 * j..32 * j + 32].iter_mut().zip(q) {
+                *c = if j % 2 == 0 { b & 0xF } else { b >> 4 };
             }
         }
     }

@@ -8,7 +8,7 @@
 //! bit for bit against the linked ggml.
 
 use super::half::{read_f16, write_f16};
-use super::{QuantBlock, QuantizeBlock};
+use super::{AffineCodes, QuantBlock, QuantizeBlock};
 use gguf::GgmlType;
 
 /// x = (q − 8)·d; nibble j holds element j (low) and j+16 (high).
@@ -109,6 +109,22 @@ unsafe impl QuantBlock for BlockQ4_0 {
     }
 }
 
+/// Low nibbles are elements 0..16, high nibbles 16..32.
+fn nibbles(qs: &[u8; 16], codes: &mut [u8]) {
+    for (j, &q) in qs.iter().enumerate() {
+        codes[j] = q & 0x0F;
+        codes[j + 16] = q >> 4;
+    }
+}
+
+impl AffineCodes for BlockQ4_0 {
+    fn affine_codes(&self, codes: &mut [u8], scale: &mut [f32], offset: &mut [f32]) {
+        let d = read_f16(self.d);
+        nibbles(&self.qs, codes);
+        (scale[0], offset[0]) = (d, -8.0 * d);
+    }
+}
+
 impl QuantizeBlock for BlockQ4_0 {
     fn quantize(x: &[f32]) -> Self {
         let d = signed_absmax(x) / -8.0;
@@ -136,6 +152,13 @@ unsafe impl QuantBlock for BlockQ4_1 {
             y[j] = ((q & 0x0F) as f32).mul_add(d, m);
             y[j + 16] = ((q >> 4) as f32).mul_add(d, m);
         }
+    }
+}
+
+impl AffineCodes for BlockQ4_1 {
+    fn affine_codes(&self, codes: &mut [u8], scale: &mut [f32], offset: &mut [f32]) {
+        nibbles(&self.qs, codes);
+        (scale[0], offset[0]) = (read_f16(self.d), read_f16(self.m));
     }
 }
 

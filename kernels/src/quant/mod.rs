@@ -42,6 +42,47 @@ pub unsafe trait QuantBlock: Copy + 'static {
     fn dequantize(&self, out: &mut [f32]);
 }
 
+/// A format whose values are exactly `scale·u + offset` with codes `u` in
+/// 0..=127 and one (scale, offset) per 32 values: the int8 matmul path
+/// reads such blocks without decoding them to f32 (see `crate::int8`).
+pub trait AffineCodes: QuantBlock {
+    /// Writes the block's `BLOCK` codes in element order, and one scale
+    /// and one offset per 32 of them.
+    fn affine_codes(&self, codes: &mut [u8], scale: &mut [f32], offset: &mut [f32]);
+}
+
+/// Codes whole blocks of one format (see [`AffineCodes`]).
+pub type AffineCoder = fn(src: &[u8], codes: &mut [u8], scale: &mut [f32], offset: &mut [f32]);
+
+fn affine_blocks<B: AffineCodes>(
+    src: &[u8],
+    codes: &mut [u8],
+    scale: &mut [f32],
+    offset: &mut [f32],
+) {
+    let blocks = as_blocks::<B>(src).expect("length checked by the caller");
+    let per = B::BLOCK / 32;
+    for (i, b) in blocks.iter().enumerate() {
+        b.affine_codes(
+            &mut codes[i * B::BLOCK..(i + 1) * B::BLOCK],
+            &mut scale[i * per..(i + 1) * per],
+            &mut offset[i * per..(i + 1) * per],
+        );
+    }
+}
+
+/// The formats whose blocks are affine codes (the 4-bit ones: their 16
+/// levels are the codes, exactly).
+pub fn affine_coder(ty: GgmlType) -> Option<AffineCoder> {
+    use GgmlType::*;
+    match ty {
+        Q4_0 => Some(affine_blocks::<BlockQ4_0>),
+        Q4_1 => Some(affine_blocks::<BlockQ4_1>),
+        Q4_K => Some(affine_blocks::<BlockQ4K>),
+        _ => None,
+    }
+}
+
 /// A block format we can also produce from f32 (ggml `quantize_row_*_ref`).
 pub trait QuantizeBlock: QuantBlock {
     /// Quantizes `src[..BLOCK]`.

@@ -259,6 +259,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
             }
             Ok(loss_sum / n_targets.max(1) as f64)
         })?;
+        memory::release_free_memory();
         meta.step += 1;
         let lr = cfg.lr_at(meta.step, total);
         let updates = (meta.step - meta.skipped_steps) as u64;
