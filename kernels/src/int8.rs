@@ -106,26 +106,16 @@ impl QuantizedRows {
 /// plain loops over the group so the compiler vectorizes them.
 #[inline]
 fn quantize_group(x: &[f32], q: &mut [i8]) -> (f32, i32) {
-    let amax = x.iter().fold(0.0f32, |m, &v| {
-        let a = v.abs();
-        if a > m {
-            a
-        } else {
-            m
-        }
-    });
-    // The comparison above skips NaN; a non-finite group keeps its NaN
-    // visible through a NaN scale, as the f32 path would.
-    let finite = x.iter().fold(0.0f32, |s, &v| s + v * 0.0) == 0.0;
-    if amax == 0.0 || !finite || !amax.is_finite() {
+    // max |x| as bits: an integer max vectorizes without a float chain,
+    // and bits at or above +inf's mean the group holds an inf or a NaN.
+    let bits = x.iter().fold(0u32, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF));
+    if bits == 0 || bits >= 0x7F80_0000 {
+        // A non-finite group keeps its NaN visible through a NaN scale, as
+        // the f32 path would.
         q.fill(0);
-        let scale = if finite && amax.is_finite() {
-            0.0
-        } else {
-            f32::NAN
-        };
-        return (scale, 0);
+        return (if bits == 0 { 0.0 } else { f32::NAN }, 0);
     }
+    let amax = f32::from_bits(bits);
     let inv = 127.0 / amax;
     let mut sum = 0;
     for (qv, &v) in q.iter_mut().zip(x) {
@@ -147,13 +137,11 @@ pub struct Int8Strip {
 }
 
 impl Int8Strip {
-    /// Sizes the strip for `groups` groups of `nr` columns, zeroed.
+    /// Sizes the strip for `groups` groups of `nr` columns; the contents
+    /// are stale until the packer writes every column.
     pub fn reset(&mut self, groups: usize, nr: usize) {
-        self.codes.clear();
         self.codes.resize(groups * GROUP * nr, 0);
-        self.scale.clear();
         self.scale.resize(groups * nr, 0.0);
-        self.offset.clear();
         self.offset.resize(groups * nr, 0.0);
     }
 
@@ -236,8 +224,13 @@ pub fn pack_strip_coded<'a>(
     buf.codes.resize(kc, 0);
     buf.scale.resize(groups, 0.0);
     buf.offset.resize(groups, 0.0);
-    for j in 0..cols {
-        coder(row(j), &mut buf.codes, &mut buf.scale, &mut buf.offset);
+    // Columns past `cols` read as zero weights.
+    for j in 0..nr {
+        if j < cols {
+            coder(row(j), &mut buf.codes, &mut buf.scale, &mut buf.offset);
+        } else if j == cols {
+            (buf.codes.fill(0), buf.scale.fill(0.0), buf.offset.fill(0.0));
+        }
         for g in 0..groups {
             strip.scale[g * nr + j] = buf.scale[g];
             strip.offset[g * nr + j] = buf.offset[g];
