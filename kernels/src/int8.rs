@@ -229,7 +229,9 @@ pub fn pack_strip_coded<'a>(
         if j < cols {
             coder(row(j), &mut buf.codes, &mut buf.scale, &mut buf.offset);
         } else if j == cols {
-            (buf.codes.fill(0), buf.scale.fill(0.0), buf.offset.fill(0.0));
+            buf.codes.fill(0);
+            buf.scale.fill(0.0);
+            buf.offset.fill(0.0);
         }
         for g in 0..groups {
             strip.scale[g * nr + j] = buf.scale[g];
