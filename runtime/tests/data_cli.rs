@@ -28,7 +28,7 @@ fn synth_split_stats_pipeline() {
             "--kind",
             "code",
             "--n",
-            "60",
+            "300",
             "--seed",
             "3",
             "--out",
@@ -37,37 +37,64 @@ fn synth_split_stats_pipeline() {
     }
     let text = std::fs::read(&a).unwrap();
     assert_eq!(text, std::fs::read(&b).unwrap(), "same seed, same bytes");
-    assert_eq!(text.iter().filter(|&&c| c == b'\n').count(), 60);
+    assert_eq!(text.iter().filter(|&&c| c == b'\n').count(), 300);
 
+    // Append 5 byte-identical copies: split keeps each line once.
+    let text = String::from_utf8(text).unwrap();
+    let with_copies = d.join("with-copies.jsonl");
+    let copies: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&with_copies, format!("{text}{copies}")).unwrap();
     let split_dir = d.join("split");
     let report = ok(&agentcoder(&[
         "data",
         "split",
-        s(&a),
+        s(&with_copies),
         "--out-dir",
         s(&split_dir),
         "--json",
     ]));
-    let per_cat: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["duplicates"], 5, "{report}");
+    // The synth can ask a question twice with different solutions (this
+    // seed: a vowel count of a fixed sentence); each question sits in a
+    // single part.
+    assert!(
+        report["repeated_questions"].as_u64().unwrap() > 0,
+        "{report}"
+    );
+    let question = |line: &str| {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let user = &v["messages"][0];
+        assert_eq!(user["role"], "user");
+        let q = user["content"].as_str().unwrap().to_lowercase();
+        q.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let mut part_of = std::collections::HashMap::new();
     let mut total = 0;
     for part in ["train", "val", "test"] {
-        total += std::fs::read_to_string(split_dir.join(format!("{part}.jsonl")))
-            .unwrap()
-            .lines()
-            .count();
+        let text = std::fs::read_to_string(split_dir.join(format!("{part}.jsonl"))).unwrap();
+        for line in text.lines() {
+            total += 1;
+            let prev = part_of.insert(question(line), part);
+            assert!(
+                prev.is_none() || prev == Some(part),
+                "{:?} in {prev:?} and {part}",
+                question(line)
+            );
+        }
     }
-    assert_eq!(total, 60);
-    let counted: u64 = per_cat
+    assert_eq!(total, 300);
+    let counted: u64 = report["per_category"]
         .as_object()
         .unwrap()
         .values()
         .flat_map(|v| v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()))
         .sum();
-    assert_eq!(counted, 60);
+    assert_eq!(counted, 300);
 
     let st = ok(&agentcoder(&["data", "stats", s(&a), "--json"]));
     let st: serde_json::Value = serde_json::from_str(&st).unwrap();
-    assert_eq!(st["records"], 60);
+    assert_eq!(st["records"], 300);
     if runtime::paths::default_model().exists() {
         let t = &st["tokens"];
         assert!(

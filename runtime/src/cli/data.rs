@@ -78,7 +78,9 @@ struct ImportArgs {
 }
 
 /// Split a JSONL file 80/10/10 into train/val/test (stratified by
-/// "category"), deterministic for a seed.
+/// "category"), deterministic for a seed. Records asking the same question
+/// (first user turn, case and spacing ignored) go to the same part;
+/// byte-identical lines are kept once.
 #[derive(FromArgs)]
 #[argh(subcommand, name = "split")]
 struct SplitArgs {
@@ -328,7 +330,12 @@ fn run_split(s: SplitArgs) -> Result<(), CliError> {
         )?;
     }
     if s.json {
-        return print_json(&parts.per_category);
+        return print_json(&serde_json::json!({
+            "per_category": parts.per_category,
+            "duplicates": parts.duplicates.len(),
+            "questions": parts.questions,
+            "repeated_questions": parts.repeated_questions,
+        }));
     }
     println!(
         "train {} / val {} / test {} -> {}",
@@ -341,6 +348,12 @@ fn run_split(s: SplitArgs) -> Result<(), CliError> {
         let name = if cat.is_empty() { "(no category)" } else { cat };
         println!("  {name}: {tr} / {va} / {te}");
     }
+    println!(
+        "{} distinct questions ({} asked more than once, each kept in one part); {} duplicate lines dropped",
+        parts.questions,
+        parts.repeated_questions,
+        parts.duplicates.len()
+    );
     Ok(())
 }
 

@@ -27,7 +27,7 @@ impl Difficulty {
     }
 
     /// `easy`, `medium`, `hard` by index 0..3 (for tables).
-    fn pick<T: Copy>(self, values: [T; 3]) -> T {
+    pub(super) fn pick<T: Copy>(self, values: [T; 3]) -> T {
         values[self as usize]
     }
 }

@@ -4,6 +4,7 @@
 pub mod bigdec;
 pub mod code_bank;
 pub mod code_multi;
+pub mod code_reasoning;
 pub mod code_tasks;
 pub mod fc_lib;
 pub mod fc_lib_math;
