@@ -28,7 +28,12 @@ pub struct SampleRun {
     pub train_seconds: f64,
     /// Over the whole run, validation passes included.
     pub tokens_per_second: f64,
+    /// Validation loss of the adapter evaluated (the run's last step; the
+    /// trainer always validates there), from the run's `metrics.jsonl`.
     pub final_val_loss: Option<f64>,
+    /// Lowest validation loss of the run (its `best/` checkpoint, which is
+    /// not the adapter evaluated).
+    pub best_val_loss: Option<f64>,
     pub adapter: PathBuf,
 }
 
@@ -85,7 +90,8 @@ pub fn samples(
             steps: s.steps,
             train_seconds: t0.elapsed().as_secs_f64(),
             tokens_per_second: s.tokens_per_second,
-            final_val_loss: s.best_val_loss,
+            final_val_loss: last_val_loss(&cfg.out.join("metrics.jsonl"))?,
+            best_val_loss: s.best_val_loss,
             adapter: s.adapter,
         });
     }
@@ -99,6 +105,17 @@ pub fn samples(
     let study = SampleStudy { runs, eval };
     write_study(out, &study, &samples_markdown(&study))?;
     Ok(study)
+}
+
+/// The `val_loss` of the last line of a run's `metrics.jsonl` that has
+/// one, or `None` when no line does.
+fn last_val_loss(metrics: &Path) -> Result<Option<f64>> {
+    let text = std::fs::read_to_string(metrics).map_err(Error::io(metrics))?;
+    Ok(text
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|v| v.get("val_loss").and_then(serde_json::Value::as_f64)))
 }
 
 fn write_study<T: Serialize>(out: &Path, study: &T, md: &str) -> Result<()> {
@@ -124,22 +141,24 @@ fn headline(eval: &EvalRun, model: &str) -> f64 {
 }
 
 pub fn samples_markdown(s: &SampleStudy) -> String {
+    let loss = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.3}"));
     let mut md = String::from(
-        "| data | examples | steps | train time | tok/s | val loss | score |\n|---|---:|---:|---:|---:|---:|---:|\n",
+        "| data | examples | steps | train time | tok/s | val loss (final) | val loss (best) | score |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     md.push_str(&format!(
-        "| base (no training) | 0 | 0 | – | – | – | {:.1}% |\n",
+        "| base (no training) | 0 | 0 | – | – | – | – | {:.1}% |\n",
         100.0 * headline(&s.eval, "base")
     ));
     for r in &s.runs {
         md.push_str(&format!(
-            "| {} | {} | {} | {:.0} s | {:.0} | {} | {:.1}% |\n",
+            "| {} | {} | {} | {:.0} s | {:.0} | {} | {} | {:.1}% |\n",
             r.label,
             r.examples,
             r.steps,
             r.train_seconds,
             r.tokens_per_second,
-            r.final_val_loss.map_or("–".into(), |v| format!("{v:.3}")),
+            loss(r.final_val_loss),
+            loss(r.best_val_loss),
             100.0 * headline(&s.eval, &r.label)
         ));
     }
@@ -310,4 +329,33 @@ pub fn quant_markdown(s: &QuantStudy) -> String {
         s.eval.markdown()
     ));
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The evaluated adapter is the last step's, so its loss is the last
+    /// validation in the metrics, not the lowest.
+    #[test]
+    fn final_val_loss_is_the_last_validation_not_the_best() {
+        let dir =
+            std::env::temp_dir().join(format!("agentcoder-study-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let metrics = dir.join("metrics.jsonl");
+        let lines = [
+            r#"{"step":0,"epoch":0,"val_loss":2.0}"#,
+            r#"{"step":1,"loss":1.9,"val_loss":1.2}"#,
+            r#"{"step":2,"loss":1.1,"val_loss":null}"#,
+            r#"{"step":3,"loss":0.9,"val_loss":1.5}"#,
+            r#"{"step":4,"loss":0.8}"#,
+            "",
+        ];
+        std::fs::write(&metrics, lines.join("\n")).unwrap();
+        assert_eq!(last_val_loss(&metrics).unwrap(), Some(1.5));
+        std::fs::write(&metrics, lines[4]).unwrap();
+        assert_eq!(last_val_loss(&metrics).unwrap(), None);
+        assert!(last_val_loss(&dir.join("missing.jsonl")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

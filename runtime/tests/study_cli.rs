@@ -113,6 +113,8 @@ fn sample_and_quant_studies_train_evaluate_and_compare() {
         &model(),
         "--data",
         train.to_str().unwrap(),
+        "--val",
+        dir.join("val.jsonl").to_str().unwrap(),
         "--fractions",
         "25,100",
         "--steps",
@@ -154,6 +156,17 @@ fn sample_and_quant_studies_train_evaluate_and_compare() {
     for r in runs {
         assert_eq!(r["steps"], 2);
         assert!(Path::new(r["adapter"].as_str().unwrap()).exists());
+        // The evaluated adapter is the last step's; its validation loss is
+        // the last one in the run's metrics, and never below the best.
+        let metrics = Path::new(r["adapter"].as_str().unwrap()).with_file_name("metrics.jsonl");
+        let last = std::fs::read_to_string(metrics)
+            .unwrap()
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str::<Value>(l).unwrap()["val_loss"].as_f64());
+        let (fin, best) = (r["final_val_loss"].as_f64(), r["best_val_loss"].as_f64());
+        assert!(fin.is_some() && fin == last, "{r}");
+        assert!(best.unwrap() <= fin.unwrap(), "{r}");
     }
     let models: Vec<&str> = s["eval"]["code_scores"]
         .as_array()
