@@ -1,15 +1,21 @@
 //! Sandbox benchmark; prints one JSON object (and writes it with `--out`).
 //! `cargo run --release -p sandbox --example bench [-- --iters N] [--reps R] [--out FILE]`
 //! - per-call overhead (fresh instance each call) for `print(12345 * 67890)`,
-//! - a 100k-iteration loop and recursive fib(20) (CPython 3.11: ~20 ms /
-//!   ~4.6 ms; the targets are 5x those), median and best of `--reps` runs,
+//! - a 100k-iteration loop and recursive fib(20), median and best of
+//!   `--reps` runs,
 //! - more workloads (generator sum, comprehension, dict counting, method
 //!   calls) with their fuel, and whether `sum(x for x in range(10**6))` fits
 //!   the default fuel,
+//! - the same programs under the machine's `python3`, measured in this run
+//!   (compile + exec inside one process, stdout captured, same reps), and a
+//!   fresh `python3 -c` per call next to the per-call overhead; the loop and
+//!   fib targets are 5x CPython's median. Without `python3` these are null,
 //! - fuel determinism (same code -> same fuel),
 //! - the 1-minute load average before and after (the machine may be shared).
 
 use sandbox::{Limits, Sandbox};
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -42,6 +48,71 @@ fn time_ms(sb: &Sandbox, code: &str, reps: usize) -> Timing {
         fuel,
         ok,
     }
+}
+
+/// Times the program read from stdin `reps` times in one CPython process
+/// (compile + exec, stdout captured) and prints the median and best in ms.
+const CPYTHON_HARNESS: &str = r#"
+import contextlib, io, json, sys, time
+code, reps, ms = sys.stdin.read(), int(sys.argv[1]), []
+for _ in range(reps):
+    t = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(code, "<bench>", "exec"), {})
+    ms.append((time.perf_counter() - t) * 1000.0)
+ms.sort()
+print(json.dumps({"median_ms": ms[round((len(ms) - 1) * 0.5)], "best_ms": ms[0]}))
+"#;
+
+/// `code` under CPython (see [`CPYTHON_HARNESS`]), or `None` when python3
+/// is missing or fails (said on stderr).
+fn cpython_ms(code: &str, reps: usize) -> Option<serde_json::Value> {
+    let run = || -> Result<serde_json::Value, String> {
+        let mut child = Command::new("python3")
+            .args(["-c", CPYTHON_HARNESS, &reps.max(1).to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(code.as_bytes())
+            .map_err(|e| e.to_string())?;
+        let out = child.wait_with_output().map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+    };
+    run().map_err(|e| eprintln!("bench: python3: {e}")).ok()
+}
+
+/// Median wall time of a fresh `python3 -c code`, `n` times (start-up
+/// included, the cost a subprocess tool would pay per call).
+fn cpython_process_ms(code: &str, n: usize) -> Option<f64> {
+    let mut ms = Vec::with_capacity(n);
+    for _ in 0..n.max(1) {
+        let t = Instant::now();
+        let ok = Command::new("python3")
+            .args(["-c", code])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return None;
+        }
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    Some(percentile(&ms, 0.5))
+}
+
+fn python3_version() -> Option<String> {
+    let out = Command::new("python3").arg("--version").output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 fn load_average() -> Option<f64> {
@@ -105,9 +176,16 @@ fn main() {
         let t = time_ms(&sb, code, reps.min(3));
         workloads.insert(
             name.to_string(),
-            serde_json::json!({"median_ms": t.median_ms, "fuel": t.fuel, "ok": t.ok}),
+            serde_json::json!({
+                "median_ms": t.median_ms, "fuel": t.fuel, "ok": t.ok,
+                "cpython": cpython_ms(code, reps.min(3)),
+            }),
         );
     }
+    let cpy_loop = cpython_ms(LOOP, reps);
+    let cpy_fib = cpython_ms(FIB, reps);
+    let median = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v["median_ms"].as_f64());
+    let target = |v: &Option<serde_json::Value>| median(v).map(|m| 5.0 * m);
     let big_gen = sb.run("print(sum(x for x in range(10**6)))", &Limits::default());
     let result = serde_json::json!({
         "date_unix_s": std::time::SystemTime::now()
@@ -115,15 +193,18 @@ fn main() {
             .map(|d| d.as_secs())
             .unwrap_or(0),
         "load_average_1m": {"before": load_before, "after": load_average()},
+        "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
+        "python3": python3_version(),
         "module_compile_ms": compile_ms,
         "per_call_ms": {"p50": percentile(&calls, 0.5), "p99": percentile(&calls, 0.99), "n": iters},
+        "cpython_process_per_call_ms": cpython_process_ms("print(12345 * 67890)", iters.min(20)),
         "reps": reps,
         "loop_100k_ms": lp.median_ms, "loop_100k_best_ms": lp.best_ms,
         "loop_100k_fuel": lp.fuel, "loop_ok": lp.ok,
-        "loop_100k_cpython_ref_ms": 20.0, "loop_100k_target_ms": 100.0,
+        "loop_100k_cpython": cpy_loop, "loop_100k_target_ms": target(&cpy_loop),
         "fib20_ms": fib.median_ms, "fib20_best_ms": fib.best_ms,
         "fib20_fuel": fib.fuel, "fib_ok": fib.ok,
-        "fib20_cpython_ref_ms": 4.6, "fib20_target_ms": 23.0,
+        "fib20_cpython": cpy_fib, "fib20_target_ms": target(&cpy_fib),
         "fuel_deterministic": fuels.windows(2).all(|w| w[0] == w[1]),
         "workloads": workloads,
         "gen_sum_1e6": {
