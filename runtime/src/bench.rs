@@ -9,6 +9,7 @@ use kernels::adamw::AdamWConfig;
 use kernels::qmatmul::Compute;
 use serde::Serialize;
 
+use crate::agent::{ChatModel, Completion, ScriptedModel};
 use crate::infer::{Engine, EngineOptions, SamplingParams};
 use crate::model::{profile, Graph, LoraAdapter, LoraSpec, LoraTarget, Weights};
 use crate::train::rss_bytes;
@@ -300,19 +301,110 @@ pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
 pub struct AgentBench {
     pub runs: usize,
     pub turns: usize,
+    /// Tool calls parsed, dispatched and run in the sandbox (all succeeded).
+    pub tool_calls: usize,
     pub total_ms: f64,
     pub generation_ms: f64,
     pub tool_ms: f64,
     /// Everything else: rendering, tokenizing the prompt, parsing, bookkeeping.
     pub overhead_ms: f64,
     pub overhead_fraction: f64,
+    /// Where the replies the loop acts on came from (see [`agent`]).
+    pub replies: &'static str,
     pub peak_rss_bytes: u64,
 }
 
-/// The agent loop on the real model (EXEC format, python tool), timing
-/// what the loop itself adds to generation and tool execution.
+/// The replies the loop acts on in each run of [`agent`], Hermes format as
+/// the adapters are trained: two python calls, then the answer.
+const AGENT_SCRIPT: [&str; 3] = [
+    "<tool_call>\n{\"name\": \"python\", \"arguments\": {\"code\": \"print(12345 * 67890)\"}}\n</tool_call>",
+    "<tool_call>\n{\"name\": \"python\", \"arguments\": {\"code\": \"print(sum(int(d) for d in str(838102050)))\"}}\n</tool_call>",
+    "12345 * 67890 = 838102050, and its digits add up to 27.",
+];
+const AGENT_QUESTION: &str =
+    "What is 12345 * 67890, and what do its digits add up to? Compute it with Python.";
+
+/// A model that really generates (prefill and decode cost what they cost,
+/// on prompts that grow with the tool output) but whose reply is replaced
+/// by the script's next one, so every turn also parses a call, dispatches
+/// it and runs the sandbox: the base model alone answers this question in
+/// prose and the loop would time nothing but generation.
+struct ScriptedReplies<'m> {
+    model: &'m mut dyn ChatModel,
+    script: ScriptedModel,
+}
+
+impl ChatModel for ScriptedReplies<'_> {
+    fn complete(&mut self, prompt: &str, stop: &[String], max_tokens: usize) -> Result<Completion> {
+        let generated = self.model.complete(prompt, stop, max_tokens)?;
+        let scripted = self.script.complete(prompt, stop, max_tokens)?;
+        Ok(Completion {
+            text: scripted.text,
+            stopped_at: scripted.stopped_at,
+            ..generated
+        })
+    }
+}
+
+/// `runs` runs of [`AGENT_SCRIPT`] over `model`'s generation. `Err` when a
+/// call failed or the script did not run to its answer: the numbers would
+/// not time what they claim to.
+fn agent_runs(model: &mut dyn ChatModel, runs: usize, max_tokens: usize) -> Result<AgentBench> {
+    use crate::agent::{run_agent, AgentConfig, TrajectoryEnd};
+    let mut registry = tools::Registry::new();
+    registry
+        .register(Box::new(tools::builtin::Python::default()))
+        .map_err(|e| Error::Input(e.to_string()))?;
+    let config = AgentConfig {
+        format: tools::CallFormat::Hermes,
+        max_turns: AGENT_SCRIPT.len(),
+        max_tokens,
+        system: None,
+    };
+    let (mut turns, mut calls, mut total, mut gen, mut tool) = (0, 0, 0.0, 0.0, 0.0);
+    for _ in 0..runs.max(1) {
+        let mut chat = ScriptedReplies {
+            model: &mut *model,
+            script: ScriptedModel::new(AGENT_SCRIPT),
+        };
+        let t = run_agent(&mut chat, &registry, &config, AGENT_QUESTION, &mut |_| {})?;
+        let records: Vec<_> = t.turns.iter().flat_map(|x| x.calls.iter()).collect();
+        if t.end != TrajectoryEnd::Answered
+            || records.len() != AGENT_SCRIPT.len() - 1
+            || records.iter().any(|c| !c.ok)
+        {
+            return Err(Error::Input(format!(
+                "agent bench: the scripted run did not call the tool as written: {:?}",
+                t.turns
+            )));
+        }
+        turns += t.turns.len();
+        calls += records.len();
+        total += t.total_ms;
+        gen += t.turns.iter().map(|x| x.gen_ms).sum::<f64>();
+        tool += records.iter().map(|c| c.ms).sum::<f64>();
+    }
+    let overhead = (total - gen - tool).max(0.0);
+    Ok(AgentBench {
+        runs: runs.max(1),
+        turns,
+        tool_calls: calls,
+        total_ms: total,
+        generation_ms: gen,
+        tool_ms: tool,
+        overhead_ms: overhead,
+        overhead_fraction: overhead / total.max(1e-9),
+        replies: "scripted: the model generates each reply, the loop acts on a fixed one (2 python calls, then the answer)",
+        peak_rss_bytes: rss_bytes().1,
+    })
+}
+
+/// The agent loop on the real model (Hermes format, python tool), timing
+/// what the loop itself adds to generation and tool execution. The model
+/// generates every reply, but the loop acts on scripted ones (two python
+/// calls, then the answer), so parsing, dispatch and the sandbox run on
+/// every turn but the last.
 pub fn agent(model: &Path, threads: i32, runs: usize) -> Result<AgentBench> {
-    use crate::agent::{run_agent, AgentConfig, LlamaChat};
     let mut engine = Engine::load(
         model,
         EngineOptions {
@@ -321,17 +413,7 @@ pub fn agent(model: &Path, threads: i32, runs: usize) -> Result<AgentBench> {
             exact: false,
         },
     )?;
-    let mut registry = tools::Registry::new();
-    registry
-        .register(Box::new(tools::builtin::Python::default()))
-        .map_err(|e| Error::Input(e.to_string()))?;
-    let config = AgentConfig {
-        format: tools::CallFormat::Exec,
-        max_turns: 3,
-        max_tokens: 64,
-        system: None,
-    };
-    let mut chat = LlamaChat {
+    let mut chat = crate::agent::LlamaChat {
         engine: &mut engine,
         lora: None,
         sampling: SamplingParams {
@@ -339,36 +421,7 @@ pub fn agent(model: &Path, threads: i32, runs: usize) -> Result<AgentBench> {
             ..SamplingParams::default()
         },
     };
-    let (mut turns, mut total, mut gen, mut tool) = (0, 0.0, 0.0, 0.0);
-    for _ in 0..runs.max(1) {
-        let t = run_agent(
-            &mut chat,
-            &registry,
-            &config,
-            "What is 12345 * 67890? Compute it with Python.",
-            &mut |_| {},
-        )?;
-        turns += t.turns.len();
-        total += t.total_ms;
-        gen += t.turns.iter().map(|x| x.gen_ms).sum::<f64>();
-        tool += t
-            .turns
-            .iter()
-            .flat_map(|x| x.calls.iter())
-            .map(|c| c.ms)
-            .sum::<f64>();
-    }
-    let overhead = (total - gen - tool).max(0.0);
-    Ok(AgentBench {
-        runs: runs.max(1),
-        turns,
-        total_ms: total,
-        generation_ms: gen,
-        tool_ms: tool,
-        overhead_ms: overhead,
-        overhead_fraction: overhead / total.max(1e-9),
-        peak_rss_bytes: rss_bytes().1,
-    })
+    agent_runs(&mut chat, runs, 64)
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -438,4 +491,30 @@ pub fn compare(new: &serde_json::Value, old: &serde_json::Value) -> Vec<(String,
     let mut out = Vec::new();
     walk(String::new(), new, old, &mut out);
     out
+}
+
+#[cfg(test)]
+mod agent_tests {
+    use super::*;
+
+    /// A model that only ever answers in prose (as the base model does
+    /// here) still gets the loop to parse, dispatch and run both calls of
+    /// every run, and generation is timed around it.
+    #[test]
+    fn agent_bench_runs_the_tool_on_every_call_turn() {
+        let prose = std::iter::repeat_n("I think it is about 800 million.", 3 * 4);
+        let mut model = ScriptedModel::new(prose);
+        let b = agent_runs(&mut model, 4, 16).unwrap();
+        assert_eq!((b.runs, b.turns, b.tool_calls), (4, 12, 8));
+        assert_eq!(model.prompts.len(), 12, "the model generated every turn");
+        assert!(
+            model.prompts[2].contains("<tool_response>\n27"),
+            "{}",
+            model.prompts[2]
+        );
+        assert!(b.tool_ms > 0.0 && b.total_ms >= b.tool_ms + b.generation_ms);
+        // A model that fails mid-run gives an error, not a number.
+        let mut short = ScriptedModel::new(["x"; 2]);
+        assert!(agent_runs(&mut short, 1, 16).is_err());
+    }
 }
