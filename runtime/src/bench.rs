@@ -213,6 +213,7 @@ pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
     let mut adapter = LoraAdapter::init(&cfg, &spec, 1);
     let mut grads = LoraAdapter::zeros(&cfg, &spec);
     let mut states = adapter.adamw_states();
+    memory::share_one_heap();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -234,7 +235,6 @@ pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
             ..AdamWConfig::default()
         };
         adapter.adamw_update(&grads, &mut states, &opt, i as u64 + 1);
-        memory::release_free_memory();
         Ok(())
     };
     step(0)?; // warm-up: page in the weights, size the buffers

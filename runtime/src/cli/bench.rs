@@ -201,8 +201,9 @@ fn print_summary(what: &str, r: &serde_json::Value) {
             }
         }
         "agent" => println!(
-            "agent    {} turns in {} runs: {:.0} ms total, generation {:.0} ms, tools {:.1} ms, loop overhead {:.2} ms ({:.2}%)",
+            "agent    {} turns, {} tool calls in {} runs: {:.0} ms total, generation {:.0} ms, tools {:.1} ms, loop overhead {:.2} ms ({:.2}%)",
             r["turns"],
+            r["tool_calls"],
             r["runs"],
             r["total_ms"].as_f64().unwrap_or(0.0),
             r["generation_ms"].as_f64().unwrap_or(0.0),

@@ -201,6 +201,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
     let threads = cfg
         .threads
         .unwrap_or_else(|| crate::infer::default_threads() as usize);
+    memory::share_one_heap();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -259,7 +260,6 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
             }
             Ok(loss_sum / n_targets.max(1) as f64)
         })?;
-        memory::release_free_memory();
         meta.step += 1;
         let lr = cfg.lr_at(meta.step, total);
         let updates = (meta.step - meta.skipped_steps) as u64;
