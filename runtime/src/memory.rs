@@ -151,6 +151,12 @@ pub fn kept_layers_within(
     (budget.saturating_sub(base) / per_layer).min(cfg.n_layer as u64) as usize
 }
 
+/// The budget for keeping activations when the user set none: 3/4 of the
+/// free memory, leaving room for the rest of the machine.
+pub fn default_keep_budget(available: u64) -> u64 {
+    available / 4 * 3
+}
+
 /// Memory this process can use now (`MemAvailable`), 0 when unknown.
 pub fn available_bytes() -> u64 {
     let mut sys = sysinfo::System::new();

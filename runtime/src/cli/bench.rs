@@ -71,7 +71,7 @@ pub fn run(a: BenchArgs) -> Result<(), CliError> {
                 threads,
                 compute: a.compute,
                 kept_layers,
-                budget: runtime::memory::available_bytes() / 4 * 3,
+                budget: runtime::memory::default_keep_budget(runtime::memory::available_bytes()),
             };
             serde_json::to_value(runtime::bench::train(&path, &opts)?)
         }

@@ -108,10 +108,6 @@ impl<'a> Graph<'a> {
         self
     }
 
-    pub fn compute(&self) -> Compute {
-        self.compute
-    }
-
     fn check_ids(&self, ids: &[i32]) -> Result<()> {
         if ids.is_empty() {
             return Err(Error::Input("empty token sequence".into()));
@@ -181,7 +177,7 @@ impl<'a> Graph<'a> {
     /// layers from the forward and recomputes the others from their saved
     /// inputs: 0 uses the least memory, `n_layer` (or more) skips the
     /// recompute entirely (same result either way; see
-    /// `memory::training` for what each choice costs).
+    /// `memory::training_keeping` for what each choice costs).
     pub fn loss(
         &self,
         ids: &[i32],

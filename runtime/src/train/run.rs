@@ -107,7 +107,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
     // all of --max-memory, which the user chose): no recompute for them.
     let budget = match cfg.max_memory {
         Some(_) => limit,
-        None => limit.map(|l| l / 4 * 3),
+        None => limit.map(memory::default_keep_budget),
     };
     let kept_layers = cfg
         .keep_layers
