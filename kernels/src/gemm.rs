@@ -63,11 +63,7 @@ impl Matrix<'_> {
     fn read(&self, isa: &Isa, r: usize, c0: usize, dst: &mut [f32]) {
         match self.elems {
             Elems::F32(s) => dst.copy_from_slice(&s[r * self.cols + c0..][..dst.len()]),
-            Elems::Quant(ty, d) => {
-                let (bs, ts) = (ty.block_size(), ty.type_size());
-                let start = r * (self.cols / bs) * ts + c0 / bs * ts;
-                (isa.dequant)(ty, &d[start..start + dst.len() / bs * ts], dst);
-            }
+            Elems::Quant(ty, _) => (isa.dequant)(ty, self.bytes(r, c0, dst.len()), dst),
         }
     }
 }

@@ -49,16 +49,9 @@ impl QuantizedRows {
         self.k_pad / GROUP
     }
 
-    /// Quantizes M rows of K values, row `i` at `a[i·rs..i·rs+k]`.
-    pub fn quantize(a: &[f32], m: usize, k: usize, rs: usize) -> QuantizedRows {
-        let mut out = QuantizedRows::default();
-        out.quantize_into(a, m, k, rs);
-        out
-    }
-
-    /// [`QuantizedRows::quantize`] reusing this value's buffers (the
-    /// matmuls keep one per thread: allocating per call fragments the
-    /// heap of a long training run).
+    /// Quantizes M rows of K values, row `i` at `a[i·rs..i·rs+k]`, into
+    /// this value's buffers (the matmuls keep one per thread: allocating
+    /// per call fragments the heap of a long training run).
     pub fn quantize_into(&mut self, a: &[f32], m: usize, k: usize, rs: usize) {
         let k_pad = k.div_ceil(GROUP) * GROUP;
         let groups = k_pad / GROUP;
@@ -253,7 +246,8 @@ mod tests {
         let x: Vec<f32> = (0..70)
             .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.3)
             .collect();
-        let qr = QuantizedRows::quantize(&x, 2, 35, 35);
+        let mut qr = QuantizedRows::default();
+        qr.quantize_into(&x, 2, 35, 35);
         assert_eq!(qr.k_pad, 64);
         for i in 0..2 {
             for k in 0..35 {
