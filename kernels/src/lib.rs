@@ -24,6 +24,9 @@ pub mod clip;
 pub mod cross_entropy;
 pub mod embedding;
 pub mod fastexp;
+/// Finite-difference checking for tests (here and in `runtime`'s tests);
+/// not part of the library proper.
+#[cfg(any(test, feature = "test-support"))]
 pub mod fd;
 pub mod gemm;
 pub mod int8;
