@@ -12,37 +12,7 @@ use serde::Serialize;
 use crate::agent::{ChatModel, Completion, ScriptedModel};
 use crate::infer::{Engine, EngineOptions, SamplingParams};
 use crate::model::{profile, Graph, LoraAdapter, LoraSpec, LoraTarget, Weights};
-use crate::train::rss_bytes;
 use crate::{memory, Error, Result};
-
-/// The machine a result was measured on.
-#[derive(Clone, Debug, Serialize)]
-pub struct Machine {
-    pub cpu: String,
-    pub threads_available: usize,
-    pub memory_bytes: u64,
-    pub target_cpu: &'static str,
-    pub llama_system_info: String,
-    pub git_commit: &'static str,
-    pub date_unix: u64,
-}
-
-pub fn machine() -> Machine {
-    let info = crate::build_info();
-    let mut sys = sysinfo::System::new();
-    sys.refresh_memory();
-    Machine {
-        cpu: info.cpu_model,
-        threads_available: info.cpu_threads,
-        memory_bytes: sys.total_memory(),
-        target_cpu: info.target_cpu,
-        llama_system_info: info.llama_system_info,
-        git_commit: info.git_commit,
-        date_unix: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    }
-}
 
 /// Text used to make prompts of a given length.
 const FILLER: &str = "The quick brown fox jumps over the lazy dog while the tired engineer measures tokens per second on a small laptop. ";
@@ -100,7 +70,7 @@ pub fn infer(
         generated_tokens: g.generated_tokens,
         prefill_tok_s: g.prefill_tok_s,
         decode_tok_s: g.decode_tok_s,
-        peak_rss_bytes: rss_bytes().1,
+        peak_rss_bytes: host::rss_bytes().1,
     })
 }
 
@@ -213,7 +183,7 @@ pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
     let mut adapter = LoraAdapter::init(&cfg, &spec, 1);
     let mut grads = LoraAdapter::zeros(&cfg, &spec);
     let mut states = adapter.adamw_states();
-    memory::share_one_heap();
+    host::share_one_heap();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -284,7 +254,7 @@ pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
         step_ms: step_s * 1e3,
         roofline_gflop_s: roofline,
         breakdown,
-        peak_rss_bytes: rss_bytes().1,
+        peak_rss_bytes: host::rss_bytes().1,
         estimated_bytes: memory::training_keeping(
             &cfg,
             file.file_size(),
@@ -395,7 +365,7 @@ fn agent_runs(model: &mut dyn ChatModel, runs: usize, max_tokens: usize) -> Resu
         overhead_ms: overhead,
         overhead_fraction: overhead / total.max(1e-9),
         replies: "scripted: the model generates each reply, the loop acts on a fixed one (2 python calls, then the answer)",
-        peak_rss_bytes: rss_bytes().1,
+        peak_rss_bytes: host::rss_bytes().1,
     })
 }
 
@@ -449,7 +419,7 @@ pub fn sandbox(calls: usize) -> Result<SandboxBench> {
         calls: ms.len(),
         p50_ms: pct(0.5),
         p99_ms: pct(0.99),
-        peak_rss_bytes: rss_bytes().1,
+        peak_rss_bytes: host::rss_bytes().1,
     })
 }
 

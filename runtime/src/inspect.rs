@@ -8,9 +8,10 @@ use std::path::Path;
 use gguf::{MetadataExt, Value};
 use serde::Serialize;
 
-use crate::memory::{self, human_bytes, MemoryEstimate};
+use crate::memory::{self, MemoryEstimate};
 use crate::model::{LoraTarget, ModelConfig};
 use crate::Result;
+use host::human_bytes;
 
 #[derive(Debug, Serialize)]
 pub struct TypeCount {

@@ -25,7 +25,6 @@ pub mod infer;
 pub mod inspect;
 pub mod memory;
 pub mod model;
-pub mod paths;
 pub mod prompt;
 pub mod study;
 pub mod train;
@@ -60,21 +59,33 @@ pub fn build_info() -> BuildInfo {
         version: env!("CARGO_PKG_VERSION"),
         git_commit: env!("AGENTCODER_GIT_COMMIT"),
         target_cpu: env!("AGENTCODER_TARGET_CPU"),
-        cpu_model: cpu_model(),
-        cpu_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cpu_model: host::cpu_model(),
+        cpu_threads: host::cpu_threads(),
         llama_system_info: backend::system_info().trim().to_string(),
     }
 }
 
-/// The CPU's model name (Linux /proc/cpuinfo; "unknown" elsewhere).
-pub fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
+/// The machine a result was measured on.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Machine {
+    pub cpu: String,
+    pub threads_available: usize,
+    pub memory_bytes: u64,
+    pub target_cpu: &'static str,
+    pub llama_system_info: String,
+    pub git_commit: &'static str,
+    pub date_unix: u64,
+}
+
+pub fn machine() -> Machine {
+    let info = build_info();
+    Machine {
+        cpu: info.cpu_model,
+        threads_available: info.cpu_threads,
+        memory_bytes: host::total_memory_bytes(),
+        target_cpu: info.target_cpu,
+        llama_system_info: info.llama_system_info,
+        git_commit: info.git_commit,
+        date_unix: host::unix_time(),
+    }
 }

@@ -316,7 +316,7 @@ pub fn quant_markdown(s: &QuantStudy) -> String {
         md.push_str(&format!(
             "| {} | {} | {:.1}% | {:.1}% |\n",
             b.label,
-            crate::memory::human_bytes(b.file_bytes),
+            host::human_bytes(b.file_bytes),
             100.0 * b.score_base,
             100.0 * b.score_adapter
         ));

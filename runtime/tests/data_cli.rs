@@ -95,7 +95,7 @@ fn synth_split_stats_pipeline() {
     let st = ok(&agentcoder(&["data", "stats", s(&a), "--json"]));
     let st: serde_json::Value = serde_json::from_str(&st).unwrap();
     assert_eq!(st["records"], 300);
-    if runtime::paths::default_model().exists() {
+    if host::default_model().exists() {
         let t = &st["tokens"];
         assert!(
             t["p50"].as_u64() <= t["p90"].as_u64() && t["p90"].as_u64() <= t["max"].as_u64(),

@@ -17,7 +17,7 @@ pub fn argmax(row: &[f32]) -> usize {
 
 /// The default model; panics with the fix if `make model` has not run.
 pub fn smollm2() -> PathBuf {
-    let p = runtime::paths::default_model();
+    let p = host::default_model();
     assert!(
         p.exists(),
         "{} is missing: run `make model` first",

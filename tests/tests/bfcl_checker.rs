@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 fn load_all() -> HashMap<String, BfclEntry> {
-    let dir = runtime::eval::bfcl_dir();
+    let dir = host::bfcl_dir();
     let mut by_id = HashMap::new();
     for category in Category::ALL {
         let entries = bfcl_data::load_category(&dir, category)
@@ -27,7 +27,7 @@ fn load_all() -> HashMap<String, BfclEntry> {
 
 #[test]
 fn bfcl_data_has_published_sizes() {
-    let dir = runtime::eval::bfcl_dir();
+    let dir = host::bfcl_dir();
     for category in Category::ALL {
         let entries = bfcl_data::load_category(&dir, category)
             .unwrap_or_else(|e| panic!("{e} (run `make bfcl` first)"));

@@ -71,7 +71,7 @@ pub fn run(a: BenchArgs) -> Result<(), CliError> {
                 threads,
                 compute: a.compute,
                 kept_layers,
-                budget: runtime::memory::default_keep_budget(runtime::memory::available_bytes()),
+                budget: runtime::memory::default_keep_budget(host::available_bytes()),
             };
             serde_json::to_value(runtime::bench::train(&path, &opts)?)
         }
@@ -134,7 +134,7 @@ pub fn run(a: BenchArgs) -> Result<(), CliError> {
         code: 1,
         message: e.to_string(),
     })?;
-    let doc = serde_json::json!({ "bench": a.what, "machine": runtime::bench::machine(), "threads": threads, "result": result });
+    let doc = serde_json::json!({ "bench": a.what, "machine": runtime::machine(), "threads": threads, "result": result });
     if let Some(out) = &a.out {
         let text = serde_json::to_string_pretty(&doc).map_err(|e| CliError {
             code: 1,

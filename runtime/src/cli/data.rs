@@ -283,8 +283,8 @@ fn import_bfcl(i: &ImportArgs) -> Result<(), CliError> {
     let mut out = String::new();
     let mut counts = serde_json::Map::new();
     for c in cats {
-        let entries = load_category(&runtime::eval::bfcl_dir(), c)
-            .map_err(|e| CliError::usage(e.to_string()))?;
+        let entries =
+            load_category(&host::bfcl_dir(), c).map_err(|e| CliError::usage(e.to_string()))?;
         for e in &entries {
             let messages: Vec<serde_json::Value> = e
                 .question
@@ -361,7 +361,7 @@ fn run_stats(s: StatsArgs) -> Result<(), CliError> {
     let text = read(&s.file)?;
     let model = match s.model {
         Some(m) => Some(super::model_path(Some(m))?),
-        None => Some(runtime::paths::default_model()).filter(|p| p.exists()),
+        None => Some(host::default_model()).filter(|p| p.exists()),
     };
     let tokenizer = model.map(runtime::infer::Tokenizer::load).transpose()?;
     let mut tok = |t: &str| tokenizer.as_ref().map_or_else(Vec::new, |k| k.tokenize(t));

@@ -37,10 +37,6 @@ pub fn run(a: MergeArgs) -> Result<(), CliError> {
     let adapter = runtime::model::LoraAdapter::load_gguf(&a.lora, &cfg)?;
     runtime::model::merge(&base, &cfg, Some(&adapter), ty, &a.out)?;
     let size = std::fs::metadata(&a.out).map(|m| m.len()).unwrap_or(0);
-    println!(
-        "wrote {} ({})",
-        a.out.display(),
-        runtime::memory::human_bytes(size)
-    );
+    println!("wrote {} ({})", a.out.display(), host::human_bytes(size));
     Ok(())
 }

@@ -171,7 +171,7 @@ pub fn model_path(given: Option<std::path::PathBuf>) -> Result<std::path::PathBu
             Ok(p)
         }
         None => {
-            let p = runtime::paths::default_model();
+            let p = host::default_model();
             if !p.exists() {
                 return Err(CliError::usage(format!(
                     "no --model given and the default model {} is not there; run `make model` to fetch it",

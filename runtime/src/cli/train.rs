@@ -181,7 +181,7 @@ fn resolve(a: &TrainArgs) -> Result<TrainConfig, CliError> {
     }
     if let Some(m) = &a.max_memory {
         c.max_memory =
-            Some(runtime::memory::parse_bytes(m).ok_or_else(|| {
+            Some(host::parse_bytes(m).ok_or_else(|| {
                 CliError::usage(format!("--max-memory {m}: use e.g. 6GB or 800MB"))
             })?);
     }
@@ -243,8 +243,8 @@ pub fn run(a: TrainArgs) -> Result<(), CliError> {
             .map(|v| format!(", best val {v:.4}"))
             .unwrap_or_default(),
         summary.tokens_per_second,
-        runtime::memory::human_bytes(summary.peak_rss_bytes),
-        runtime::memory::human_bytes(summary.estimated_bytes)
+        host::human_bytes(summary.peak_rss_bytes),
+        host::human_bytes(summary.estimated_bytes)
     );
     if summary.skipped_steps > 0 {
         println!(

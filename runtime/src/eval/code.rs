@@ -307,7 +307,7 @@ pub fn markdown(scores: &[CodeScores]) -> String {
             },
             sc.mean_tokens,
             sc.p50_latency_ms,
-            crate::memory::human_bytes(sc.peak_rss_bytes),
+            host::human_bytes(sc.peak_rss_bytes),
         ));
     }
     s

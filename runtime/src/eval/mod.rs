@@ -8,7 +8,7 @@
 //!
 //! ```no_run
 //! use runtime::eval::{bfcl_ast, bfcl_data::{self, Category}};
-//! let entries = bfcl_data::load_category(&runtime::eval::bfcl_dir(), Category::Multiple)?;
+//! let entries = bfcl_data::load_category(&host::bfcl_dir(), Category::Multiple)?;
 //! let calls: Vec<tools::ToolCall> = Vec::new(); // parsed from the model's text
 //! let verdict = bfcl_ast::check_entry(&entries[0], &calls, Default::default());
 //! println!("{} {:?}", verdict.valid, verdict.error_type);
@@ -25,13 +25,6 @@ pub mod code;
 pub mod fc;
 pub mod report;
 pub mod run;
-
-use std::path::PathBuf;
-
-/// Where `scripts/fetch-bfcl.sh` puts the BFCL data: `<cache>/bfcl`.
-pub fn bfcl_dir() -> PathBuf {
-    crate::paths::cache_dir().join("bfcl")
-}
 
 impl bfcl_ast::DecodedCall for tools::ToolCall {
     fn name(&self) -> &str {

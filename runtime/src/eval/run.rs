@@ -72,7 +72,7 @@ impl Suite {
                         other => Err(Error::Input(format!("--modes {other}: choose prompt, fc"))),
                     })
                     .collect::<Result<Vec<_>>>()?;
-                let dir = super::bfcl_dir();
+                let dir = host::bfcl_dir();
                 let mut entries = Vec::new();
                 for c in cats {
                     let mut e = load_category(&dir, c)?;
@@ -204,7 +204,7 @@ pub struct EvalRun {
     pub suite: String,
     pub model: String,
     pub threads: i32,
-    pub machine: crate::bench::Machine,
+    pub machine: crate::Machine,
     pub summary: Vec<SummaryRow>,
     pub fc_scores: Vec<FcScores>,
     pub code_scores: Vec<CodeScores>,
@@ -263,7 +263,7 @@ pub fn evaluate(
         };
         let label = a.label.as_str();
         // Each model's peak RSS is its own (where the kernel allows a reset).
-        crate::train::reset_peak_rss();
+        host::reset_peak_rss();
         let mut stat = |mode: &str, category: &str, valid: bool, latency_ms: f64, tokens: usize| {
             flat.push(ItemStat {
                 model: label.to_string(),
@@ -321,7 +321,7 @@ pub fn evaluate(
                     code_outcomes.push(o);
                     tick(&bar, label, &it.id);
                 }
-                let (_, peak) = crate::train::rss_bytes();
+                let (_, peak) = host::rss_bytes();
                 code_scores.push(super::code::scores(label, &code_outcomes, peak));
             }
         }
@@ -333,7 +333,7 @@ pub fn evaluate(
         suite: suite_name.to_string(),
         model: model.display().to_string(),
         threads: opts.threads,
-        machine: crate::bench::machine(),
+        machine: crate::machine(),
         summary: summarize(&flat),
         fc_scores: super::fc::scores(&fc_outcomes),
         code_scores,
@@ -344,7 +344,7 @@ pub fn evaluate(
 /// A bar on a terminal; on a pipe, a plain line every tenth of the run
 /// (`None` when the run is quiet).
 fn progress_bar(total: u64, show: bool) -> Option<indicatif::ProgressBar> {
-    show.then(|| crate::train::progress_bar(total, 0, true, "items"))
+    show.then(|| host::progress_bar(total, 0, true, "items"))
 }
 
 fn tick(bar: &Option<indicatif::ProgressBar>, label: &str, id: &str) {

@@ -14,5 +14,4 @@ pub use checkpoint::{Checkpoint, CheckpointMeta};
 pub use config::{Schedule, TrainConfig};
 pub use out_dir::{OutDir, RUN_FILES};
 pub use report::line_chart;
-pub(crate) use report::progress_bar;
-pub use run::{evaluate, reset_peak_rss, rss_bytes, train, StepMetrics, TrainSummary};
+pub use run::{evaluate, train, StepMetrics, TrainSummary};

@@ -3,28 +3,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
 use super::run::StepMetrics;
-use crate::memory::human_bytes;
 use crate::{Error, Result};
-
-/// A bar on stderr counting `unit` (hidden when `show` is false or stderr
-/// is not a terminal).
-pub fn progress_bar(total: u64, done: u64, show: bool, unit: &str) -> ProgressBar {
-    let bar = ProgressBar::new(total);
-    if !show {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        ProgressStyle::with_template(&format!(
-            "{{bar:30}} {{pos}}/{{len}} {unit}  {{msg}}  ETA {{eta}}"
-        ))
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_position(done);
-    bar
-}
+use host::human_bytes;
 
 /// How often a run whose stderr is not a terminal (a log file, a pipe)
 /// prints a plain progress line: every `steps` steps, or at the first step
@@ -61,7 +44,7 @@ impl StepProgress {
     /// `done` of `total` steps are behind us; `show` asks for the bar.
     pub fn new(total: usize, done: usize, show: bool) -> StepProgress {
         StepProgress {
-            bar: progress_bar(total as u64, done as u64, show, "steps"),
+            bar: host::progress_bar(total as u64, done as u64, show, "steps"),
             total,
             start_step: done,
             started: Instant::now(),

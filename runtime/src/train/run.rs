@@ -60,27 +60,6 @@ pub struct TrainSummary {
     pub n_layer: usize,
 }
 
-/// Resident and peak resident memory of this process (Linux; 0 elsewhere).
-pub fn rss_bytes() -> (u64, u64) {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb = |key: &str| {
-        s.lines()
-            .find(|l| l.starts_with(key))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-            * 1024
-    };
-    (kb("VmRSS:"), kb("VmHWM:"))
-}
-
-/// Starts a new peak: resets the kernel's high-water mark (VmHWM) to the
-/// current RSS, so the next [`rss_bytes`] peak covers only what follows.
-/// Returns false where that is not possible (not Linux, or refused).
-pub fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
 /// Mean loss over a dataset (no gradients).
 pub fn evaluate(graph: &Graph<'_>, adapter: &LoraAdapter, examples: &[Example]) -> Result<f64> {
     let (mut sum, mut n) = (0.0, 0usize);
@@ -201,7 +180,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
     let threads = cfg
         .threads
         .unwrap_or_else(|| crate::infer::default_threads() as usize);
-    memory::share_one_heap();
+    host::share_one_heap();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -284,7 +263,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
             }
             _ => None,
         };
-        let rss = rss_bytes().0;
+        let rss = host::rss_bytes().0;
         let m = StepMetrics {
             step: meta.step,
             epoch: meta.epoch,
@@ -343,7 +322,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
         best_val_loss: meta.best_val_loss,
         initial_val_loss,
         tokens_per_second: tokens_done as f64 / t_start.elapsed().as_secs_f64().max(1e-9),
-        peak_rss_bytes: rss_bytes().1,
+        peak_rss_bytes: host::rss_bytes().1,
         estimated_bytes: estimate.total_bytes,
         adapter: adapter_path,
         skipped_lines: ds.skipped.len(),
@@ -371,7 +350,7 @@ fn save(
 /// The memory a run may use: `--max-memory` capped by the free memory,
 /// or the free memory; `None` when neither is known.
 fn memory_limit(cfg: &TrainConfig) -> Option<u64> {
-    let available = memory::available_bytes();
+    let available = host::available_bytes();
     match cfg.max_memory {
         Some(m) => Some(m.min(if available > 0 { available } else { u64::MAX })),
         None if available > 0 => Some(available),
@@ -388,8 +367,8 @@ fn memory_guard(cfg: &TrainConfig, limit: Option<u64>, estimate: u64) -> Result<
     if estimate > limit {
         return Err(Error::Input(format!(
             "training needs about {} but only {} is allowed/free; try --max-seq {} or --rank {}",
-            memory::human_bytes(estimate),
-            memory::human_bytes(limit),
+            host::human_bytes(estimate),
+            host::human_bytes(limit),
             (cfg.max_seq / 2).max(8),
             (cfg.rank / 2).max(1)
         )));
@@ -409,7 +388,7 @@ fn write_manifest(
         "config": cfg,
         "model": model,
         "agentcoder_version": env!("CARGO_PKG_VERSION"),
-        "machine": crate::bench::machine(),
+        "machine": crate::machine(),
         "examples": ds.examples.len(),
         "skipped_lines": ds.skipped,
         "truncated_examples": ds.truncated,

@@ -22,7 +22,7 @@ pub fn ok(o: &Output) -> String {
 
 /// The default model; fails with the fix if `make model` has not run.
 pub fn model() -> String {
-    let p = runtime::paths::default_model();
+    let p = host::default_model();
     assert!(
         p.exists(),
         "{} is missing: run `make model` first",
