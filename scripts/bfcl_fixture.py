@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates tests/fixtures/bfcl/verdicts.jsonl: verdicts of the official BFCL
+"""Generates runtime/bfcl/tests/fixtures/verdicts.jsonl: verdicts of the official BFCL
 AST checker (PyPI `bfcl-eval==2026.3.23`) on model outputs built by mutating
 the ground truths of the BFCL v4 Python categories systematically.
 

@@ -271,7 +271,7 @@ fn run_import(i: ImportArgs) -> Result<(), CliError> {
 /// with `id`, `category`, the question as chat `messages`, the functions as
 /// `tools`, and `ground_truth` (absent for irrelevance).
 fn import_bfcl(i: &ImportArgs) -> Result<(), CliError> {
-    use runtime::eval::bfcl_data::{load_category, Category};
+    use bfcl::data::{load_category, Category};
     let name = i.file.to_string_lossy();
     let cats: Vec<Category> = if name == "all" {
         Category::ALL.to_vec()

@@ -11,11 +11,11 @@ use serde::Serialize;
 use tools::parse::{hermes, pythonic};
 use tools::ToolCall;
 
-use super::bfcl_ast::{check_entry, CheckOptions, Verdict};
-use super::bfcl_data::{BfclEntry, Category};
 use crate::agent::ChatModel;
 use crate::prompt::{render_text, Conversation, Message, Role};
 use crate::Result;
+use bfcl::ast::{check_entry, CheckOptions, Verdict};
+use bfcl::data::{BfclEntry, Category};
 
 /// How the functions are offered and the calls read back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -147,7 +147,13 @@ pub fn run_entry(
     let c = model.complete(&prompt(entry, mode), &[], max_tokens)?;
     let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
     let (verdict, calls) = match decode(mode, &c.text) {
-        Ok(calls) => (check_entry(entry, &calls, CheckOptions::default()), calls),
+        Ok(calls) => {
+            let pairs: Vec<(String, serde_json::Value)> = calls
+                .iter()
+                .map(|c| (c.name.clone(), c.arguments.clone()))
+                .collect();
+            (check_entry(entry, &pairs, CheckOptions::default()), calls)
+        }
         Err(reason) => (Verdict::decode_failed(entry.category, &reason), Vec::new()),
     };
     Ok(ItemOutcome {
@@ -185,7 +191,7 @@ pub fn parse_categories(spec: &str) -> std::result::Result<Vec<Category>, String
 mod tests {
     use super::*;
     use crate::agent::ScriptedModel;
-    use crate::eval::bfcl_data::Message as BMsg;
+    use bfcl::data::Message as BMsg;
 
     fn entry() -> BfclEntry {
         BfclEntry {

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::bfcl_data::{load_category, BfclEntry};
 use super::bfcl_run::{parse_categories, run_entry, Mode};
 use super::code::{CodeItem, CodeScores};
 use super::fc::{FcItem, FcScores};
@@ -16,6 +15,7 @@ use super::report::{bar_chart_svg, html, markdown, summarize, ItemStat, SummaryR
 use crate::agent::LlamaChat;
 use crate::infer::{Engine, EngineOptions, SamplingParams};
 use crate::{Error, Result};
+use bfcl::data::{load_category, BfclEntry};
 
 /// What to run, with its items loaded.
 pub enum Suite {

@@ -3,7 +3,7 @@
 //! for the Python categories, plus the output-format and irrelevance rules of
 //! `eval_runner.py`. Verdicts carry the same `error_type` strings and error
 //! messages as the Python checker, so results can be compared one to one
-//! (`tests/fixtures/bfcl/verdicts.jsonl` holds the official verdicts).
+//! (`tests/fixtures/verdicts.jsonl` holds the official verdicts).
 //!
 //! Where Python would raise (malformed ground truth or a model value that
 //! slips past the type check into a checker that cannot handle it), the
@@ -12,9 +12,9 @@
 //! Not ported: the Java and JavaScript type converters (their categories are
 //! not evaluated).
 
-use super::bfcl_data::{BfclEntry, Category};
-use super::bfcl_py::{py_contains, py_items, py_repr, repr_str, PyException, PyResult, PyType};
-use super::bfcl_values::{
+use crate::data::{BfclEntry, Category};
+use crate::py::{py_contains, py_items, py_repr, repr_str, PyException, PyResult, PyType};
+use crate::values::{
     dict_checker, list_checker, list_dict_checker, python_type, string_checker, type_checker,
 };
 use serde_json::{json, Map, Value};

@@ -7,8 +7,8 @@
 //! empty list to `list_checker`; `dict_checker` reports on the last
 //! candidate).
 
-use super::bfcl_ast::Verdict;
-use super::bfcl_py::{
+use crate::ast::Verdict;
+use crate::py::{
     py_contains, py_eq, py_in_list, py_items, py_repr, py_repr_list, repr_str, standardize_string,
     standardize_value, PyException, PyResult, PyType,
 };
