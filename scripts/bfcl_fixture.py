@@ -3,8 +3,8 @@
 AST checker (PyPI `bfcl-eval==2026.3.23`) on model outputs built by mutating
 the ground truths of the BFCL v4 Python categories systematically.
 
-The Rust port (runtime::eval::bfcl_ast) must agree with every line; see
-tests/tests/bfcl_checker.rs.
+The Rust port (the bfcl crate, bfcl::ast) must agree with every line; see
+runtime/bfcl/tests/agreement.rs.
 
 Only PyPI is used: the wheel is downloaded with `pip download --no-deps`,
 checked against its sha256 and unpacked in a temp dir. The checker needs none
@@ -257,7 +257,7 @@ def structured_cases(rng, entry, gt):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--wheel", type=Path, help="bfcl_eval wheel (downloaded if absent)")
-    ap.add_argument("--out", type=Path, default=Path("tests/fixtures/bfcl/verdicts.jsonl"))
+    ap.add_argument("--out", type=Path, default=Path("runtime/bfcl/tests/fixtures/verdicts.jsonl"))
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
