@@ -404,7 +404,7 @@ pub struct SandboxBench {
 
 /// Per-call latency of `print(12345 * 67890)`, a fresh instance per call.
 pub fn sandbox(calls: usize) -> Result<SandboxBench> {
-    let sb = sandbox::Sandbox::new().map_err(|e| Error::Input(e.to_string()))?;
+    let sb = sandbox::Sandbox::new()?;
     let limits = sandbox::Limits::default();
     let mut ms: Vec<f64> = (0..calls.max(1))
         .map(|_| {

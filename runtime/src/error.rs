@@ -72,4 +72,11 @@ impl From<gguf::Error> for Error {
     }
 }
 
+/// The sandbox failing to start is the program's failure, not the input's.
+impl From<sandbox::Error> for Error {
+    fn from(e: sandbox::Error) -> Self {
+        Error::Internal(e.to_string())
+    }
+}
+
 pub type Result<T> = std::result::Result<T, Error>;

@@ -18,14 +18,12 @@
 pub mod agent;
 pub mod backend;
 pub mod bench;
-pub mod data;
 mod error;
 pub mod eval;
 pub mod infer;
 pub mod inspect;
 pub mod memory;
 pub mod model;
-pub mod prompt;
 pub mod study;
 pub mod train;
 

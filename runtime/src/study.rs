@@ -62,13 +62,10 @@ pub fn samples(
     for &f in fractions {
         let label = format!("{}%", (f * 100.0).round());
         let pct = (f * 100.0).round() as u32;
-        let idx = crate::data::split::subset(&lines, f, base.seed)
+        let idx = dataset::split::subset(&lines, f, base.seed)
             .map_err(|e| Error::Input(format!("{}: {e}", base.data.display())))?;
         let data = out.join(format!("data-{pct}.jsonl"));
-        gguf::write_atomic(
-            &data,
-            crate::data::split::part_text(&lines, &idx).as_bytes(),
-        )?;
+        gguf::write_atomic(&data, dataset::split::part_text(&lines, &idx).as_bytes())?;
         let cfg = TrainConfig {
             data,
             out: out.join(format!("train-{pct}")),

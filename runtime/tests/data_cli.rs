@@ -165,7 +165,7 @@ fn import_reports_bad_records() {
     let msg = ok(&import(&["--skip-bad"]));
     assert!(msg.contains("imported 1 of 2"), "{msg}");
     let line = std::fs::read_to_string(&out).unwrap();
-    let conv = runtime::train::data::parse_line(line.trim()).unwrap();
+    let conv = dataset::prompt::parse_line(line.trim()).unwrap();
     assert_eq!(
         conv.messages[1].content,
         "<tool_call>\n{\"name\": \"sqrt\", \"arguments\": {\"x\": 16}}\n</tool_call>"

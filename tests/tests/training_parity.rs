@@ -259,7 +259,7 @@ fn exported_adapter_in_llama_cpp_matches_our_forward_with_lora() {
 
 #[test]
 fn training_tokenization_is_llama_cpp_tokenization() {
-    use runtime::prompt::{
+    use dataset::prompt::{
         render_chatml, render_text, tokenize_segments, Conversation, Message, Role,
     };
     let tok = runtime::infer::Tokenizer::load(smollm2()).unwrap();

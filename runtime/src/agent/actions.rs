@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use tools::{FunctionSpec, Registry, Tool, ToolCall, ToolContext, ToolError, ToolOutput};
 
 use super::ChatModel;
-use crate::prompt::{render_text, Conversation, Message, Role};
 use crate::Result;
+use dataset::prompt::{render_text, Conversation, Message, Role};
 
 /// Per-step rewards.
 pub mod reward {

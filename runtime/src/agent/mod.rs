@@ -15,8 +15,8 @@ use tools::{CallFormat, Registry, ToolCall, ToolContext};
 pub use model::{ChatModel, Completion, LlamaChat, ScriptedModel};
 pub use trajectory::{CallRecord, Trajectory, TrajectoryEnd, Turn};
 
-use crate::prompt::{render_text, Conversation, Message, Role};
 use crate::Result;
+use dataset::prompt::{render_text, Conversation, Message, Role};
 
 /// How the agent talks to the model.
 #[derive(Clone, Debug)]
@@ -43,7 +43,7 @@ impl Default for AgentConfig {
 /// Instructions for formats whose tools are not listed by the renderer.
 fn format_instructions(format: CallFormat) -> Option<&'static str> {
     match format {
-        CallFormat::Exec => Some(crate::prompt::EXEC_INSTRUCTIONS),
+        CallFormat::Exec => Some(dataset::prompt::EXEC_INSTRUCTIONS),
         CallFormat::Pythonic => Some(
             "To call functions, reply with a Python list of calls only, e.g. [f(a=1), g(b=\"x\")]. \
              Results come back in <tool_response>. When you know the answer, reply without calls.",

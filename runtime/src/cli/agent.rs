@@ -2,8 +2,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use argh::FromArgs;
+use dataset::answer::answer_matches;
 use runtime::agent::{run_agent, AgentConfig, LlamaChat, Trajectory, Turn};
-use runtime::eval::answer::answer_matches;
 use runtime::infer::{Engine, EngineOptions, SamplingParams};
 use tools::CallFormat;
 

@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use argh::FromArgs;
-use runtime::data::{split, stats, synth, synth_code, synth_fc, xlam};
+use dataset::{split, stats, synth, synth_code, synth_fc, xlam};
 
 use super::{print_json, CliError};
 
@@ -165,10 +165,11 @@ fn run_synth(s: SynthArgs) -> Result<(), CliError> {
         }
         ("arith", f) => return Err(bad_format("arith", f, "chat")),
         ("code", f @ ("chat" | "exec")) => {
-            let (mut samples, report) = synth_code::synth_code(s.n, s.seed)?;
+            let (mut samples, report) =
+                synth_code::synth_code(s.n, s.seed).map_err(runtime::Error::from)?;
             if f == "exec" {
                 for x in &mut samples {
-                    x.conversation = runtime::prompt::to_exec_format(&x.conversation)
+                    x.conversation = dataset::prompt::to_exec_format(&x.conversation)
                         .map_err(|e| CliError::usage(format!("exec format: {e}")))?;
                 }
             }
@@ -188,7 +189,7 @@ fn run_synth(s: SynthArgs) -> Result<(), CliError> {
                             let calls = tools::parse::xlam::parse(&c.ground_truth)
                                 .map_err(|e| CliError::usage(e.to_string()))?;
                             c.conversation =
-                                runtime::prompt::xlam_conversation(&x.tools, &x.query, &calls);
+                                dataset::prompt::xlam_conversation(&x.tools, &x.query, &calls);
                         }
                         chats.push(c);
                     }

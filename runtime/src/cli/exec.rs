@@ -92,10 +92,7 @@ pub fn run(ExecArgs(a): ExecArgs) -> Result<(), CliError> {
     } else {
         a.code
     };
-    let sb = sandbox::Sandbox::new().map_err(|e| CliError {
-        code: 1,
-        message: e.to_string(),
-    })?;
+    let sb = sandbox::Sandbox::new().map_err(runtime::Error::from)?;
     let out = sb.run(&code, &limits);
     if a.json {
         print_json(&out)?;

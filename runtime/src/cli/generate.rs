@@ -82,7 +82,7 @@ pub fn run(a: GenerateArgs) -> Result<(), CliError> {
     let mut engine = Engine::load(&path, options)?;
     let lora = load_lora(&mut engine, a.lora.as_deref(), a.lora_scale)?;
     let prompt = if a.chat {
-        runtime::prompt::chatml_user_turn(&a.prompt)
+        dataset::prompt::chatml_user_turn(&a.prompt)
     } else {
         a.prompt.clone()
     };

@@ -12,10 +12,10 @@ use tools::parse::{hermes, pythonic};
 use tools::ToolCall;
 
 use crate::agent::ChatModel;
-use crate::prompt::{render_text, Conversation, Message, Role};
 use crate::Result;
 use bfcl::ast::{check_entry, CheckOptions, Verdict};
 use bfcl::data::{BfclEntry, Category};
+use dataset::prompt::{render_text, Conversation, Message, Role};
 
 /// How the functions are offered and the calls read back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

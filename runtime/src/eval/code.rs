@@ -17,13 +17,13 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tools::{CallFormat, Registry};
 
-use super::answer::answer_matches;
 use super::report::{fraction, share_cell};
 use crate::agent::{run_agent, AgentConfig, ChatModel, Trajectory};
-use crate::data::stats::percentile;
-use crate::data::synth_code::CodeSample;
-use crate::prompt::Role;
 use crate::{Error, Result};
+use dataset::answer::answer_matches;
+use dataset::prompt::Role;
+use dataset::stats::percentile;
+use dataset::synth_code::CodeSample;
 
 /// One held-out item: the question and what a good run looks like.
 #[derive(Clone, Debug)]

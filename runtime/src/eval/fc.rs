@@ -14,9 +14,9 @@ use tools::{FunctionSpec, ToolCall};
 
 use super::report::fraction;
 use crate::agent::ChatModel;
-use crate::data::xlam::{read_answers, read_tools};
-use crate::prompt::{render_text, Conversation, Message, Role};
 use crate::{Error, Result};
+use dataset::prompt::{render_text, Conversation, Message, Role};
+use dataset::xlam::{read_answers, read_tools};
 
 pub struct FcItem {
     pub id: String,
@@ -55,7 +55,7 @@ pub fn load(path: &Path) -> Result<Vec<FcItem>> {
             .ok_or_else(|| bad("missing \"query\"".into()))?
             .to_string();
         let category = v.get("category").and_then(Value::as_str).map_or_else(
-            || crate::data::xlam::category(&answers, tools.len()).to_string(),
+            || dataset::xlam::category(&answers, tools.len()).to_string(),
             str::to_string,
         );
         let id = v.get("id").map_or_else(

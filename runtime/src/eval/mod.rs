@@ -1,11 +1,9 @@
 //! Evaluation: the suites (code, fc, bfcl), per-item
-//! outcomes, tables and charts. [`answer`] judges a final answer against
-//! a ground truth (the code suite and `agent --suite basic`).
+//! outcomes, tables and charts (answers are judged by `dataset::answer`).
 //!
 //! BFCL: the data and the AST checker are the `bfcl` crate; [`bfcl_run`]
 //! runs a model over its entries.
 
-pub mod answer;
 pub mod bfcl_run;
 pub mod code;
 pub mod fc;

@@ -1,12 +1,12 @@
 //! Training data: JSONL conversations (`{"messages": [...], "tools": [...]}`)
-//! rendered by `crate::prompt` and tokenized with the model's own tokenizer
+//! rendered by `dataset::prompt` and tokenized with the model's own tokenizer
 //! into (ids, labels) examples. Bad lines are reported with file:line.
 
 use std::io::BufRead;
 use std::path::Path;
 
-use crate::prompt::{labels_from_mask, render_chatml, tokenize_segments, Conversation, Role};
 use crate::{Error, Result};
+use dataset::prompt::{labels_from_mask, parse_line, render_chatml, tokenize_segments};
 
 /// One tokenized example.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,18 +32,6 @@ pub struct Dataset {
     pub skipped: Vec<(usize, String)>,
     /// Examples cut to `max_seq`.
     pub truncated: usize,
-}
-
-/// Parses one JSONL line into a conversation, or says why not.
-pub fn parse_line(line: &str) -> std::result::Result<Conversation, String> {
-    let conv: Conversation = serde_json::from_str(line).map_err(|e| e.to_string())?;
-    if conv.messages.is_empty() {
-        return Err("\"messages\" is empty".into());
-    }
-    if !conv.messages.iter().any(|m| m.role == Role::Assistant) {
-        return Err("no assistant message to learn from".into());
-    }
-    Ok(conv)
 }
 
 /// Reads and tokenizes a JSONL file. `tokenize` is the model tokenizer;

@@ -1,6 +1,6 @@
 use super::*;
 use crate::agent::ScriptedModel;
-use crate::data::synth_code::{python_call_text, synth_code};
+use dataset::synth_code::{python_call_text, synth_code};
 
 fn item(category: &str, optimal_tool: &str, ground_truth: &str) -> CodeItem {
     CodeItem {
@@ -120,7 +120,7 @@ fn no_error_items_read_the_same_in_markdown_and_html() {
 fn replaying_the_reference_scores_perfectly() {
     let (samples, _) = synth_code(60, 11).unwrap();
     let path = std::env::temp_dir().join(format!("code-suite-{}.jsonl", std::process::id()));
-    std::fs::write(&path, crate::data::synth_code::to_jsonl(&samples)).unwrap();
+    std::fs::write(&path, dataset::synth_code::to_jsonl(&samples)).unwrap();
     let items = load(&path).unwrap();
     std::fs::remove_file(&path).ok();
     assert_eq!(items.len(), samples.len());

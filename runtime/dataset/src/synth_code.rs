@@ -23,7 +23,6 @@ use super::code_reasoning::reasoned;
 use super::code_tasks::{ambiguous, execution_required, CodeTask, Difficulty, Expected};
 use super::fc_lib::pick_weighted;
 use crate::prompt::{Conversation, Message, Role};
-use crate::{Error, Result};
 
 /// The categories, with their share of the samples (in percent).
 pub const CATEGORIES: [(&str, u64); 4] = [
@@ -85,7 +84,7 @@ fn msg(role: Role, content: impl Into<String>) -> Message {
 }
 
 /// Runs code and returns the tool message text (stdout), or why not.
-pub fn execute(sandbox: &sandbox::Sandbox, code: &str) -> std::result::Result<String, String> {
+pub fn execute(sandbox: &sandbox::Sandbox, code: &str) -> Result<String, String> {
     let out = sandbox.run(code, &sandbox::Limits::default());
     if let Some(e) = out.error {
         return Err(format!("python:{}", e.kind));
@@ -102,7 +101,7 @@ pub fn solve(
     sandbox: &sandbox::Sandbox,
     task: &CodeTask,
     show_call: bool,
-) -> std::result::Result<(Vec<Message>, String), String> {
+) -> Result<(Vec<Message>, String), String> {
     let check = |code: &str, expected: &Expected| {
         let out = execute(sandbox, code)?;
         if expected.matches(out.trim_end_matches('\n')) {
@@ -141,7 +140,7 @@ fn pure_reasoning(
     sandbox: &sandbox::Sandbox,
     r: &mut Rng,
     difficulty: Difficulty,
-) -> std::result::Result<CodeSample, String> {
+) -> Result<CodeSample, String> {
     let (question, answer, key, difficulty) = if r.below(100) < BANK_SHARE {
         let q = &BANK[r.below(BANK.len() as u64) as usize];
         (
@@ -171,9 +170,13 @@ fn pure_reasoning(
 
 /// `n` distinct samples (fewer only if more than `n + 100` attempts fail);
 /// a sample identical to an earlier one is dropped as `duplicate`.
-pub fn synth_code(n: usize, seed: u64) -> Result<(Vec<CodeSample>, CodeSynthReport)> {
-    let sandbox =
-        sandbox::Sandbox::new().map_err(|e| Error::Unsupported(format!("sandbox: {e}")))?;
+/// Fails only when the sandbox cannot start (a failure of the program,
+/// not of the input).
+pub fn synth_code(
+    n: usize,
+    seed: u64,
+) -> Result<(Vec<CodeSample>, CodeSynthReport), sandbox::Error> {
+    let sandbox = sandbox::Sandbox::new()?;
     let mut rng = Rng::new(seed);
     let mut report = CodeSynthReport::default();
     let mut samples = Vec::with_capacity(n);
@@ -357,7 +360,7 @@ mod tests {
     fn extra_fields_do_not_disturb_the_trainer() {
         let (samples, _) = synth_code(5, 1).unwrap();
         for line in to_jsonl(&samples).lines() {
-            let conv = crate::train::data::parse_line(line).unwrap();
+            let conv = crate::prompt::parse_line(line).unwrap();
             let back: CodeSample = serde_json::from_str(line).unwrap();
             assert_eq!(conv, back.conversation);
         }

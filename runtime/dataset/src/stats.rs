@@ -157,8 +157,8 @@ mod tests {
 
     #[test]
     fn counts_categories_tools_and_tokens() {
-        let (code, _) = crate::data::synth_code::synth_code(30, 4).unwrap();
-        let text = crate::data::synth_code::to_jsonl(&code);
+        let (code, _) = crate::synth_code::synth_code(30, 4).unwrap();
+        let text = crate::synth_code::to_jsonl(&code);
         // A byte "tokenizer": lengths are the rendered byte counts.
         let mut bytes = |s: &str| vec![0; s.len()];
         let st = compute(&text, Some(&mut bytes)).unwrap();
@@ -187,8 +187,8 @@ mod tests {
 
     #[test]
     fn reads_xlam_records() {
-        let (fc, _) = crate::data::synth_fc::synth_fc(20, 1);
-        let st = compute(&crate::data::synth_code::to_jsonl(&fc), None).unwrap();
+        let (fc, _) = crate::synth_fc::synth_fc(20, 1);
+        let st = compute(&crate::synth_code::to_jsonl(&fc), None).unwrap();
         assert_eq!(st.records, 20);
         let calls: usize = fc.iter().map(|s| s.answers.len()).sum();
         let counted: usize = st

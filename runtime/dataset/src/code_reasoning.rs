@@ -492,8 +492,7 @@ mod tests {
                 for i in 0..200 {
                     let q = template(&mut r, d);
                     assert!(q.answer.contains(&q.key), "{name}: {q:?}");
-                    let judged =
-                        crate::eval::answer::answer_matches(&q.answer, &q.key, &q.question);
+                    let judged = crate::answer::answer_matches(&q.answer, &q.key, &q.question);
                     assert!(judged, "{name}: {q:?}");
                     if i < 8 {
                         let out = sandbox.run(&q.check, &sandbox::Limits::default());

@@ -171,6 +171,18 @@ pub fn labels_from_mask(ids: &[i32], train: &[bool]) -> Vec<i32> {
         .collect()
 }
 
+/// Parses one JSONL line into a conversation, or says why not.
+pub fn parse_line(line: &str) -> Result<Conversation, String> {
+    let conv: Conversation = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    if conv.messages.is_empty() {
+        return Err("\"messages\" is empty".into());
+    }
+    if !conv.messages.iter().any(|m| m.role == Role::Assistant) {
+        return Err("no assistant message to learn from".into());
+    }
+    Ok(conv)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

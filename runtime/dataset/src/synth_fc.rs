@@ -223,7 +223,7 @@ pub fn sample_to_chat(sample: &XlamSample) -> Result<FcChatSample, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::synth_code::to_jsonl;
+    use crate::synth_code::to_jsonl;
 
     #[test]
     fn deterministic_for_a_seed() {
