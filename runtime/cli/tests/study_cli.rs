@@ -1,9 +1,7 @@
 //! The code suite and the two studies through the CLI, on SmolLM2 with
 //! small settings: the files they write and the relations between them.
 
-mod common;
-
-use common::{agentcoder, model, ok};
+use crate::util::{agentcoder, model, ok};
 use serde_json::Value;
 use std::path::Path;
 

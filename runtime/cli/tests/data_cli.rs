@@ -2,9 +2,8 @@
 //! the xLAM import with bad records.
 
 use std::path::{Path, PathBuf};
-mod common;
 
-use common::{agentcoder, ok};
+use crate::util::{agentcoder, ok};
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("agentcoder-data-cli-{}-{name}", std::process::id()));

@@ -1,0 +1,9 @@
+//! The `agentcoder` binary as a user runs it, one test binary for the
+//! package (each test binary links llama.cpp): general commands, data,
+//! study and train.
+
+mod cli;
+mod data_cli;
+mod study_cli;
+mod train_cli;
+mod util;
