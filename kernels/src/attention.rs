@@ -23,7 +23,7 @@
 //! computed by one worker and the GQA reduction over heads is sequential.
 
 use crate::fastexp;
-use crate::gemm::{matmul_dw, matmul_xw, matmul_xwt};
+use crate::gemm::{matmul_dw, matmul_xw, matmul_xwt, Dims};
 use rayon::prelude::*;
 
 /// Query rows per block.
@@ -156,8 +156,14 @@ fn head_forward(
     let mut off = 0;
     for (i0, i1) in blocks(t) {
         let b = i1 - i0;
+        // Q·Kᵀ, P·V: queries i0..i1 against keys 0..i1.
+        let dims = Dims {
+            t: b,
+            n_in: d,
+            n_out: i1,
+        };
         let s = &mut s[..b * i1];
-        matmul_xwt(&q[i0 * d..i1 * d], &k[..i1 * d], s, b, d, i1, false);
+        matmul_xwt(&q[i0 * d..i1 * d], &k[..i1 * d], s, dims, false);
         for (r, row) in s.chunks_exact_mut(i1).enumerate() {
             lse[i0 + r] = softmax_causal_row(row, i0 + r + 1, scale);
         }
@@ -165,7 +171,7 @@ fn head_forward(
             p[off..off + b * i1].copy_from_slice(s);
             off += b * i1;
         }
-        matmul_xw(s, &v[..i1 * d], &mut o[i0 * d..i1 * d], b, i1, d, false);
+        matmul_xw(s, &v[..i1 * d], &mut o[i0 * d..i1 * d], dims, false);
     }
 }
 
@@ -246,13 +252,19 @@ fn head_backward(
     let mut off = 0;
     for (i0, i1) in blocks(t) {
         let b = i1 - i0;
+        // Every product here: queries i0..i1 against keys 0..i1.
+        let dims = Dims {
+            t: b,
+            n_in: d,
+            n_out: i1,
+        };
         let (qb, db) = (&q[i0 * d..i1 * d], &dout[i0 * d..i1 * d]);
         let dp = &mut sc.dp[..b * i1];
         let p: &[f32] = match probs {
             Some(saved) => &saved[off..off + b * i1],
             None => {
                 let p = &mut sc.p[..b * i1];
-                matmul_xwt(qb, &k[..i1 * d], p, b, d, i1, false);
+                matmul_xwt(qb, &k[..i1 * d], p, dims, false);
                 for (r, row) in p.chunks_exact_mut(i1).enumerate() {
                     let (valid, masked) = row.split_at_mut(i0 + r + 1);
                     let l = lse[i0 + r];
@@ -266,8 +278,8 @@ fn head_backward(
         };
         off += b * i1;
         // dV += Pᵀ·dO ; dP = dO·Vᵀ
-        matmul_dw(p, db, &mut gr.dv[..i1 * d], b, i1, d, true);
-        matmul_xwt(db, &v[..i1 * d], dp, b, d, i1, false);
+        matmul_dw(p, db, &mut gr.dv[..i1 * d], dims, true);
+        matmul_xwt(db, &v[..i1 * d], dp, dims, false);
         // dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale, written over dP.
         for (pr, dr) in p.chunks_exact(i1).zip(dp.chunks_exact_mut(i1)) {
             let dot: f64 = pr
@@ -281,16 +293,8 @@ fn head_backward(
             }
         }
         // dQ = dS·K ; dK += dSᵀ·Q
-        matmul_xw(
-            dp,
-            &k[..i1 * d],
-            &mut gr.dq[i0 * d..i1 * d],
-            b,
-            i1,
-            d,
-            false,
-        );
-        matmul_dw(dp, qb, &mut gr.dk[..i1 * d], b, i1, d, true);
+        matmul_xw(dp, &k[..i1 * d], &mut gr.dq[i0 * d..i1 * d], dims, false);
+        matmul_dw(dp, qb, &mut gr.dk[..i1 * d], dims, true);
     }
 }
 

@@ -3,11 +3,20 @@
 
 use super::*;
 use crate::fd::{assert_grad_close, numerical_grad, random_vec, time_ms, with_threads};
-use crate::gemm::{matmul_dw, matmul_xw, matmul_xwt};
+use crate::gemm::{matmul_dw, matmul_xw, matmul_xwt, Dims};
 use crate::rng::Rng;
 
 const E: usize = 6;
 const V: usize = 11;
+
+/// The LM head's products for `t` rows of hidden states.
+fn head(t: usize) -> Dims {
+    Dims {
+        t,
+        n_in: E,
+        n_out: V,
+    }
+}
 
 /// Dense reference: mean over labelled rows of lse − logit[label], in f64.
 fn reference(hidden: &[f32], w: &[f32], labels: &[i32]) -> f64 {
@@ -40,13 +49,13 @@ fn run(
     scale: Option<f32>,
 ) -> (CrossEntropyStats, Vec<f32>, Vec<f32>) {
     let mut fwd =
-        |h: &[f32], logits: &mut [f32]| matmul_xwt(h, w, logits, h.len() / E, E, V, false);
+        |h: &[f32], logits: &mut [f32]| matmul_xwt(h, w, logits, head(h.len() / E), false);
     let mut dw = vec![0.0f32; V * E];
     let mut d_hidden = vec![7.0f32; hidden.len()];
     let mut bwd = |h: &[f32], dl: &[f32], dh: &mut [f32]| {
-        let c = h.len() / E;
-        matmul_xw(dl, w, dh, c, V, E, false);
-        matmul_dw(dl, h, &mut dw, c, V, E, true);
+        let dims = head(h.len() / E);
+        matmul_xw(dl, w, dh, dims, false);
+        matmul_dw(dl, h, &mut dw, dims, true);
     };
     let grad = LossGrad {
         d_hidden: &mut d_hidden,
@@ -85,7 +94,7 @@ fn loss_matches_dense_reference_for_every_chunk_size() {
     }
     // Forward only gives the same loss.
     let mut fwd =
-        |h: &[f32], logits: &mut [f32]| matmul_xwt(h, &w, logits, h.len() / E, E, V, false);
+        |h: &[f32], logits: &mut [f32]| matmul_xwt(h, &w, logits, head(h.len() / E), false);
     let s =
         chunked_cross_entropy(&hidden, &labels, E, V, 4, &mut fwd, None).expect("labels are valid");
     assert_eq!(s, base);

@@ -16,7 +16,7 @@
 use kernels::attention::{attention_backward, attention_forward, probs_len, AttentionConfig};
 use kernels::cross_entropy::{chunked_cross_entropy, CrossEntropyStats, LossGrad};
 use kernels::embedding::{embedding_backward, embedding_forward};
-use kernels::gemm::matmul_dw;
+use kernels::gemm::{matmul_dw, Dims};
 use kernels::lora::{lora_backward, lora_forward};
 use kernels::qmatmul::{qmatmul_backward_dx_in, qmatmul_forward_in, Compute, QWeight};
 use kernels::rmsnorm::{rmsnorm_backward, rmsnorm_forward};
@@ -246,7 +246,12 @@ impl<'a> Graph<'a> {
             let c = dh.len() / e;
             qmatmul_backward_dx_in(compute, dlogits, output, dh, c, false);
             if let Some(dw) = d_head.as_deref_mut() {
-                matmul_dw(dlogits, h, dw, c, v, e, true);
+                let dims = Dims {
+                    t: c,
+                    n_in: e,
+                    n_out: v,
+                };
+                matmul_dw(dlogits, h, dw, dims, true);
             }
         };
         let stats = profile::timed(Op::Loss, || {
@@ -587,7 +592,7 @@ fn linear_grads(
             linear_backward(compute, lin.w, None, None, scale, x_in, xa, dy, t, dx_acc);
             let (n_in, n_out) = (lin.w.n_in, lin.w.n_out);
             if let Some(dw) = g.get_mut(&tg.tensor_name(l)) {
-                matmul_dw(dy, x_in, dw, t, n_out, n_in, true);
+                matmul_dw(dy, x_in, dw, Dims { t, n_in, n_out }, true);
             }
             if lin.bias.is_some() {
                 if let Some(db) = g.get_mut(&tg.tensor_name(l).replace(".weight", ".bias")) {
