@@ -13,6 +13,8 @@ use kernels::quant::{dequantize_row, quantize_row};
 use kernels::rng::Rng;
 use kernels::simd::{self, Isa};
 
+use crate::support::DEQUANT_TYPES;
+
 /// Float error bound for a sum of `k` products whose absolute values sum
 /// to `abs` (plus the accumulated initial value): f32 accumulation in any
 /// order stays within (k+1)·ε·abs, and both sides carry such an error.
@@ -94,23 +96,6 @@ fn f32_gemm_matches_reference() {
     }
 }
 
-const QTYPES: &[GgmlType] = &[
-    GgmlType::F32,
-    GgmlType::F16,
-    GgmlType::BF16,
-    GgmlType::Q4_0,
-    GgmlType::Q4_1,
-    GgmlType::Q5_0,
-    GgmlType::Q5_1,
-    GgmlType::Q8_0,
-    GgmlType::Q2_K,
-    GgmlType::Q3_K,
-    GgmlType::Q4_K,
-    GgmlType::Q5_K,
-    GgmlType::Q6_K,
-    GgmlType::Q8_K,
-];
-
 /// A quantized weight built from random data: Q8_0 blocks re-encoded for
 /// types we cannot quantize (their bytes are random but valid: the f16
 /// scales are overwritten by small finite values).
@@ -153,7 +138,7 @@ fn dequantized(w: QWeight<'_>) -> Vec<f32> {
 #[test]
 fn qmatmul_matches_reference_for_every_type() {
     let mut rng = Rng::new(2);
-    for &ty in QTYPES {
+    for &ty in DEQUANT_TYPES {
         let bs = ty.block_size().max(32);
         for &(t, in_blocks, n_out) in &[(1, 1, 1), (7, 2, 37), (13, 1, 70), (33, 3, 16)] {
             let n_in = in_blocks * if bs == 32 { 96 } else { bs };
@@ -227,7 +212,7 @@ fn transpose(v: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 #[test]
 fn int8_qmatmul_is_within_its_quantization_bound_for_every_type() {
     let mut rng = Rng::new(4);
-    for &ty in QTYPES {
+    for &ty in DEQUANT_TYPES {
         let bs = ty.block_size().max(32);
         for &(t, in_blocks, n_out) in
             &[(1, 1, 1), (7, 2, 37), (13, 1, 70), (33, 3, 16), (9, 1, 300)]
