@@ -36,6 +36,16 @@ fn blocks(t: usize) -> impl Iterator<Item = (usize, usize)> {
         .map(move |i0| (i0, (i0 + BLOCK).min(t)))
 }
 
+/// The products of block (i0, i1) of one head with dimension `d`: queries
+/// i0..i1 against keys (and values) 0..i1.
+fn block_dims(i0: usize, i1: usize, d: usize) -> Dims {
+    Dims {
+        t: i1 - i0,
+        n_in: d,
+        n_out: i1,
+    }
+}
+
 /// Floats of one head's saved probabilities: each block (b, end) packed.
 fn head_probs_len(t: usize) -> usize {
     blocks(t).map(|(i0, i1)| (i1 - i0) * i1).sum()
@@ -156,12 +166,7 @@ fn head_forward(
     let mut off = 0;
     for (i0, i1) in blocks(t) {
         let b = i1 - i0;
-        // Q·Kᵀ, P·V: queries i0..i1 against keys 0..i1.
-        let dims = Dims {
-            t: b,
-            n_in: d,
-            n_out: i1,
-        };
+        let dims = block_dims(i0, i1, d);
         let s = &mut s[..b * i1];
         matmul_xwt(&q[i0 * d..i1 * d], &k[..i1 * d], s, dims, false);
         for (r, row) in s.chunks_exact_mut(i1).enumerate() {
@@ -252,12 +257,7 @@ fn head_backward(
     let mut off = 0;
     for (i0, i1) in blocks(t) {
         let b = i1 - i0;
-        // Every product here: queries i0..i1 against keys 0..i1.
-        let dims = Dims {
-            t: b,
-            n_in: d,
-            n_out: i1,
-        };
+        let dims = block_dims(i0, i1, d);
         let (qb, db) = (&q[i0 * d..i1 * d], &dout[i0 * d..i1 * d]);
         let dp = &mut sc.dp[..b * i1];
         let p: &[f32] = match probs {
