@@ -32,6 +32,3 @@ pub use reader::{GgufFile, Header, TensorInfo, DEFAULT_ALIGNMENT};
 pub use types::{GgmlType, TypeInfo, TYPES};
 pub use value::{MetadataExt, Value, ValueType};
 pub use writer::{string_array, write_atomic, write_atomic_with, GgufWriter};
-
-#[cfg(test)]
-mod tests;

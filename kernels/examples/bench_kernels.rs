@@ -129,8 +129,13 @@ fn roofline(threads: usize) -> (f64, f64) {
             )
         }
     });
+    let dims = kernels::gemm::Dims {
+        t: n,
+        n_in: n,
+        n_out: n,
+    };
     let ours = time_it(1.0, 20, || {
-        kernels::gemm::matmul_xwt(&a, &b, &mut c, n, n, n, false)
+        kernels::gemm::matmul_xwt(&a, &b, &mut c, dims, false)
     });
     (gflops(n, n, n, mm), gflops(n, n, n, ours))
 }

@@ -6,6 +6,9 @@
 //! - `matmul_xw` : dX (+)= dY · W          backward to the input
 //! - `matmul_dw` : dW (+)= dYᵀ · X         backward to the weight
 //!
+//! All three take the sizes as one [`Dims`] `{ t, n_in, n_out }`, so a
+//! forward and its backwards name the same numbers the same way.
+//!
 //! The driver computes C[M,N] (+)= A[M,K] · B[K,N]: B is read in panels of
 //! KC×NC (dequantized from its storage type when quantized) into a small
 //! per-thread buffer packed in nr-wide strips, and the selected
@@ -138,6 +141,13 @@ pub(crate) struct AMatrix<'a> {
     pub a: &'a [f32],
     pub rs: usize,
     pub cs: usize,
+}
+
+impl<'a> AMatrix<'a> {
+    /// A row-major matrix with `k` columns.
+    pub fn rows(a: &'a [f32], k: usize) -> AMatrix<'a> {
+        AMatrix { a, rs: k, cs: 1 }
+    }
 }
 
 /// Panel sizes: KC (depth) and NC (columns per task).
@@ -495,44 +505,29 @@ unsafe fn run_tile_int8(
     }
 }
 
+/// The sizes of one product through a weight W (out, in): T rows of
+/// activations X (T, in) or of output gradients dY (T, out). All three
+/// products (and their references) take the same `Dims`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dims {
+    pub t: usize,
+    pub n_in: usize,
+    pub n_out: usize,
+}
+
 /// Y[T,out] (+)= X[T,in] · W[out,in]ᵀ. With `accumulate` false Y is overwritten.
-#[allow(clippy::too_many_arguments)]
-pub fn matmul_xwt(
-    x: &[f32],
-    w: &[f32],
-    y: &mut [f32],
-    t: usize,
-    n_in: usize,
-    n_out: usize,
-    accumulate: bool,
-) {
-    with_isa::matmul_xwt(simd::best(), x, w, y, t, n_in, n_out, accumulate)
+pub fn matmul_xwt(x: &[f32], w: &[f32], y: &mut [f32], dims: Dims, accumulate: bool) {
+    with_isa::matmul_xwt(simd::best(), x, w, y, dims, accumulate)
 }
 
 /// dX[T,in] (+)= dY[T,out] · W[out,in].
-pub fn matmul_xw(
-    dy: &[f32],
-    w: &[f32],
-    dx: &mut [f32],
-    t: usize,
-    n_out: usize,
-    n_in: usize,
-    accumulate: bool,
-) {
-    with_isa::matmul_xw(simd::best(), dy, w, dx, t, n_out, n_in, accumulate)
+pub fn matmul_xw(dy: &[f32], w: &[f32], dx: &mut [f32], dims: Dims, accumulate: bool) {
+    with_isa::matmul_xw(simd::best(), dy, w, dx, dims, accumulate)
 }
 
 /// dW[out,in] (+)= dY[T,out]ᵀ · X[T,in].
-pub fn matmul_dw(
-    dy: &[f32],
-    x: &[f32],
-    dw: &mut [f32],
-    t: usize,
-    n_out: usize,
-    n_in: usize,
-    accumulate: bool,
-) {
-    with_isa::matmul_dw(simd::best(), dy, x, dw, t, n_out, n_in, accumulate)
+pub fn matmul_dw(dy: &[f32], x: &[f32], dw: &mut [f32], dims: Dims, accumulate: bool) {
+    with_isa::matmul_dw(simd::best(), dy, x, dw, dims, accumulate)
 }
 
 /// The same three products on an explicit instruction set (tests compare
@@ -540,125 +535,80 @@ pub fn matmul_dw(
 pub mod with_isa {
     use super::*;
 
-    #[allow(clippy::too_many_arguments)]
+    /// W (out, in) as the B of the driver, read along its rows
+    /// (`transposed`, K = in) or down its columns (K = out).
+    fn weight<'a>(w: &'a [f32], dims: Dims, transposed: bool) -> BMatrix<'a> {
+        assert_eq!(w.len(), dims.n_out * dims.n_in, "w is (out, in)");
+        let m = Matrix {
+            elems: Elems::F32(w),
+            rows: dims.n_out,
+            cols: dims.n_in,
+        };
+        BMatrix { m, transposed }
+    }
+
     pub fn matmul_xwt(
         isa: &Isa,
         x: &[f32],
         w: &[f32],
         y: &mut [f32],
-        t: usize,
-        n_in: usize,
-        n_out: usize,
+        dims: Dims,
         accumulate: bool,
     ) {
-        assert_eq!(x.len(), t * n_in, "x is (T, in)");
-        assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
-        let wm = Matrix {
-            elems: Elems::F32(w),
-            rows: n_out,
-            cols: n_in,
-        };
-        gemm(
-            isa,
-            AMatrix {
-                a: x,
-                rs: n_in,
-                cs: 1,
-            },
-            t,
-            BMatrix {
-                m: wm,
-                transposed: true,
-            },
-            y,
-            accumulate,
-        );
+        assert_eq!(x.len(), dims.t * dims.n_in, "x is (T, in)");
+        let a = AMatrix::rows(x, dims.n_in);
+        gemm(isa, a, dims.t, weight(w, dims, true), y, accumulate);
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub fn matmul_xw(
         isa: &Isa,
         dy: &[f32],
         w: &[f32],
         dx: &mut [f32],
-        t: usize,
-        n_out: usize,
-        n_in: usize,
+        dims: Dims,
         accumulate: bool,
     ) {
-        assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
-        assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
-        let wm = Matrix {
-            elems: Elems::F32(w),
-            rows: n_out,
-            cols: n_in,
-        };
-        gemm(
-            isa,
-            AMatrix {
-                a: dy,
-                rs: n_out,
-                cs: 1,
-            },
-            t,
-            BMatrix {
-                m: wm,
-                transposed: false,
-            },
-            dx,
-            accumulate,
-        );
+        assert_eq!(dy.len(), dims.t * dims.n_out, "dy is (T, out)");
+        let a = AMatrix::rows(dy, dims.n_out);
+        gemm(isa, a, dims.t, weight(w, dims, false), dx, accumulate);
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub fn matmul_dw(
         isa: &Isa,
         dy: &[f32],
         x: &[f32],
         dw: &mut [f32],
-        t: usize,
-        n_out: usize,
-        n_in: usize,
+        dims: Dims,
         accumulate: bool,
     ) {
-        assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
-        assert_eq!(x.len(), t * n_in, "x is (T, in)");
+        assert_eq!(dy.len(), dims.t * dims.n_out, "dy is (T, out)");
+        assert_eq!(x.len(), dims.t * dims.n_in, "x is (T, in)");
+        // A = dYᵀ: element (o, i) of A is dy[i·out + o].
+        let a = AMatrix {
+            a: dy,
+            rs: 1,
+            cs: dims.n_out,
+        };
         let xm = Matrix {
             elems: Elems::F32(x),
-            rows: t,
-            cols: n_in,
+            rows: dims.t,
+            cols: dims.n_in,
         };
-        gemm(
-            isa,
-            AMatrix {
-                a: dy,
-                rs: 1,
-                cs: n_out,
-            },
-            n_out,
-            BMatrix {
-                m: xm,
-                transposed: false,
-            },
-            dw,
-            accumulate,
-        );
+        let b = BMatrix {
+            m: xm,
+            transposed: false,
+        };
+        gemm(isa, a, dims.n_out, b, dw, accumulate);
     }
 }
 
 /// Plain triple loops: the reference for the tuned versions above.
 pub mod reference {
+    use super::Dims;
+
     /// Y[T,out] (+)= X[T,in] · W[out,in]ᵀ.
-    #[allow(clippy::too_many_arguments)]
-    pub fn matmul_xwt(
-        x: &[f32],
-        w: &[f32],
-        y: &mut [f32],
-        t: usize,
-        n_in: usize,
-        n_out: usize,
-        accumulate: bool,
-    ) {
+    pub fn matmul_xwt(x: &[f32], w: &[f32], y: &mut [f32], dims: Dims, accumulate: bool) {
+        let Dims { t, n_in, n_out } = dims;
         assert_eq!(x.len(), t * n_in, "x is (T, in)");
         assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
         assert_eq!(y.len(), t * n_out, "y is (T, out)");
@@ -674,15 +624,8 @@ pub mod reference {
     }
 
     /// dX[T,in] (+)= dY[T,out] · W[out,in].
-    pub fn matmul_xw(
-        dy: &[f32],
-        w: &[f32],
-        dx: &mut [f32],
-        t: usize,
-        n_out: usize,
-        n_in: usize,
-        accumulate: bool,
-    ) {
+    pub fn matmul_xw(dy: &[f32], w: &[f32], dx: &mut [f32], dims: Dims, accumulate: bool) {
+        let Dims { t, n_in, n_out } = dims;
         assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
         assert_eq!(w.len(), n_out * n_in, "w is (out, in)");
         assert_eq!(dx.len(), t * n_in, "dx is (T, in)");
@@ -702,15 +645,8 @@ pub mod reference {
     }
 
     /// dW[out,in] (+)= dY[T,out]ᵀ · X[T,in].
-    pub fn matmul_dw(
-        dy: &[f32],
-        x: &[f32],
-        dw: &mut [f32],
-        t: usize,
-        n_out: usize,
-        n_in: usize,
-        accumulate: bool,
-    ) {
+    pub fn matmul_dw(dy: &[f32], x: &[f32], dw: &mut [f32], dims: Dims, accumulate: bool) {
+        let Dims { t, n_in, n_out } = dims;
         assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
         assert_eq!(x.len(), t * n_in, "x is (T, in)");
         assert_eq!(dw.len(), n_out * n_in, "dw is (out, in)");

@@ -10,11 +10,12 @@
 //!
 //! ```
 //! // Y[T,out] = X[T,in] · W[out,in]ᵀ with f32 weights.
-//! let (t, n_in, n_out) = (2, 3, 2);
+//! use kernels::gemm::{matmul_xwt, Dims};
+//! let dims = Dims { t: 2, n_in: 3, n_out: 2 };
 //! let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
 //! let w = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
 //! let mut y = [0.0; 4];
-//! kernels::gemm::matmul_xwt(&x, &w, &mut y, t, n_in, n_out, false);
+//! matmul_xwt(&x, &w, &mut y, dims, false);
 //! assert_eq!(y, [1.0, 2.0, 4.0, 5.0]);
 //! ```
 

@@ -11,7 +11,7 @@
 //! which the backward uses for dB:
 //! `dB += dYᵀ·xa`, `G = s·dY·B` (T, r), `dA += Gᵀ·X`, `dX += G·A`.
 
-use crate::gemm::{matmul_dw, matmul_xw, matmul_xwt};
+use crate::gemm::{matmul_dw, matmul_xw, matmul_xwt, Dims};
 use crate::rng::Rng;
 
 /// Sizes of one adapted projection.
@@ -28,6 +28,24 @@ impl LoraDims {
         assert_eq!(a.len(), self.rank * self.n_in, "A is (r, in)");
         assert_eq!(b.len(), self.n_out * self.rank, "B is (out, r)");
         assert_eq!(xa.len(), t * self.rank, "xa is (T, r)");
+    }
+
+    /// The products through A (r, in): x (T, in) to xa (T, r).
+    fn through_a(&self, t: usize) -> Dims {
+        Dims {
+            t,
+            n_in: self.n_in,
+            n_out: self.rank,
+        }
+    }
+
+    /// The products through B (out, r): xa (T, r) to y (T, out).
+    fn through_b(&self, t: usize) -> Dims {
+        Dims {
+            t,
+            n_in: self.rank,
+            n_out: self.n_out,
+        }
     }
 }
 
@@ -46,9 +64,9 @@ pub fn lora_forward(
 ) {
     dims.check(t, x, a, b, xa);
     assert_eq!(y.len(), t * dims.n_out, "y is (T, out)");
-    matmul_xwt(x, a, xa, t, dims.n_in, dims.rank, false);
+    matmul_xwt(x, a, xa, dims.through_a(t), false);
     xa.iter_mut().for_each(|v| *v *= scale);
-    matmul_xwt(xa, b, y, t, dims.rank, dims.n_out, true);
+    matmul_xwt(xa, b, y, dims.through_b(t), true);
 }
 
 /// Gradients of [`lora_forward`]: accumulates into dA (r,in) and dB (out,r)
@@ -73,14 +91,14 @@ pub fn lora_backward(
     assert_eq!(dy.len(), t * n_out, "dy is (T, out)");
     assert_eq!(da.len(), a.len(), "dA is (r, in)");
     assert_eq!(db.len(), b.len(), "dB is (out, r)");
-    matmul_dw(dy, xa, db, t, n_out, rank, true);
+    matmul_dw(dy, xa, db, dims.through_b(t), true);
     let mut g = vec![0.0f32; t * rank];
-    matmul_xw(dy, b, &mut g, t, n_out, rank, false);
+    matmul_xw(dy, b, &mut g, dims.through_b(t), false);
     g.iter_mut().for_each(|v| *v *= scale);
-    matmul_dw(&g, x, da, t, rank, n_in, true);
+    matmul_dw(&g, x, da, dims.through_a(t), true);
     if let Some(dx) = dx {
         assert_eq!(dx.len(), t * n_in, "dx is (T, in)");
-        matmul_xw(&g, a, dx, t, rank, n_in, true);
+        matmul_xw(&g, a, dx, dims.through_a(t), true);
     }
 }
 

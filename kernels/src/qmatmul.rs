@@ -203,18 +203,7 @@ pub fn qmatmul_forward_with(
         m: w.matrix(),
         transposed: true,
     };
-    gemm(
-        isa,
-        AMatrix {
-            a: x,
-            rs: w.n_in,
-            cs: 1,
-        },
-        t,
-        b,
-        y,
-        accumulate,
-    );
+    gemm(isa, AMatrix::rows(x, w.n_in), t, b, y, accumulate);
 }
 
 /// [`qmatmul_backward_dx`] on an explicit instruction set.
@@ -232,18 +221,7 @@ pub fn qmatmul_backward_dx_with(
         m: w.matrix(),
         transposed: false,
     };
-    gemm(
-        isa,
-        AMatrix {
-            a: dy,
-            rs: w.n_out,
-            cs: 1,
-        },
-        t,
-        b,
-        dx,
-        accumulate,
-    );
+    gemm(isa, AMatrix::rows(dy, w.n_out), t, b, dx, accumulate);
 }
 
 /// Scalar references: decode one row of W at a time, plain loops.

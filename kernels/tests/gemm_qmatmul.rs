@@ -3,7 +3,7 @@
 //! scalar and the detected SIMD instruction set, and 1 vs 2 threads.
 
 use gguf::GgmlType;
-use kernels::gemm::{self, reference, with_isa};
+use kernels::gemm::{self, reference, with_isa, Dims};
 use kernels::int8::GROUP;
 use kernels::qmatmul::{
     self, qmatmul_backward_dx_int8_with, qmatmul_backward_dx_with, qmatmul_forward_int8_with,
@@ -12,6 +12,8 @@ use kernels::qmatmul::{
 use kernels::quant::{dequantize_row, quantize_row};
 use kernels::rng::Rng;
 use kernels::simd::{self, Isa};
+
+use crate::support::DEQUANT_TYPES;
 
 /// Float error bound for a sum of `k` products whose absolute values sum
 /// to `abs` (plus the accumulated initial value): f32 accumulation in any
@@ -55,6 +57,7 @@ fn isas() -> Vec<&'static Isa> {
 fn f32_gemm_matches_reference() {
     let mut rng = Rng::new(1);
     for &(t, n_in, n_out) in SHAPES {
+        let dims = Dims { t, n_in, n_out };
         let (x, w, dy) = (
             randn(&mut rng, t * n_in),
             randn(&mut rng, n_out * n_in),
@@ -65,50 +68,33 @@ fn f32_gemm_matches_reference() {
                 let what = format!("{} t={t} in={n_in} out={n_out} acc={acc}", isa.name);
                 let init = randn(&mut rng, t * n_out);
                 let (mut got, mut want, mut bound) = (init.clone(), init.clone(), abs(&init));
-                with_isa::matmul_xwt(isa, &x, &w, &mut got, t, n_in, n_out, acc);
-                reference::matmul_xwt(&x, &w, &mut want, t, n_in, n_out, acc);
-                reference::matmul_xwt(&abs(&x), &abs(&w), &mut bound, t, n_in, n_out, acc);
+                with_isa::matmul_xwt(isa, &x, &w, &mut got, dims, acc);
+                reference::matmul_xwt(&x, &w, &mut want, dims, acc);
+                reference::matmul_xwt(&abs(&x), &abs(&w), &mut bound, dims, acc);
                 close(&got, &want, &bound, n_in, &format!("xwt {what}"));
 
                 let init = randn(&mut rng, t * n_in);
                 let (mut got, mut want, mut bound) = (init.clone(), init.clone(), abs(&init));
-                with_isa::matmul_xw(isa, &dy, &w, &mut got, t, n_out, n_in, acc);
-                reference::matmul_xw(&dy, &w, &mut want, t, n_out, n_in, acc);
-                reference::matmul_xw(&abs(&dy), &abs(&w), &mut bound, t, n_out, n_in, acc);
+                with_isa::matmul_xw(isa, &dy, &w, &mut got, dims, acc);
+                reference::matmul_xw(&dy, &w, &mut want, dims, acc);
+                reference::matmul_xw(&abs(&dy), &abs(&w), &mut bound, dims, acc);
                 close(&got, &want, &bound, n_out, &format!("xw {what}"));
 
                 let init = randn(&mut rng, n_out * n_in);
                 let (mut got, mut want, mut bound) = (init.clone(), init.clone(), abs(&init));
-                with_isa::matmul_dw(isa, &dy, &x, &mut got, t, n_out, n_in, acc);
-                reference::matmul_dw(&dy, &x, &mut want, t, n_out, n_in, acc);
-                reference::matmul_dw(&abs(&dy), &abs(&x), &mut bound, t, n_out, n_in, acc);
+                with_isa::matmul_dw(isa, &dy, &x, &mut got, dims, acc);
+                reference::matmul_dw(&dy, &x, &mut want, dims, acc);
+                reference::matmul_dw(&abs(&dy), &abs(&x), &mut bound, dims, acc);
                 close(&got, &want, &bound, t, &format!("dw {what}"));
             }
         }
         // The public entry points use the detected ISA.
         let (mut a, mut b) = (vec![0.0; t * n_out], vec![0.0; t * n_out]);
-        gemm::matmul_xwt(&x, &w, &mut a, t, n_in, n_out, false);
-        with_isa::matmul_xwt(simd::best(), &x, &w, &mut b, t, n_in, n_out, false);
+        gemm::matmul_xwt(&x, &w, &mut a, dims, false);
+        with_isa::matmul_xwt(simd::best(), &x, &w, &mut b, dims, false);
         assert_eq!(a, b);
     }
 }
-
-const QTYPES: &[GgmlType] = &[
-    GgmlType::F32,
-    GgmlType::F16,
-    GgmlType::BF16,
-    GgmlType::Q4_0,
-    GgmlType::Q4_1,
-    GgmlType::Q5_0,
-    GgmlType::Q5_1,
-    GgmlType::Q8_0,
-    GgmlType::Q2_K,
-    GgmlType::Q3_K,
-    GgmlType::Q4_K,
-    GgmlType::Q5_K,
-    GgmlType::Q6_K,
-    GgmlType::Q8_K,
-];
 
 /// A quantized weight built from random data: Q8_0 blocks re-encoded for
 /// types we cannot quantize (their bytes are random but valid: the f16
@@ -152,13 +138,14 @@ fn dequantized(w: QWeight<'_>) -> Vec<f32> {
 #[test]
 fn qmatmul_matches_reference_for_every_type() {
     let mut rng = Rng::new(2);
-    for &ty in QTYPES {
+    for &ty in DEQUANT_TYPES {
         let bs = ty.block_size().max(32);
         for &(t, in_blocks, n_out) in &[(1, 1, 1), (7, 2, 37), (13, 1, 70), (33, 3, 16)] {
             let n_in = in_blocks * if bs == 32 { 96 } else { bs };
             let data = random_weight(ty, n_in, n_out, &mut rng);
             let w = QWeight::new(ty, &data, n_in, n_out).unwrap();
             let wf = dequantized(w);
+            let dims = Dims { t, n_in, n_out };
             let (x, dy) = (randn(&mut rng, t * n_in), randn(&mut rng, t * n_out));
             for isa in isas() {
                 for acc in [false, true] {
@@ -167,14 +154,14 @@ fn qmatmul_matches_reference_for_every_type() {
                     let (mut got, mut want, mut bound) = (init.clone(), init.clone(), abs(&init));
                     qmatmul_forward_with(isa, &x, w, &mut got, t, acc);
                     qmatmul::reference::qmatmul_forward(&x, w, &mut want, t, acc);
-                    reference::matmul_xwt(&abs(&x), &abs(&wf), &mut bound, t, n_in, n_out, acc);
+                    reference::matmul_xwt(&abs(&x), &abs(&wf), &mut bound, dims, acc);
                     close(&got, &want, &bound, n_in, &format!("forward {what}"));
 
                     let init = randn(&mut rng, t * n_in);
                     let (mut got, mut want, mut bound) = (init.clone(), init.clone(), abs(&init));
                     qmatmul_backward_dx_with(isa, &dy, w, &mut got, t, acc);
                     qmatmul::reference::qmatmul_backward_dx(&dy, w, &mut want, t, acc);
-                    reference::matmul_xw(&abs(&dy), &abs(&wf), &mut bound, t, n_out, n_in, acc);
+                    reference::matmul_xw(&abs(&dy), &abs(&wf), &mut bound, dims, acc);
                     close(&got, &want, &bound, n_out, &format!("backward {what}"));
                 }
             }
@@ -225,7 +212,7 @@ fn transpose(v: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 #[test]
 fn int8_qmatmul_is_within_its_quantization_bound_for_every_type() {
     let mut rng = Rng::new(4);
-    for &ty in QTYPES {
+    for &ty in DEQUANT_TYPES {
         let bs = ty.block_size().max(32);
         for &(t, in_blocks, n_out) in
             &[(1, 1, 1), (7, 2, 37), (13, 1, 70), (33, 3, 16), (9, 1, 300)]
@@ -331,7 +318,7 @@ fn one_and_two_threads_agree() {
             );
             qmatmul::qmatmul_forward(&x, w, &mut y, t, false);
             qmatmul::qmatmul_backward_dx(&dy, w, &mut dx, t, false);
-            gemm::matmul_dw(&dy, &x, &mut dw, t, n_out, n_in, false);
+            gemm::matmul_dw(&dy, &x, &mut dw, Dims { t, n_in, n_out }, false);
             (y, dx, dw)
         })
     };

@@ -3,10 +3,8 @@
 //! scales and all-zero blocks; and our quantized matmuls against ggml's
 //! `ggml_mul_mat` / `ggml_out_prod` with a stated tolerance.
 
-#[path = "support/ggml_graph.rs"]
-mod ggml_graph;
-
-use ggml_graph::{ggml_dequantize, ggml_quantize, GgmlMatmul, Op};
+use crate::support::ggml_graph::{ggml_dequantize, ggml_quantize, GgmlMatmul, Op};
+use crate::support::DEQUANT_TYPES;
 use gguf::{GgmlType, TYPES};
 use kernels::qmatmul::{qmatmul_backward_dx, qmatmul_forward, QWeight};
 use kernels::quant::{dequantize_row, is_quantizable, is_supported, quantize_row};
@@ -17,23 +15,6 @@ extern "C" {
     fn dequantize_row_q8_K(x: *const std::ffi::c_void, y: *mut f32, k: i64);
     fn quantize_row_q8_K_ref(x: *const f32, y: *mut std::ffi::c_void, k: i64);
 }
-
-const DEQUANT_TYPES: &[GgmlType] = &[
-    GgmlType::F32,
-    GgmlType::F16,
-    GgmlType::BF16,
-    GgmlType::Q4_0,
-    GgmlType::Q4_1,
-    GgmlType::Q5_0,
-    GgmlType::Q5_1,
-    GgmlType::Q8_0,
-    GgmlType::Q2_K,
-    GgmlType::Q3_K,
-    GgmlType::Q4_K,
-    GgmlType::Q5_K,
-    GgmlType::Q6_K,
-    GgmlType::Q8_K,
-];
 
 #[test]
 fn type_table_matches_ggml() {

@@ -131,7 +131,12 @@ pub fn f32_roofline(pool: &rayon::ThreadPool) -> f64 {
     let x: Vec<f32> = (0..t * n).map(|i| ((i * 7) % 13) as f32 * 0.1).collect();
     let w: Vec<f32> = (0..n * n).map(|i| ((i * 5) % 11) as f32 * 0.1).collect();
     let mut y = vec![0.0; t * n];
-    let run = |y: &mut [f32]| pool.install(|| kernels::gemm::matmul_xwt(&x, &w, y, t, n, n, false));
+    let dims = kernels::gemm::Dims {
+        t,
+        n_in: n,
+        n_out: n,
+    };
+    let run = |y: &mut [f32]| pool.install(|| kernels::gemm::matmul_xwt(&x, &w, y, dims, false));
     run(&mut y);
     let reps = 8;
     let t0 = Instant::now();

@@ -78,7 +78,7 @@ const _: () = assert!(size_of::<BlockQ8K>() == 292);
 
 /// 6-bit scale and min of sub-block `j` (ggml-quants.c `get_scale_min_k4`).
 #[inline(always)]
-pub fn scale_min_k4(j: usize, q: &[u8; 12]) -> (u8, u8) {
+pub(crate) fn scale_min_k4(j: usize, q: &[u8; 12]) -> (u8, u8) {
     if j < 4 {
         (q[j] & 63, q[j + 4] & 63)
     } else {

@@ -1,8 +1,10 @@
 //! GGUF tensor element formats: one `#[repr(C)]` block struct per format
 //! (byte arrays only, so alignment is 1 and blocks are read straight from
 //! the 32-byte-aligned, memory-mapped GGUF data), the [`QuantBlock`] /
-//! [`QuantizeBlock`] traits they implement, and the one dispatch on
-//! [`GgmlType`]: [`dequantize_row`], [`quantize_row`], [`is_supported`].
+//! [`QuantizeBlock`] / [`AffineCodes`] traits they implement, and one table
+//! of formats (`format_table!`, ggml's `type_traits`) from which every
+//! dispatch on [`GgmlType`] is generated: [`dequantize_row`],
+//! [`quantize_row`], [`is_supported`], [`is_quantizable`], [`affine_coder`].
 //!
 //! Bit layouts follow ggml-common.h; results are compared bit for bit with
 //! the linked ggml in `tests/ggml_oracle.rs`. Block and type sizes come
@@ -26,8 +28,9 @@ pub mod legacy;
 use gguf::GgmlType;
 use std::fmt;
 
-pub use kquants::{BlockQ2K, BlockQ3K, BlockQ4K, BlockQ5K, BlockQ6K, BlockQ8K};
-pub use legacy::{BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0};
+// Every block struct, under `quant::` (the families' files hold nothing else public).
+pub use kquants::*;
+pub use legacy::*;
 
 /// One quantized block of `BLOCK` elements.
 ///
@@ -54,6 +57,7 @@ pub trait AffineCodes: QuantBlock {
 /// Codes whole blocks of one format (see [`AffineCodes`]).
 pub type AffineCoder = fn(src: &[u8], codes: &mut [u8], scale: &mut [f32], offset: &mut [f32]);
 
+/// Codes whole blocks of `B` (see [`AffineCodes`]).
 fn affine_blocks<B: AffineCodes>(
     src: &[u8],
     codes: &mut [u8],
@@ -68,18 +72,6 @@ fn affine_blocks<B: AffineCodes>(
             &mut scale[i * per..(i + 1) * per],
             &mut offset[i * per..(i + 1) * per],
         );
-    }
-}
-
-/// The formats whose blocks are affine codes (the 4-bit ones: their 16
-/// levels are the codes, exactly).
-pub fn affine_coder(ty: GgmlType) -> Option<AffineCoder> {
-    use GgmlType::*;
-    match ty {
-        Q4_0 => Some(affine_blocks::<BlockQ4_0>),
-        Q4_1 => Some(affine_blocks::<BlockQ4_1>),
-        Q4_K => Some(affine_blocks::<BlockQ4K>),
-        _ => None,
     }
 }
 
@@ -147,49 +139,94 @@ fn as_blocks_mut<B: QuantBlock>(bytes: &mut [u8]) -> Option<&mut [B]> {
     })
 }
 
+/// Decodes whole blocks of `B` (the table's decoder for block formats).
 #[inline(always)]
-fn dequantize_blocks<B: QuantBlock>(src: &[u8], dst: &mut [f32]) {
+fn decode_blocks<B: QuantBlock>(src: &[u8], dst: &mut [f32]) {
     let blocks = as_blocks::<B>(src).expect("length checked by the caller");
     for (b, out) in blocks.iter().zip(dst.chunks_exact_mut(B::BLOCK)) {
         b.dequantize(out);
     }
 }
 
-fn quantize_blocks<B: QuantizeBlock>(src: &[f32], dst: &mut [u8]) {
+/// Encodes whole blocks of `B`.
+fn encode_blocks<B: QuantizeBlock>(src: &[f32], dst: &mut [u8]) {
     let blocks = as_blocks_mut::<B>(dst).expect("length checked by the caller");
     for (b, x) in blocks.iter_mut().zip(src.chunks_exact(B::BLOCK)) {
         *b = B::quantize(x);
     }
 }
 
-/// Can [`dequantize_row`] (and so the matmuls) read this type?
-pub fn is_supported(ty: GgmlType) -> bool {
-    use GgmlType::*;
-    matches!(
-        ty,
-        F32 | F16
-            | BF16
-            | Q4_0
-            | Q4_1
-            | Q5_0
-            | Q5_1
-            | Q8_0
-            | Q2_K
-            | Q3_K
-            | Q4_K
-            | Q5_K
-            | Q6_K
-            | Q8_K
-    )
+/// Generates every dispatch on [`GgmlType`] from the one list below: each
+/// row is a GGML type, the function that decodes a row of it (ggml
+/// `to_float`), and when we have them the one that encodes (ggml
+/// `from_float_ref`) and the one that reads its blocks as affine codes.
+macro_rules! format_table {
+    ($($ty:ident => $decode:expr $(, encode: $encode:expr)? $(, affine: $affine:expr)?;)*) => {
+        /// Can [`dequantize_row`] (and so the matmuls) read this type?
+        pub fn is_supported(ty: GgmlType) -> bool {
+            matches!(ty, $(GgmlType::$ty)|*)
+        }
+
+        /// Can [`quantize_row`] write this type?
+        pub fn is_quantizable(ty: GgmlType) -> bool {
+            match ty {
+                $(GgmlType::$ty => format_table!(@some $($encode)?),)*
+                _ => false,
+            }
+        }
+
+        /// The dispatch itself, for callers that validated `ty` and the
+        /// lengths; `#[inline(always)]` so a caller compiled with extra CPU
+        /// features (the AVX2 matmul panels) gets a dequantizer compiled
+        /// with them too, and the match is expanded where it is used.
+        #[inline(always)]
+        pub(crate) fn dequantize_unchecked(ty: GgmlType, src: &[u8], dst: &mut [f32]) {
+            match ty {
+                $(GgmlType::$ty => $decode(src, dst),)*
+                _ => unreachable!("dequantize_unchecked called with unsupported type {ty}"),
+            }
+        }
+
+        /// [`quantize_row`] after its checks (inlined there, as the match
+        /// was before the table).
+        #[inline(always)]
+        fn quantize_unchecked(ty: GgmlType, src: &[f32], dst: &mut [u8]) {
+            match ty {
+                $($(GgmlType::$ty => $encode(src, dst),)?)*
+                _ => unreachable!("quantize_row checked is_quantizable"),
+            }
+        }
+
+        /// The formats whose blocks are affine codes (the 4-bit ones: their
+        /// 16 levels are the codes, exactly).
+        pub fn affine_coder(ty: GgmlType) -> Option<AffineCoder> {
+            match ty {
+                $($(GgmlType::$ty => Some($affine),)?)*
+                _ => None,
+            }
+        }
+    };
+    (@some $encode:expr) => { true };
+    (@some) => { false };
 }
 
-/// Can [`quantize_row`] write this type?
-pub fn is_quantizable(ty: GgmlType) -> bool {
-    use GgmlType::*;
-    matches!(
-        ty,
-        F32 | F16 | BF16 | Q4_0 | Q4_1 | Q5_0 | Q5_1 | Q8_0 | Q4_K | Q6_K | Q8_K
-    )
+// The formats the kernels handle, once (ggml `type_traits`); sizes come
+// from `gguf`'s type table.
+format_table! {
+    F32 => half::dequantize_f32, encode: half::quantize_f32;
+    F16 => half::dequantize_f16, encode: half::quantize_f16;
+    BF16 => half::dequantize_bf16, encode: half::quantize_bf16;
+    Q4_0 => decode_blocks::<BlockQ4_0>, encode: encode_blocks::<BlockQ4_0>, affine: affine_blocks::<BlockQ4_0>;
+    Q4_1 => decode_blocks::<BlockQ4_1>, encode: encode_blocks::<BlockQ4_1>, affine: affine_blocks::<BlockQ4_1>;
+    Q5_0 => decode_blocks::<BlockQ5_0>, encode: encode_blocks::<BlockQ5_0>;
+    Q5_1 => decode_blocks::<BlockQ5_1>, encode: encode_blocks::<BlockQ5_1>;
+    Q8_0 => decode_blocks::<BlockQ8_0>, encode: encode_blocks::<BlockQ8_0>;
+    Q2_K => decode_blocks::<BlockQ2K>;
+    Q3_K => decode_blocks::<BlockQ3K>;
+    Q4_K => decode_blocks::<BlockQ4K>, encode: encode_blocks::<BlockQ4K>, affine: affine_blocks::<BlockQ4K>;
+    Q5_K => decode_blocks::<BlockQ5K>;
+    Q6_K => decode_blocks::<BlockQ6K>, encode: encode_blocks::<BlockQ6K>;
+    Q8_K => decode_blocks::<BlockQ8K>, encode: encode_blocks::<BlockQ8K>;
 }
 
 fn check_len(ty: GgmlType, elements: usize, bytes: usize) -> Result<(), KernelError> {
@@ -217,53 +254,14 @@ pub fn dequantize_row(ty: GgmlType, src: &[u8], dst: &mut [f32]) -> Result<(), K
     Ok(())
 }
 
-/// The dispatch itself, for callers that validated `ty` and the lengths;
-/// `#[inline(always)]` so a caller compiled with extra CPU features (the
-/// AVX2 matmul panels) gets a dequantizer compiled with them too.
-#[inline(always)]
-pub(crate) fn dequantize_unchecked(ty: GgmlType, src: &[u8], dst: &mut [f32]) {
-    use GgmlType::*;
-    match ty {
-        F32 => half::dequantize_f32(src, dst),
-        F16 => half::dequantize_f16(src, dst),
-        BF16 => half::dequantize_bf16(src, dst),
-        Q4_0 => dequantize_blocks::<BlockQ4_0>(src, dst),
-        Q4_1 => dequantize_blocks::<BlockQ4_1>(src, dst),
-        Q5_0 => dequantize_blocks::<BlockQ5_0>(src, dst),
-        Q5_1 => dequantize_blocks::<BlockQ5_1>(src, dst),
-        Q8_0 => dequantize_blocks::<BlockQ8_0>(src, dst),
-        Q2_K => dequantize_blocks::<BlockQ2K>(src, dst),
-        Q3_K => dequantize_blocks::<BlockQ3K>(src, dst),
-        Q4_K => dequantize_blocks::<BlockQ4K>(src, dst),
-        Q5_K => dequantize_blocks::<BlockQ5K>(src, dst),
-        Q6_K => dequantize_blocks::<BlockQ6K>(src, dst),
-        Q8_K => dequantize_blocks::<BlockQ8K>(src, dst),
-        _ => unreachable!("dequantize_unchecked called with unsupported type {ty}"),
-    }
-}
-
 /// Encodes `src` as type `ty` into `dst` (exactly `src.len()/block` blocks),
 /// bit-identical to ggml's `quantize_row_*_ref` (no importance matrix).
 pub fn quantize_row(ty: GgmlType, src: &[f32], dst: &mut [u8]) -> Result<(), KernelError> {
-    use GgmlType::*;
     if !is_quantizable(ty) {
         return Err(KernelError::NotQuantizable(ty));
     }
     check_len(ty, src.len(), dst.len())?;
-    match ty {
-        F32 => half::quantize_f32(src, dst),
-        F16 => half::quantize_f16(src, dst),
-        BF16 => half::quantize_bf16(src, dst),
-        Q4_0 => quantize_blocks::<BlockQ4_0>(src, dst),
-        Q4_1 => quantize_blocks::<BlockQ4_1>(src, dst),
-        Q5_0 => quantize_blocks::<BlockQ5_0>(src, dst),
-        Q5_1 => quantize_blocks::<BlockQ5_1>(src, dst),
-        Q8_0 => quantize_blocks::<BlockQ8_0>(src, dst),
-        Q4_K => quantize_blocks::<BlockQ4K>(src, dst),
-        Q6_K => quantize_blocks::<BlockQ6K>(src, dst),
-        Q8_K => quantize_blocks::<BlockQ8K>(src, dst),
-        _ => unreachable!("is_quantizable checked"),
-    }
+    quantize_unchecked(ty, src, dst);
     Ok(())
 }
 

@@ -35,73 +35,83 @@ unsafe fn dequant_fma(ty: GgmlType, src: &[u8], dst: &mut [f32]) {
     crate::quant::dequantize_unchecked(ty, src, dst)
 }
 
-/// # Safety
-/// See [`super::MicroKernel`] (tile 6×16); the CPU must have avx2 and fma.
-#[target_feature(enable = "avx2,fma")]
-pub unsafe fn micro_avx2(
-    kc: usize,
-    a: &[*const f32; MR_MAX],
-    cs: usize,
-    b: *const f32,
-    c: *mut f32,
-    ldc: usize,
-) {
-    const MR: usize = 6;
-    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
-    let mut ap: [*const f32; MR] = std::array::from_fn(|i| a[i]);
-    let mut bp = b;
-    for _ in 0..kc {
-        let b0 = _mm256_loadu_ps(bp);
-        let b1 = _mm256_loadu_ps(bp.add(8));
-        for i in 0..MR {
-            let av = _mm256_broadcast_ss(&*ap[i]);
-            acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);
-            acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);
-            ap[i] = ap[i].add(cs);
+/// The f32 micro-kernel at one vector width: an MR×(2·LANES) tile of
+/// accumulators, one broadcast of A and two fused multiply-adds per row
+/// and k. `$op = $intrinsic` names the width's intrinsics for the body.
+macro_rules! f32_micro {
+    (
+        $(#[$attr:meta])*
+        pub unsafe fn $name:ident;
+        mr: $mr:literal, lanes: $lanes:literal, broadcast: $broadcast:ident,
+        $($op:ident = $intrinsic:ident),* $(,)?
+    ) => {
+        $(#[$attr])*
+        pub unsafe fn $name(
+            kc: usize,
+            a: &[*const f32; MR_MAX],
+            cs: usize,
+            b: *const f32,
+            c: *mut f32,
+            ldc: usize,
+        ) {
+            $(use std::arch::x86_64::$intrinsic as $op;)*
+            const MR: usize = $mr;
+            const LANES: usize = $lanes;
+            let mut acc = [[setzero_ps(); 2]; MR];
+            let mut ap: [*const f32; MR] = std::array::from_fn(|i| a[i]);
+            let mut bp = b;
+            for _ in 0..kc {
+                let b0 = loadu_ps(bp);
+                let b1 = loadu_ps(bp.add(LANES));
+                for i in 0..MR {
+                    let av = $broadcast(ap[i]);
+                    acc[i][0] = fmadd_ps(av, b0, acc[i][0]);
+                    acc[i][1] = fmadd_ps(av, b1, acc[i][1]);
+                    ap[i] = ap[i].add(cs);
+                }
+                bp = bp.add(2 * LANES);
+            }
+            for (i, row) in acc.iter().enumerate() {
+                let cp = c.add(i * ldc);
+                storeu_ps(cp, add_ps(loadu_ps(cp), row[0]));
+                storeu_ps(cp.add(LANES), add_ps(loadu_ps(cp.add(LANES)), row[1]));
+            }
         }
-        bp = bp.add(16);
-    }
-    for (i, row) in acc.iter().enumerate() {
-        let cp = c.add(i * ldc);
-        _mm256_storeu_ps(cp, _mm256_add_ps(_mm256_loadu_ps(cp), row[0]));
-        _mm256_storeu_ps(cp.add(8), _mm256_add_ps(_mm256_loadu_ps(cp.add(8)), row[1]));
-    }
+    };
 }
 
-/// # Safety
-/// See [`super::MicroKernel`] (tile 8×32); the CPU must have avx512f.
+f32_micro! {
+    /// # Safety
+    /// See [`super::MicroKernel`] (tile 6×16); the CPU must have avx2 and fma.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn micro_avx2;
+    mr: 6, lanes: 8, broadcast: broadcast_avx2,
+    setzero_ps = _mm256_setzero_ps, loadu_ps = _mm256_loadu_ps, storeu_ps = _mm256_storeu_ps,
+    fmadd_ps = _mm256_fmadd_ps, add_ps = _mm256_add_ps,
+}
+
+f32_micro! {
+    /// # Safety
+    /// See [`super::MicroKernel`] (tile 8×32); the CPU must have avx512f.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn micro_avx512;
+    mr: 8, lanes: 16, broadcast: broadcast_avx512,
+    setzero_ps = _mm512_setzero_ps, loadu_ps = _mm512_loadu_ps, storeu_ps = _mm512_storeu_ps,
+    fmadd_ps = _mm512_fmadd_ps, add_ps = _mm512_add_ps,
+}
+
+/// `*p` in every lane.
+#[target_feature(enable = "avx")]
+#[inline]
+unsafe fn broadcast_avx2(p: *const f32) -> __m256 {
+    _mm256_broadcast_ss(&*p)
+}
+
+/// `*p` in every lane.
 #[target_feature(enable = "avx512f")]
-pub unsafe fn micro_avx512(
-    kc: usize,
-    a: &[*const f32; MR_MAX],
-    cs: usize,
-    b: *const f32,
-    c: *mut f32,
-    ldc: usize,
-) {
-    const MR: usize = 8;
-    let mut acc = [[_mm512_setzero_ps(); 2]; MR];
-    let mut ap: [*const f32; MR] = std::array::from_fn(|i| a[i]);
-    let mut bp = b;
-    for _ in 0..kc {
-        let b0 = _mm512_loadu_ps(bp);
-        let b1 = _mm512_loadu_ps(bp.add(16));
-        for i in 0..MR {
-            let av = _mm512_set1_ps(*ap[i]);
-            acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
-            ap[i] = ap[i].add(cs);
-        }
-        bp = bp.add(32);
-    }
-    for (i, row) in acc.iter().enumerate() {
-        let cp = c.add(i * ldc);
-        _mm512_storeu_ps(cp, _mm512_add_ps(_mm512_loadu_ps(cp), row[0]));
-        _mm512_storeu_ps(
-            cp.add(16),
-            _mm512_add_ps(_mm512_loadu_ps(cp.add(16)), row[1]),
-        );
-    }
+#[inline]
+unsafe fn broadcast_avx512(p: *const f32) -> __m512 {
+    _mm512_set1_ps(*p)
 }
 
 /// Only handed out by `super::available_int8` after checking avx512f,
@@ -125,125 +135,117 @@ pub const INT8_AVX2: Int8Isa = Int8Isa {
 
 const G: usize = crate::int8::GROUP;
 
-/// 6×32 tile: per group, 8 `vpdpbusd` steps of 4 K values into twelve
-/// int32 accumulators, then one scale-and-offset epilogue into twelve f32
-/// accumulators.
-///
-/// # Safety
-/// See [`super::Int8MicroKernel`] (tile 6×32); the CPU must have
-/// avx512f, avx512bw and avx512vnni.
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-// Indexed loops over the tile's rows: the register tile reads best so.
-#[allow(clippy::needless_range_loop)]
-pub unsafe fn int8_micro_vnni(
-    groups: usize,
-    a: &Int8Rows,
-    b: *const u8,
-    sb: *const f32,
-    ob: *const f32,
-    c: *mut f32,
-    ldc: usize,
-) {
-    const MR: usize = 6;
-    const NR: usize = 32;
-    let mut accf = [[_mm512_setzero_ps(); 2]; MR];
-    let mut bp = b;
-    for g in 0..groups {
-        let mut acci = [[_mm512_setzero_si512(); 2]; MR];
-        for quad in 0..G / 4 {
-            let b0 = _mm512_loadu_si512(bp.cast());
-            let b1 = _mm512_loadu_si512(bp.add(64).cast());
-            for i in 0..MR {
-                let av =
-                    _mm512_set1_epi32(a.q[i].add(g * G + quad * 4).cast::<i32>().read_unaligned());
-                acci[i][0] = _mm512_dpbusd_epi32(acci[i][0], b0, av);
-                acci[i][1] = _mm512_dpbusd_epi32(acci[i][1], b1, av);
+/// The int8 micro-kernel at one vector width: per group, G/4 steps of 4 K
+/// values into int32 accumulators (`$dot`: the width's u8·i8 dot
+/// product), then one scale-and-offset epilogue into f32 accumulators.
+/// `$op = $intrinsic` names the width's intrinsics for the body.
+macro_rules! int8_micro {
+    (
+        $(#[$attr:meta])*
+        pub unsafe fn $name:ident;
+        mr: $mr:literal, lanes: $lanes:literal, dot: $dot:ident,
+        $($op:ident = $intrinsic:ident),* $(,)?
+    ) => {
+        $(#[$attr])*
+        // Indexed loops over the tile's rows: the register tile reads best so.
+        #[allow(clippy::needless_range_loop)]
+        pub unsafe fn $name(
+            groups: usize,
+            a: &Int8Rows,
+            b: *const u8,
+            sb: *const f32,
+            ob: *const f32,
+            c: *mut f32,
+            ldc: usize,
+        ) {
+            $(use std::arch::x86_64::$intrinsic as $op;)*
+            const MR: usize = $mr;
+            const LANES: usize = $lanes;
+            const NR: usize = 2 * LANES;
+            let mut accf = [[setzero_ps(); 2]; MR];
+            let mut bp = b;
+            for g in 0..groups {
+                let mut acci = [[setzero_si(); 2]; MR];
+                for quad in 0..G / 4 {
+                    let b0 = loadu_si(bp.cast());
+                    let b1 = loadu_si(bp.add(4 * LANES).cast());
+                    for i in 0..MR {
+                        let av = set1_epi32(
+                            a.q[i].add(g * G + quad * 4).cast::<i32>().read_unaligned(),
+                        );
+                        acci[i][0] = $dot(acci[i][0], b0, av);
+                        acci[i][1] = $dot(acci[i][1], b1, av);
+                    }
+                    bp = bp.add(4 * NR);
+                }
+                let sb0 = loadu_ps(sb.add(g * NR));
+                let sb1 = loadu_ps(sb.add(g * NR + LANES));
+                let ob0 = loadu_ps(ob.add(g * NR));
+                let ob1 = loadu_ps(ob.add(g * NR + LANES));
+                for i in 0..MR {
+                    let sa = set1_ps(*a.scale[i].add(g));
+                    let ss = set1_ps(*a.scaled_sum[i].add(g));
+                    let d0 = cvtepi32_ps(acci[i][0]);
+                    let d1 = cvtepi32_ps(acci[i][1]);
+                    accf[i][0] = fmadd_ps(d0, mul_ps(sb0, sa), accf[i][0]);
+                    accf[i][1] = fmadd_ps(d1, mul_ps(sb1, sa), accf[i][1]);
+                    accf[i][0] = fmadd_ps(ob0, ss, accf[i][0]);
+                    accf[i][1] = fmadd_ps(ob1, ss, accf[i][1]);
+                }
             }
-            bp = bp.add(4 * NR);
+            for (i, row) in accf.iter().enumerate() {
+                let cp = c.add(i * ldc);
+                storeu_ps(cp, add_ps(loadu_ps(cp), row[0]));
+                storeu_ps(cp.add(LANES), add_ps(loadu_ps(cp.add(LANES)), row[1]));
+            }
         }
-        let sb0 = _mm512_loadu_ps(sb.add(g * NR));
-        let sb1 = _mm512_loadu_ps(sb.add(g * NR + 16));
-        let ob0 = _mm512_loadu_ps(ob.add(g * NR));
-        let ob1 = _mm512_loadu_ps(ob.add(g * NR + 16));
-        for i in 0..MR {
-            let sa = _mm512_set1_ps(*a.scale[i].add(g));
-            let ss = _mm512_set1_ps(*a.scaled_sum[i].add(g));
-            let d0 = _mm512_cvtepi32_ps(acci[i][0]);
-            let d1 = _mm512_cvtepi32_ps(acci[i][1]);
-            accf[i][0] = _mm512_fmadd_ps(d0, _mm512_mul_ps(sb0, sa), accf[i][0]);
-            accf[i][1] = _mm512_fmadd_ps(d1, _mm512_mul_ps(sb1, sa), accf[i][1]);
-            accf[i][0] = _mm512_fmadd_ps(ob0, ss, accf[i][0]);
-            accf[i][1] = _mm512_fmadd_ps(ob1, ss, accf[i][1]);
-        }
-    }
-    for (i, row) in accf.iter().enumerate() {
-        let cp = c.add(i * ldc);
-        _mm512_storeu_ps(cp, _mm512_add_ps(_mm512_loadu_ps(cp), row[0]));
-        _mm512_storeu_ps(
-            cp.add(16),
-            _mm512_add_ps(_mm512_loadu_ps(cp.add(16)), row[1]),
-        );
-    }
+    };
 }
 
-/// 4×16 tile: `vpmaddubsw` (u8·i8 pairs to i16; codes ≤ 127 keep the pair
-/// sums below i16 overflow) then `vpmaddwd` by ones into int32, per group,
-/// then the same epilogue as the VNNI kernel.
-///
-/// # Safety
-/// See [`super::Int8MicroKernel`] (tile 4×16); the CPU must have avx2 and fma.
-#[target_feature(enable = "avx2,fma")]
-// Indexed loops over the tile's rows: the register tile reads best so.
-#[allow(clippy::needless_range_loop)]
-pub unsafe fn int8_micro_avx2(
-    groups: usize,
-    a: &Int8Rows,
-    b: *const u8,
-    sb: *const f32,
-    ob: *const f32,
-    c: *mut f32,
-    ldc: usize,
-) {
-    const MR: usize = 4;
-    const NR: usize = 16;
-    let ones = _mm256_set1_epi16(1);
-    let mut accf = [[_mm256_setzero_ps(); 2]; MR];
-    let mut bp = b;
-    for g in 0..groups {
-        let mut acci = [[_mm256_setzero_si256(); 2]; MR];
-        for quad in 0..G / 4 {
-            let b0 = _mm256_loadu_si256(bp.cast());
-            let b1 = _mm256_loadu_si256(bp.add(32).cast());
-            for i in 0..MR {
-                let av =
-                    _mm256_set1_epi32(a.q[i].add(g * G + quad * 4).cast::<i32>().read_unaligned());
-                let p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(b0, av), ones);
-                let p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(b1, av), ones);
-                acci[i][0] = _mm256_add_epi32(acci[i][0], p0);
-                acci[i][1] = _mm256_add_epi32(acci[i][1], p1);
-            }
-            bp = bp.add(4 * NR);
-        }
-        let sb0 = _mm256_loadu_ps(sb.add(g * NR));
-        let sb1 = _mm256_loadu_ps(sb.add(g * NR + 8));
-        let ob0 = _mm256_loadu_ps(ob.add(g * NR));
-        let ob1 = _mm256_loadu_ps(ob.add(g * NR + 8));
-        for i in 0..MR {
-            let sa = _mm256_set1_ps(*a.scale[i].add(g));
-            let ss = _mm256_set1_ps(*a.scaled_sum[i].add(g));
-            let d0 = _mm256_cvtepi32_ps(acci[i][0]);
-            let d1 = _mm256_cvtepi32_ps(acci[i][1]);
-            accf[i][0] = _mm256_fmadd_ps(d0, _mm256_mul_ps(sb0, sa), accf[i][0]);
-            accf[i][1] = _mm256_fmadd_ps(d1, _mm256_mul_ps(sb1, sa), accf[i][1]);
-            accf[i][0] = _mm256_fmadd_ps(ob0, ss, accf[i][0]);
-            accf[i][1] = _mm256_fmadd_ps(ob1, ss, accf[i][1]);
-        }
-    }
-    for (i, row) in accf.iter().enumerate() {
-        let cp = c.add(i * ldc);
-        _mm256_storeu_ps(cp, _mm256_add_ps(_mm256_loadu_ps(cp), row[0]));
-        _mm256_storeu_ps(cp.add(8), _mm256_add_ps(_mm256_loadu_ps(cp.add(8)), row[1]));
-    }
+int8_micro! {
+    /// 6×32 tile, the dot product one `vpdpbusd`.
+    ///
+    /// # Safety
+    /// See [`super::Int8MicroKernel`] (tile 6×32); the CPU must have
+    /// avx512f, avx512bw and avx512vnni.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    pub unsafe fn int8_micro_vnni;
+    mr: 6, lanes: 16, dot: dot_vnni,
+    setzero_ps = _mm512_setzero_ps, setzero_si = _mm512_setzero_si512,
+    loadu_si = _mm512_loadu_si512, set1_epi32 = _mm512_set1_epi32, loadu_ps = _mm512_loadu_ps,
+    set1_ps = _mm512_set1_ps, cvtepi32_ps = _mm512_cvtepi32_ps, fmadd_ps = _mm512_fmadd_ps,
+    mul_ps = _mm512_mul_ps, storeu_ps = _mm512_storeu_ps, add_ps = _mm512_add_ps,
+}
+
+int8_micro! {
+    /// 4×16 tile, the dot product `vpmaddubsw` (u8·i8 pairs to i16; codes
+    /// ≤ 127 keep the pair sums below i16 overflow) then `vpmaddwd` by ones
+    /// into int32.
+    ///
+    /// # Safety
+    /// See [`super::Int8MicroKernel`] (tile 4×16); the CPU must have avx2 and fma.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn int8_micro_avx2;
+    mr: 4, lanes: 8, dot: dot_avx2,
+    setzero_ps = _mm256_setzero_ps, setzero_si = _mm256_setzero_si256,
+    loadu_si = _mm256_loadu_si256, set1_epi32 = _mm256_set1_epi32, loadu_ps = _mm256_loadu_ps,
+    set1_ps = _mm256_set1_ps, cvtepi32_ps = _mm256_cvtepi32_ps, fmadd_ps = _mm256_fmadd_ps,
+    mul_ps = _mm256_mul_ps, storeu_ps = _mm256_storeu_ps, add_ps = _mm256_add_ps,
+}
+
+/// acc + Σ of each 4 u8·i8 products (`vpdpbusd`).
+#[target_feature(enable = "avx512f,avx512vnni")]
+#[inline]
+unsafe fn dot_vnni(acc: __m512i, b: __m512i, a: __m512i) -> __m512i {
+    _mm512_dpbusd_epi32(acc, b, a)
+}
+
+/// acc + Σ of each 4 u8·i8 products (`vpmaddubsw`, `vpmaddwd` by ones).
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn dot_avx2(acc: __m256i, b: __m256i, a: __m256i) -> __m256i {
+    let quads = _mm256_madd_epi16(_mm256_maddubs_epi16(b, a), _mm256_set1_epi16(1));
+    _mm256_add_epi32(quads, acc)
 }
 
 fn int8_pack_avx512(panel: &[f32], kc: usize, nr: usize, strip: &mut Int8Strip) {
@@ -252,121 +254,133 @@ fn int8_pack_avx512(panel: &[f32], kc: usize, nr: usize, strip: &mut Int8Strip) 
     unsafe { int8_pack_avx512_impl(panel, kc, strip) }
 }
 
-/// [`crate::int8::pack_strip`] for nr = 32, sixteen columns per vector:
-/// the same float operations in the same order, so the same bytes.
-#[target_feature(enable = "avx512f,avx512bw")]
-unsafe fn int8_pack_avx512_impl(panel: &[f32], kc: usize, strip: &mut Int8Strip) {
-    const NR: usize = 32;
-    let groups = kc.div_ceil(G);
-    strip.reset(groups, NR);
-    let p = panel.as_ptr();
-    let zero = _mm512_setzero_ps();
-    let cmax = _mm512_set1_ps(127.0);
-    for g in 0..groups {
-        let n = (kc - g * G).min(G);
-        for h in 0..2 {
-            let row = |kk: usize| {
-                if kk < n {
-                    _mm512_loadu_ps(p.add((g * G + kk) * NR + 16 * h))
-                } else {
-                    zero
-                }
-            };
-            let (mut lo, mut hi) = if n == G {
-                (row(0), row(0))
-            } else {
-                (zero, zero)
-            };
-            for kk in 0..n {
-                lo = _mm512_min_ps(lo, row(kk));
-                hi = _mm512_max_ps(hi, row(kk));
-            }
-            let range = _mm512_sub_ps(hi, lo);
-            let pos = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(range, zero);
-            let sb = _mm512_maskz_div_ps(pos, range, cmax);
-            let inv = _mm512_maskz_div_ps(pos, cmax, range);
-            _mm512_storeu_ps(strip.scale.as_mut_ptr().add(g * NR + 16 * h), sb);
-            _mm512_storeu_ps(strip.offset.as_mut_ptr().add(g * NR + 16 * h), lo);
-            for quad in 0..G / 4 {
-                let mut word = _mm512_setzero_si512();
-                for r in 0..4 {
-                    let v = _mm512_mul_ps(_mm512_sub_ps(row(4 * quad + r), lo), inv);
-                    let v = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
-                        v,
-                    );
-                    let u = _mm512_cvttps_epi32(_mm512_min_ps(_mm512_max_ps(v, zero), cmax));
-                    word = _mm512_or_si512(
-                        word,
-                        _mm512_sllv_epi32(u, _mm512_set1_epi32(8 * r as i32)),
-                    );
-                }
-                let dst = strip
-                    .codes
-                    .as_mut_ptr()
-                    .add(g * G * NR + quad * NR * 4 + 16 * h * 4);
-                _mm512_storeu_si512(dst.cast(), word);
-            }
-        }
-    }
-}
-
 fn int8_pack_avx2(panel: &[f32], kc: usize, nr: usize, strip: &mut Int8Strip) {
     assert!(nr == 16 && panel.len() >= kc * nr, "a kc×16 panel strip");
     // SAFETY: INT8_AVX2 is only selected when the CPU has avx2 and fma.
     unsafe { int8_pack_avx2_impl(panel, kc, strip) }
 }
 
-/// [`crate::int8::pack_strip`] for nr = 16, eight columns per vector.
-#[target_feature(enable = "avx2,fma")]
-unsafe fn int8_pack_avx2_impl(panel: &[f32], kc: usize, strip: &mut Int8Strip) {
-    const NR: usize = 16;
-    let groups = kc.div_ceil(G);
-    strip.reset(groups, NR);
-    let p = panel.as_ptr();
-    let zero = _mm256_setzero_ps();
-    let cmax = _mm256_set1_ps(127.0);
-    for g in 0..groups {
-        let n = (kc - g * G).min(G);
-        for h in 0..2 {
-            let row = |kk: usize| {
-                if kk < n {
-                    _mm256_loadu_ps(p.add((g * G + kk) * NR + 8 * h))
-                } else {
-                    zero
+/// [`crate::int8::pack_strip`] compiled for one vector width: the same
+/// float operations in the same order as the scalar packer, so the same
+/// bytes. `$op = $intrinsic` names the width's intrinsics for the body;
+/// `ratios` and `round` are the width's helpers where the two instruction
+/// sets differ in form (a mask register vs. a mask vector).
+macro_rules! int8_pack_impl {
+    (
+        $(#[$attr:meta])*
+        unsafe fn $name:ident;
+        nr: $nr:literal, lanes: $lanes:literal,
+        ratios: $ratios:ident, round: $round:ident,
+        $($op:ident = $intrinsic:ident),* $(,)?
+    ) => {
+        $(#[$attr])*
+        unsafe fn $name(panel: &[f32], kc: usize, strip: &mut Int8Strip) {
+            $(use std::arch::x86_64::$intrinsic as $op;)*
+            const NR: usize = $nr;
+            const LANES: usize = $lanes;
+            let groups = kc.div_ceil(G);
+            strip.reset(groups, NR);
+            let p = panel.as_ptr();
+            let zero = setzero_ps();
+            let cmax = set1_ps(127.0);
+            for g in 0..groups {
+                let n = (kc - g * G).min(G);
+                for h in 0..2 {
+                    let row = |kk: usize| {
+                        if kk < n {
+                            loadu_ps(p.add((g * G + kk) * NR + LANES * h))
+                        } else {
+                            zero
+                        }
+                    };
+                    let (mut lo, mut hi) = if n == G {
+                        (row(0), row(0))
+                    } else {
+                        (zero, zero)
+                    };
+                    for kk in 0..n {
+                        lo = min_ps(lo, row(kk));
+                        hi = max_ps(hi, row(kk));
+                    }
+                    let (sb, inv) = $ratios(sub_ps(hi, lo), zero, cmax);
+                    storeu_ps(strip.scale.as_mut_ptr().add(g * NR + LANES * h), sb);
+                    storeu_ps(strip.offset.as_mut_ptr().add(g * NR + LANES * h), lo);
+                    for quad in 0..G / 4 {
+                        let mut word = setzero_si();
+                        for r in 0..4 {
+                            let v = $round(mul_ps(sub_ps(row(4 * quad + r), lo), inv));
+                            let u = cvttps_epi32(min_ps(max_ps(v, zero), cmax));
+                            word = or_si(word, sllv_epi32(u, set1_epi32(8 * r as i32)));
+                        }
+                        let dst = strip
+                            .codes
+                            .as_mut_ptr()
+                            .add(g * G * NR + quad * NR * 4 + LANES * h * 4);
+                        storeu_si(dst.cast(), word);
+                    }
                 }
-            };
-            let (mut lo, mut hi) = if n == G {
-                (row(0), row(0))
-            } else {
-                (zero, zero)
-            };
-            for kk in 0..n {
-                lo = _mm256_min_ps(lo, row(kk));
-                hi = _mm256_max_ps(hi, row(kk));
-            }
-            let range = _mm256_sub_ps(hi, lo);
-            let pos = _mm256_cmp_ps::<_CMP_GT_OQ>(range, zero);
-            let sb = _mm256_and_ps(_mm256_div_ps(range, cmax), pos);
-            let inv = _mm256_and_ps(_mm256_div_ps(cmax, range), pos);
-            _mm256_storeu_ps(strip.scale.as_mut_ptr().add(g * NR + 8 * h), sb);
-            _mm256_storeu_ps(strip.offset.as_mut_ptr().add(g * NR + 8 * h), lo);
-            for quad in 0..G / 4 {
-                let mut word = _mm256_setzero_si256();
-                for r in 0..4 {
-                    let v = _mm256_mul_ps(_mm256_sub_ps(row(4 * quad + r), lo), inv);
-                    let v = _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(v);
-                    let u = _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(v, zero), cmax));
-                    word = _mm256_or_si256(
-                        word,
-                        _mm256_sllv_epi32(u, _mm256_set1_epi32(8 * r as i32)),
-                    );
-                }
-                let dst = strip
-                    .codes
-                    .as_mut_ptr()
-                    .add(g * G * NR + quad * NR * 4 + 8 * h * 4);
-                _mm256_storeu_si256(dst.cast(), word);
             }
         }
-    }
+    };
+}
+
+int8_pack_impl! {
+    /// Sixteen columns per vector (nr = 32).
+    #[target_feature(enable = "avx512f,avx512bw")]
+    unsafe fn int8_pack_avx512_impl;
+    nr: 32, lanes: 16, ratios: ratios_avx512, round: round_avx512,
+    setzero_ps = _mm512_setzero_ps, set1_ps = _mm512_set1_ps, loadu_ps = _mm512_loadu_ps,
+    storeu_ps = _mm512_storeu_ps, min_ps = _mm512_min_ps, max_ps = _mm512_max_ps,
+    sub_ps = _mm512_sub_ps, mul_ps = _mm512_mul_ps, cvttps_epi32 = _mm512_cvttps_epi32,
+    setzero_si = _mm512_setzero_si512, or_si = _mm512_or_si512, sllv_epi32 = _mm512_sllv_epi32,
+    set1_epi32 = _mm512_set1_epi32, storeu_si = _mm512_storeu_si512,
+}
+
+int8_pack_impl! {
+    /// Eight columns per vector (nr = 16).
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn int8_pack_avx2_impl;
+    nr: 16, lanes: 8, ratios: ratios_avx2, round: round_avx2,
+    setzero_ps = _mm256_setzero_ps, set1_ps = _mm256_set1_ps, loadu_ps = _mm256_loadu_ps,
+    storeu_ps = _mm256_storeu_ps, min_ps = _mm256_min_ps, max_ps = _mm256_max_ps,
+    sub_ps = _mm256_sub_ps, mul_ps = _mm256_mul_ps, cvttps_epi32 = _mm256_cvttps_epi32,
+    setzero_si = _mm256_setzero_si256, or_si = _mm256_or_si256, sllv_epi32 = _mm256_sllv_epi32,
+    set1_epi32 = _mm256_set1_epi32, storeu_si = _mm256_storeu_si256,
+}
+
+/// Per column of a group: the scale range/127 and its inverse, both 0
+/// where the range is not positive (a mask register).
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn ratios_avx512(range: __m512, zero: __m512, cmax: __m512) -> (__m512, __m512) {
+    let pos = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(range, zero);
+    (
+        _mm512_maskz_div_ps(pos, range, cmax),
+        _mm512_maskz_div_ps(pos, cmax, range),
+    )
+}
+
+/// As [`ratios_avx512`], with the mask as a vector.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn ratios_avx2(range: __m256, zero: __m256, cmax: __m256) -> (__m256, __m256) {
+    let pos = _mm256_cmp_ps::<_CMP_GT_OQ>(range, zero);
+    (
+        _mm256_and_ps(_mm256_div_ps(range, cmax), pos),
+        _mm256_and_ps(_mm256_div_ps(cmax, range), pos),
+    )
+}
+
+/// Round to nearest even.
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn round_avx512(v: __m512) -> __m512 {
+    _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(v)
+}
+
+/// Round to nearest even.
+#[target_feature(enable = "avx")]
+#[inline]
+unsafe fn round_avx2(v: __m256) -> __m256 {
+    _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(v)
 }

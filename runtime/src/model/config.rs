@@ -177,6 +177,34 @@ pub enum LoraTarget {
     Down,
 }
 
+/// One `T` per LoRA target, indexed by the target itself, so what one
+/// pass stores per target and what another reads back cannot disagree on
+/// a position.
+#[derive(Clone, Debug, Default)]
+pub struct PerTarget<T>([T; 7]);
+
+impl<T> std::ops::Index<LoraTarget> for PerTarget<T> {
+    type Output = T;
+    fn index(&self, t: LoraTarget) -> &T {
+        &self.0[t as usize]
+    }
+}
+
+impl<T> std::ops::IndexMut<LoraTarget> for PerTarget<T> {
+    fn index_mut(&mut self, t: LoraTarget) -> &mut T {
+        &mut self.0[t as usize]
+    }
+}
+
+// `PerTarget` indexes by discriminant: it must be the position in `ALL`.
+const _: () = {
+    let mut i = 0;
+    while i < LoraTarget::ALL.len() {
+        assert!(LoraTarget::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
 impl LoraTarget {
     pub const ALL: [LoraTarget; 7] = [
         LoraTarget::Q,

@@ -16,14 +16,14 @@
 use kernels::attention::{attention_backward, attention_forward, probs_len, AttentionConfig};
 use kernels::cross_entropy::{chunked_cross_entropy, CrossEntropyStats, LossGrad};
 use kernels::embedding::{embedding_backward, embedding_forward};
-use kernels::gemm::matmul_dw;
+use kernels::gemm::{matmul_dw, Dims};
 use kernels::lora::{lora_backward, lora_forward};
 use kernels::qmatmul::{qmatmul_backward_dx_in, qmatmul_forward_in, Compute, QWeight};
 use kernels::rmsnorm::{rmsnorm_backward, rmsnorm_forward};
 use kernels::rope::{rope_backward, rope_forward, RopeCache, RopeConfig, RopeMode};
 use kernels::swiglu::{swiglu_backward, swiglu_forward};
 
-use super::config::{LoraTarget, RopeLayout};
+use super::config::{LoraTarget, PerTarget, RopeLayout};
 use super::full::FullModel;
 use super::lora::{LoraAdapter, LoraPair};
 use super::profile::{self, Op};
@@ -55,8 +55,8 @@ struct LayerActs {
     up: Vec<f32>,
     /// silu(gate)·up (T,F).
     h: Vec<f32>,
-    /// s·X·Aᵀ (T,r) of each adapted projection, indexed like `LoraTarget::ALL`.
-    xa: [Vec<f32>; 7],
+    /// s·X·Aᵀ (T,r) of each adapted projection.
+    xa: PerTarget<Vec<f32>>,
 }
 
 /// What a backward pass accumulates gradients into.
@@ -65,13 +65,6 @@ pub enum Grads<'g> {
     Lora(&'g mut LoraAdapter),
     /// Every weight of a small f32 model (no LoRA).
     Full(&'g mut FullModel),
-}
-
-fn target_index(t: LoraTarget) -> usize {
-    LoraTarget::ALL
-        .iter()
-        .position(|&x| x == t)
-        .expect("every target is in ALL")
 }
 
 /// A model ready to run forward/backward: weights plus RoPE/attention setup.
@@ -246,7 +239,12 @@ impl<'a> Graph<'a> {
             let c = dh.len() / e;
             qmatmul_backward_dx_in(compute, dlogits, output, dh, c, false);
             if let Some(dw) = d_head.as_deref_mut() {
-                matmul_dw(dlogits, h, dw, c, v, e, true);
+                let dims = Dims {
+                    t: c,
+                    n_in: e,
+                    n_out: v,
+                };
+                matmul_dw(dlogits, h, dw, dims, true);
             }
         };
         let stats = profile::timed(Op::Loss, || {
@@ -326,38 +324,25 @@ impl<'a> Graph<'a> {
         profile::timed(Op::Elementwise, || {
             rmsnorm_forward(x, &lw.attn_norm, &mut a.xn1, &mut a.rstd1, e, c.rms_eps)
         });
-        let pair = |tg| lora.and_then(|ad| ad.pair(l, tg));
         let scale = lora.map_or(0.0, |ad| ad.spec.scale());
-        linear_forward(
-            self.compute,
-            &lw.q,
-            pair(LoraTarget::Q),
-            scale,
-            &a.xn1,
-            t,
-            &mut a.q,
-            &mut a.xa[0],
-        );
-        linear_forward(
-            self.compute,
-            &lw.k,
-            pair(LoraTarget::K),
-            scale,
-            &a.xn1,
-            t,
-            &mut a.k,
-            &mut a.xa[1],
-        );
-        linear_forward(
-            self.compute,
-            &lw.v,
-            pair(LoraTarget::V),
-            scale,
-            &a.xn1,
-            t,
-            &mut a.v,
-            &mut a.xa[2],
-        );
+        // One adapted projection: y = W·x (+bias) (+LoRA), saving xa[tg].
+        let forward =
+            |tg: LoraTarget, x_in: &[f32], y: &mut Vec<f32>, xa: &mut PerTarget<Vec<f32>>| {
+                let pair = lora.and_then(|ad| ad.pair(l, tg));
+                linear_forward(
+                    self.compute,
+                    lw.linear(tg),
+                    pair,
+                    scale,
+                    x_in,
+                    t,
+                    y,
+                    &mut xa[tg],
+                )
+            };
+        forward(LoraTarget::Q, &a.xn1, &mut a.q, &mut a.xa);
+        forward(LoraTarget::K, &a.xn1, &mut a.k, &mut a.xa);
+        forward(LoraTarget::V, &a.xn1, &mut a.v, &mut a.xa);
         profile::timed(Op::Elementwise, || {
             rope_forward(cache, &mut a.q, c.n_head, c.head_dim)
         });
@@ -381,16 +366,7 @@ impl<'a> Graph<'a> {
         });
         let _ = kvd;
         let mut o = Vec::new();
-        linear_forward(
-            self.compute,
-            &lw.o,
-            pair(LoraTarget::O),
-            scale,
-            &a.att,
-            t,
-            &mut o,
-            &mut a.xa[3],
-        );
+        forward(LoraTarget::O, &a.att, &mut o, &mut a.xa);
         resize(&mut a.x1, t * e);
         for ((x1, xi), oi) in a.x1.iter_mut().zip(x).zip(&o) {
             *x1 = xi + oi;
@@ -400,38 +376,11 @@ impl<'a> Graph<'a> {
         profile::timed(Op::Elementwise, || {
             rmsnorm_forward(&a.x1, &lw.ffn_norm, &mut a.xn2, &mut a.rstd2, e, c.rms_eps)
         });
-        linear_forward(
-            self.compute,
-            &lw.gate,
-            pair(LoraTarget::Gate),
-            scale,
-            &a.xn2,
-            t,
-            &mut a.gate,
-            &mut a.xa[4],
-        );
-        linear_forward(
-            self.compute,
-            &lw.up,
-            pair(LoraTarget::Up),
-            scale,
-            &a.xn2,
-            t,
-            &mut a.up,
-            &mut a.xa[5],
-        );
+        forward(LoraTarget::Gate, &a.xn2, &mut a.gate, &mut a.xa);
+        forward(LoraTarget::Up, &a.xn2, &mut a.up, &mut a.xa);
         resize(&mut a.h, t * f);
         profile::timed(Op::Elementwise, || swiglu_forward(&a.gate, &a.up, &mut a.h));
-        linear_forward(
-            self.compute,
-            &lw.down,
-            pair(LoraTarget::Down),
-            scale,
-            &a.h,
-            t,
-            &mut o,
-            &mut a.xa[6],
-        );
+        forward(LoraTarget::Down, &a.h, &mut o, &mut a.xa);
         for ((y, x1), d) in out.iter_mut().zip(&a.x1).zip(&o) {
             *y = x1 + d;
         }
@@ -458,7 +407,6 @@ impl<'a> Graph<'a> {
         let scale = lora.map_or(0.0, |ad| ad.spec.scale());
         let back = |grads: &mut Grads<'_>,
                     tg: LoraTarget,
-                    lin: &Linear<'_>,
                     x_in: &[f32],
                     dy: &[f32],
                     dx_acc: &mut [f32]| {
@@ -468,10 +416,10 @@ impl<'a> Graph<'a> {
                 lora,
                 l,
                 tg,
-                lin,
+                lw.linear(tg),
                 scale,
                 x_in,
-                &a.xa[target_index(tg)],
+                &a.xa[tg],
                 dy,
                 t,
                 dx_acc,
@@ -479,7 +427,7 @@ impl<'a> Graph<'a> {
         };
         // FFN: out = x1 + down(h)
         let mut dh = vec![0.0; t * f];
-        back(grads, LoraTarget::Down, &lw.down, &a.h, d_out, &mut dh);
+        back(grads, LoraTarget::Down, &a.h, d_out, &mut dh);
         let mut dgate = vec![0.0; t * f];
         let mut dup = vec![0.0; t * f];
         profile::timed(Op::Elementwise, || {
@@ -487,8 +435,8 @@ impl<'a> Graph<'a> {
         });
         drop(dh);
         let mut dxn2 = vec![0.0; t * e];
-        back(grads, LoraTarget::Gate, &lw.gate, &a.xn2, &dgate, &mut dxn2);
-        back(grads, LoraTarget::Up, &lw.up, &a.xn2, &dup, &mut dxn2);
+        back(grads, LoraTarget::Gate, &a.xn2, &dgate, &mut dxn2);
+        back(grads, LoraTarget::Up, &a.xn2, &dup, &mut dxn2);
         drop((dgate, dup));
         let mut dx1 = d_out.to_vec();
         profile::timed(Op::Elementwise, || {
@@ -505,7 +453,7 @@ impl<'a> Graph<'a> {
         });
         // Attention: x1 = x + o(att)
         let mut datt = vec![0.0; t * qd];
-        back(grads, LoraTarget::O, &lw.o, &a.att, &dx1, &mut datt);
+        back(grads, LoraTarget::O, &a.att, &dx1, &mut datt);
         let mut dq = vec![0.0; t * qd];
         let mut dk = vec![0.0; t * kvd];
         let mut dv = vec![0.0; t * kvd];
@@ -531,9 +479,9 @@ impl<'a> Graph<'a> {
             rope_backward(cache, &mut dk, c.n_head_kv, c.head_dim)
         });
         let mut dxn1 = vec![0.0; t * e];
-        back(grads, LoraTarget::Q, &lw.q, &a.xn1, &dq, &mut dxn1);
-        back(grads, LoraTarget::K, &lw.k, &a.xn1, &dk, &mut dxn1);
-        back(grads, LoraTarget::V, &lw.v, &a.xn1, &dv, &mut dxn1);
+        back(grads, LoraTarget::Q, &a.xn1, &dq, &mut dxn1);
+        back(grads, LoraTarget::K, &a.xn1, &dk, &mut dxn1);
+        back(grads, LoraTarget::V, &a.xn1, &dv, &mut dxn1);
         dx.copy_from_slice(&dx1);
         profile::timed(Op::Elementwise, || {
             rmsnorm_backward(
@@ -587,7 +535,7 @@ fn linear_grads(
             linear_backward(compute, lin.w, None, None, scale, x_in, xa, dy, t, dx_acc);
             let (n_in, n_out) = (lin.w.n_in, lin.w.n_out);
             if let Some(dw) = g.get_mut(&tg.tensor_name(l)) {
-                matmul_dw(dy, x_in, dw, t, n_out, n_in, true);
+                matmul_dw(dy, x_in, dw, Dims { t, n_in, n_out }, true);
             }
             if lin.bias.is_some() {
                 if let Some(db) = g.get_mut(&tg.tensor_name(l).replace(".weight", ".bias")) {

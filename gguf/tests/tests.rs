@@ -1,6 +1,7 @@
-//! Round-trip and corruption tests on files built by our writer.
+//! gguf's integration tests: round-trip and corruption tests on files
+//! built by our writer, through the public API only.
 
-use crate::*;
+use gguf::*;
 
 fn sample() -> GgufWriter {
     let mut w = GgufWriter::new();
@@ -51,9 +52,9 @@ fn round_trip_is_identical() {
     let bytes = w.to_bytes().unwrap();
     let h = Header::parse(&bytes).unwrap();
     assert_eq!(h.version, 3);
-    assert_eq!(h.metadata, w.metadata_for_test());
+    assert_eq!(h.metadata, w.metadata_pairs().to_vec());
     assert_eq!(h.tensors.len(), 3);
-    for (t, p) in h.tensors.iter().zip(w.tensors_for_test()) {
+    for (t, p) in h.tensors.iter().zip(w.tensor_parts()) {
         assert_eq!(t.name, p.0);
         assert_eq!(t.ty, p.1);
         assert_eq!(t.shape, p.2);
@@ -160,13 +161,4 @@ fn huge_counts_are_rejected_before_allocating() {
         Header::parse(&v),
         Err(Error::UnsupportedVersion { version: 9 })
     ));
-}
-
-impl GgufWriter {
-    fn metadata_for_test(&self) -> Vec<(String, Value)> {
-        self.metadata_pairs().to_vec()
-    }
-    fn tensors_for_test(&self) -> Vec<(String, GgmlType, Vec<u64>, Vec<u8>)> {
-        self.tensor_parts()
-    }
 }
