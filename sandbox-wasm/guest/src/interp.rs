@@ -3,6 +3,7 @@
 //! in `builtins`, methods of builtin types in `methods`.
 
 use crate::ast::*;
+use crate::limits::GuestLimits;
 use crate::value::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -44,14 +45,6 @@ pub fn err<T>(kind: &'static str, msg: impl AsRef<str>) -> R<T> {
         val: exc_value(kind, msg.as_ref()),
         line: None,
     })))
-}
-
-/// Limits the interpreter enforces itself (the host enforces fuel/memory).
-#[derive(Clone, Copy)]
-pub struct GuestLimits {
-    pub output_bytes: usize,
-    pub recursion_depth: u32,
-    pub memory_bytes: usize,
 }
 
 pub struct Interp {

@@ -33,6 +33,7 @@ pub mod format;
 pub mod interp;
 pub mod json;
 pub mod lexer;
+pub mod limits;
 pub mod methods;
 pub mod modules;
 pub mod ops;
@@ -46,8 +47,8 @@ pub mod value;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use interp::GuestLimits;
 use interp::{Ctrl, Interp};
+pub use limits::GuestLimits;
 use value::Value;
 
 /// Outcome of one program run inside the guest.

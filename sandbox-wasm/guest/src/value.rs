@@ -4,6 +4,7 @@
 use crate::ast::{Comp, FuncDef};
 use crate::bigint::BigInt;
 use crate::format::float_repr;
+use crate::limits::MAX_REPR_DEPTH;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -549,8 +550,6 @@ pub fn str_repr(s: &str) -> String {
     out.push(q);
     out
 }
-
-const MAX_REPR_DEPTH: usize = 200;
 
 fn seq_repr(items: &[Value], open: &str, close: &str, out: &mut String, depth: usize) {
     out.push_str(open);
