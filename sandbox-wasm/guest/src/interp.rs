@@ -685,7 +685,7 @@ impl Interp {
         kwargs: Vec<(Rc<str>, Value)>,
     ) -> R<Value> {
         match callee {
-            Value::Builtin(name) => self.call_builtin(name, args, kwargs),
+            Value::Builtin(f) => self.call_builtin(*f, args, kwargs),
             Value::Type(name) => self.construct(name, args, kwargs),
             Value::Method(m) => {
                 let (obj, name) = (&m.0, m.1.clone());

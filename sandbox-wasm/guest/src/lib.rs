@@ -23,6 +23,9 @@
     clippy::len_without_is_empty
 )]
 
+#[macro_use]
+mod names;
+
 pub mod ast;
 pub mod bigint;
 pub mod builtins;

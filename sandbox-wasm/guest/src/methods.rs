@@ -5,55 +5,11 @@
 use crate::bigint::BigInt;
 use crate::interp::{err, Interp, R};
 use crate::seq::key_error;
+use crate::strmethods::StrMethod;
 use crate::value::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-const STR_METHODS: &[&str] = &[
-    "upper",
-    "lower",
-    "strip",
-    "lstrip",
-    "rstrip",
-    "split",
-    "rsplit",
-    "join",
-    "replace",
-    "startswith",
-    "endswith",
-    "find",
-    "rfind",
-    "index",
-    "rindex",
-    "count",
-    "isdigit",
-    "isalpha",
-    "isalnum",
-    "isspace",
-    "isupper",
-    "islower",
-    "isnumeric",
-    "isdecimal",
-    "istitle",
-    "isidentifier",
-    "title",
-    "capitalize",
-    "swapcase",
-    "center",
-    "ljust",
-    "rjust",
-    "zfill",
-    "format",
-    "splitlines",
-    "partition",
-    "rpartition",
-    "casefold",
-    "removeprefix",
-    "removesuffix",
-    "encode",
-    "isascii",
-    "expandtabs",
-];
 const LIST_METHODS: &[&str] = &[
     "append", "extend", "insert", "pop", "remove", "index", "count", "sort", "reverse", "copy",
     "clear",
@@ -92,7 +48,7 @@ const SET_METHODS: &[&str] = &[
 
 fn has_method(v: &Value, name: &str) -> bool {
     match v {
-        Value::Str(_) => STR_METHODS.contains(&name),
+        Value::Str(_) => StrMethod::from_name(name).is_some(),
         Value::List(_) => LIST_METHODS.contains(&name),
         Value::Dict(_) => DICT_METHODS.contains(&name),
         Value::Set(_) => SET_METHODS.contains(&name),
@@ -107,7 +63,7 @@ fn has_method(v: &Value, name: &str) -> bool {
         }
         Value::Float(_) => matches!(name, "is_integer" | "conjugate" | "as_integer_ratio"),
         Value::Type("dict") => name == "fromkeys",
-        Value::Type("str") => name == "join" || STR_METHODS.contains(&name),
+        Value::Type("str") => StrMethod::from_name(name).is_some(),
         Value::Type("int") => name == "from_bytes",
         _ => false,
     }
@@ -196,7 +152,8 @@ impl Interp {
             if name == "__name__" {
                 match obj {
                     Value::Func(f) => return Ok(Value::Str(f.def.name.clone())),
-                    Value::Type(t) | Value::Builtin(t) => return Ok(Value::str(t)),
+                    Value::Type(t) => return Ok(Value::str(t)),
+                    Value::Builtin(f) => return Ok(Value::str(f.name())),
                     _ => {}
                 }
             }
@@ -311,7 +268,7 @@ impl Interp {
             return Ok(Value::None);
         }
         match obj {
-            Value::Str(s) => self.str_method(s, name, args, kw),
+            Value::Str(s) => self.str_method_named(s, name, args, kw),
             Value::List(l) => self.list_method(l, name, args, kw),
             Value::Dict(d) => self.dict_method(d, name, args, kw),
             Value::Set(d) | Value::FrozenSet(d) => self.set_method(obj, d, name, args),
@@ -327,7 +284,7 @@ impl Interp {
             }
             Value::Type("str") if !args.is_empty() => {
                 let s = want_str(&args[0], name)?;
-                self.str_method(&s, name, args[1..].to_vec(), kw)
+                self.str_method_named(&s, name, args[1..].to_vec(), kw)
             }
             Value::Int(_) | Value::Big(_) | Value::Bool(_) => {
                 let b = obj.to_big().unwrap_or_else(BigInt::zero);

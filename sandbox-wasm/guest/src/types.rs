@@ -76,10 +76,8 @@ impl Interp {
         kw: Vec<(Rc<str>, Value)>,
     ) -> R<Value> {
         if crate::classes::is_exception_type(name) {
-            let t = crate::builtins::TYPES
-                .iter()
-                .find(|&&t| t == name)
-                .copied()
+            let t = crate::builtins::BuiltinType::from_name(name)
+                .map(|t| t.name())
                 .unwrap_or("Exception");
             return Ok(Value::Exc(Rc::new(Exc {
                 typ: Value::Type(t),
