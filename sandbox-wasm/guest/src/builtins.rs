@@ -259,7 +259,8 @@ impl Interp {
     }
 
     #[inline(never)]
-    fn min_max(&mut self, name: &str, args: Vec<Value>, kw: &[(Rc<str>, Value)]) -> R<Value> {
+    fn min_max(&mut self, f: Builtin, args: Vec<Value>, kw: &[(Rc<str>, Value)]) -> R<Value> {
+        let name = f.name();
         let key = kwarg(kw, "key");
         let default = kwarg(kw, "default");
         let items = if args.len() == 1 {
@@ -290,7 +291,7 @@ impl Interp {
                 }
                 _ => x.clone(),
             };
-            let better = if name == "min" {
+            let better = if f == Builtin::Min {
                 self.cmp(&k, &best_key, "<")? == Ordering::Less
             } else {
                 self.cmp(&k, &best_key, ">")? == Ordering::Greater
@@ -378,7 +379,7 @@ impl Interp {
                 }
                 Ok(acc)
             }
-            Builtin::Min | Builtin::Max => self.min_max(f.name(), args, &kw),
+            Builtin::Min | Builtin::Max => self.min_max(f, args, &kw),
             Builtin::Abs => {
                 arity("abs", &args, 1, 1)?;
                 match &args[0] {

@@ -485,23 +485,6 @@ impl Interp {
         }
     }
 
-    /// `s.name(args)`, or the `AttributeError` of a name `str` lacks.
-    pub fn str_method_named(
-        &mut self,
-        s: &Rc<str>,
-        name: &str,
-        args: Vec<Value>,
-        kw: Vec<(Rc<str>, Value)>,
-    ) -> R<Value> {
-        match StrMethod::from_name(name) {
-            Some(m) => self.str_method(s, m, args, kw),
-            None => err(
-                "AttributeError",
-                format!("'str' object has no attribute '{}'", name),
-            ),
-        }
-    }
-
     /// `"{} {name:>5}".format(...)`
     fn str_format(&mut self, fmt: &str, args: &[Value], kw: &[(Rc<str>, Value)]) -> R<String> {
         let chars: Vec<char> = fmt.chars().collect();
