@@ -103,7 +103,7 @@ bench-peer: model build
 
 ## fuzz-sandbox: the longer random-program comparison against CPython, then cargo-fuzz on the parser
 fuzz-sandbox:
-	SANDBOX_FUZZ_PROGRAMS=20000 $(CARGO) test --release -p sandbox --test random_programs -- --ignored
+	SANDBOX_FUZZ_PROGRAMS=20000 $(CARGO) test --release -p sandbox --test integration random_programs_long -- --ignored
 	@if command -v cargo-fuzz >/dev/null; then cd sandbox-wasm/fuzz && cargo fuzz run parser -- -max_total_time=60; \
 	 else echo "cargo-fuzz not installed (cargo install cargo-fuzz; needs nightly): skipped the libFuzzer run"; fi
 

@@ -1,5 +1,6 @@
 //! wasmi embedding: one compiled `Module`, a fresh `Store` + instance per run.
 
+use crate::limits::{INITIAL_VALUE_STACK, MAX_VALUE_STACK, MAX_WASM_CALL_DEPTH};
 use crate::{Error, Limit, Limits, Outcome, PyError, TRUNCATION_MARKER};
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,10 +12,11 @@ use wasmi::{
 
 static GUEST_WASM: &[u8] = include_bytes!("../guest.wasm");
 
-/// Guest wasm frames allowed (the interpreter uses several per Python call).
-const MAX_WASM_CALL_DEPTH: usize = 100_000;
-/// wasmi value-stack cap in 8-byte cells (bounds host memory: 32 MiB).
-const MAX_VALUE_STACK: usize = 4 << 20;
+/// Fuel given to read back the output buffer's place after a trap (two
+/// tiny exported getters).
+const OUTPUT_RECOVERY_FUEL: u64 = 10_000;
+/// Most bytes of a guest panic message kept.
+const MAX_PANIC_MESSAGE_BYTES: usize = 4096;
 
 struct HostState {
     limits: StoreLimits,
@@ -58,7 +60,7 @@ impl Sandbox {
     pub fn new() -> Result<Sandbox, Error> {
         let mut config = Config::default();
         config.consume_fuel(true);
-        let stack = StackLimits::new(1024, MAX_VALUE_STACK, MAX_WASM_CALL_DEPTH)
+        let stack = StackLimits::new(INITIAL_VALUE_STACK, MAX_VALUE_STACK, MAX_WASM_CALL_DEPTH)
             .map_err(|e| Error::Module(e.to_string()))?;
         config.set_stack_limits(stack);
         let engine = Engine::new(&config);
@@ -82,7 +84,7 @@ impl Sandbox {
                  ptr: u32,
                  len: u32|
                  -> Result<(), wasmi::Error> {
-                    let mut buf = vec![0u8; (len as usize).min(4096)];
+                    let mut buf = vec![0u8; (len as usize).min(MAX_PANIC_MESSAGE_BYTES)];
                     if let Some(mem) = caller.get_export("memory").and_then(|e| e.into_memory()) {
                         let _ = mem.read(&caller, ptr as usize, &mut buf);
                     }
@@ -247,7 +249,7 @@ fn partial_output(
     instance: &wasmi::Instance,
     memory: Memory,
 ) -> String {
-    let _ = store.set_fuel(10_000);
+    let _ = store.set_fuel(OUTPUT_RECOVERY_FUEL);
     let get = |store: &mut Store<HostState>, name: &str| -> Option<u32> {
         instance
             .get_typed_func::<(), u32>(&*store, name)

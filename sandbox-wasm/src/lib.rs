@@ -16,44 +16,17 @@
 //! `InternalError`. Output beyond `output_bytes` is cut and
 //! [`TRUNCATION_MARKER`] appended (`truncated = true`). A run stopped by a
 //! limit names it in [`Outcome::stopped_by`]. The host never panics on any
-//! program.
+//! program. Every limit, with its value and the error it raises, is listed
+//! in [`limits`].
 
 mod engine;
+pub mod limits;
 
 pub use engine::Sandbox;
+pub use limits::{Limit, Limits};
 use serde::Serialize;
 use std::fmt;
 use std::time::Duration;
-
-/// Resource limits of one run. Defaults:
-/// - `fuel` = 5_000_000_000 wasmi fuel units (≈ 2–5 s of interpretation in
-///   a default release build, less with LTO; roughly 10^6–10^7 simple
-///   Python operations: a `s += i*i` loop iteration costs ≈ 1,900 fuel, a
-///   Python function call ≈ 4,800, `sum(x for x in range(10**6))` ≈ 3.8e9.
-///   wasmi charges fuel per Wasm instruction block on entry, so fuel is
-///   deterministic but not proportional to Python operations),
-/// - `memory_bytes` = 128 MiB of guest linear memory (includes the guest's
-///   fixed 16 MiB stack and ~1 MiB of code data),
-/// - `output_bytes` = 64 KiB of stdout,
-/// - `recursion_depth` = 500 nested Python calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Limits {
-    pub fuel: u64,
-    pub memory_bytes: usize,
-    pub output_bytes: usize,
-    pub recursion_depth: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            fuel: 5_000_000_000,
-            memory_bytes: 128 << 20,
-            output_bytes: 64 << 10,
-            recursion_depth: 500,
-        }
-    }
-}
 
 /// Appended to stdout when the output limit cut it.
 pub const TRUNCATION_MARKER: &str = "\n[output truncated: output limit reached]\n";
@@ -80,22 +53,6 @@ impl fmt::Display for PyError {
         }
         Ok(())
     }
-}
-
-/// The limit that stopped a run before the program finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Limit {
-    /// `output_bytes` of stdout were written; the program was stopped
-    /// there (no Python error: `truncated` is set instead).
-    Output,
-    /// The fuel ran out (`TimeoutError`).
-    Fuel,
-    /// The memory limit was reached (`MemoryError`: the guest's memory
-    /// could not grow, an allocation check refused a size beyond
-    /// `memory_bytes`, or the limit is below the interpreter's initial
-    /// memory). A `MemoryError` the program raises itself reads the same.
-    Memory,
 }
 
 /// Result of one run. Serializes `wall_time` as `wall_time_ms` (f64 milliseconds).

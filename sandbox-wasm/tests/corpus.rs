@@ -3,8 +3,6 @@
 //! as CPython did when `scripts/regen_expected.py` recorded
 //! `corpus/expected.json`.
 
-mod common;
-
 use sandbox::{Limits, Sandbox};
 use serde_json::Value;
 use std::path::Path;
@@ -79,5 +77,5 @@ fn corpus_matches_cpython() {
 /// version that recorded it).
 #[test]
 fn expectations_are_current_when_python_is_available() {
-    common::regen_expected(&["--check".as_ref()]);
+    crate::util::regen_expected(&["--check".as_ref()]);
 }

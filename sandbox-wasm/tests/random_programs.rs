@@ -2,9 +2,7 @@
 //! Normal run: a fixed seed budget (~10 s). Longer: `SANDBOX_FUZZ_PROGRAMS=N`
 //! with the ignored test `random_programs_long` (`make fuzz-sandbox`).
 //! Skipped with a note when python3 is not on PATH, except in CI
-//! (`tests/common`).
-
-mod common;
+//! (`tests/util.rs`).
 
 use sandbox::{Limits, Sandbox};
 use serde_json::Value;
@@ -164,7 +162,7 @@ fn run_batch(seeds: std::ops::Range<u64>) {
     let _ = std::fs::create_dir_all(&dir);
     let file = dir.join("progs.json");
     std::fs::write(&file, serde_json::to_string(&progs).expect("json")).expect("write programs");
-    let out = common::regen_expected(&["--run".as_ref(), file.as_os_str()]);
+    let out = crate::util::regen_expected(&["--run".as_ref(), file.as_os_str()]);
     let _ = std::fs::remove_dir_all(&dir);
     let Some(out) = out else {
         return;

@@ -8,125 +8,129 @@ use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-const FUNCTIONS: &[&str] = &[
-    "print",
-    "len",
-    "range",
-    "sum",
-    "min",
-    "max",
-    "abs",
-    "sorted",
-    "reversed",
-    "enumerate",
-    "zip",
-    "map",
-    "filter",
-    "any",
-    "all",
-    "round",
-    "divmod",
-    "pow",
-    "isinstance",
-    "issubclass",
-    "chr",
-    "ord",
-    "hex",
-    "bin",
-    "oct",
-    "repr",
-    "hash",
-    "iter",
-    "next",
-    "callable",
-    "format",
-    "getattr",
-    "setattr",
-    "hasattr",
-    "id",
-    "open",
-    "__import__",
-    "eval",
-    "exec",
-    "compile",
-    "input",
-    "globals",
-    "locals",
-    "vars",
-    "dir",
-    "exit",
-    "quit",
-    "breakpoint",
-    "help",
-    "super",
-    "ascii",
-    "delattr",
-    "memoryview",
-    "staticmethod",
-    "classmethod",
-    "property",
-];
+named_enum! {
+    /// The builtin functions: `Value::Builtin`, called by `Interp::call_builtin`.
+    pub enum Builtin {
+        Print = "print",
+        Len = "len",
+        Range = "range",
+        Sum = "sum",
+        Min = "min",
+        Max = "max",
+        Abs = "abs",
+        Sorted = "sorted",
+        Reversed = "reversed",
+        Enumerate = "enumerate",
+        Zip = "zip",
+        Map = "map",
+        Filter = "filter",
+        Any = "any",
+        All = "all",
+        Round = "round",
+        Divmod = "divmod",
+        Pow = "pow",
+        Isinstance = "isinstance",
+        Issubclass = "issubclass",
+        Chr = "chr",
+        Ord = "ord",
+        Hex = "hex",
+        Bin = "bin",
+        Oct = "oct",
+        Repr = "repr",
+        Hash = "hash",
+        Iter = "iter",
+        Next = "next",
+        Callable = "callable",
+        Format = "format",
+        Getattr = "getattr",
+        Setattr = "setattr",
+        Hasattr = "hasattr",
+        Id = "id",
+        Open = "open",
+        Import = "__import__",
+        Eval = "eval",
+        Exec = "exec",
+        Compile = "compile",
+        Input = "input",
+        Globals = "globals",
+        Locals = "locals",
+        Vars = "vars",
+        Dir = "dir",
+        Exit = "exit",
+        Quit = "quit",
+        Breakpoint = "breakpoint",
+        Help = "help",
+        Super = "super",
+        Ascii = "ascii",
+        Delattr = "delattr",
+        Memoryview = "memoryview",
+        Staticmethod = "staticmethod",
+        Classmethod = "classmethod",
+        Property = "property",
+    }
+}
 
-pub const TYPES: &[&str] = &[
-    "int",
-    "float",
-    "str",
-    "bool",
-    "list",
-    "dict",
-    "set",
-    "frozenset",
-    "tuple",
-    "type",
-    "object",
-    "slice",
-    "BaseException",
-    "Exception",
-    "ArithmeticError",
-    "ZeroDivisionError",
-    "OverflowError",
-    "LookupError",
-    "IndexError",
-    "KeyError",
-    "ValueError",
-    "TypeError",
-    "NameError",
-    "UnboundLocalError",
-    "AttributeError",
-    "RuntimeError",
-    "RecursionError",
-    "NotImplementedError",
-    "AssertionError",
-    "StopIteration",
-    "MemoryError",
-    "ImportError",
-    "ModuleNotFoundError",
-    "OSError",
-    "KeyboardInterrupt",
-    "SystemExit",
-    "UnicodeError",
-    "UnicodeDecodeError",
-    "UnicodeEncodeError",
-    "FloatingPointError",
-    "EOFError",
-    "PermissionError",
-    "FileNotFoundError",
-    "TimeoutError",
-    "SyntaxError",
-    "IndentationError",
-    "ArithmeticError",
-    "LookupError",
-    "bytes",
-    "complex",
-];
+named_enum! {
+    /// The builtin types a program can name (`int`, `ValueError`, ...): `Value::Type` carries their `name()`.
+    pub enum BuiltinType {
+        Int = "int",
+        Float = "float",
+        Str = "str",
+        Bool = "bool",
+        List = "list",
+        Dict = "dict",
+        Set = "set",
+        Frozenset = "frozenset",
+        Tuple = "tuple",
+        Type = "type",
+        Object = "object",
+        Slice = "slice",
+        BaseException = "BaseException",
+        Exception = "Exception",
+        ArithmeticError = "ArithmeticError",
+        ZeroDivisionError = "ZeroDivisionError",
+        OverflowError = "OverflowError",
+        LookupError = "LookupError",
+        IndexError = "IndexError",
+        KeyError = "KeyError",
+        ValueError = "ValueError",
+        TypeError = "TypeError",
+        NameError = "NameError",
+        UnboundLocalError = "UnboundLocalError",
+        AttributeError = "AttributeError",
+        RuntimeError = "RuntimeError",
+        RecursionError = "RecursionError",
+        NotImplementedError = "NotImplementedError",
+        AssertionError = "AssertionError",
+        StopIteration = "StopIteration",
+        MemoryError = "MemoryError",
+        ImportError = "ImportError",
+        ModuleNotFoundError = "ModuleNotFoundError",
+        OSError = "OSError",
+        KeyboardInterrupt = "KeyboardInterrupt",
+        SystemExit = "SystemExit",
+        UnicodeError = "UnicodeError",
+        UnicodeDecodeError = "UnicodeDecodeError",
+        UnicodeEncodeError = "UnicodeEncodeError",
+        FloatingPointError = "FloatingPointError",
+        EOFError = "EOFError",
+        PermissionError = "PermissionError",
+        FileNotFoundError = "FileNotFoundError",
+        TimeoutError = "TimeoutError",
+        SyntaxError = "SyntaxError",
+        IndentationError = "IndentationError",
+        Bytes = "bytes",
+        Complex = "complex",
+    }
+}
 
 /// Value of a builtin name, if it is one.
 pub fn lookup(name: &str) -> Option<Value> {
-    if let Some(n) = FUNCTIONS.iter().find(|&&n| n == name) {
-        return Some(Value::Builtin(n));
+    if let Some(f) = Builtin::from_name(name) {
+        return Some(Value::Builtin(f));
     }
-    if let Some(n) = TYPES.iter().find(|&&n| n == name) {
-        return Some(Value::Type(n));
+    if let Some(t) = BuiltinType::from_name(name) {
+        return Some(Value::Type(t.name()));
     }
     match name {
         "True" => Some(Value::Bool(true)),
@@ -143,16 +147,6 @@ fn kwarg(kw: &[(Rc<str>, Value)], name: &str) -> Option<Value> {
     kw.iter()
         .find(|(k, _)| &**k == name)
         .map(|(_, v)| v.clone())
-}
-
-fn no_kwargs(fname: &str, kw: &[(Rc<str>, Value)]) -> R<()> {
-    if let Some((k, _)) = kw.first() {
-        return err(
-            "TypeError",
-            format!("{}() got an unexpected keyword argument '{}'", fname, k),
-        );
-    }
-    Ok(())
 }
 
 fn arity(fname: &str, args: &[Value], min: usize, max: usize) -> R<()> {
@@ -265,7 +259,8 @@ impl Interp {
     }
 
     #[inline(never)]
-    fn min_max(&mut self, name: &str, args: Vec<Value>, kw: &[(Rc<str>, Value)]) -> R<Value> {
+    fn min_max(&mut self, f: Builtin, args: Vec<Value>, kw: &[(Rc<str>, Value)]) -> R<Value> {
+        let name = f.name();
         let key = kwarg(kw, "key");
         let default = kwarg(kw, "default");
         let items = if args.len() == 1 {
@@ -296,7 +291,7 @@ impl Interp {
                 }
                 _ => x.clone(),
             };
-            let better = if name == "min" {
+            let better = if f == Builtin::Min {
                 self.cmp(&k, &best_key, "<")? == Ordering::Less
             } else {
                 self.cmp(&k, &best_key, ">")? == Ordering::Greater
@@ -312,12 +307,12 @@ impl Interp {
     #[inline(never)]
     pub fn call_builtin_slow(
         &mut self,
-        name: &str,
+        f: Builtin,
         args: Vec<Value>,
         kw: Vec<(Rc<str>, Value)>,
     ) -> R<Value> {
-        match name {
-            "print" => {
+        match f {
+            Builtin::Print => {
                 let sep = match kwarg(&kw, "sep") {
                     Some(Value::Str(s)) => s.to_string(),
                     Some(Value::None) | None => " ".into(),
@@ -349,12 +344,12 @@ impl Interp {
                 self.write(&line)?;
                 Ok(Value::None)
             }
-            "len" => {
+            Builtin::Len => {
                 arity("len", &args, 1, 1)?;
                 Ok(Value::Int(self.len_of(&args[0])? as i64))
             }
-            "range" => self.construct("range", args, kw),
-            "sum" => {
+            Builtin::Range => self.construct("range", args, kw),
+            Builtin::Sum => {
                 arity("sum", &args, 1, 2)?;
                 let mut acc = args
                     .get(1)
@@ -384,8 +379,8 @@ impl Interp {
                 }
                 Ok(acc)
             }
-            "min" | "max" => self.min_max(name, args, &kw),
-            "abs" => {
+            Builtin::Min | Builtin::Max => self.min_max(f, args, &kw),
+            Builtin::Abs => {
                 arity("abs", &args, 1, 1)?;
                 match &args[0] {
                     Value::Float(f) => Ok(Value::Float(f.abs())),
@@ -399,7 +394,7 @@ impl Interp {
                     ),
                 }
             }
-            "sorted" => {
+            Builtin::Sorted => {
                 arity("sorted", &args, 1, 1)?;
                 let items = self.collect(&args[0])?;
                 let key = kwarg(&kw, "key");
@@ -409,7 +404,7 @@ impl Interp {
                 };
                 Ok(Value::list(self.sort_values(items, key.as_ref(), rev)?))
             }
-            "reversed" => {
+            Builtin::Reversed => {
                 arity("reversed", &args, 1, 1)?;
                 match &args[0] {
                     Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_) => {
@@ -427,7 +422,7 @@ impl Interp {
                     ),
                 }
             }
-            "enumerate" => {
+            Builtin::Enumerate => {
                 let src = args.first().cloned().or_else(|| kwarg(&kw, "iterable"));
                 let src = match src {
                     Some(s) => s,
@@ -446,14 +441,14 @@ impl Interp {
                 let it = self.iter_value(&src)?;
                 Ok(Value::iter(IterState::Enumerate(it, start)))
             }
-            "zip" => {
+            Builtin::Zip => {
                 let mut its = Vec::new();
                 for a in args.iter() {
                     its.push(self.iter_value(a)?);
                 }
                 Ok(Value::iter(IterState::Zip(its)))
             }
-            "map" => {
+            Builtin::Map => {
                 if args.len() < 2 {
                     return err("TypeError", "map() must have at least two arguments.");
                 }
@@ -463,14 +458,14 @@ impl Interp {
                 }
                 Ok(Value::iter(IterState::Map(args[0].clone(), its)))
             }
-            "filter" => {
+            Builtin::Filter => {
                 arity("filter", &args, 2, 2)?;
                 let it = self.iter_value(&args[1])?;
                 Ok(Value::iter(IterState::Filter(args[0].clone(), it)))
             }
-            "any" | "all" => {
-                arity(name, &args, 1, 1)?;
-                let want = name == "any";
+            Builtin::Any | Builtin::All => {
+                arity(f.name(), &args, 1, 1)?;
+                let want = f == Builtin::Any;
                 let mut st = self.make_iter(&args[0])?;
                 while let Some(x) = self.iter_next(&mut st)? {
                     if self.truthy(&x)? == want {
@@ -479,8 +474,8 @@ impl Interp {
                 }
                 Ok(Value::Bool(!want))
             }
-            "round" => self.builtin_round(args, &kw),
-            "divmod" => {
+            Builtin::Round => self.builtin_round(args, &kw),
+            Builtin::Divmod => {
                 arity("divmod", &args, 2, 2)?;
                 let q = self.binop(crate::ast::BinOp::FloorDiv, &args[0], &args[1]);
                 let q = match q {
@@ -498,22 +493,22 @@ impl Interp {
                 let r = self.binop(crate::ast::BinOp::Mod, &args[0], &args[1])?;
                 Ok(Value::tuple(vec![q, r]))
             }
-            "pow" => {
+            Builtin::Pow => {
                 arity("pow", &args, 2, 3)?;
                 if args.len() == 3 && !matches!(args[2], Value::None) {
                     return crate::modules::mod_pow(&args[0], &args[1], &args[2]);
                 }
                 self.binop(crate::ast::BinOp::Pow, &args[0], &args[1])
             }
-            "isinstance" => {
+            Builtin::Isinstance => {
                 arity("isinstance", &args, 2, 2)?;
                 Ok(Value::Bool(crate::classes::isinstance(&args[0], &args[1])?))
             }
-            "issubclass" => {
+            Builtin::Issubclass => {
                 arity("issubclass", &args, 2, 2)?;
                 Ok(Value::Bool(crate::classes::is_subclass(&args[0], &args[1])))
             }
-            "chr" => {
+            Builtin::Chr => {
                 arity("chr", &args, 1, 1)?;
                 let i = to_int_i64(&args[0], "")?;
                 match u32::try_from(i).ok().and_then(std::char::from_u32) {
@@ -521,7 +516,7 @@ impl Interp {
                     None => err("ValueError", "chr() arg not in range(0x110000)"),
                 }
             }
-            "ord" => {
+            Builtin::Ord => {
                 arity("ord", &args, 1, 1)?;
                 match &args[0] {
                     Value::Str(s) if s.chars().count() == 1 => {
@@ -543,8 +538,8 @@ impl Interp {
                     ),
                 }
             }
-            "hex" | "bin" | "oct" => {
-                arity(name, &args, 1, 1)?;
+            Builtin::Hex | Builtin::Bin | Builtin::Oct => {
+                arity(f.name(), &args, 1, 1)?;
                 let b = match args[0].to_big() {
                     Some(b) => b,
                     None => {
@@ -557,9 +552,9 @@ impl Interp {
                         )
                     }
                 };
-                let (radix, prefix) = match name {
-                    "hex" => (16, "0x"),
-                    "bin" => (2, "0b"),
+                let (radix, prefix) = match f {
+                    Builtin::Hex => (16, "0x"),
+                    Builtin::Bin => (2, "0b"),
                     _ => (8, "0o"),
                 };
                 let s = b.abs().to_str_radix(radix);
@@ -570,11 +565,11 @@ impl Interp {
                     s
                 )))
             }
-            "repr" | "ascii" => {
-                arity(name, &args, 1, 1)?;
+            Builtin::Repr | Builtin::Ascii => {
+                arity(f.name(), &args, 1, 1)?;
                 Ok(Value::str(&self.repr(&args[0])?))
             }
-            "hash" => {
+            Builtin::Hash => {
                 arity("hash", &args, 1, 1)?;
                 let h = self.hash(&args[0])?;
                 Ok(Value::Int(match h {
@@ -593,18 +588,18 @@ impl Interp {
                     }
                 }))
             }
-            "id" => {
+            Builtin::Id => {
                 arity("id", &args, 1, 1)?;
                 Ok(Value::Int(match hkey(&args[0]) {
                     Ok(HKey::Ptr(p)) => p as i64,
                     _ => 140_000_000,
                 }))
             }
-            "iter" => {
+            Builtin::Iter => {
                 arity("iter", &args, 1, 1)?;
                 self.iter_value(&args[0])
             }
-            "next" => {
+            Builtin::Next => {
                 arity("next", &args, 1, 2)?;
                 if !matches!(args[0], Value::Iter(_)) {
                     return err(
@@ -620,7 +615,7 @@ impl Interp {
                     },
                 }
             }
-            "callable" => {
+            Builtin::Callable => {
                 arity("callable", &args, 1, 1)?;
                 Ok(Value::Bool(matches!(
                     args[0],
@@ -631,7 +626,7 @@ impl Interp {
                         | Value::Class(_)
                 )))
             }
-            "format" => {
+            Builtin::Format => {
                 arity("format", &args, 1, 2)?;
                 let spec = match args.get(1) {
                     Some(Value::Str(s)) => s.to_string(),
@@ -639,7 +634,7 @@ impl Interp {
                 };
                 Ok(Value::str(&self.format_value(&args[0], &spec)?))
             }
-            "getattr" => {
+            Builtin::Getattr => {
                 arity("getattr", &args, 2, 3)?;
                 let n = match &args[1] {
                     Value::Str(s) => s.clone(),
@@ -653,7 +648,7 @@ impl Interp {
                     },
                 }
             }
-            "hasattr" => {
+            Builtin::Hasattr => {
                 arity("hasattr", &args, 2, 2)?;
                 let n = match &args[1] {
                     Value::Str(s) => s.clone(),
@@ -661,7 +656,7 @@ impl Interp {
                 };
                 Ok(Value::Bool(self.getattr(&args[0], &n).is_ok()))
             }
-            "setattr" => {
+            Builtin::Setattr => {
                 arity("setattr", &args, 3, 3)?;
                 let n = match &args[1] {
                     Value::Str(s) => s.clone(),
@@ -670,7 +665,7 @@ impl Interp {
                 self.setattr(&args[0], &n, args[2].clone())?;
                 Ok(Value::None)
             }
-            "delattr" => {
+            Builtin::Delattr => {
                 arity("delattr", &args, 2, 2)?;
                 let n = match &args[1] {
                     Value::Str(s) => s.clone(),
@@ -679,21 +674,27 @@ impl Interp {
                 self.delattr(&args[0], &n)?;
                 Ok(Value::None)
             }
-            "open" => err(
+            Builtin::Open => err(
                 "PermissionError",
                 "open() is not available in the sandbox (no filesystem)",
             ),
-            "__import__" => err("ImportError", "__import__ is not available in the sandbox"),
-            "eval" | "exec" | "compile" => err(
+            Builtin::Import => err("ImportError", "__import__ is not available in the sandbox"),
+            Builtin::Eval | Builtin::Exec | Builtin::Compile => err(
                 "NotImplementedError",
-                format!("{}() is not available in the sandbox", name),
+                format!("{}() is not available in the sandbox", f.name()),
             ),
-            "input" => err("EOFError", "EOF when reading a line"),
-            "globals" | "locals" | "vars" | "dir" | "breakpoint" | "help" | "memoryview" => err(
+            Builtin::Input => err("EOFError", "EOF when reading a line"),
+            Builtin::Globals
+            | Builtin::Locals
+            | Builtin::Vars
+            | Builtin::Dir
+            | Builtin::Breakpoint
+            | Builtin::Help
+            | Builtin::Memoryview => err(
                 "NotImplementedError",
-                format!("{}() is not available in the sandbox", name),
+                format!("{}() is not available in the sandbox", f.name()),
             ),
-            "exit" | "quit" => {
+            Builtin::Exit | Builtin::Quit => {
                 let code = args.first().cloned().unwrap_or(Value::None);
                 let e = Value::Exc(Rc::new(Exc {
                     typ: Value::Type("SystemExit"),
@@ -705,14 +706,10 @@ impl Interp {
                     line: None,
                 })))
             }
-            "super" => self.builtin_super(),
-            "staticmethod" | "classmethod" | "property" => {
-                arity(name, &args, 1, 1)?;
+            Builtin::Super => self.builtin_super(),
+            Builtin::Staticmethod | Builtin::Classmethod | Builtin::Property => {
+                arity(f.name(), &args, 1, 1)?;
                 Ok(args[0].clone())
-            }
-            _ => {
-                no_kwargs(name, &kw)?;
-                err("NameError", format!("name '{}' is not defined", name))
             }
         }
     }

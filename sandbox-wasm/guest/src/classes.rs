@@ -69,13 +69,7 @@ pub fn type_of(v: &Value) -> Value {
         Value::Instance(i) => Value::Class(i.class.clone()),
         Value::Exc(e) => e.typ.clone(),
         Value::Class(_) => Value::Type("type"),
-        _ => {
-            let n = v.static_type_name();
-            match crate::builtins::TYPES.iter().find(|&&t| t == n) {
-                Some(t) => Value::Type(t),
-                None => Value::Type(n),
-            }
-        }
+        _ => Value::Type(v.static_type_name()),
     }
 }
 

@@ -7,6 +7,7 @@
 //! instruction in an interpreter, so small front functions matter.
 
 use crate::ast::{Arg, Expr};
+use crate::builtins::Builtin;
 use crate::interp::{Interp, R};
 use crate::value::*;
 use std::rc::Rc;
@@ -72,22 +73,22 @@ impl Interp {
         self.setitem_slow(o, idx, v)
     }
 
-    /// Call builtin function `name`.
+    /// Call builtin function `f`.
     pub fn call_builtin(
         &mut self,
-        name: &str,
+        f: Builtin,
         args: Vec<Value>,
         kw: Vec<(Rc<str>, Value)>,
     ) -> R<Value> {
         if args.len() == 1 && kw.is_empty() {
-            match (name, &args[0]) {
-                ("len", Value::List(l)) => return Ok(Value::Int(l.borrow().len() as i64)),
-                ("len", Value::Tuple(t)) => return Ok(Value::Int(t.len() as i64)),
-                ("abs", Value::Int(i)) if *i != i64::MIN => return Ok(Value::Int(i.abs())),
+            match (f, &args[0]) {
+                (Builtin::Len, Value::List(l)) => return Ok(Value::Int(l.borrow().len() as i64)),
+                (Builtin::Len, Value::Tuple(t)) => return Ok(Value::Int(t.len() as i64)),
+                (Builtin::Abs, Value::Int(i)) if *i != i64::MIN => return Ok(Value::Int(i.abs())),
                 _ => {}
             }
         }
-        self.call_builtin_slow(name, args, kw)
+        self.call_builtin_slow(f, args, kw)
     }
 
     /// `obj.name(args)`

@@ -3,6 +3,7 @@
 //! in `builtins`, methods of builtin types in `methods`.
 
 use crate::ast::*;
+use crate::limits::GuestLimits;
 use crate::value::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -44,14 +45,6 @@ pub fn err<T>(kind: &'static str, msg: impl AsRef<str>) -> R<T> {
         val: exc_value(kind, msg.as_ref()),
         line: None,
     })))
-}
-
-/// Limits the interpreter enforces itself (the host enforces fuel/memory).
-#[derive(Clone, Copy)]
-pub struct GuestLimits {
-    pub output_bytes: usize,
-    pub recursion_depth: u32,
-    pub memory_bytes: usize,
 }
 
 pub struct Interp {
@@ -692,7 +685,7 @@ impl Interp {
         kwargs: Vec<(Rc<str>, Value)>,
     ) -> R<Value> {
         match callee {
-            Value::Builtin(name) => self.call_builtin(name, args, kwargs),
+            Value::Builtin(f) => self.call_builtin(*f, args, kwargs),
             Value::Type(name) => self.construct(name, args, kwargs),
             Value::Method(m) => {
                 let (obj, name) = (&m.0, m.1.clone());

@@ -4,6 +4,7 @@
 use crate::bigint::BigInt;
 use crate::format::float_repr;
 use crate::interp::{err, Ctrl, Interp, PyExc, R};
+use crate::limits::MAX_JSON_DEPTH;
 use crate::value::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -100,7 +101,7 @@ fn newline(o: &Opts, level: usize, out: &mut String) {
 }
 
 fn encode(it: &mut Interp, v: &Value, o: &Opts, level: usize, out: &mut String) -> R<()> {
-    if level > 500 {
+    if level > MAX_JSON_DEPTH {
         return err(
             "RecursionError",
             "maximum recursion depth exceeded while encoding a JSON object",
@@ -237,7 +238,7 @@ impl<'a> JParser<'a> {
     fn value(&mut self, it: &mut Interp) -> R<Value> {
         self.ws();
         self.depth += 1;
-        if self.depth > 500 {
+        if self.depth > MAX_JSON_DEPTH {
             return err(
                 "RecursionError",
                 "maximum recursion depth exceeded while decoding a JSON document",

@@ -5,109 +5,113 @@
 use crate::bigint::BigInt;
 use crate::interp::{err, Interp, R};
 use crate::seq::key_error;
+use crate::strmethods::StrMethod;
 use crate::value::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-const STR_METHODS: &[&str] = &[
-    "upper",
-    "lower",
-    "strip",
-    "lstrip",
-    "rstrip",
-    "split",
-    "rsplit",
-    "join",
-    "replace",
-    "startswith",
-    "endswith",
-    "find",
-    "rfind",
-    "index",
-    "rindex",
-    "count",
-    "isdigit",
-    "isalpha",
-    "isalnum",
-    "isspace",
-    "isupper",
-    "islower",
-    "isnumeric",
-    "isdecimal",
-    "istitle",
-    "isidentifier",
-    "title",
-    "capitalize",
-    "swapcase",
-    "center",
-    "ljust",
-    "rjust",
-    "zfill",
-    "format",
-    "splitlines",
-    "partition",
-    "rpartition",
-    "casefold",
-    "removeprefix",
-    "removesuffix",
-    "encode",
-    "isascii",
-    "expandtabs",
-];
-const LIST_METHODS: &[&str] = &[
-    "append", "extend", "insert", "pop", "remove", "index", "count", "sort", "reverse", "copy",
-    "clear",
-];
-const DICT_METHODS: &[&str] = &[
-    "get",
-    "keys",
-    "values",
-    "items",
-    "pop",
-    "popitem",
-    "setdefault",
-    "update",
-    "copy",
-    "clear",
-];
-const SET_METHODS: &[&str] = &[
-    "add",
-    "remove",
-    "discard",
-    "pop",
-    "union",
-    "intersection",
-    "difference",
-    "symmetric_difference",
-    "update",
-    "intersection_update",
-    "difference_update",
-    "symmetric_difference_update",
-    "issubset",
-    "issuperset",
-    "isdisjoint",
-    "copy",
-    "clear",
-];
+named_enum! {
+    /// The methods of `list` (`Interp::list_method`).
+    pub enum ListMethod {
+        Append = "append",
+        Extend = "extend",
+        Insert = "insert",
+        Pop = "pop",
+        Remove = "remove",
+        Index = "index",
+        Count = "count",
+        Sort = "sort",
+        Reverse = "reverse",
+        Copy = "copy",
+        Clear = "clear",
+    }
+}
+named_enum! {
+    /// The methods of `dict` (`Interp::dict_method`).
+    pub enum DictMethod {
+        Get = "get",
+        Keys = "keys",
+        Values = "values",
+        Items = "items",
+        Pop = "pop",
+        Popitem = "popitem",
+        Setdefault = "setdefault",
+        Update = "update",
+        Copy = "copy",
+        Clear = "clear",
+    }
+}
+named_enum! {
+    /// The methods of `set`; `frozenset` has those that do not change it.
+    pub enum SetMethod {
+        Add = "add",
+        Remove = "remove",
+        Discard = "discard",
+        Pop = "pop",
+        Union = "union",
+        Intersection = "intersection",
+        Difference = "difference",
+        SymmetricDifference = "symmetric_difference",
+        Update = "update",
+        IntersectionUpdate = "intersection_update",
+        DifferenceUpdate = "difference_update",
+        SymmetricDifferenceUpdate = "symmetric_difference_update",
+        Issubset = "issubset",
+        Issuperset = "issuperset",
+        Isdisjoint = "isdisjoint",
+        Copy = "copy",
+        Clear = "clear",
+    }
+}
+
+impl SetMethod {
+    /// Changes the set (so `frozenset` lacks it).
+    fn mutates(self) -> bool {
+        self.updates_in_place()
+            || matches!(
+                self,
+                SetMethod::Add
+                    | SetMethod::Remove
+                    | SetMethod::Discard
+                    | SetMethod::Pop
+                    | SetMethod::Clear
+            )
+    }
+
+    /// The `*_update` forms (and `update`): change the set, return None.
+    fn updates_in_place(self) -> bool {
+        matches!(
+            self,
+            SetMethod::Update
+                | SetMethod::IntersectionUpdate
+                | SetMethod::DifferenceUpdate
+                | SetMethod::SymmetricDifferenceUpdate
+        )
+    }
+}
+
+/// The `AttributeError` of a method name a builtin type lacks.
+fn no_attribute<T>(type_name: &str, name: &str) -> R<T> {
+    err(
+        "AttributeError",
+        format!("'{}' object has no attribute '{}'", type_name, name),
+    )
+}
 
 fn has_method(v: &Value, name: &str) -> bool {
     match v {
-        Value::Str(_) => STR_METHODS.contains(&name),
-        Value::List(_) => LIST_METHODS.contains(&name),
-        Value::Dict(_) => DICT_METHODS.contains(&name),
-        Value::Set(_) => SET_METHODS.contains(&name),
-        Value::FrozenSet(_) => {
-            SET_METHODS.contains(&name)
-                && !matches!(name, "add" | "remove" | "discard" | "pop" | "clear")
-                && !name.ends_with("update")
-        }
+        Value::Str(_) => StrMethod::from_name(name).is_some(),
+        Value::List(_) => ListMethod::from_name(name).is_some(),
+        Value::Dict(_) => DictMethod::from_name(name).is_some(),
+        Value::Set(_) => SetMethod::from_name(name).is_some(),
+        Value::FrozenSet(_) => matches!(SetMethod::from_name(name), Some(m) if !m.mutates()),
         Value::Tuple(_) => matches!(name, "count" | "index"),
         Value::Int(_) | Value::Big(_) | Value::Bool(_) => {
             matches!(name, "bit_length" | "conjugate" | "bit_count")
         }
         Value::Float(_) => matches!(name, "is_integer" | "conjugate" | "as_integer_ratio"),
         Value::Type("dict") => name == "fromkeys",
-        Value::Type("str") => name == "join" || STR_METHODS.contains(&name),
+        Value::Type("str") => StrMethod::from_name(name).is_some(),
         Value::Type("int") => name == "from_bytes",
         _ => false,
     }
@@ -196,7 +200,8 @@ impl Interp {
             if name == "__name__" {
                 match obj {
                     Value::Func(f) => return Ok(Value::Str(f.def.name.clone())),
-                    Value::Type(t) | Value::Builtin(t) => return Ok(Value::str(t)),
+                    Value::Type(t) => return Ok(Value::str(t)),
+                    Value::Builtin(f) => return Ok(Value::str(f.name())),
                     _ => {}
                 }
             }
@@ -311,10 +316,22 @@ impl Interp {
             return Ok(Value::None);
         }
         match obj {
-            Value::Str(s) => self.str_method(s, name, args, kw),
-            Value::List(l) => self.list_method(l, name, args, kw),
-            Value::Dict(d) => self.dict_method(d, name, args, kw),
-            Value::Set(d) | Value::FrozenSet(d) => self.set_method(obj, d, name, args),
+            Value::Str(s) => match StrMethod::from_name(name) {
+                Some(m) => self.str_method(s, m, args, kw),
+                None => no_attribute("str", name),
+            },
+            Value::List(l) => match ListMethod::from_name(name) {
+                Some(m) => self.list_method(l, m, args, kw),
+                None => no_attribute("list", name),
+            },
+            Value::Dict(d) => match DictMethod::from_name(name) {
+                Some(m) => self.dict_method(d, m, args, kw),
+                None => no_attribute("dict", name),
+            },
+            Value::Set(d) | Value::FrozenSet(d) => match SetMethod::from_name(name) {
+                Some(m) => self.set_method(obj, d, m, args),
+                None => no_attribute("set", name),
+            },
             Value::Tuple(t) => self.seq_count_index(t, name, &args),
             Value::Module(m) => crate::modules::call_module_fn(self, m, name, args, kw),
             Value::Type("dict") if name == "fromkeys" => {
@@ -327,7 +344,10 @@ impl Interp {
             }
             Value::Type("str") if !args.is_empty() => {
                 let s = want_str(&args[0], name)?;
-                self.str_method(&s, name, args[1..].to_vec(), kw)
+                match StrMethod::from_name(name) {
+                    Some(m) => self.str_method(&s, m, args[1..].to_vec(), kw),
+                    None => no_attribute("str", name),
+                }
             }
             Value::Int(_) | Value::Big(_) | Value::Bool(_) => {
                 let b = obj.to_big().unwrap_or_else(BigInt::zero);
@@ -407,12 +427,12 @@ impl Interp {
     fn list_method(
         &mut self,
         l: &Rc<RefCell<Vec<Value>>>,
-        name: &str,
+        m: ListMethod,
         args: Vec<Value>,
         kw: Vec<(Rc<str>, Value)>,
     ) -> R<Value> {
-        match name {
-            "append" => {
+        match m {
+            ListMethod::Append => {
                 if args.len() != 1 {
                     return err(
                         "TypeError",
@@ -428,18 +448,18 @@ impl Interp {
                 }
                 l.borrow_mut().push(arg(&args, 0));
             }
-            "extend" => {
+            ListMethod::Extend => {
                 let items = self.collect(&arg(&args, 0))?;
                 self.check_alloc((l.borrow().len() + items.len()) as u128 * 16)?;
                 l.borrow_mut().extend(items);
             }
-            "insert" => {
+            ListMethod::Insert => {
                 let i = crate::builtins::to_int_i64(&arg(&args, 0), "")?;
                 let n = l.borrow().len() as i64;
                 let p = if i < 0 { (i + n).max(0) } else { i.min(n) };
                 l.borrow_mut().insert(p as usize, arg(&args, 1));
             }
-            "pop" => {
+            ListMethod::Pop => {
                 let n = l.borrow().len() as i64;
                 if n == 0 {
                     return err("IndexError", "pop from empty list");
@@ -454,7 +474,7 @@ impl Interp {
                 }
                 return Ok(l.borrow_mut().remove(p as usize));
             }
-            "remove" => {
+            ListMethod::Remove => {
                 let x = arg(&args, 0);
                 let items = l.borrow().clone();
                 for (i, v) in items.iter().enumerate() {
@@ -465,7 +485,7 @@ impl Interp {
                 }
                 return err("ValueError", "list.remove(x): x not in list");
             }
-            "index" => {
+            ListMethod::Index => {
                 let items = l.borrow().clone();
                 return match self.seq_count_index(&items, "index", &args) {
                     Ok(v) => Ok(v),
@@ -475,11 +495,11 @@ impl Interp {
                     }
                 };
             }
-            "count" => {
+            ListMethod::Count => {
                 let items = l.borrow().clone();
                 return self.seq_count_index(&items, "count", &args);
             }
-            "sort" => {
+            ListMethod::Sort => {
                 let items = l.borrow().clone();
                 let key = kw.iter().find(|(k, _)| &**k == "key").map(|x| x.1.clone());
                 let rev = match kw.iter().find(|(k, _)| &**k == "reverse") {
@@ -489,15 +509,9 @@ impl Interp {
                 let sorted = self.sort_values(items, key.as_ref(), rev)?;
                 *l.borrow_mut() = sorted;
             }
-            "reverse" => l.borrow_mut().reverse(),
-            "copy" => return Ok(Value::list(l.borrow().clone())),
-            "clear" => l.borrow_mut().clear(),
-            _ => {
-                return err(
-                    "AttributeError",
-                    format!("'list' object has no attribute '{}'", name),
-                )
-            }
+            ListMethod::Reverse => l.borrow_mut().reverse(),
+            ListMethod::Copy => return Ok(Value::list(l.borrow().clone())),
+            ListMethod::Clear => l.borrow_mut().clear(),
         }
         Ok(Value::None)
     }
@@ -506,19 +520,19 @@ impl Interp {
     fn dict_method(
         &mut self,
         d: &Rc<RefCell<Dict>>,
-        name: &str,
+        m: DictMethod,
         args: Vec<Value>,
         kw: Vec<(Rc<str>, Value)>,
     ) -> R<Value> {
-        match name {
-            "get" => {
+        match m {
+            DictMethod::Get => {
                 let h = self.hash(&arg(&args, 0))?;
                 Ok(d.borrow().get(&h).cloned().unwrap_or_else(|| arg(&args, 1)))
             }
-            "keys" => Ok(Value::View(d.clone(), 0)),
-            "values" => Ok(Value::View(d.clone(), 1)),
-            "items" => Ok(Value::View(d.clone(), 2)),
-            "pop" => {
+            DictMethod::Keys => Ok(Value::View(d.clone(), 0)),
+            DictMethod::Values => Ok(Value::View(d.clone(), 1)),
+            DictMethod::Items => Ok(Value::View(d.clone(), 2)),
+            DictMethod::Pop => {
                 let k = arg(&args, 0);
                 let h = self.hash(&k)?;
                 let r = d.borrow_mut().remove(&h);
@@ -528,14 +542,14 @@ impl Interp {
                     None => Err(key_error(k)),
                 }
             }
-            "popitem" => {
+            DictMethod::Popitem => {
                 let r = d.borrow_mut().pop_last();
                 match r {
                     Some((k, v)) => Ok(Value::tuple(vec![k, v])),
                     None => err("KeyError", "popitem(): dictionary is empty"),
                 }
             }
-            "setdefault" => {
+            DictMethod::Setdefault => {
                 let k = arg(&args, 0);
                 let h = self.hash(&k)?;
                 let cur = d.borrow().get(&h).cloned();
@@ -548,7 +562,7 @@ impl Interp {
                     }
                 }
             }
-            "update" => {
+            DictMethod::Update => {
                 if let Some(src) = args.first() {
                     let mut tmp = Dict::new();
                     self.dict_update(&mut tmp, src)?;
@@ -563,7 +577,7 @@ impl Interp {
                 }
                 Ok(Value::None)
             }
-            "copy" => {
+            DictMethod::Copy => {
                 let mut n = Dict::new();
                 for (k, v) in d.borrow().items() {
                     let h = self.hash(&k)?;
@@ -571,14 +585,10 @@ impl Interp {
                 }
                 Ok(Value::Dict(Rc::new(RefCell::new(n))))
             }
-            "clear" => {
+            DictMethod::Clear => {
                 d.borrow_mut().clear();
                 Ok(Value::None)
             }
-            _ => err(
-                "AttributeError",
-                format!("'dict' object has no attribute '{}'", name),
-            ),
         }
     }
 
@@ -587,7 +597,7 @@ impl Interp {
         &mut self,
         obj: &Value,
         d: &Rc<RefCell<Dict>>,
-        name: &str,
+        m: SetMethod,
         args: Vec<Value>,
     ) -> R<Value> {
         let wrap = |dd: Dict| -> Value {
@@ -598,8 +608,13 @@ impl Interp {
         };
         let mut others: Vec<Dict> = Vec::new();
         if !matches!(
-            name,
-            "add" | "remove" | "discard" | "pop" | "copy" | "clear"
+            m,
+            SetMethod::Add
+                | SetMethod::Remove
+                | SetMethod::Discard
+                | SetMethod::Pop
+                | SetMethod::Copy
+                | SetMethod::Clear
         ) {
             for a in args.iter() {
                 let mut o = Dict::new();
@@ -620,22 +635,22 @@ impl Interp {
                 .map(|h| ds.iter().any(|o| o.contains(&h)))
                 .unwrap_or(false)
         };
-        match name {
-            "add" => {
+        match m {
+            SetMethod::Add => {
                 let h = self.hash(&arg(&args, 0))?;
                 d.borrow_mut().insert(h, arg(&args, 0), Value::None);
                 Ok(Value::None)
             }
-            "remove" | "discard" => {
+            SetMethod::Remove | SetMethod::Discard => {
                 let k = arg(&args, 0);
                 let h = self.hash(&k)?;
                 let r = d.borrow_mut().remove(&h);
-                if r.is_none() && name == "remove" {
+                if r.is_none() && m == SetMethod::Remove {
                     return Err(key_error(k));
                 }
                 Ok(Value::None)
             }
-            "pop" => {
+            SetMethod::Pop => {
                 let first = crate::setorder::display_order(&d.borrow())
                     .into_iter()
                     .next();
@@ -648,30 +663,34 @@ impl Interp {
                     None => err("KeyError", "pop from an empty set"),
                 }
             }
-            "copy" => {
+            SetMethod::Copy => {
                 let mut n = Dict::new();
                 for k in mine {
                     self.set_add(&mut n, k)?;
                 }
                 Ok(wrap(n))
             }
-            "clear" => {
+            SetMethod::Clear => {
                 d.borrow_mut().clear();
                 Ok(Value::None)
             }
-            "union" | "update" => {
+            SetMethod::Union | SetMethod::Update => {
                 let mut n = Dict::new();
                 for k in mine.into_iter().chain(others.iter().flat_map(|o| o.keys())) {
                     self.set_add(&mut n, k)?;
                 }
-                if name == "update" {
+                if m == SetMethod::Update {
                     *d.borrow_mut() = n;
                     return Ok(Value::None);
                 }
                 Ok(wrap(n))
             }
-            "intersection" | "intersection_update" | "difference" | "difference_update" => {
-                let keep_common = name.starts_with("inter");
+            SetMethod::Intersection
+            | SetMethod::IntersectionUpdate
+            | SetMethod::Difference
+            | SetMethod::DifferenceUpdate => {
+                let keep_common =
+                    matches!(m, SetMethod::Intersection | SetMethod::IntersectionUpdate);
                 let mut n = Dict::new();
                 for k in mine {
                     let keep = if keep_common {
@@ -683,13 +702,13 @@ impl Interp {
                         self.set_add(&mut n, k)?;
                     }
                 }
-                if name.ends_with("update") {
+                if m.updates_in_place() {
                     *d.borrow_mut() = n;
                     return Ok(Value::None);
                 }
                 Ok(wrap(n))
             }
-            "symmetric_difference" | "symmetric_difference_update" => {
+            SetMethod::SymmetricDifference | SetMethod::SymmetricDifferenceUpdate => {
                 let mut n = Dict::new();
                 let me = d.borrow();
                 for k in mine.iter() {
@@ -703,14 +722,14 @@ impl Interp {
                     }
                 }
                 drop(me);
-                if name.ends_with("update") {
+                if m.updates_in_place() {
                     *d.borrow_mut() = n;
                     return Ok(Value::None);
                 }
                 Ok(wrap(n))
             }
-            "issubset" => Ok(Value::Bool(mine.iter().all(|k| in_all(k, &others)))),
-            "issuperset" => {
+            SetMethod::Issubset => Ok(Value::Bool(mine.iter().all(|k| in_all(k, &others)))),
+            SetMethod::Issuperset => {
                 let me = d.borrow();
                 Ok(Value::Bool(others.iter().all(|o| {
                     o.keys()
@@ -718,11 +737,7 @@ impl Interp {
                         .all(|k| hkey(k).map(|h| me.contains(&h)).unwrap_or(false))
                 })))
             }
-            "isdisjoint" => Ok(Value::Bool(!mine.iter().any(|k| in_any(k, &others)))),
-            _ => err(
-                "AttributeError",
-                format!("'set' object has no attribute '{}'", name),
-            ),
+            SetMethod::Isdisjoint => Ok(Value::Bool(!mine.iter().any(|k| in_any(k, &others)))),
         }
     }
 }

@@ -2,7 +2,6 @@
 //! Everything else is refused with a clear error (no os, sys, io, socket).
 
 use crate::bigint::BigInt;
-use crate::builtins::to_int_i64;
 use crate::interp::{err, Interp, R};
 use crate::value::*;
 use std::rc::Rc;
@@ -53,49 +52,52 @@ pub fn import(path: &str) -> R<Value> {
     }
 }
 
-const MATH_FNS: &[&str] = &[
-    "factorial",
-    "gcd",
-    "lcm",
-    "sqrt",
-    "isqrt",
-    "comb",
-    "perm",
-    "floor",
-    "ceil",
-    "trunc",
-    "log",
-    "log2",
-    "log10",
-    "log1p",
-    "exp",
-    "expm1",
-    "pow",
-    "fabs",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "acos",
-    "atan",
-    "atan2",
-    "sinh",
-    "cosh",
-    "tanh",
-    "hypot",
-    "degrees",
-    "radians",
-    "isclose",
-    "isfinite",
-    "isinf",
-    "isnan",
-    "fsum",
-    "prod",
-    "copysign",
-    "fmod",
-    "modf",
-    "dist",
-];
+named_enum! {
+    /// The functions of the `math` module (`math_fn`).
+    pub enum MathFn {
+        Factorial = "factorial",
+        Gcd = "gcd",
+        Lcm = "lcm",
+        Sqrt = "sqrt",
+        Isqrt = "isqrt",
+        Comb = "comb",
+        Perm = "perm",
+        Floor = "floor",
+        Ceil = "ceil",
+        Trunc = "trunc",
+        Log = "log",
+        Log2 = "log2",
+        Log10 = "log10",
+        Log1p = "log1p",
+        Exp = "exp",
+        Expm1 = "expm1",
+        Pow = "pow",
+        Fabs = "fabs",
+        Sin = "sin",
+        Cos = "cos",
+        Tan = "tan",
+        Asin = "asin",
+        Acos = "acos",
+        Atan = "atan",
+        Atan2 = "atan2",
+        Sinh = "sinh",
+        Cosh = "cosh",
+        Tanh = "tanh",
+        Hypot = "hypot",
+        Degrees = "degrees",
+        Radians = "radians",
+        Isclose = "isclose",
+        Isfinite = "isfinite",
+        Isinf = "isinf",
+        Isnan = "isnan",
+        Fsum = "fsum",
+        Prod = "prod",
+        Copysign = "copysign",
+        Fmod = "fmod",
+        Modf = "modf",
+        Dist = "dist",
+    }
+}
 
 pub fn module_attr(m: &'static str, name: &str) -> R<Value> {
     let f = |v: f64| Ok(Value::Float(v));
@@ -120,7 +122,7 @@ pub fn module_attr(m: &'static str, name: &str) -> R<Value> {
         _ => {}
     }
     let ok = match m {
-        "math" => MATH_FNS.contains(&name),
+        "math" => MathFn::from_name(name).is_some(),
         "json" => matches!(name, "dumps" | "loads"),
         "functools" => name == "reduce",
         _ => false,
@@ -247,7 +249,13 @@ pub fn call_module_fn(
     kw: Vec<(Rc<str>, Value)>,
 ) -> R<Value> {
     match m {
-        "math" => math_fn(it, name, args),
+        "math" => match MathFn::from_name(name) {
+            Some(func) => math_fn(it, func, args),
+            None => err(
+                "AttributeError",
+                format!("module 'math' has no attribute '{}'", name),
+            ),
+        },
         "json" => match name {
             "dumps" => crate::json::dumps(it, &args, &kw),
             _ => crate::json::loads(it, &args),
@@ -284,7 +292,8 @@ pub fn call_module_fn(
     }
 }
 
-fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
+fn math_fn(it: &mut Interp, func: MathFn, args: Vec<Value>) -> R<Value> {
+    let name = func.name();
     let a0 = args.first().cloned().unwrap_or(Value::None);
     let fl = |v: f64| -> R<Value> {
         if v.is_nan() {
@@ -303,8 +312,8 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
         }
         Ok(Value::Float(r))
     };
-    match name {
-        "factorial" => {
+    match func {
+        MathFn::Factorial => {
             let n = int_arg(&a0, name)?;
             if n.neg {
                 return err("ValueError", "factorial() not defined for negative values");
@@ -334,15 +343,15 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
             }
             Ok(Value::from_bigint(acc.mul(&BigInt::from_i64(small as i64))))
         }
-        "gcd" | "lcm" => {
-            let mut acc = if name == "gcd" {
+        MathFn::Gcd | MathFn::Lcm => {
+            let mut acc = if func == MathFn::Gcd {
                 BigInt::zero()
             } else {
                 BigInt::from_i64(1)
             };
             for a in args.iter() {
                 let b = int_arg(a, name)?;
-                acc = if name == "gcd" {
+                acc = if func == MathFn::Gcd {
                     gcd(acc, b)
                 } else if acc.is_zero() || b.is_zero() {
                     BigInt::zero()
@@ -357,18 +366,18 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
             }
             Ok(Value::from_bigint(acc))
         }
-        "isqrt" => {
+        MathFn::Isqrt => {
             let n = int_arg(&a0, name)?;
             if n.neg {
                 return err("ValueError", "isqrt() argument must be nonnegative");
             }
             Ok(Value::from_bigint(isqrt(&n)))
         }
-        "comb" | "perm" => {
+        MathFn::Comb | MathFn::Perm => {
             let n = int_arg(&a0, name)?;
             let k = match args.get(1) {
                 Some(v) => int_arg(v, name)?,
-                None if name == "perm" => n.clone(),
+                None if func == MathFn::Perm => n.clone(),
                 None => return err("TypeError", "comb expected 2 arguments, got 1"),
             };
             if n.neg {
@@ -384,14 +393,14 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
                 (Some(n), Some(k)) => (n, k),
                 _ => return err("OverflowError", "argument too large"),
             };
-            if name == "comb" && k > n - k {
+            if func == MathFn::Comb && k > n - k {
                 k = n - k;
             }
             it.check_alloc((k as u128) * 64 / 8)?;
             let mut acc = BigInt::from_i64(1);
             for i in 0..k {
                 acc = acc.mul(&BigInt::from_i64(n - i));
-                if name == "comb" {
+                if func == MathFn::Comb {
                     acc = acc
                         .divmod(&BigInt::from_i64(i + 1))
                         .map(|x| x.0)
@@ -400,7 +409,7 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
             }
             Ok(Value::from_bigint(acc))
         }
-        "floor" | "ceil" | "trunc" => match &a0 {
+        MathFn::Floor | MathFn::Ceil | MathFn::Trunc => match &a0 {
             Value::Float(f) => {
                 if !f.is_finite() {
                     return err(
@@ -416,9 +425,9 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
                         },
                     );
                 }
-                let r = match name {
-                    "floor" => f.floor(),
-                    "ceil" => f.ceil(),
+                let r = match func {
+                    MathFn::Floor => f.floor(),
+                    MathFn::Ceil => f.ceil(),
                     _ => f.trunc(),
                 };
                 Ok(Value::from_bigint(BigInt::from_f64(r)))
@@ -429,14 +438,14 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
                 format!("must be real number, not {}", o.type_name()),
             ),
         },
-        "sqrt" => {
+        MathFn::Sqrt => {
             let x = num(&a0)?;
             if x < 0.0 {
                 return domain();
             }
             fl(x.sqrt())
         }
-        "log" | "log2" | "log10" => {
+        MathFn::Log | MathFn::Log2 | MathFn::Log10 => {
             let ln = match &a0 {
                 v if v.is_int() => {
                     let b = v.to_big().unwrap_or_else(BigInt::zero);
@@ -450,28 +459,28 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
                     if x <= 0.0 {
                         return domain();
                     }
-                    if name == "log2" {
+                    if func == MathFn::Log2 {
                         return Ok(Value::Float(x.log2()));
                     }
-                    if name == "log10" {
+                    if func == MathFn::Log10 {
                         return Ok(Value::Float(x.log10()));
                     }
                     x.ln()
                 }
             };
             if let (true, Some(x)) = (
-                name != "log",
+                func != MathFn::Log,
                 a0.to_big().filter(|b| b.bits() < 1000).map(|b| b.to_f64()),
             ) {
-                return Ok(Value::Float(if name == "log2" {
+                return Ok(Value::Float(if func == MathFn::Log2 {
                     x.log2()
                 } else {
                     x.log10()
                 }));
             }
-            let r = match (name, args.get(1)) {
-                ("log2", _) => ln / std::f64::consts::LN_2,
-                ("log10", _) => ln / std::f64::consts::LN_10,
+            let r = match (func, args.get(1)) {
+                (MathFn::Log2, _) => ln / std::f64::consts::LN_2,
+                (MathFn::Log10, _) => ln / std::f64::consts::LN_10,
                 (_, Some(b)) => {
                     let bl = match b {
                         v if v.is_int() => big_ln(&v.to_big().unwrap_or_else(BigInt::zero)),
@@ -486,38 +495,40 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
             };
             fl(r)
         }
-        "log1p" => unary(f64::ln_1p),
-        "exp" => unary(f64::exp),
-        "expm1" => unary(f64::exp_m1),
-        "fabs" => unary(f64::abs),
-        "sin" => unary(f64::sin),
-        "cos" => unary(f64::cos),
-        "tan" => unary(f64::tan),
-        "asin" => unary(f64::asin),
-        "acos" => unary(f64::acos),
-        "atan" => unary(f64::atan),
-        "sinh" => unary(f64::sinh),
-        "cosh" => unary(f64::cosh),
-        "tanh" => unary(f64::tanh),
-        "degrees" => unary(f64::to_degrees),
-        "radians" => unary(f64::to_radians),
-        "atan2" => fl(num(&a0)?.atan2(num(&args.get(1).cloned().unwrap_or(Value::None))?)),
-        "copysign" => fl(num(&a0)?.copysign(num(&args.get(1).cloned().unwrap_or(Value::None))?)),
-        "fmod" => {
+        MathFn::Log1p => unary(f64::ln_1p),
+        MathFn::Exp => unary(f64::exp),
+        MathFn::Expm1 => unary(f64::exp_m1),
+        MathFn::Fabs => unary(f64::abs),
+        MathFn::Sin => unary(f64::sin),
+        MathFn::Cos => unary(f64::cos),
+        MathFn::Tan => unary(f64::tan),
+        MathFn::Asin => unary(f64::asin),
+        MathFn::Acos => unary(f64::acos),
+        MathFn::Atan => unary(f64::atan),
+        MathFn::Sinh => unary(f64::sinh),
+        MathFn::Cosh => unary(f64::cosh),
+        MathFn::Tanh => unary(f64::tanh),
+        MathFn::Degrees => unary(f64::to_degrees),
+        MathFn::Radians => unary(f64::to_radians),
+        MathFn::Atan2 => fl(num(&a0)?.atan2(num(&args.get(1).cloned().unwrap_or(Value::None))?)),
+        MathFn::Copysign => {
+            fl(num(&a0)?.copysign(num(&args.get(1).cloned().unwrap_or(Value::None))?))
+        }
+        MathFn::Fmod => {
             let y = num(&args.get(1).cloned().unwrap_or(Value::None))?;
             if y == 0.0 {
                 return domain();
             }
             fl(num(&a0)? % y)
         }
-        "modf" => {
+        MathFn::Modf => {
             let x = num(&a0)?;
             Ok(Value::tuple(vec![
                 Value::Float(x.fract()),
                 Value::Float(x.trunc()),
             ]))
         }
-        "pow" => {
+        MathFn::Pow => {
             let (x, y) = (
                 num(&a0)?,
                 num(&args.get(1).cloned().unwrap_or(Value::None))?,
@@ -534,7 +545,7 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
             }
             Ok(Value::Float(r))
         }
-        "hypot" => {
+        MathFn::Hypot => {
             let mut acc = 0.0f64;
             for a in args.iter() {
                 let x = num(a)?;
@@ -542,7 +553,7 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
             }
             Ok(Value::Float(acc))
         }
-        "dist" => {
+        MathFn::Dist => {
             let p = it.collect(&a0)?;
             let q = it.collect(&args.get(1).cloned().unwrap_or(Value::None))?;
             let mut acc = 0.0f64;
@@ -551,10 +562,10 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
             }
             Ok(Value::Float(acc))
         }
-        "isfinite" => Ok(Value::Bool(num(&a0)?.is_finite())),
-        "isinf" => Ok(Value::Bool(num(&a0)?.is_infinite())),
-        "isnan" => Ok(Value::Bool(num(&a0)?.is_nan())),
-        "isclose" => {
+        MathFn::Isfinite => Ok(Value::Bool(num(&a0)?.is_finite())),
+        MathFn::Isinf => Ok(Value::Bool(num(&a0)?.is_infinite())),
+        MathFn::Isnan => Ok(Value::Bool(num(&a0)?.is_nan())),
+        MathFn::Isclose => {
             let (a, b) = (
                 num(&a0)?,
                 num(&args.get(1).cloned().unwrap_or(Value::None))?,
@@ -564,7 +575,7 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
                 a == b || (a - b).abs() <= rel * a.abs().max(b.abs()),
             ))
         }
-        "fsum" => {
+        MathFn::Fsum => {
             // Neumaier compensated sum (exact for typical inputs)
             let items = it.collect(&a0)?;
             let (mut s, mut c) = (0.0f64, 0.0f64);
@@ -580,20 +591,13 @@ fn math_fn(it: &mut Interp, name: &str, args: Vec<Value>) -> R<Value> {
             }
             Ok(Value::Float(s + c))
         }
-        "prod" => {
+        MathFn::Prod => {
             let items = it.collect(&a0)?;
             let mut acc = Value::Int(1);
             for x in items.iter() {
                 acc = it.binop(crate::ast::BinOp::Mul, &acc, x)?;
             }
             Ok(acc)
-        }
-        _ => {
-            let _ = to_int_i64;
-            err(
-                "AttributeError",
-                format!("module 'math' has no attribute '{}'", name),
-            )
         }
     }
 }

@@ -5,12 +5,10 @@ use crate::ast::{BinOp, CmpOp, UnOp};
 use crate::bigint::BigInt;
 use crate::format;
 use crate::interp::{err, Interp, R};
+use crate::limits::{INT_DIGITS_CHECK_DEPTH, INT_MAX_STR_DIGITS};
 use crate::value::*;
 use std::cmp::Ordering;
 use std::rc::Rc;
-
-/// CPython 3.11's limit on int <-> str conversion (sys.get_int_max_str_digits()).
-pub const INT_MAX_STR_DIGITS: u64 = 4300;
 
 pub fn op_symbol(op: BinOp) -> &'static str {
     match op {
@@ -666,21 +664,21 @@ impl Interp {
                 {
                     return err(
                         "ValueError",
-                        "Exceeds the limit (4300 digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit",
+                        format!("Exceeds the limit ({} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit", INT_MAX_STR_DIGITS),
                     );
                 }
             }
-            Value::List(l) if depth < 50 => {
+            Value::List(l) if depth < INT_DIGITS_CHECK_DEPTH => {
                 for x in l.borrow().iter() {
                     self.check_int_digits(x, depth + 1)?;
                 }
             }
-            Value::Tuple(t) if depth < 50 => {
+            Value::Tuple(t) if depth < INT_DIGITS_CHECK_DEPTH => {
                 for x in t.iter() {
                     self.check_int_digits(x, depth + 1)?;
                 }
             }
-            Value::Dict(d) if depth < 50 => {
+            Value::Dict(d) if depth < INT_DIGITS_CHECK_DEPTH => {
                 for (k, x) in d.borrow().items() {
                     self.check_int_digits(&k, depth + 1)?;
                     self.check_int_digits(&x, depth + 1)?;

@@ -1,13 +1,12 @@
 //! Recursive-descent parser for the supported Python subset. Nesting depth
-//! is bounded so hostile input cannot exhaust the (wasm) stack.
+//! is bounded (`limits::MAX_PARSE_DEPTH`) so hostile input cannot exhaust
+//! the (wasm) stack.
 
 use crate::ast::*;
 use crate::lexer::{tokenize, SyntaxErr, Tok, Token};
+use crate::limits::MAX_PARSE_DEPTH;
 use crate::value::Value;
 use std::rc::Rc;
-
-/// Deepest expression/statement nesting accepted (CPython: 200 parentheses).
-const MAX_DEPTH: u32 = 200;
 
 pub struct Parser {
     toks: Vec<Token>,
@@ -109,7 +108,7 @@ impl Parser {
     }
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_PARSE_DEPTH {
             return self.err("too many nested parentheses");
         }
         Ok(())

@@ -6,6 +6,55 @@ use crate::methods::{opt_chars_arg, split_ws, strip_chars};
 use crate::value::*;
 use std::rc::Rc;
 
+named_enum! {
+    /// The methods of `str` (`Interp::str_method`).
+    pub enum StrMethod {
+        Upper = "upper",
+        Lower = "lower",
+        Strip = "strip",
+        Lstrip = "lstrip",
+        Rstrip = "rstrip",
+        Split = "split",
+        Rsplit = "rsplit",
+        Join = "join",
+        Replace = "replace",
+        Startswith = "startswith",
+        Endswith = "endswith",
+        Find = "find",
+        Rfind = "rfind",
+        Index = "index",
+        Rindex = "rindex",
+        Count = "count",
+        Isdigit = "isdigit",
+        Isalpha = "isalpha",
+        Isalnum = "isalnum",
+        Isspace = "isspace",
+        Isupper = "isupper",
+        Islower = "islower",
+        Isnumeric = "isnumeric",
+        Isdecimal = "isdecimal",
+        Istitle = "istitle",
+        Isidentifier = "isidentifier",
+        Title = "title",
+        Capitalize = "capitalize",
+        Swapcase = "swapcase",
+        Center = "center",
+        Ljust = "ljust",
+        Rjust = "rjust",
+        Zfill = "zfill",
+        Format = "format",
+        Splitlines = "splitlines",
+        Partition = "partition",
+        Rpartition = "rpartition",
+        Casefold = "casefold",
+        Removeprefix = "removeprefix",
+        Removesuffix = "removesuffix",
+        Encode = "encode",
+        Isascii = "isascii",
+        Expandtabs = "expandtabs",
+    }
+}
+
 fn arg(args: &[Value], i: usize) -> Value {
     args.get(i).cloned().unwrap_or(Value::None)
 }
@@ -64,19 +113,25 @@ impl Interp {
     pub fn str_method(
         &mut self,
         s: &Rc<str>,
-        name: &str,
+        m: StrMethod,
         args: Vec<Value>,
         kw: Vec<(Rc<str>, Value)>,
     ) -> R<Value> {
+        let name = m.name();
         let v = |x: String| Ok(Value::str(&x));
-        match name {
-            "upper" => v(s.to_uppercase()),
-            "lower" | "casefold" => v(s.to_lowercase()),
-            "strip" | "lstrip" | "rstrip" => {
+        match m {
+            StrMethod::Upper => v(s.to_uppercase()),
+            StrMethod::Lower | StrMethod::Casefold => v(s.to_lowercase()),
+            StrMethod::Strip | StrMethod::Lstrip | StrMethod::Rstrip => {
                 let cs = opt_chars_arg(&arg(&args, 0), name)?;
-                v(strip_chars(s, &cs, name != "rstrip", name != "lstrip"))
+                v(strip_chars(
+                    s,
+                    &cs,
+                    m != StrMethod::Rstrip,
+                    m != StrMethod::Lstrip,
+                ))
             }
-            "split" | "rsplit" => {
+            StrMethod::Split | StrMethod::Rsplit => {
                 let sep = args
                     .first()
                     .cloned()
@@ -92,7 +147,7 @@ impl Interp {
                 };
                 match sep {
                     None | Some(Value::None) => {
-                        if name == "rsplit" && maxsplit >= 0 {
+                        if m == StrMethod::Rsplit && maxsplit >= 0 {
                             let rev: String = s.chars().rev().collect();
                             let mut parts: Vec<Value> = split_ws(&rev, maxsplit)
                                 .into_iter()
@@ -114,7 +169,7 @@ impl Interp {
                         }
                         let parts: Vec<Value> = if maxsplit < 0 {
                             s.split(&*sep).map(Value::str).collect()
-                        } else if name == "split" {
+                        } else if m == StrMethod::Split {
                             s.splitn(maxsplit as usize + 1, &*sep)
                                 .map(Value::str)
                                 .collect()
@@ -134,7 +189,7 @@ impl Interp {
                     ),
                 }
             }
-            "splitlines" => {
+            StrMethod::Splitlines => {
                 let keep = match args.first() {
                     Some(x) => self.truthy(x)?,
                     None => false,
@@ -166,7 +221,7 @@ impl Interp {
                 }
                 Ok(Value::list(out))
             }
-            "join" => {
+            StrMethod::Join => {
                 let items = self.collect(&arg(&args, 0))?;
                 let mut out = String::new();
                 for (i, it) in items.iter().enumerate() {
@@ -192,7 +247,7 @@ impl Interp {
                 }
                 v(out)
             }
-            "replace" => {
+            StrMethod::Replace => {
                 let old = s_arg(&args, 0, name)?;
                 let new = s_arg(&args, 1, name)?;
                 let count = match args.get(2) {
@@ -216,7 +271,7 @@ impl Interp {
                     v(s.replacen(&*old, &new, count as usize))
                 }
             }
-            "startswith" | "endswith" => {
+            StrMethod::Startswith | StrMethod::Endswith => {
                 let (a, b) = self.bounds(s, &args, 1)?;
                 let sub = &s[a..b];
                 let pats: Vec<Value> = match arg(&args, 0) {
@@ -237,7 +292,7 @@ impl Interp {
                             )
                         }
                     };
-                    let hit = if name == "startswith" {
+                    let hit = if m == StrMethod::Startswith {
                         sub.starts_with(&*p)
                     } else {
                         sub.ends_with(&*p)
@@ -248,22 +303,22 @@ impl Interp {
                 }
                 Ok(Value::Bool(false))
             }
-            "find" | "rfind" | "index" | "rindex" => {
+            StrMethod::Find | StrMethod::Rfind | StrMethod::Index | StrMethod::Rindex => {
                 let sub = s_arg(&args, 0, name)?;
                 let (a, b) = self.bounds(s, &args, 1)?;
                 let hay = &s[a..b];
-                let pos = if name.starts_with('r') {
+                let pos = if matches!(m, StrMethod::Rfind | StrMethod::Rindex) {
                     hay.rfind(&*sub)
                 } else {
                     hay.find(&*sub)
                 };
                 match pos {
                     Some(p) => Ok(Value::Int(char_index(s, a + p) as i64)),
-                    None if name.ends_with("find") => Ok(Value::Int(-1)),
+                    None if matches!(m, StrMethod::Find | StrMethod::Rfind) => Ok(Value::Int(-1)),
                     None => err("ValueError", "substring not found"),
                 }
             }
-            "count" => {
+            StrMethod::Count => {
                 let sub = s_arg(&args, 0, name)?;
                 let (a, b) = self.bounds(s, &args, 1)?;
                 let hay = &s[a..b];
@@ -272,45 +327,45 @@ impl Interp {
                 }
                 Ok(Value::Int(hay.matches(&*sub).count() as i64))
             }
-            "isdigit" | "isnumeric" | "isdecimal" => Ok(Value::Bool(
+            StrMethod::Isdigit | StrMethod::Isnumeric | StrMethod::Isdecimal => Ok(Value::Bool(
                 !s.is_empty() && s.chars().all(|c| c.is_numeric()),
             )),
-            "isalpha" => Ok(Value::Bool(
+            StrMethod::Isalpha => Ok(Value::Bool(
                 !s.is_empty() && s.chars().all(char::is_alphabetic),
             )),
-            "isalnum" => Ok(Value::Bool(
+            StrMethod::Isalnum => Ok(Value::Bool(
                 !s.is_empty() && s.chars().all(char::is_alphanumeric),
             )),
-            "isspace" => Ok(Value::Bool(
+            StrMethod::Isspace => Ok(Value::Bool(
                 !s.is_empty() && s.chars().all(char::is_whitespace),
             )),
-            "isascii" => Ok(Value::Bool(s.is_ascii())),
-            "isupper" => Ok(Value::Bool(
+            StrMethod::Isascii => Ok(Value::Bool(s.is_ascii())),
+            StrMethod::Isupper => Ok(Value::Bool(
                 s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase),
             )),
-            "islower" => Ok(Value::Bool(
+            StrMethod::Islower => Ok(Value::Bool(
                 s.chars().any(char::is_lowercase) && !s.chars().any(char::is_uppercase),
             )),
-            "isidentifier" => Ok(Value::Bool(
+            StrMethod::Isidentifier => Ok(Value::Bool(
                 s.chars()
                     .next()
                     .map(|c| c.is_alphabetic() || c == '_')
                     .unwrap_or(false)
                     && s.chars().all(|c| c.is_alphanumeric() || c == '_'),
             )),
-            "istitle" => {
+            StrMethod::Istitle => {
                 let t = title(s);
                 Ok(Value::Bool(s.chars().any(char::is_alphabetic) && t == **s))
             }
-            "title" => v(title(s)),
-            "capitalize" => {
+            StrMethod::Title => v(title(s)),
+            StrMethod::Capitalize => {
                 let mut c = s.chars();
                 v(match c.next() {
                     Some(f) => f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase(),
                     None => String::new(),
                 })
             }
-            "swapcase" => v(s
+            StrMethod::Swapcase => v(s
                 .chars()
                 .map(|c| {
                     if c.is_uppercase() {
@@ -320,7 +375,7 @@ impl Interp {
                     }
                 })
                 .collect()),
-            "center" | "ljust" | "rjust" => {
+            StrMethod::Center | StrMethod::Ljust | StrMethod::Rjust => {
                 let w = to_int_i64(&arg(&args, 0), "")?;
                 let fill = match args.get(1) {
                     Some(Value::Str(f)) if f.chars().count() == 1 => {
@@ -341,9 +396,9 @@ impl Interp {
                 self.check_alloc(w as u128 * 4)?;
                 let pad = (w - n) as usize;
                 let fills = |k: usize| std::iter::repeat(fill).take(k).collect::<String>();
-                v(match name {
-                    "ljust" => s.to_string() + &fills(pad),
-                    "rjust" => fills(pad) + s,
+                v(match m {
+                    StrMethod::Ljust => s.to_string() + &fills(pad),
+                    StrMethod::Rjust => fills(pad) + s,
                     _ => {
                         // CPython: left = pad/2 + (pad & w & 1)
                         let left = pad / 2 + (pad & (w as usize) & 1);
@@ -351,7 +406,7 @@ impl Interp {
                     }
                 })
             }
-            "zfill" => {
+            StrMethod::Zfill => {
                 let w = to_int_i64(&arg(&args, 0), "")?;
                 let n = char_len(s) as i64;
                 if w <= n {
@@ -364,12 +419,12 @@ impl Interp {
                     _ => zeros + s,
                 })
             }
-            "partition" | "rpartition" => {
+            StrMethod::Partition | StrMethod::Rpartition => {
                 let sep = s_arg(&args, 0, name)?;
                 if sep.is_empty() {
                     return err("ValueError", "empty separator");
                 }
-                let pos = if name == "partition" {
+                let pos = if m == StrMethod::Partition {
                     s.find(&*sep)
                 } else {
                     s.rfind(&*sep)
@@ -380,21 +435,21 @@ impl Interp {
                         Value::Str(sep.clone()),
                         Value::str(&s[p + sep.len()..]),
                     ],
-                    None if name == "partition" => {
+                    None if m == StrMethod::Partition => {
                         vec![Value::Str(s.clone()), Value::str(""), Value::str("")]
                     }
                     None => vec![Value::str(""), Value::str(""), Value::Str(s.clone())],
                 }))
             }
-            "removeprefix" => {
+            StrMethod::Removeprefix => {
                 let p = s_arg(&args, 0, name)?;
                 v(s.strip_prefix(&*p).unwrap_or(s).to_string())
             }
-            "removesuffix" => {
+            StrMethod::Removesuffix => {
                 let p = s_arg(&args, 0, name)?;
                 v(s.strip_suffix(&*p).unwrap_or(s).to_string())
             }
-            "expandtabs" => {
+            StrMethod::Expandtabs => {
                 let size = match args.first() {
                     Some(n) => to_int_i64(n, "")?.max(0) as usize,
                     None => 8,
@@ -422,14 +477,10 @@ impl Interp {
                 }
                 v(out)
             }
-            "format" => v(self.str_format(s, &args, &kw)?),
-            "encode" => err(
+            StrMethod::Format => v(self.str_format(s, &args, &kw)?),
+            StrMethod::Encode => err(
                 "NotImplementedError",
                 "bytes are not supported in the sandbox",
-            ),
-            _ => err(
-                "AttributeError",
-                format!("'str' object has no attribute '{}'", name),
             ),
         }
     }

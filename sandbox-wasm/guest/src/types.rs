@@ -4,7 +4,7 @@
 use crate::bigint::BigInt;
 use crate::builtins::to_int_i64;
 use crate::interp::{err, Interp, R};
-use crate::ops::INT_MAX_STR_DIGITS;
+use crate::limits::INT_MAX_STR_DIGITS;
 use crate::value::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -76,10 +76,8 @@ impl Interp {
         kw: Vec<(Rc<str>, Value)>,
     ) -> R<Value> {
         if crate::classes::is_exception_type(name) {
-            let t = crate::builtins::TYPES
-                .iter()
-                .find(|&&t| t == name)
-                .copied()
+            let t = crate::builtins::BuiltinType::from_name(name)
+                .map(|t| t.name())
                 .unwrap_or("Exception");
             return Ok(Value::Exc(Rc::new(Exc {
                 typ: Value::Type(t),
@@ -106,7 +104,7 @@ impl Interp {
                         }
                         let digits = s.trim().len() as u64;
                         if base == 10 && digits > INT_MAX_STR_DIGITS {
-                            return err("ValueError", format!("Exceeds the limit (4300 digits) for integer string conversion: value has {} digits; use sys.set_int_max_str_digits() to increase the limit", digits));
+                            return err("ValueError", format!("Exceeds the limit ({} digits) for integer string conversion: value has {} digits; use sys.set_int_max_str_digits() to increase the limit", INT_MAX_STR_DIGITS, digits));
                         }
                         match parse_int(&s, base as u32) {
                             Some(v) => Ok(Value::from_bigint(v)),

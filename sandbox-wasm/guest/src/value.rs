@@ -4,6 +4,7 @@
 use crate::ast::{Comp, FuncDef};
 use crate::bigint::BigInt;
 use crate::format::float_repr;
+use crate::limits::MAX_REPR_DEPTH;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -113,8 +114,8 @@ pub enum Value {
     Range(Rc<Range>),
     Slice(Rc<(Value, Value, Value)>),
     Func(Rc<Function>),
-    /// Builtin function by name.
-    Builtin(&'static str),
+    /// Builtin function.
+    Builtin(crate::builtins::Builtin),
     /// Builtin type (int, str, list, ValueError, ...) by name.
     Type(&'static str),
     /// Method of a builtin value (`[].append`) or module function.
@@ -172,7 +173,7 @@ impl Value {
             Value::Range(r) => Value::Range(r.clone()),
             Value::Slice(s) => Value::Slice(s.clone()),
             Value::Func(f) => Value::Func(f.clone()),
-            Value::Builtin(n) => Value::Builtin(n),
+            Value::Builtin(f) => Value::Builtin(*f),
             Value::Type(n) => Value::Type(n),
             Value::Method(m) => Value::Method(m.clone()),
             Value::Module(n) => Value::Module(n),
@@ -369,7 +370,8 @@ pub fn hkey(v: &Value) -> Result<HKey, String> {
             ks.sort_by_key(|k| format!("{:?}", k));
             HKey::Tuple(ks)
         }
-        Value::Type(n) | Value::Builtin(n) | Value::Module(n) => HKey::Name(n),
+        Value::Type(n) | Value::Module(n) => HKey::Name(n),
+        Value::Builtin(f) => HKey::Name(f.name()),
         Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::Slice(_) | Value::View(..) => {
             return Err(v.type_name())
         }
@@ -550,8 +552,6 @@ pub fn str_repr(s: &str) -> String {
     out
 }
 
-const MAX_REPR_DEPTH: usize = 200;
-
 fn seq_repr(items: &[Value], open: &str, close: &str, out: &mut String, depth: usize) {
     out.push_str(open);
     for (i, x) in items.iter().enumerate() {
@@ -637,7 +637,7 @@ fn repr_into(v: &Value, out: &mut String, depth: usize) {
             out.push(')');
         }
         Value::Func(f) => out.push_str(&format!("<function {} at 0x7f0000001000>", f.def.name)),
-        Value::Builtin(n) => out.push_str(&format!("<built-in function {}>", n)),
+        Value::Builtin(f) => out.push_str(&format!("<built-in function {}>", f.name())),
         Value::Type(n) => out.push_str(&format!("<class '{}'>", n)),
         Value::Class(c) => out.push_str(&format!("<class '__main__.{}'>", c.name)),
         Value::Instance(i) => out.push_str(&format!(
@@ -762,7 +762,8 @@ fn eq_depth(a: &Value, b: &Value, d: usize) -> bool {
             let (lx, ly) = (x.len(), y.len());
             lx == ly && (lx == 0 || (x.start == y.start && (lx == 1 || x.step == y.step)))
         }
-        (Type(x), Type(y)) | (Builtin(x), Builtin(y)) | (Module(x), Module(y)) => x == y,
+        (Type(x), Type(y)) | (Module(x), Module(y)) => x == y,
+        (Builtin(x), Builtin(y)) => x == y,
         (Func(x), Func(y)) => Rc::ptr_eq(x, y),
         (Class(x), Class(y)) => Rc::ptr_eq(x, y),
         (Instance(x), Instance(y)) => Rc::ptr_eq(x, y),
