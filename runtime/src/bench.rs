@@ -192,7 +192,7 @@ pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| Error::Input(e.to_string()))?;
+        .map_err(Error::internal("cannot start the thread pool"))?;
     let mut step = |i: usize| -> Result<()> {
         grads.zero();
         pool.install(|| {
@@ -329,7 +329,7 @@ fn agent_runs(model: &mut dyn ChatModel, runs: usize, max_tokens: usize) -> Resu
     let mut registry = tools::Registry::new();
     registry
         .register(Box::new(tools::builtin::Python::default()))
-        .map_err(|e| Error::Input(e.to_string()))?;
+        .map_err(Error::internal("cannot start the thread pool"))?;
     let config = AgentConfig {
         format: tools::CallFormat::Hermes,
         max_turns: AGENT_SCRIPT.len(),

@@ -66,9 +66,22 @@ impl Error {
     }
 }
 
+/// An I/O failure stays an I/O failure (its kind decides the exit code);
+/// the rest is a bad file.
+impl Error {
+    /// For `map_err`: a failure of the program or machine while doing
+    /// `what` (encoding results, starting threads), not of the input.
+    pub fn internal<E: fmt::Display>(what: &str) -> impl FnOnce(E) -> Error + '_ {
+        move |e| Error::Internal(format!("{what}: {e}"))
+    }
+}
+
 impl From<gguf::Error> for Error {
     fn from(e: gguf::Error) -> Self {
-        Error::Gguf(e)
+        match e {
+            gguf::Error::Io { path, source } => Error::Io { path, source },
+            other => Error::Gguf(other),
+        }
     }
 }
 

@@ -80,10 +80,7 @@ pub fn run(a: BenchArgs) -> Result<(), CliError> {
         "all" => {
             let mut parts = serde_json::Map::new();
             for part in ["infer", "train", "sandbox", "agent"] {
-                let exe = std::env::current_exe().map_err(|e| CliError {
-                    code: 1,
-                    message: e.to_string(),
-                })?;
+                let exe = std::env::current_exe().map_err(|e| CliError::failure(e.to_string()))?;
                 let o = Command::new(exe)
                     .args(["bench", part, "--json", "--model"])
                     .arg(&path)
@@ -102,24 +99,15 @@ pub fn run(a: BenchArgs) -> Result<(), CliError> {
                         &a.keep_layers,
                     ])
                     .output()
-                    .map_err(|e| CliError {
-                        code: 1,
-                        message: e.to_string(),
-                    })?;
+                    .map_err(|e| CliError::failure(e.to_string()))?;
                 if !o.status.success() {
-                    return Err(CliError {
-                        code: 1,
-                        message: format!(
-                            "bench {part} failed: {}",
-                            String::from_utf8_lossy(&o.stderr).trim()
-                        ),
-                    });
+                    return Err(CliError::failure(format!(
+                        "bench {part} failed: {}",
+                        String::from_utf8_lossy(&o.stderr).trim()
+                    )));
                 }
-                let v: serde_json::Value =
-                    serde_json::from_slice(&o.stdout).map_err(|e| CliError {
-                        code: 1,
-                        message: e.to_string(),
-                    })?;
+                let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+                    .map_err(|e| CliError::failure(e.to_string()))?;
                 parts.insert(part.to_string(), v["result"].clone());
             }
             Ok(serde_json::Value::Object(parts))
@@ -130,27 +118,21 @@ pub fn run(a: BenchArgs) -> Result<(), CliError> {
             )))
         }
     }
-    .map_err(|e| CliError {
-        code: 1,
-        message: e.to_string(),
-    })?;
+    .map_err(|e| CliError::failure(e.to_string()))?;
     let doc = serde_json::json!({ "bench": a.what, "machine": runtime::machine(), "threads": threads, "result": result });
     if let Some(out) = &a.out {
-        let text = serde_json::to_string_pretty(&doc).map_err(|e| CliError {
-            code: 1,
-            message: e.to_string(),
-        })?;
-        gguf::write_atomic(out, text.as_bytes()).map_err(|e| CliError::usage(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&doc)
+            .map_err(|e| CliError::failure(format!("cannot encode JSON: {e}")))?;
+        gguf::write_atomic(out, text.as_bytes())?;
     }
     if a.json {
         return print_json(&doc);
     }
     print_summary(&a.what, &doc["result"]);
     if let Some(old) = &a.compare {
-        let text = std::fs::read_to_string(old)
-            .map_err(|e| CliError::usage(format!("{}: {e}", old.display())))?;
-        let old: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| CliError::usage(format!("{}: {e}", old.display())))?;
+        let text = std::fs::read_to_string(old).map_err(|e| CliError::io(old.display(), &e))?;
+        let old: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| CliError::in_file(old, e))?;
         println!(
             "\ncompared with {}:",
             a.compare

@@ -126,14 +126,13 @@ pub fn run(a: DataArgs) -> Result<(), CliError> {
 
 fn write(path: &Path, text: &str) -> Result<(), CliError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| CliError::usage(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir.display(), &e))?;
     }
-    gguf::write_atomic(path, text.as_bytes()).map_err(|e| CliError::usage(e.to_string()))
+    Ok(gguf::write_atomic(path, text.as_bytes())?)
 }
 
 fn read(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|e| CliError::io(path.display(), &e))
 }
 
 fn bad_format(kind: &str, format: &str, known: &str) -> CliError {
@@ -165,8 +164,7 @@ fn run_synth(s: SynthArgs) -> Result<(), CliError> {
         }
         ("arith", f) => return Err(bad_format("arith", f, "chat")),
         ("code", f @ ("chat" | "exec")) => {
-            let (mut samples, report) =
-                synth_code::synth_code(s.n, s.seed).map_err(runtime::Error::from)?;
+            let (mut samples, report) = synth_code::synth_code(s.n, s.seed)?;
             if f == "exec" {
                 for x in &mut samples {
                     x.conversation = dataset::prompt::to_exec_format(&x.conversation)
@@ -239,8 +237,7 @@ fn run_import(i: ImportArgs) -> Result<(), CliError> {
         )));
     }
     let text = read(&i.file)?;
-    let (samples, report) =
-        xlam::import(&text).map_err(|e| CliError::usage(format!("{}: {e}", i.file.display())))?;
+    let (samples, report) = xlam::import(&text).map_err(|e| CliError::in_file(&i.file, e))?;
     for (index, reason) in report.bad.iter().take(20) {
         eprintln!("{}: record {index}: {reason}", i.file.display());
     }
@@ -284,8 +281,7 @@ fn import_bfcl(i: &ImportArgs) -> Result<(), CliError> {
     let mut out = String::new();
     let mut counts = serde_json::Map::new();
     for c in cats {
-        let entries =
-            load_category(&host::bfcl_dir(), c).map_err(|e| CliError::usage(e.to_string()))?;
+        let entries = load_category(&host::bfcl_dir(), c).map_err(runtime::Error::from)?;
         for e in &entries {
             let messages: Vec<serde_json::Value> = e
                 .question
@@ -318,8 +314,7 @@ fn import_bfcl(i: &ImportArgs) -> Result<(), CliError> {
 fn run_split(s: SplitArgs) -> Result<(), CliError> {
     let text = read(&s.file)?;
     let lines: Vec<&str> = text.lines().collect();
-    let parts = split::split(&lines, s.seed)
-        .map_err(|e| CliError::usage(format!("{}: {e}", s.file.display())))?;
+    let parts = split::split(&lines, s.seed).map_err(|e| CliError::in_file(&s.file, e))?;
     for (name, idx) in [
         ("train", &parts.train),
         ("val", &parts.val),
@@ -370,7 +365,7 @@ fn run_stats(s: StatsArgs) -> Result<(), CliError> {
         &text,
         tokenizer.as_ref().map(|_| &mut tok as stats::Tokenize),
     )
-    .map_err(|e| CliError::usage(format!("{}: {e}", s.file.display())))?;
+    .map_err(|e| CliError::in_file(&s.file, e))?;
     if s.json {
         return print_json(&st);
     }

@@ -91,10 +91,9 @@ pub fn run(a: EvalArgs) -> Result<(), CliError> {
 fn show(dir: &Path, failures: bool, json: bool) -> Result<(), CliError> {
     let p = dir.join("results.json");
     let text = std::fs::read_to_string(&p).map_err(|e| CliError::io(p.display(), &e))?;
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?;
-    let rows: Vec<SummaryRow> = serde_json::from_value(v["summary"].clone())
-        .map_err(|e| CliError::usage(format!("{}: {e}", p.display())))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| CliError::in_file(&p, e))?;
+    let rows: Vec<SummaryRow> =
+        serde_json::from_value(v["summary"].clone()).map_err(|e| CliError::in_file(&p, e))?;
     let failed: Vec<&serde_json::Value> = v["items"]
         .as_array()
         .into_iter()

@@ -92,7 +92,7 @@ pub fn run(ExecArgs(a): ExecArgs) -> Result<(), CliError> {
     } else {
         a.code
     };
-    let sb = sandbox::Sandbox::new().map_err(runtime::Error::from)?;
+    let sb = sandbox::Sandbox::new()?;
     let out = sb.run(&code, &limits);
     if a.json {
         print_json(&out)?;
@@ -113,10 +113,7 @@ pub fn run(ExecArgs(a): ExecArgs) -> Result<(), CliError> {
     }
     // A Python error or a limit is the program's failure, already shown.
     if out.error.is_some() || out.stopped_by.is_some() {
-        return Err(CliError {
-            code: 1,
-            message: String::new(),
-        });
+        return Err(CliError::reported());
     }
     Ok(())
 }

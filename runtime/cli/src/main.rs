@@ -80,6 +80,26 @@ impl CliError {
         }
     }
 
+    /// A failure while running (exit 1): a child process, a result that
+    /// cannot be encoded.
+    pub fn failure(message: impl Into<String>) -> Self {
+        CliError {
+            code: 1,
+            message: message.into(),
+        }
+    }
+
+    /// A failure already reported to the user (a Python error shown on
+    /// stderr): exit 1 with no further line.
+    pub fn reported() -> Self {
+        CliError::failure(String::new())
+    }
+
+    /// Bad content in the file the user named (exit 2), naming the file.
+    pub fn in_file(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
+        CliError::usage(format!("{}: {e}", path.display()))
+    }
+
     /// An I/O failure on `what` (a path, `stdin`, `stdout`), with the exit
     /// code of [`io_exit_code`].
     pub fn io(what: impl std::fmt::Display, e: &std::io::Error) -> Self {
@@ -119,6 +139,18 @@ impl From<runtime::Error> for CliError {
     }
 }
 
+impl From<gguf::Error> for CliError {
+    fn from(e: gguf::Error) -> Self {
+        runtime::Error::from(e).into()
+    }
+}
+
+impl From<sandbox::Error> for CliError {
+    fn from(e: sandbox::Error) -> Self {
+        runtime::Error::from(e).into()
+    }
+}
+
 pub fn run(args: Args) -> i32 {
     runtime::backend::set_verbose(args.verbose);
     let result = match args.command {
@@ -150,10 +182,8 @@ pub fn run(args: Args) -> i32 {
 /// an error (exit 1), not a panic.
 pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
     use std::io::Write;
-    let s = serde_json::to_string_pretty(v).map_err(|e| CliError {
-        code: 1,
-        message: format!("cannot encode JSON: {e}"),
-    })?;
+    let s = serde_json::to_string_pretty(v)
+        .map_err(|e| CliError::failure(format!("cannot encode JSON: {e}")))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{s}")
         .and_then(|()| out.flush())

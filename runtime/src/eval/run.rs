@@ -385,8 +385,8 @@ impl EvalRun {
     pub fn write(&self, out: &Path) -> Result<Vec<&'static str>> {
         std::fs::create_dir_all(out).map_err(Error::io(out))?;
         let write = |name: &str, text: &str| gguf::write_atomic(&out.join(name), text.as_bytes());
-        let json = serde_json::to_string_pretty(self)
-            .map_err(|e| Error::Internal(format!("cannot encode results: {e}")))?;
+        let json =
+            serde_json::to_string_pretty(self).map_err(Error::internal("cannot encode results"))?;
         write("results.json", &json)?;
         write("report.md", &self.markdown())?;
         let title = match self.suite.split(':').next() {

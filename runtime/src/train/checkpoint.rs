@@ -51,7 +51,8 @@ pub fn save_checkpoint(
     m: &[&[f32]],
     v: &[&[f32]],
 ) -> Result<()> {
-    let header = serde_json::to_vec(meta).map_err(|e| Error::Input(e.to_string()))?;
+    let header =
+        serde_json::to_vec(meta).map_err(Error::internal("cannot encode the checkpoint header"))?;
     gguf::write_atomic_with(path, |w| {
         let mut z = zstd::Encoder::new(w, 3)?;
         z.write_all(MAGIC)?;

@@ -184,7 +184,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| Error::Input(format!("cannot start {threads} threads: {e}")))?;
+        .map_err(Error::internal(&format!("cannot start {threads} threads")))?;
     let mut progress = StepProgress::new(total, meta.step, show_progress);
     let metrics_path = out.join("metrics.jsonl");
     out_dir::keep_metrics_until(&metrics_path, meta.step)?;
@@ -276,7 +276,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
             val_loss,
             skipped: !step.applied,
         };
-        let line = serde_json::to_string(&m).map_err(|e| Error::Input(e.to_string()))?;
+        let line = serde_json::to_string(&m).map_err(Error::internal("cannot encode metrics"))?;
         writeln!(metrics, "{line}").map_err(Error::io(&metrics_path))?;
         progress.update(&m);
         let improved = match (val_loss, meta.best_val_loss) {
@@ -396,6 +396,7 @@ fn write_manifest(
         "kept_layers": kept_layers,
     });
     let path = cfg.out.join("run.json");
-    let text = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Input(e.to_string()))?;
+    let text = serde_json::to_string_pretty(&manifest)
+        .map_err(Error::internal("cannot encode run.json"))?;
     gguf::write_atomic(&path, text.as_bytes()).map_err(Error::from)
 }
