@@ -116,8 +116,8 @@ fn last_val_loss(metrics: &Path) -> Result<Option<f64>> {
 }
 
 fn write_study<T: Serialize>(out: &Path, study: &T, md: &str) -> Result<()> {
-    let json = serde_json::to_string_pretty(study)
-        .map_err(|e| Error::Input(format!("cannot encode the study: {e}")))?;
+    let json =
+        serde_json::to_string_pretty(study).map_err(Error::internal("cannot encode the study"))?;
     gguf::write_atomic(&out.join("study.json"), json.as_bytes())?;
     gguf::write_atomic(&out.join("study.md"), md.as_bytes())?;
     Ok(())
@@ -336,9 +336,8 @@ mod tests {
     /// validation in the metrics, not the lowest.
     #[test]
     fn final_val_loss_is_the_last_validation_not_the_best() {
-        let dir =
-            std::env::temp_dir().join(format!("agentcoder-study-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = test_support::TempDir::new("study-unit");
+        let dir = tmp.dir();
         let metrics = dir.join("metrics.jsonl");
         let lines = [
             r#"{"step":0,"epoch":0,"val_loss":2.0}"#,
@@ -353,6 +352,5 @@ mod tests {
         std::fs::write(&metrics, lines[4]).unwrap();
         assert_eq!(last_val_loss(&metrics).unwrap(), None);
         assert!(last_val_loss(&dir.join("missing.jsonl")).is_err());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -154,16 +154,11 @@ fn program(seed: u64) -> String {
 
 fn run_batch(seeds: std::ops::Range<u64>) {
     let progs: Vec<String> = seeds.clone().map(program).collect();
-    let dir = std::env::temp_dir().join(format!(
-        "sandbox-random-{}-{}",
-        std::process::id(),
-        seeds.start
-    ));
-    let _ = std::fs::create_dir_all(&dir);
+    let tmp = test_support::TempDir::new(&format!("sandbox-random-{}", seeds.start));
+    let dir = tmp.dir();
     let file = dir.join("progs.json");
     std::fs::write(&file, serde_json::to_string(&progs).expect("json")).expect("write programs");
     let out = crate::util::regen_expected(&["--run".as_ref(), file.as_os_str()]);
-    let _ = std::fs::remove_dir_all(&dir);
     let Some(out) = out else {
         return;
     };

@@ -5,7 +5,7 @@
 pub mod tiny;
 
 use std::ffi::{CStr, CString};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Index of the largest value (the first one on ties).
 pub fn argmax(row: &[f32]) -> usize {
@@ -15,16 +15,7 @@ pub fn argmax(row: &[f32]) -> usize {
         .0
 }
 
-/// The default model; panics with the fix if `make model` has not run.
-pub fn smollm2() -> PathBuf {
-    let p = host::default_model();
-    assert!(
-        p.exists(),
-        "{} is missing: run `make model` first",
-        p.display()
-    );
-    p
-}
+pub use test_support::{model as smollm2, TempDir};
 
 /// What ggml's `gguf.cpp` reads from a file.
 #[derive(Debug, PartialEq)]
@@ -132,27 +123,5 @@ pub fn our_view(h: &gguf::Header) -> GgmlView {
         data_offset: h.data_offset as usize,
         kv,
         tensors,
-    }
-}
-
-/// A unique scratch directory under the target dir, removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        let base =
-            std::env::temp_dir().join(format!("agentcoder-test-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&base);
-        std::fs::create_dir_all(&base).expect("temp dir is creatable");
-        TempDir(base)
-    }
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

@@ -1,9 +1,7 @@
 //! The built-in tools through the registry: files, search_docs, python and
 //! the registry's own checks, including hostile arguments.
 
-mod common;
-
-use common::Rng;
+use crate::util::Rng;
 use serde_json::{json, Value};
 use tools::builtin::{self, SearchDocs};
 use tools::{Error, Registry, ToolCall, ToolContext, ToolError};
@@ -236,7 +234,7 @@ fn bm25_scores_match_a_python_implementation() {
     );
     assert_eq!(index.passage_count(), docs.len());
     let input = json!({"docs": docs, "queries": queries}).to_string();
-    let Some(output) = common::python3(BM25_ORACLE, &input) else {
+    let Some(output) = crate::util::python3(BM25_ORACLE, &input) else {
         return;
     };
     let lines: Vec<&str> = output.lines().collect();
@@ -253,8 +251,8 @@ fn bm25_scores_match_a_python_implementation() {
 
 #[test]
 fn search_docs_reads_a_folder_and_ranks_passages() {
-    let root = std::env::temp_dir().join(format!("tools-search-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let tmp = test_support::TempDir::new("tools-search");
+    let root = tmp.dir();
     std::fs::create_dir_all(root.join("guide")).unwrap();
     std::fs::write(
         root.join("rust.md"),
@@ -267,8 +265,8 @@ fn search_docs_reads_a_folder_and_ranks_passages() {
     )
     .unwrap();
     std::fs::write(root.join("image.png"), "GGUF GGUF GGUF").unwrap();
-    let index = SearchDocs::from_dir(&root).unwrap();
-    std::fs::remove_dir_all(&root).unwrap();
+    let index = SearchDocs::from_dir(root).unwrap();
+    std::fs::remove_dir_all(root).unwrap();
 
     let hits = index.search("how are GGUF weights loaded", 3);
     assert_eq!(hits[0].file, "guide/llama.txt");

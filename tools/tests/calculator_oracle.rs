@@ -1,9 +1,7 @@
 //! The calculator against CPython's `fractions.Fraction` on random
 //! expressions (the oracle evaluates the same tree with Fraction literals).
 
-mod common;
-
-use common::Rng;
+use crate::util::Rng;
 use tools::builtin::calculator::{evaluate, CalcError, CalcLimits};
 
 const ORACLE: &str = r#"
@@ -60,7 +58,7 @@ fn matches_python_fractions() {
         .iter()
         .map(|(_, python)| format!("{python}\n"))
         .collect();
-    let Some(output) = common::python3(ORACLE, &input) else {
+    let Some(output) = crate::util::python3(ORACLE, &input) else {
         return;
     };
     let expected: Vec<&str> = output.lines().collect();

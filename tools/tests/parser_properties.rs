@@ -1,9 +1,7 @@
 //! Property tests for every tool-call format: render -> parse round-trips,
 //! and truncated or corrupted model output never panics.
 
-mod common;
-
-use common::Rng;
+use crate::util::Rng;
 use serde_json::json;
 use tools::parse::{exec, hermes, pythonic, xlam};
 use tools::{CallFormat, ToolCall};
@@ -12,7 +10,7 @@ const CASES: usize = 300;
 
 fn exec_calls(rng: &mut Rng) -> Vec<ToolCall> {
     (0..rng.below(4))
-        .map(|_| ToolCall::new("python", json!({"code": common::code(rng)})))
+        .map(|_| ToolCall::new("python", json!({"code": crate::util::code(rng)})))
         .collect()
 }
 
@@ -33,19 +31,24 @@ fn formats() -> Vec<Case> {
             CallFormat::Exec,
             exec_calls,
         ),
-        ("hermes", hermes::render, CallFormat::Hermes, common::calls),
+        (
+            "hermes",
+            hermes::render,
+            CallFormat::Hermes,
+            crate::util::calls,
+        ),
         (
             "hermes-list",
             hermes::render_list,
             CallFormat::Hermes,
-            common::calls,
+            crate::util::calls,
         ),
-        ("xlam", xlam::render, CallFormat::Xlam, common::calls),
+        ("xlam", xlam::render, CallFormat::Xlam, crate::util::calls),
         (
             "pythonic",
             |c| pythonic::render(c).expect("generated names are identifiers"),
             CallFormat::Pythonic,
-            common::calls,
+            crate::util::calls,
         ),
     ]
 }

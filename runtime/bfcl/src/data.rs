@@ -276,9 +276,9 @@ pub fn load_category(dir: &Path, category: Category) -> Result<Vec<BfclEntry>, D
 mod tests {
     use super::*;
 
-    fn scratch_dir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("bfcl-data-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(d.join("possible_answer")).expect("temp dir is writable");
+    fn scratch_dir(tag: &str) -> test_support::TempDir {
+        let d = test_support::TempDir::new(tag);
+        std::fs::create_dir_all(d.path("possible_answer")).expect("temp dir is writable");
         d
     }
 
@@ -286,14 +286,15 @@ mod tests {
 
     #[test]
     fn loads_and_pairs_answers() {
-        let d = scratch_dir("ok");
+        let tmp = scratch_dir("ok");
+        let d = tmp.dir();
         std::fs::write(d.join("BFCL_v4_parallel.json"), format!("{ENTRY}\n")).unwrap();
         std::fs::write(
             d.join("possible_answer/BFCL_v4_parallel.json"),
             r#"{"id": "parallel_0", "ground_truth": [{"f": {"a": [1, ""]}}]}"#,
         )
         .unwrap();
-        let e = load_category(&d, Category::Parallel).unwrap();
+        let e = load_category(d, Category::Parallel).unwrap();
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].question[0][0].content, "q");
         assert_eq!(e[0].ground_truth.as_ref().unwrap().len(), 1);
@@ -301,13 +302,14 @@ mod tests {
 
     #[test]
     fn errors_name_file_and_line() {
-        let d = scratch_dir("bad");
+        let tmp = scratch_dir("bad");
+        let d = tmp.dir();
         std::fs::write(
             d.join("BFCL_v4_multiple.json"),
             format!("{ENTRY}\n{{\"id\": 3"),
         )
         .unwrap();
-        let msg = load_category(&d, Category::Multiple)
+        let msg = load_category(d, Category::Multiple)
             .unwrap_err()
             .to_string();
         assert!(
@@ -318,7 +320,7 @@ mod tests {
         std::fs::write(d.join("BFCL_v4_multiple.json"), ENTRY).unwrap();
         let ans = r#"{"id": "parallel_0", "ground_truth": [{"f": {"a": 1}}]}"#;
         std::fs::write(d.join("possible_answer/BFCL_v4_multiple.json"), ans).unwrap();
-        let msg = load_category(&d, Category::Multiple)
+        let msg = load_category(d, Category::Multiple)
             .unwrap_err()
             .to_string();
         assert!(
@@ -326,12 +328,12 @@ mod tests {
             "{msg}"
         );
 
-        let msg = load_category(&d, Category::SimplePython)
+        let msg = load_category(d, Category::SimplePython)
             .unwrap_err()
             .to_string();
         assert!(msg.contains("make bfcl"), "{msg}");
         let truncated = &ENTRY[..ENTRY.len() / 2];
         std::fs::write(d.join("BFCL_v4_irrelevance.json"), truncated).unwrap();
-        assert!(load_category(&d, Category::Irrelevance).is_err());
+        assert!(load_category(d, Category::Irrelevance).is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! The `agentcoder` binary as a user runs it: real model, real output.
 
-use crate::util::{agentcoder, agentcoder_stdin, command, model};
+use crate::util::{agentcoder, agentcoder_stdin, command, model, TempDir};
 use std::process::Output;
 
 fn stdout(o: &Output) -> String {
@@ -104,8 +104,8 @@ fn stop_strings_end_generation() {
 
 #[test]
 fn bad_paths_and_files_give_one_line_and_exit_2() {
-    let dir = std::env::temp_dir().join(format!("agentcoder-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = TempDir::new("cli");
+    let dir = tmp.dir();
     let not_gguf = dir.join("notes.txt");
     std::fs::write(&not_gguf, "hello, not a model").unwrap();
     let nf = not_gguf.display().to_string();
@@ -132,7 +132,6 @@ fn bad_paths_and_files_give_one_line_and_exit_2() {
         err.contains("notes.txt") && err.contains("not a GGUF file"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -151,8 +150,8 @@ fn linked_llama_cpp_uses_the_chosen_simd_level() {
 
 #[test]
 fn agent_loop_runs_on_smollm2_and_writes_a_trajectory() {
-    let dir = std::env::temp_dir().join(format!("agentcoder-agent-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = TempDir::new("agent");
+    let dir = tmp.dir();
     let traj = dir.join("t.jsonl");
     let m = model();
     let o = agentcoder(&[
@@ -188,12 +187,12 @@ fn agent_loop_runs_on_smollm2_and_writes_a_trajectory() {
     let line = std::fs::read_to_string(&traj).unwrap();
     let again: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
     assert_eq!(again["question"], "What is 12345 * 67890? Use Python.");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn eval_bfcl_writes_results_report_and_chart() {
-    let dir = std::env::temp_dir().join(format!("agentcoder-eval-{}", std::process::id()));
+    let tmp = TempDir::new("eval");
+    let dir = tmp.path("out");
     let out = dir.to_str().unwrap();
     let m = model();
     let o = agentcoder(&[
@@ -233,13 +232,12 @@ fn eval_bfcl_writes_results_report_and_chart() {
     }
     let show = agentcoder(&["eval", "show", "--out", out, "--failures"]);
     assert!(String::from_utf8_lossy(&show.stdout).contains("| simple_python |"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn eval_fc_scores_synthesized_items() {
-    let dir = std::env::temp_dir().join(format!("agentcoder-evalfc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = TempDir::new("evalfc");
+    let dir = tmp.dir();
     let data = dir.join("fc.jsonl");
     let o = agentcoder(&[
         "data",
@@ -285,7 +283,6 @@ fn eval_fc_scores_synthesized_items() {
         let v = sc[k].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&v), "{k} {v}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn stderr(o: &Output) -> String {

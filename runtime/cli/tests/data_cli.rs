@@ -1,16 +1,9 @@
 //! `agentcoder data ...` as a user runs it: synth -> split -> stats, and
 //! the xLAM import with bad records.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::util::{agentcoder, ok};
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("agentcoder-data-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use crate::util::{agentcoder, ok, TempDir};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -18,7 +11,8 @@ fn s(p: &Path) -> &str {
 
 #[test]
 fn synth_split_stats_pipeline() {
-    let d = tmp("pipeline");
+    let tmp = TempDir::new("data-pipeline");
+    let d = tmp.dir();
     let (a, b) = (d.join("a.jsonl"), d.join("b.jsonl"));
     for out in [&a, &b] {
         ok(&agentcoder(&[
@@ -132,7 +126,8 @@ fn synth_split_stats_pipeline() {
 
 #[test]
 fn import_reports_bad_records() {
-    let d = tmp("import");
+    let tmp = TempDir::new("data-import");
+    let d = tmp.dir();
     let file = d.join("x.json");
     let good = serde_json::json!({
         "id": 0, "query": "Square root of 16?",
@@ -173,10 +168,8 @@ fn import_reports_bad_records() {
 
 #[test]
 fn bfcl_import_counts_match_the_files() {
-    let out = std::env::temp_dir().join(format!(
-        "agentcoder-bfcl-import-{}.jsonl",
-        std::process::id()
-    ));
+    let tmp = TempDir::new("bfcl-import");
+    let out = tmp.path("bfcl.jsonl");
     let o = agentcoder(&[
         "data",
         "import",

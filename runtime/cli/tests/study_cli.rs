@@ -1,7 +1,7 @@
 //! The code suite and the two studies through the CLI, on SmolLM2 with
 //! small settings: the files they write and the relations between them.
 
-use crate::util::{agentcoder, model, ok};
+use crate::util::{agentcoder, model, ok, TempDir};
 use serde_json::Value;
 use std::path::Path;
 
@@ -35,9 +35,9 @@ fn code_data(dir: &Path) {
 
 #[test]
 fn eval_code_suite_scores_agent_runs() {
-    let dir = std::env::temp_dir().join(format!("agentcoder-evalcode-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    code_data(&dir);
+    let tmp = TempDir::new("evalcode");
+    let dir = tmp.dir();
+    code_data(dir);
     let out = dir.join("eval");
     let printed = ok(&agentcoder(&[
         "eval",
@@ -93,14 +93,13 @@ fn eval_code_suite_scores_agent_runs() {
         "--failures",
     ]));
     assert!(show.contains("tool selection"), "{show}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn sample_and_quant_studies_train_evaluate_and_compare() {
-    let dir = std::env::temp_dir().join(format!("agentcoder-study-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    code_data(&dir);
+    let tmp = TempDir::new("study");
+    let dir = tmp.dir();
+    code_data(dir);
     let train = dir.join("train.jsonl");
     let test = dir.join("test.jsonl");
     let out = dir.join("samples");
@@ -229,5 +228,4 @@ fn sample_and_quant_studies_train_evaluate_and_compare() {
             "q8_0 lora"
         ]
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,9 +2,9 @@
 //! llama.cpp, a killed run resumes to the same losses, memory stays near
 //! the estimate, and bad data is reported with file:line.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::util::{command as bin, model};
+use crate::util::{command as bin, model, TempDir};
 use std::process::{Output, Stdio};
 
 fn run<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) -> Output {
@@ -17,26 +17,8 @@ fn run<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) -> Output {
     o
 }
 
-struct Dir(PathBuf);
-impl Dir {
-    fn new(tag: &str) -> Dir {
-        let d = std::env::temp_dir().join(format!("agentcoder-train-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-    fn p(&self, name: &str) -> String {
-        self.0.join(name).display().to_string()
-    }
-}
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn synth(dir: &Dir, name: &str, n: usize, seed: u64) -> String {
-    let p = dir.p(name);
+fn synth(dir: &TempDir, name: &str, n: usize, seed: u64) -> String {
+    let p = dir.arg(name);
     run(&[
         "data",
         "synth",
@@ -66,12 +48,12 @@ fn losses(metrics: &Path) -> Vec<(u64, f64)> {
 
 #[test]
 fn lora_learns_the_format_and_llama_cpp_applies_it() {
-    let d = Dir::new("learn");
+    let d = TempDir::new("train-learn");
     let (train, val) = (
         synth(&d, "train.jsonl", 160, 1),
         synth(&d, "val.jsonl", 24, 2),
     );
-    let out = d.p("run");
+    let out = d.arg("run");
     let o = run(&[
         "train",
         "--model",
@@ -143,7 +125,7 @@ fn lora_learns_the_format_and_llama_cpp_applies_it() {
         "{tuned}"
     );
     // export-lora writes the same adapter from the checkpoint.
-    let exported = d.p("exported.gguf");
+    let exported = d.arg("exported.gguf");
     run(&[
         "export-lora",
         &out,
@@ -160,7 +142,7 @@ fn lora_learns_the_format_and_llama_cpp_applies_it() {
 
 #[test]
 fn killed_run_resumes_to_the_same_losses() {
-    let d = Dir::new("resume");
+    let d = TempDir::new("train-resume");
     let train = synth(&d, "train.jsonl", 48, 3);
     let common = |out: &str| -> Vec<String> {
         [
@@ -188,12 +170,12 @@ fn killed_run_resumes_to_the_same_losses() {
         .map(|s| s.to_string())
         .collect()
     };
-    let full = d.p("full");
+    let full = d.arg("full");
     run(&common(&full).iter().map(String::as_str).collect::<Vec<_>>());
     let expected = losses(&Path::new(&full).join("metrics.jsonl"));
     assert_eq!(expected.len(), 8);
 
-    let cut = d.p("cut");
+    let cut = d.arg("cut");
     let mut child = bin()
         .args(common(&cut))
         .stdout(Stdio::null())
@@ -220,7 +202,7 @@ fn killed_run_resumes_to_the_same_losses() {
         "export-lora",
         &cut,
         "--out",
-        &d.p("mid.gguf"),
+        &d.arg("mid.gguf"),
         "--checkpoint",
         "latest",
     ]);
@@ -248,14 +230,14 @@ fn losses_or_empty(p: &Path) -> Vec<(u64, f64)> {
 
 #[test]
 fn peak_memory_is_within_15_percent_of_the_estimate() {
-    let d = Dir::new("mem");
+    let d = TempDir::new("train-mem");
     let text: String = (0..6)
         .map(|i| {
             let words: Vec<String> = (0..300).map(|j| format!("w{}", (i * 7 + j * 13) % 97)).collect();
             serde_json::json!({"messages": [{"role": "user", "content": "Say words."}, {"role": "assistant", "content": words.join(" ")}]}).to_string() + "\n"
         })
         .collect();
-    let data = d.p("long.jsonl");
+    let data = d.arg("long.jsonl");
     std::fs::write(&data, text).unwrap();
     // Recomputing every layer (least memory) on the f32 path, then keeping
     // all 30 layers' activations on the int8 path: the estimate follows.
@@ -263,7 +245,7 @@ fn peak_memory_is_within_15_percent_of_the_estimate() {
         .into_iter()
         .enumerate()
     {
-        let out = d.p(&format!("run{i}"));
+        let out = d.arg(&format!("run{i}"));
         let o = run(&[
             "train",
             "--model",
@@ -318,8 +300,8 @@ fn peak_memory_is_within_15_percent_of_the_estimate() {
 
 #[test]
 fn malformed_data_names_file_and_line() {
-    let d = Dir::new("bad");
-    let data = d.p("bad.jsonl");
+    let d = TempDir::new("train-bad");
+    let data = d.arg("bad.jsonl");
     std::fs::write(&data, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"yo\"}]}\n{oops\n").unwrap();
     let o = bin()
         .args([
@@ -329,7 +311,7 @@ fn malformed_data_names_file_and_line() {
             "--data",
             &data,
             "--out",
-            &d.p("run"),
+            &d.arg("run"),
             "--steps",
             "1",
         ])
@@ -349,7 +331,7 @@ fn malformed_data_names_file_and_line() {
             "--data",
             &data,
             "--out",
-            &d.p("run"),
+            &d.arg("run"),
             "--steps",
             "1",
             "--skip-bad",
@@ -397,9 +379,9 @@ fn refused(args: &[String]) -> String {
 
 #[test]
 fn an_earlier_run_is_kept_unless_overwritten_and_logs_show_progress() {
-    let d = Dir::new("outdir");
+    let d = TempDir::new("train-outdir");
     let data = synth(&d, "train.jsonl", 24, 4);
-    let out = d.p("run");
+    let out = d.arg("run");
     let metrics = Path::new(&out).join("metrics.jsonl");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(&metrics, "{\"step\":99,\"loss\":9.0}\n").unwrap();
@@ -441,22 +423,22 @@ fn an_earlier_run_is_kept_unless_overwritten_and_logs_show_progress() {
             .collect()
     };
     assert!(refused(&replay(&out)).contains("not empty"));
-    let again = d.p("replay");
+    let again = d.arg("replay");
     run(&replay(&again));
     assert_eq!(losses(&Path::new(&again).join("metrics.jsonl")).len(), 1);
     assert_eq!(std::fs::read(&metrics).unwrap(), before);
 
     for (flag, value) in [("--alpha", "0"), ("--alpha", "NaN"), ("--lr", "NaN")] {
-        let err = refused(&short_run(&data, &d.p("bad"), 1, &[flag, value]));
+        let err = refused(&short_run(&data, &d.arg("bad"), 1, &[flag, value]));
         assert!(err.contains(flag), "{flag} {value}: {err}");
     }
 }
 
 #[test]
 fn diverged_training_stops_and_keeps_a_finite_adapter() {
-    let d = Dir::new("nan");
+    let d = TempDir::new("train-nan");
     let data = synth(&d, "train.jsonl", 24, 6);
-    let out = d.p("run");
+    let out = d.arg("run");
     // A learning rate this large overflows the adapter after one step:
     // every later gradient is NaN or infinite.
     let args = short_run(

@@ -13,21 +13,11 @@ pub fn agentcoder(args: &[&str]) -> Output {
     command().args(args).output().expect("the binary runs")
 }
 
-/// Asserts it exited 0 (showing stderr if not) and returns its stdout.
-pub fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+pub use test_support::{ok, TempDir};
 
-/// The default model; fails with the fix if `make model` has not run.
+/// The default model, as a command-line argument.
 pub fn model() -> String {
-    let p = host::default_model();
-    assert!(
-        p.exists(),
-        "{} is missing: run `make model` first",
-        p.display()
-    );
-    p.display().to_string()
+    test_support::model().display().to_string()
 }
 
 /// Runs it with `args`, `input` on stdin, and collects the output.

@@ -286,15 +286,11 @@ mod tests {
             .set_u32("llama.rope.dimension_count", rope);
         w.add_f32("token_embd.weight", &[64, 8], &[0.0; 64 * 8])
             .expect("a valid f32 tensor");
-        let path = std::env::temp_dir().join(format!(
-            "agentcoder-rope-{rope}-{}.gguf",
-            std::process::id()
-        ));
+        let tmp = test_support::TempDir::new("rope");
+        let path = tmp.path(&format!("rope-{rope}.gguf"));
         w.write(&path).expect("temp dir is writable");
         let file = gguf::GgufFile::open(&path).expect("just written");
-        let cfg = ModelConfig::from_gguf(&file);
-        let _ = std::fs::remove_file(&path);
-        cfg
+        ModelConfig::from_gguf(&file)
     }
 
     #[test]

@@ -108,20 +108,17 @@ mod tests {
         s.bytes().map(|b| b as i32).collect()
     }
 
-    fn write(lines: &[&str]) -> std::path::PathBuf {
-        let p = std::env::temp_dir().join(format!(
-            "agentcoder-data-{}-{}.jsonl",
-            std::process::id(),
-            lines.len()
-        ));
+    fn write(lines: &[&str]) -> (test_support::TempDir, std::path::PathBuf) {
+        let tmp = test_support::TempDir::new("train-data");
+        let p = tmp.path("data.jsonl");
         std::fs::write(&p, lines.join("\n")).unwrap();
-        p
+        (tmp, p)
     }
 
     #[test]
     fn bad_lines_name_file_and_line() {
         let good = r#"{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}"#;
-        let p = write(&[
+        let (_tmp, p) = write(&[
             good,
             "{not json",
             r#"{"messages":[{"role":"user","content":"x"}]}"#,
@@ -142,6 +139,5 @@ mod tests {
             .map(|&l| l as u8 as char)
             .collect();
         assert_eq!(trained, "hello<|im_end|>");
-        let _ = std::fs::remove_file(p);
     }
 }

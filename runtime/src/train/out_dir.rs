@@ -89,15 +89,16 @@ pub(super) fn keep_metrics_until(path: &Path, step: usize) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn dir(tag: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("agentcoder-out-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        d
+    /// A path inside a fresh scratch directory, not yet created.
+    fn dir(tag: &str) -> (test_support::TempDir, std::path::PathBuf) {
+        let tmp = test_support::TempDir::new(tag);
+        let d = tmp.path("out");
+        (tmp, d)
     }
 
     #[test]
     fn a_non_empty_directory_needs_resume_or_overwrite() {
-        let d = dir("modes");
+        let (_tmp, d) = dir("modes");
         for mode in [OutDir::New, OutDir::Resume, OutDir::Overwrite] {
             prepare(&d, mode).unwrap(); // missing or empty: nothing to protect
             std::fs::create_dir_all(&d).unwrap();
@@ -112,12 +113,11 @@ mod tests {
         prepare(&d, OutDir::Overwrite).unwrap();
         assert!(!d.join("metrics.jsonl").exists() && !d.join("latest").exists());
         assert!(d.join("notes.txt").exists(), "files of others stay");
-        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]
     fn resuming_drops_the_metrics_of_steps_to_redo() {
-        let d = dir("metrics");
+        let (_tmp, d) = dir("metrics");
         std::fs::create_dir_all(&d).unwrap();
         let p = d.join("metrics.jsonl");
         std::fs::write(
@@ -141,6 +141,5 @@ mod tests {
         );
         keep_metrics_until(&p, 0).unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "");
-        let _ = std::fs::remove_dir_all(&d);
     }
 }
