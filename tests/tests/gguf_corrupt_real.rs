@@ -3,8 +3,13 @@
 //! no single allocation is larger than the input — up to the in-memory size
 //! of a parsed string array: an element takes at least 8 bytes on disk and
 //! 32 as a `Value`, so a complete array may take up to 4× its bytes.
+//!
+//! The allocator is the whole test binary's, and other tests allocate on
+//! their own threads at the same time, so only this thread's allocations
+//! are counted.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use agentcoder_tests::smollm2;
@@ -12,16 +17,26 @@ use agentcoder_tests::smollm2;
 struct MaxAlloc;
 static LARGEST: AtomicUsize = AtomicUsize::new(0);
 
+thread_local! {
+    static WATCHED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn note(size: usize) {
+    if WATCHED.with(Cell::get) {
+        LARGEST.fetch_max(size, Ordering::Relaxed);
+    }
+}
+
 unsafe impl GlobalAlloc for MaxAlloc {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LARGEST.fetch_max(l.size(), Ordering::Relaxed);
+        note(l.size());
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        LARGEST.fetch_max(new, Ordering::Relaxed);
+        note(new);
         unsafe { System.realloc(p, l, new) }
     }
 }
@@ -37,6 +52,7 @@ fn truncations_and_flips_of_the_real_header_are_safe_and_bounded() {
     let head = (h.data_offset as usize + 4096).min(bytes.len());
     let image = &bytes[..head];
     drop(h);
+    WATCHED.with(|w| w.set(true));
     let mut s = 0x2545F4914F6CDD1Du64;
     let mut next = || {
         s ^= s << 13;
@@ -72,6 +88,7 @@ fn truncations_and_flips_of_the_real_header_are_safe_and_bounded() {
         );
         buf[at] = old;
     }
+    WATCHED.with(|w| w.set(false));
 }
 
 fn h_len(image: &[u8]) -> usize {
