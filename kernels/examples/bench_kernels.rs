@@ -235,12 +235,12 @@ fn main() {
                 let mut timed = |c: Compute| {
                     let fwd = pool.install(|| {
                         time_it(budget, 50, || {
-                            qmatmul_forward_in(c, &x, w, &mut y, t, false)
+                            qmatmul_forward_in(c.into(), &x, w, &mut y, t, false)
                         })
                     });
                     let bwd = pool.install(|| {
                         time_it(budget, 50, || {
-                            qmatmul_backward_dx_in(c, &dy, w, &mut dx, t, false)
+                            qmatmul_backward_dx_in(c.into(), &dy, w, &mut dx, t, false)
                         })
                     });
                     (fwd, bwd)

@@ -229,15 +229,19 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(m: usize, n: usize, b: &BMatrix<'_>, mr: usize) -> Plan {
-        let align = b.m.align();
-        // Transposed: K runs along quantized rows, so KC must be block aligned
-        // (256 is a multiple of every block size). Direct: NC must be.
-        let (kc_max, nc_max) = if b.transposed {
+    /// (KC, NC) for B. Transposed: K runs along quantized rows, so KC must
+    /// be block aligned (256 is a multiple of every block size). Direct: NC
+    /// must be.
+    fn blocks(b: &BMatrix<'_>) -> (usize, usize) {
+        if b.transposed {
             (KC, NC)
         } else {
-            (KC / 2, NC.max(align))
-        };
+            (KC / 2, NC.max(b.m.align()))
+        }
+    }
+
+    fn new(m: usize, n: usize, b: &BMatrix<'_>, mr: usize) -> Plan {
+        let (kc_max, nc_max) = Plan::blocks(b);
         let n_tiles = n.div_ceil(nc_max);
         let threads = rayon::current_num_threads();
         let m_chunks = if n_tiles >= 2 * threads {
@@ -325,13 +329,16 @@ pub(crate) fn gemm(
 }
 
 /// C[M, N] (+)= A[M, K] · B[K, N] on the int8 path: A already quantized,
-/// B re-coded strip by strip (decoded with `isa`'s dequantizer).
+/// B read from `coded` when given (it must be B coded by [`code_int8`] for
+/// `isa8`), else re-coded strip by strip (decoded with `isa`'s dequantizer).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm_int8(
     isa: &Isa,
     isa8: &Int8Isa,
     a: &QuantizedRows,
     m: usize,
     b: BMatrix<'_>,
+    coded: Option<&CodedB>,
     c: &mut [f32],
     accumulate: bool,
 ) {
@@ -341,15 +348,156 @@ pub(crate) fn gemm_int8(
     let (k, n) = (b.k(), b.n());
     assert_eq!(a.k_pad, k.div_ceil(GROUP) * GROUP, "A is (M, K)");
     assert_eq!(a.q.len(), m * a.k_pad, "A is (M, K)");
+    if let Some(p) = coded {
+        assert!(
+            (p.k, p.n, p.transposed, p.nr) == (k, n, b.transposed, isa8.nr),
+            "coded B is this B, for this instruction set"
+        );
+    }
     let plan = Plan::new(m, n, &b, isa8.mr);
     let cp = CPtr(c.as_mut_ptr());
     plan.run(m, n, m * n * k, |tile| {
         INT8_BUFFERS.with(|bufs| {
             let bufs = &mut *bufs.borrow_mut();
             // SAFETY: `tile` lies inside C (M×N) and no other task writes it.
-            unsafe { run_tile_int8(isa, isa8, a, b, k, plan.kc_max, tile, cp.get(), bufs) };
+            unsafe { run_tile_int8(isa, isa8, a, b, coded, k, plan.kc_max, tile, cp.get(), bufs) };
         });
     });
+}
+
+/// B coded once for the int8 path, for a matrix used many times (a frozen
+/// weight during training): each nr-wide strip's codes, scales and offsets
+/// over all of K, in the micro-kernel's layout, so a product reads them
+/// instead of decoding and coding B again. The same bytes the on-the-fly
+/// path codes. Size: K·N bytes of codes plus 8 bytes per [`GROUP`] K
+/// values per column (≈ 1.25 bytes per value).
+#[derive(Default)]
+pub struct CodedB {
+    k: usize,
+    n: usize,
+    transposed: bool,
+    nr: usize,
+    /// ⌈K / GROUP⌉: strip `s` starts at group `s·groups`.
+    groups: usize,
+    codes: Vec<u8>,
+    scale: Vec<f32>,
+    offset: Vec<f32>,
+}
+
+impl CodedB {
+    /// Heap bytes held.
+    pub fn bytes(&self) -> usize {
+        self.codes.len() + 4 * (self.scale.len() + self.offset.len())
+    }
+
+    /// [`CodedB::bytes`] of a K×N matrix for strips `nr` wide.
+    pub fn bytes_for(k: usize, n: usize, nr: usize) -> usize {
+        let cols = n.div_ceil(nr) * nr;
+        let groups = k.div_ceil(GROUP);
+        cols * groups * (GROUP + 8)
+    }
+
+    /// (codes, scales, offsets) of strip `s` from group `g0`.
+    fn strip(&self, s: usize, g0: usize) -> (*const u8, *const f32, *const f32) {
+        let g = s * self.groups + g0;
+        (
+            self.codes[g * GROUP * self.nr..].as_ptr(),
+            self.scale[g * self.nr..].as_ptr(),
+            self.offset[g * self.nr..].as_ptr(),
+        )
+    }
+}
+
+/// Codes all of B for the int8 path (see [`CodedB`]), column tiles in
+/// parallel on the current rayon pool.
+pub(crate) fn code_int8(isa: &Isa, isa8: &Int8Isa, b: BMatrix<'_>) -> CodedB {
+    let (k, n, nr) = (b.k(), b.n(), isa8.nr);
+    let groups = k.div_ceil(GROUP);
+    let strips = n.div_ceil(nr);
+    let (kc_max, nc_max) = Plan::blocks(&b);
+    assert!(nc_max.is_multiple_of(nr), "tiles hold whole strips");
+    let mut p = CodedB {
+        k,
+        n,
+        transposed: b.transposed,
+        nr,
+        groups,
+        codes: vec![0; strips * groups * GROUP * nr],
+        scale: vec![0.0; strips * groups * nr],
+        offset: vec![0.0; strips * groups * nr],
+    };
+    if k == 0 || n == 0 {
+        return p;
+    }
+    let per_tile = nc_max / nr * groups;
+    p.codes
+        .par_chunks_mut(per_tile * GROUP * nr)
+        .zip(p.scale.par_chunks_mut(per_tile * nr))
+        .zip(p.offset.par_chunks_mut(per_tile * nr))
+        .enumerate()
+        .for_each(|(tile, ((codes, scale), offset))| {
+            INT8_BUFFERS.with(|bufs| {
+                let bufs = &mut *bufs.borrow_mut();
+                let n0 = tile * nc_max;
+                let nc = nc_max.min(n - n0);
+                for k0 in (0..k).step_by(kc_max) {
+                    let kc = kc_max.min(k - k0);
+                    let (g0, gs) = (k0 / GROUP, kc.div_ceil(GROUP));
+                    code_strips(isa, isa8, b, k0, kc, n0, nc, bufs, |s, _, strip| {
+                        let g = s * groups + g0;
+                        codes[g * GROUP * nr..][..gs * GROUP * nr]
+                            .copy_from_slice(&strip.codes[..gs * GROUP * nr]);
+                        scale[g * nr..][..gs * nr].copy_from_slice(&strip.scale[..gs * nr]);
+                        offset[g * nr..][..gs * nr].copy_from_slice(&strip.offset[..gs * nr]);
+                    });
+                }
+            });
+        });
+    p
+}
+
+/// Codes the strips of B[k0..k0+kc, n0..n0+nc] one at a time and hands
+/// each to `each(strip index within the tile, valid columns, strip)`.
+#[allow(clippy::too_many_arguments)]
+fn code_strips(
+    isa: &Isa,
+    isa8: &Int8Isa,
+    b: BMatrix<'_>,
+    k0: usize,
+    kc: usize,
+    n0: usize,
+    nc: usize,
+    bufs: &mut Int8Buffers,
+    mut each: impl FnMut(usize, usize, &Int8Strip),
+) {
+    let Int8Buffers {
+        panel,
+        row,
+        strip,
+        codes,
+    } = bufs;
+    // The forward through a 4-bit weight codes its blocks directly.
+    let coder = match (b.transposed, b.m.elems) {
+        (true, Elems::Quant(ty, _)) => quant::affine_coder(ty),
+        _ => None,
+    };
+    let nr = isa8.nr;
+    if coder.is_none() {
+        panel.resize(kc * nc.div_ceil(nr) * nr, 0.0);
+        b.pack(isa, nr, k0, kc, n0, nc, panel, row);
+    }
+    for s in 0..nc.div_ceil(nr) {
+        let cols = nr.min(nc - s * nr);
+        let col0 = n0 + s * nr;
+        match coder {
+            Some(coder) => {
+                let bytes = |j: usize| b.m.bytes(col0 + j, k0, kc);
+                pack_strip_coded(coder, cols, bytes, kc, nr, strip, codes)
+            }
+            None => (isa8.pack)(&panel[s * kc * nr..(s + 1) * kc * nr], kc, nr, strip),
+        }
+        each(s, cols, strip);
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -412,9 +560,9 @@ unsafe fn run_tile(
     }
 }
 
-/// The int8 counterpart of [`run_tile`]: per KC chunk, pack the f32
-/// panel as the f32 path does, then per nr-wide strip code it to int8 and
-/// run the int8 micro-kernel down the rows.
+/// The int8 counterpart of [`run_tile`]: per KC chunk, take each nr-wide
+/// strip of B from `coded` or code it now ([`code_strips`]), then run the
+/// int8 micro-kernel down the rows.
 ///
 /// # Safety
 /// As for [`run_tile`].
@@ -424,83 +572,75 @@ unsafe fn run_tile_int8(
     isa8: &Int8Isa,
     a: &QuantizedRows,
     b: BMatrix<'_>,
+    coded: Option<&CodedB>,
     k: usize,
     kc_max: usize,
     tile: Tile,
     c: *mut f32,
     bufs: &mut Int8Buffers,
 ) {
-    let Int8Buffers {
-        panel,
-        row,
-        strip,
-        codes,
-    } = bufs;
-    // The forward through a 4-bit weight codes its blocks directly.
-    let coder = match (b.transposed, b.m.elems) {
-        (true, Elems::Quant(ty, _)) => quant::affine_coder(ty),
-        _ => None,
-    };
     let (mr, nr) = (isa8.mr, isa8.nr);
     let nc = tile.n1 - tile.n0;
     let groups_total = a.groups();
     for k0 in (0..k).step_by(kc_max) {
         let kc = kc_max.min(k - k0);
         let (g0, groups) = (k0 / GROUP, kc.div_ceil(GROUP));
-        if coder.is_none() {
-            panel.resize(kc * nc.div_ceil(nr) * nr, 0.0);
-            b.pack(isa, nr, k0, kc, tile.n0, nc, panel, row);
-        }
-        for s in 0..nc.div_ceil(nr) {
-            let cols = nr.min(nc - s * nr);
-            let col0 = tile.n0 + s * nr;
-            match coder {
-                Some(coder) => {
-                    let bytes = |j: usize| b.m.bytes(col0 + j, k0, kc);
-                    pack_strip_coded(coder, cols, bytes, kc, nr, strip, codes)
-                }
-                None => (isa8.pack)(&panel[s * kc * nr..(s + 1) * kc * nr], kc, nr, strip),
-            }
-            for i0 in (tile.m0..tile.m1).step_by(mr) {
-                let rows = mr.min(tile.m1 - i0);
-                // Rows past the edge repeat the last valid row (see run_tile).
-                let r = |i: usize| i0 + i.min(rows - 1);
-                let arows = Int8Rows {
-                    q: std::array::from_fn(|i| a.q[r(i) * a.k_pad + k0..].as_ptr()),
-                    scale: std::array::from_fn(|i| a.scale[r(i) * groups_total + g0..].as_ptr()),
-                    scaled_sum: std::array::from_fn(|i| {
-                        a.scaled_sum[r(i) * groups_total + g0..].as_ptr()
-                    }),
-                };
-                let (bp, sb, ob) = (
-                    strip.codes.as_ptr(),
-                    strip.scale.as_ptr(),
-                    strip.offset.as_ptr(),
-                );
-                // SAFETY: the rows hold `groups` groups from k0 (A is padded
-                // to whole groups); the strip holds `groups` groups × nr.
-                unsafe {
-                    if rows == mr && cols == nr {
-                        (isa8.micro)(
-                            groups,
-                            &arows,
-                            bp,
-                            sb,
-                            ob,
-                            c.add(i0 * tile.ldc + col0),
-                            tile.ldc,
-                        );
-                    } else {
-                        let mut tmp = [0.0f32; MR_MAX * NR_MAX];
-                        (isa8.micro)(groups, &arows, bp, sb, ob, tmp.as_mut_ptr(), nr);
-                        for i in 0..rows {
-                            for j in 0..cols {
-                                *c.add((i0 + i) * tile.ldc + col0 + j) += tmp[i * nr + j];
+        // One strip (cols valid columns from col0) down the tile's rows.
+        let strip_rows =
+            |cols: usize, col0: usize, (bp, sb, ob): (*const u8, *const f32, *const f32)| {
+                for i0 in (tile.m0..tile.m1).step_by(mr) {
+                    let rows = mr.min(tile.m1 - i0);
+                    // Rows past the edge repeat the last valid row (see run_tile).
+                    let r = |i: usize| i0 + i.min(rows - 1);
+                    let arows = Int8Rows {
+                        q: std::array::from_fn(|i| a.q[r(i) * a.k_pad + k0..].as_ptr()),
+                        scale: std::array::from_fn(|i| {
+                            a.scale[r(i) * groups_total + g0..].as_ptr()
+                        }),
+                        scaled_sum: std::array::from_fn(|i| {
+                            a.scaled_sum[r(i) * groups_total + g0..].as_ptr()
+                        }),
+                    };
+                    // SAFETY: the rows hold `groups` groups from k0 (A is padded
+                    // to whole groups); the strip holds `groups` groups × nr.
+                    unsafe {
+                        if rows == mr && cols == nr {
+                            (isa8.micro)(
+                                groups,
+                                &arows,
+                                bp,
+                                sb,
+                                ob,
+                                c.add(i0 * tile.ldc + col0),
+                                tile.ldc,
+                            );
+                        } else {
+                            let mut tmp = [0.0f32; MR_MAX * NR_MAX];
+                            (isa8.micro)(groups, &arows, bp, sb, ob, tmp.as_mut_ptr(), nr);
+                            for i in 0..rows {
+                                for j in 0..cols {
+                                    *c.add((i0 + i) * tile.ldc + col0 + j) += tmp[i * nr + j];
+                                }
                             }
                         }
                     }
                 }
+            };
+        match coded {
+            Some(p) => {
+                for s in 0..nc.div_ceil(nr) {
+                    let col0 = tile.n0 + s * nr;
+                    strip_rows(nr.min(nc - s * nr), col0, p.strip(col0 / nr, g0));
+                }
             }
+            None => code_strips(isa, isa8, b, k0, kc, tile.n0, nc, bufs, |s, cols, strip| {
+                let ptrs = (
+                    strip.codes.as_ptr(),
+                    strip.scale.as_ptr(),
+                    strip.offset.as_ptr(),
+                );
+                strip_rows(cols, tile.n0 + s * nr, ptrs)
+            }),
         }
     }
 }

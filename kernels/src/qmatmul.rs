@@ -11,10 +11,12 @@
 //! Nothing ever holds a dequantized copy of the whole tensor.
 //!
 //! Each has an f32 and an int8 path ([`Compute`]); the `_in` functions
-//! take the choice, the plain ones are f32.
+//! take the choice ([`Path`]), the plain ones are f32. A weight used many
+//! times can be coded for the int8 path once ([`Int8Weight`], about 2.5
+//! bytes per weight for both directions) instead of at every product.
 
 pub use crate::gemm::Compute;
-use crate::gemm::{gemm, gemm_int8, AMatrix, BMatrix, Elems, Matrix};
+use crate::gemm::{code_int8, gemm, gemm_int8, AMatrix, BMatrix, CodedB, Elems, Matrix};
 use crate::int8::QuantizedRows;
 use crate::quant::{self, KernelError};
 use crate::simd::{self, Int8Isa, Isa};
@@ -90,72 +92,146 @@ pub fn qmatmul_backward_dx(dy: &[f32], w: QWeight<'_>, dx: &mut [f32], t: usize,
     qmatmul_backward_dx_with(simd::best(), dy, w, dx, t, accumulate)
 }
 
-/// [`qmatmul_forward`] on the chosen compute path.
+/// A weight coded for the int8 path once, in both directions, for the
+/// best instruction set of this CPU: the products read the codes instead
+/// of decoding and re-coding W each time. Same results as coding on the
+/// fly.
+#[derive(Default)]
+pub struct Int8Weight {
+    /// Wᵀ as B of the forward (K = in).
+    forward: CodedB,
+    /// W as B of the backward dX (K = out).
+    backward: CodedB,
+}
+
+impl Int8Weight {
+    pub fn new(w: QWeight<'_>) -> Int8Weight {
+        Int8Weight::new_with(simd::best(), simd::best_int8(), w)
+    }
+
+    /// Coded for `isa8` (decoded with `isa`); use with the same `isa8`.
+    pub fn new_with(isa: &Isa, isa8: &Int8Isa, w: QWeight<'_>) -> Int8Weight {
+        let b = |transposed| BMatrix {
+            m: w.matrix(),
+            transposed,
+        };
+        Int8Weight {
+            forward: code_int8(isa, isa8, b(true)),
+            backward: code_int8(isa, isa8, b(false)),
+        }
+    }
+
+    /// Heap bytes held.
+    pub fn bytes(&self) -> usize {
+        self.forward.bytes() + self.backward.bytes()
+    }
+
+    /// [`Int8Weight::bytes`] of an `n_out × n_in` weight on this CPU.
+    pub fn bytes_for(n_in: usize, n_out: usize) -> usize {
+        let nr = simd::best_int8().nr;
+        CodedB::bytes_for(n_in, n_out, nr) + CodedB::bytes_for(n_out, n_in, nr)
+    }
+}
+
+/// How a product through a weight computes.
+#[derive(Clone, Copy)]
+pub enum Path<'p> {
+    F32,
+    /// Int8, coding W on the fly.
+    Int8,
+    /// Int8 from W's codes, made once for the best instruction sets.
+    Int8Coded(&'p Int8Weight),
+}
+
+impl From<Compute> for Path<'_> {
+    fn from(c: Compute) -> Self {
+        match c {
+            Compute::F32 => Path::F32,
+            Compute::Int8 => Path::Int8,
+        }
+    }
+}
+
+/// [`qmatmul_forward`] on the chosen path.
 pub fn qmatmul_forward_in(
-    compute: Compute,
+    path: Path<'_>,
     x: &[f32],
     w: QWeight<'_>,
     y: &mut [f32],
     t: usize,
     accumulate: bool,
 ) {
-    match compute {
-        Compute::F32 => qmatmul_forward_with(simd::best(), x, w, y, t, accumulate),
-        Compute::Int8 => {
-            qmatmul_forward_int8_with(simd::best(), simd::best_int8(), x, w, y, t, accumulate)
-        }
+    let (isa, isa8) = (simd::best(), simd::best_int8());
+    match path {
+        Path::F32 => qmatmul_forward_with(isa, x, w, y, t, accumulate),
+        Path::Int8 => qmatmul_forward_int8_with(isa, isa8, x, w, None, y, t, accumulate),
+        Path::Int8Coded(c) => qmatmul_forward_int8_with(isa, isa8, x, w, Some(c), y, t, accumulate),
     }
 }
 
-/// [`qmatmul_backward_dx`] on the chosen compute path.
+/// [`qmatmul_backward_dx`] on the chosen path.
 pub fn qmatmul_backward_dx_in(
-    compute: Compute,
+    path: Path<'_>,
     dy: &[f32],
     w: QWeight<'_>,
     dx: &mut [f32],
     t: usize,
     accumulate: bool,
 ) {
-    match compute {
-        Compute::F32 => qmatmul_backward_dx_with(simd::best(), dy, w, dx, t, accumulate),
-        Compute::Int8 => {
-            qmatmul_backward_dx_int8_with(simd::best(), simd::best_int8(), dy, w, dx, t, accumulate)
+    let (isa, isa8) = (simd::best(), simd::best_int8());
+    match path {
+        Path::F32 => qmatmul_backward_dx_with(isa, dy, w, dx, t, accumulate),
+        Path::Int8 => qmatmul_backward_dx_int8_with(isa, isa8, dy, w, None, dx, t, accumulate),
+        Path::Int8Coded(c) => {
+            qmatmul_backward_dx_int8_with(isa, isa8, dy, w, Some(c), dx, t, accumulate)
         }
     }
 }
 
-/// The int8 forward on explicit instruction sets (`isa` decodes W).
+/// a is (T, k), out is (T, n).
+fn check_shapes(a: &[f32], k: usize, out: &[f32], n: usize, t: usize) {
+    assert_eq!(a.len(), t * k, "input is (T, {k})");
+    assert_eq!(out.len(), t * n, "output is (T, {n})");
+}
+
+/// The int8 forward on explicit instruction sets (`isa` decodes W), from
+/// `coded` (W coded for `isa8`) when given.
+#[allow(clippy::too_many_arguments)]
 pub fn qmatmul_forward_int8_with(
     isa: &Isa,
     isa8: &Int8Isa,
     x: &[f32],
     w: QWeight<'_>,
+    coded: Option<&Int8Weight>,
     y: &mut [f32],
     t: usize,
     accumulate: bool,
 ) {
-    assert_eq!(x.len(), t * w.n_in, "x is (T, in)");
-    assert_eq!(y.len(), t * w.n_out, "y is (T, out)");
-    int8_through(isa, isa8, x, w, true, y, t, accumulate)
+    check_shapes(x, w.n_in, y, w.n_out, t);
+    let coded = coded.map(|c| &c.forward);
+    int8_through(isa, isa8, x, w, true, coded, y, t, accumulate)
 }
 
-/// The int8 backward dX on explicit instruction sets (`isa` decodes W).
+/// The int8 backward dX on explicit instruction sets, like
+/// [`qmatmul_forward_int8_with`].
+#[allow(clippy::too_many_arguments)]
 pub fn qmatmul_backward_dx_int8_with(
     isa: &Isa,
     isa8: &Int8Isa,
     dy: &[f32],
     w: QWeight<'_>,
+    coded: Option<&Int8Weight>,
     dx: &mut [f32],
     t: usize,
     accumulate: bool,
 ) {
-    assert_eq!(dy.len(), t * w.n_out, "dy is (T, out)");
-    assert_eq!(dx.len(), t * w.n_in, "dx is (T, in)");
-    int8_through(isa, isa8, dy, w, false, dx, t, accumulate)
+    check_shapes(dy, w.n_out, dx, w.n_in, t);
+    let coded = coded.map(|c| &c.backward);
+    int8_through(isa, isa8, dy, w, false, coded, dx, t, accumulate)
 }
 
 /// out (+)= a · Wᵀ (`transposed`, K = in) or a · W (K = out), with `a`
-/// quantized per row first.
+/// quantized per row first and W read from `coded` when given.
 #[allow(clippy::too_many_arguments)]
 fn int8_through(
     isa: &Isa,
@@ -163,6 +239,7 @@ fn int8_through(
     a: &[f32],
     w: QWeight<'_>,
     transposed: bool,
+    coded: Option<&CodedB>,
     out: &mut [f32],
     t: usize,
     accumulate: bool,
@@ -184,7 +261,7 @@ fn int8_through(
             Err(_) => &mut own,
         };
         qa.quantize_into(a, t, k, k);
-        gemm_int8(isa, isa8, qa, t, b, out, accumulate);
+        gemm_int8(isa, isa8, qa, t, b, coded, out, accumulate);
     });
 }
 

@@ -7,7 +7,7 @@ use kernels::gemm::{self, reference, with_isa, Dims};
 use kernels::int8::GROUP;
 use kernels::qmatmul::{
     self, qmatmul_backward_dx_int8_with, qmatmul_backward_dx_with, qmatmul_forward_int8_with,
-    qmatmul_forward_with, QWeight,
+    qmatmul_forward_with, Int8Weight, QWeight,
 };
 use kernels::quant::{dequantize_row, quantize_row};
 use kernels::rng::Rng;
@@ -230,7 +230,7 @@ fn int8_qmatmul_is_within_its_quantization_bound_for_every_type() {
                     let what = format!("{ty} {} t={t} in={n_in} out={n_out} acc={acc}", isa8.name);
                     let init = randn(&mut rng, t * n_out);
                     let (mut got, mut want) = (init.clone(), init.clone());
-                    qmatmul_forward_int8_with(simd::best(), isa8, &x, w, &mut got, t, acc);
+                    qmatmul_forward_int8_with(simd::best(), isa8, &x, w, None, &mut got, t, acc);
                     qmatmul::reference::qmatmul_forward(&x, w, &mut want, t, acc);
                     for (e, ((g, w), b)) in got.iter().zip(&want).zip(&fwd_bound).enumerate() {
                         let tol = b + 4.0 * f32::EPSILON * init[e].abs();
@@ -242,7 +242,16 @@ fn int8_qmatmul_is_within_its_quantization_bound_for_every_type() {
 
                     let init = randn(&mut rng, t * n_in);
                     let (mut got, mut want) = (init.clone(), init.clone());
-                    qmatmul_backward_dx_int8_with(simd::best(), isa8, &dy, w, &mut got, t, acc);
+                    qmatmul_backward_dx_int8_with(
+                        simd::best(),
+                        isa8,
+                        &dy,
+                        w,
+                        None,
+                        &mut got,
+                        t,
+                        acc,
+                    );
                     qmatmul::reference::qmatmul_backward_dx(&dy, w, &mut want, t, acc);
                     for (e, ((g, w), b)) in got.iter().zip(&want).zip(&bwd_bound).enumerate() {
                         let tol = b + 4.0 * f32::EPSILON * init[e].abs();
@@ -273,12 +282,12 @@ fn int8_isas_agree_with_the_scalar_int8_kernel() {
         let fwd_mag = int8_terms(&x, &wf, t, n_out, n_in).1;
         let bwd_mag = int8_terms(&dy, &transpose(&wf, n_out, n_in), t, n_in, n_out).1;
         let (mut y0, mut dx0) = (vec![0.0; t * n_out], vec![0.0; t * n_in]);
-        qmatmul_forward_int8_with(simd::scalar(), scalar, &x, w, &mut y0, t, false);
-        qmatmul_backward_dx_int8_with(simd::scalar(), scalar, &dy, w, &mut dx0, t, false);
+        qmatmul_forward_int8_with(simd::scalar(), scalar, &x, w, None, &mut y0, t, false);
+        qmatmul_backward_dx_int8_with(simd::scalar(), scalar, &dy, w, None, &mut dx0, t, false);
         for isa8 in &isas8 {
             let (mut y, mut dx) = (vec![0.0; t * n_out], vec![0.0; t * n_in]);
-            qmatmul_forward_int8_with(simd::best(), isa8, &x, w, &mut y, t, false);
-            qmatmul_backward_dx_int8_with(simd::best(), isa8, &dy, w, &mut dx, t, false);
+            qmatmul_forward_int8_with(simd::best(), isa8, &x, w, None, &mut y, t, false);
+            qmatmul_backward_dx_int8_with(simd::best(), isa8, &dy, w, None, &mut dx, t, false);
             // Three float operations per group on terms bounded by the magnitude.
             close(
                 &y,
@@ -334,4 +343,51 @@ fn invalid_weights_are_rejected() {
     assert!(QWeight::new(GgmlType::Q4_0, &[0u8; 36], 33, 2).is_err());
     assert!(QWeight::new(GgmlType::IQ2_XXS, &[0u8; 66], 256, 1).is_err());
     assert!(QWeight::new(GgmlType::Q4_0, &[0u8; 36], 32, 2).is_ok());
+}
+
+/// A weight coded once ([`Int8Weight`]) gives exactly the products of
+/// coding it on the fly, for every type and int8 instruction set, with
+/// ragged column strips and several KC chunks in both directions.
+#[test]
+fn coded_int8_weights_give_the_on_the_fly_products_exactly() {
+    let mut rng = Rng::new(6);
+    for &ty in DEQUANT_TYPES {
+        let bs = ty.block_size();
+        for &(t, n_in, n_out) in &[(5, 2 * bs.max(256) + bs, 45), (17, bs.max(32), 300)] {
+            let data = random_weight(ty, n_in, n_out, &mut rng);
+            let w = QWeight::new(ty, &data, n_in, n_out).unwrap();
+            let (x, dy) = (randn(&mut rng, t * n_in), randn(&mut rng, t * n_out));
+            for isa8 in simd::available_int8() {
+                let coded = Int8Weight::new_with(simd::best(), isa8, w);
+                let what = format!("{ty} {} t={t} in={n_in} out={n_out}", isa8.name);
+                for acc in [false, true] {
+                    let isa = simd::best();
+                    let fwd = |c: Option<&Int8Weight>, init: &[f32]| {
+                        let mut y = init.to_vec();
+                        qmatmul_forward_int8_with(isa, isa8, &x, w, c, &mut y, t, acc);
+                        y
+                    };
+                    let bwd = |c: Option<&Int8Weight>, init: &[f32]| {
+                        let mut dx = init.to_vec();
+                        qmatmul_backward_dx_int8_with(isa, isa8, &dy, w, c, &mut dx, t, acc);
+                        dx
+                    };
+                    let init = randn(&mut rng, t * n_out);
+                    assert!(
+                        fwd(Some(&coded), &init) == fwd(None, &init),
+                        "forward {what} acc={acc}"
+                    );
+                    let init = randn(&mut rng, t * n_in);
+                    assert!(
+                        bwd(Some(&coded), &init) == bwd(None, &init),
+                        "backward {what} acc={acc}"
+                    );
+                }
+                if isa8.name == simd::best_int8().name {
+                    let planned = Int8Weight::bytes_for(n_in, n_out);
+                    assert_eq!(coded.bytes(), planned, "{what}: the size memory plans use");
+                }
+            }
+        }
+    }
 }

@@ -113,6 +113,8 @@ pub struct TrainBench {
     pub compute: &'static str,
     /// Layers whose activations were kept (the rest recomputed in backward).
     pub kept_layers: usize,
+    /// Frozen weights coded once for the int8 path (else on the fly).
+    pub int8_coded: bool,
     pub n_layer: usize,
     pub tokens_per_second: f64,
     pub step_ms: f64,
@@ -168,8 +170,10 @@ fn step_flops(cfg: &crate::model::ModelConfig, seq: usize, kept_layers: usize) -
 /// every position trained.
 pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
     let (seq, rank, steps, threads) = (o.seq, o.rank, o.steps, o.threads);
+    // Before any worker thread starts (coding the weights uses rayon).
+    host::share_one_heap();
     let file = crate::open_gguf(model)?;
-    let graph = Graph::new(Weights::load(&file)?).with_compute(o.compute);
+    let mut graph = Graph::new(Weights::load(&file)?).with_compute(o.compute);
     let cfg = graph.w.cfg.clone();
     let tok = crate::infer::Tokenizer::load(model)?;
     let ids = ids_of_len(&|s| tok.tokenize(s), seq);
@@ -179,16 +183,24 @@ pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
         alpha: 2.0 * rank as f32,
         targets: LoraTarget::ALL.to_vec(),
     };
-    let kept_layers = o
-        .kept_layers
-        .unwrap_or_else(|| {
-            memory::kept_layers_within(&cfg, file.file_size(), rank, &spec.targets, seq, o.budget)
-        })
-        .min(cfg.n_layer);
+    let (size, targets) = (file.file_size(), &spec.targets);
+    let plan = memory::plan_step(
+        &cfg,
+        size,
+        rank,
+        targets,
+        seq,
+        o.compute,
+        Some(o.budget),
+        o.kept_layers,
+    );
+    let kept_layers = plan.kept_layers;
+    if plan.int8_coded {
+        graph = graph.code_int8();
+    }
     let mut adapter = LoraAdapter::init(&cfg, &spec, 1);
     let mut grads = LoraAdapter::zeros(&cfg, &spec);
     let mut states = adapter.adamw_states();
-    host::share_one_heap();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -254,21 +266,14 @@ pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
         steps,
         compute: o.compute.name(),
         kept_layers,
+        int8_coded: plan.int8_coded,
         n_layer: cfg.n_layer,
         tokens_per_second: seq as f64 / step_s,
         step_ms: step_s * 1e3,
         roofline_gflop_s: roofline,
         breakdown,
         peak_rss_bytes: host::rss_bytes().1,
-        estimated_bytes: memory::training_keeping(
-            &cfg,
-            file.file_size(),
-            rank,
-            &spec.targets,
-            seq,
-            kept_layers,
-        )
-        .total_bytes,
+        estimated_bytes: memory::training_planned(&cfg, size, rank, targets, seq, plan).total_bytes,
     })
 }
 

@@ -3,6 +3,7 @@
 //! so they count once, at their file size.
 
 use kernels::attention::{probs_len, AttentionConfig};
+use kernels::qmatmul::{Compute, Int8Weight};
 use serde::Serialize;
 
 use crate::model::{LoraTarget, ModelConfig};
@@ -23,6 +24,7 @@ pub fn loss_chunk_tokens(n_vocab: usize) -> usize {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct MemoryEstimate {
+    /// The mapped file, plus the int8 codes of its weights when made.
     pub weights_bytes: u64,
     /// KV cache (inference) or checkpointed layer inputs (training).
     pub cache_bytes: u64,
@@ -115,20 +117,82 @@ pub fn kept_layer_bytes(cfg: &ModelConfig, rank: usize, targets: &[LoraTarget], 
     ((seq * per_token + probs_len(&attn, seq)) * 4) as u64
 }
 
-/// [`training`] when the backward keeps the last `kept_layers` layers'
-/// activations instead of recomputing them.
-pub fn training_keeping(
+/// Bytes of the int8 codes of every frozen projection and the output head
+/// on this CPU (`Graph::code_int8`), about 2.5 per weight.
+pub fn int8_coded_bytes(cfg: &ModelConfig) -> u64 {
+    let per_layer: usize = LoraTarget::ALL
+        .iter()
+        .map(|&t| {
+            let (n_in, n_out) = cfg.projection_shape(t);
+            Int8Weight::bytes_for(n_in, n_out)
+        })
+        .sum();
+    (per_layer * cfg.n_layer + Int8Weight::bytes_for(cfg.n_embd, cfg.n_vocab)) as u64
+}
+
+/// What a training step spends memory on beyond full recompute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepPlan {
+    /// Layers whose activations are kept (the others are recomputed).
+    pub kept_layers: usize,
+    /// Frozen weights coded once for the int8 path (int8 compute only).
+    pub int8_coded: bool,
+}
+
+/// The step plan within `budget` bytes (`None`: no limit): with int8
+/// compute, code the frozen weights first (their cost does not grow with
+/// the sequence and saves re-coding them in every product), then keep as
+/// many layers as the rest allows; `keep` fixes the layer count instead.
+#[allow(clippy::too_many_arguments)]
+pub fn plan_step(
     cfg: &ModelConfig,
     file_size: u64,
     rank: usize,
     targets: &[LoraTarget],
     seq: usize,
-    kept_layers: usize,
+    compute: Compute,
+    budget: Option<u64>,
+    keep: Option<usize>,
+) -> StepPlan {
+    let base = training(cfg, file_size, rank, targets, seq).total_bytes;
+    let fixed = keep.map_or(0, |k| {
+        k.min(cfg.n_layer) as u64 * kept_layer_bytes(cfg, rank, targets, seq)
+    });
+    let coded = int8_coded_bytes(cfg);
+    let int8_coded = compute == Compute::Int8 && budget.is_none_or(|b| base + fixed + coded <= b);
+    let left = budget.map(|b| b.saturating_sub(if int8_coded { coded } else { 0 }));
+    let kept_layers = keep
+        .unwrap_or_else(|| {
+            left.map_or(cfg.n_layer, |b| {
+                kept_layers_within(cfg, file_size, rank, targets, seq, b)
+            })
+        })
+        .min(cfg.n_layer);
+    StepPlan {
+        kept_layers,
+        int8_coded,
+    }
+}
+
+/// [`training`] under a [`StepPlan`]: the kept layers' activations and
+/// the int8 codes come on top.
+pub fn training_planned(
+    cfg: &ModelConfig,
+    file_size: u64,
+    rank: usize,
+    targets: &[LoraTarget],
+    seq: usize,
+    plan: StepPlan,
 ) -> MemoryEstimate {
     let base = training(cfg, file_size, rank, targets, seq);
-    let kept = kept_layers.min(cfg.n_layer) as u64 * kept_layer_bytes(cfg, rank, targets, seq);
+    let kept = plan.kept_layers.min(cfg.n_layer) as u64 * kept_layer_bytes(cfg, rank, targets, seq);
+    let coded = if plan.int8_coded {
+        int8_coded_bytes(cfg)
+    } else {
+        0
+    };
     MemoryEstimate::new(
-        base.weights_bytes,
+        base.weights_bytes + coded,
         base.cache_bytes + kept,
         base.scratch_bytes,
         base.adapter_bytes,

@@ -249,8 +249,12 @@ fn int8_training_follows_the_f32_run() {
         alpha: 8.0,
         targets: LoraTarget::ALL.to_vec(),
     };
-    let run = |compute: Compute| {
-        let graph = Graph::new(Weights::load(&file).unwrap()).with_compute(compute);
+    let run = |compute: Compute, coded: bool| {
+        let mut graph = Graph::new(Weights::load(&file).unwrap()).with_compute(compute);
+        if coded {
+            graph = graph.code_int8();
+            assert!(graph.int8_coded());
+        }
         let mut a = LoraAdapter::init(&graph.w.cfg, &spec, 3);
         let mut states = a.adamw_states();
         let opt = AdamWConfig {
@@ -269,8 +273,15 @@ fn int8_training_follows_the_f32_run() {
         }
         (losses, first_grads.unwrap())
     };
-    let (l32, g32) = run(Compute::F32);
-    let (l8, g8) = run(Compute::Int8);
+    let (l32, g32) = run(Compute::F32, false);
+    let (l8, g8) = run(Compute::Int8, false);
+    // Weights coded once give the very numbers of coding them per product.
+    let (l8c, g8c) = run(Compute::Int8, true);
+    assert_eq!(l8, l8c, "losses with the weights coded once");
+    assert!(
+        g8.tensors() == g8c.tensors(),
+        "gradients with the weights coded once"
+    );
     let flat = |g: &LoraAdapter| -> Vec<f64> {
         g.tensors()
             .iter()

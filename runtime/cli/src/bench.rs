@@ -161,13 +161,14 @@ fn print_summary(what: &str, r: &serde_json::Value) {
         ),
         "train" => {
             println!(
-                "train    {:.1} tok/s, {:.0} ms/step (seq {}, rank {}, {} threads, {} compute, {}/{} layers kept), peak RSS {:.1} MB (estimate {:.1} MB)",
+                "train    {:.1} tok/s, {:.0} ms/step (seq {}, rank {}, {} threads, {} compute{}, {}/{} layers kept), peak RSS {:.1} MB (estimate {:.1} MB)",
                 r["tokens_per_second"].as_f64().unwrap_or(0.0),
                 r["step_ms"].as_f64().unwrap_or(0.0),
                 r["seq"],
                 r["rank"],
                 r["threads"],
                 r["compute"].as_str().unwrap_or("?"),
+                if r["int8_coded"] == true { ", weights coded once" } else { "" },
                 r["kept_layers"],
                 r["n_layer"],
                 mb(&r["peak_rss_bytes"]),

@@ -253,8 +253,13 @@ pub fn run(a: TrainArgs) -> Result<(), CliError> {
         );
     }
     println!(
-        "compute {}, activations of {}/{} layers kept ({})",
+        "compute {}{}, activations of {}/{} layers kept ({})",
         summary.compute,
+        if summary.int8_coded {
+            " (weights coded once)"
+        } else {
+            ""
+        },
         summary.kept_layers,
         summary.n_layer,
         if summary.kept_layers >= summary.n_layer {

@@ -18,7 +18,9 @@ use kernels::cross_entropy::{chunked_cross_entropy, CrossEntropyStats, LossGrad}
 use kernels::embedding::{embedding_backward, embedding_forward};
 use kernels::gemm::{matmul_dw, Dims};
 use kernels::lora::{lora_backward, lora_forward};
-use kernels::qmatmul::{qmatmul_backward_dx_in, qmatmul_forward_in, Compute, QWeight};
+use kernels::qmatmul::{
+    qmatmul_backward_dx_in, qmatmul_forward_in, Compute, Int8Weight, Path, QWeight,
+};
 use kernels::rmsnorm::{rmsnorm_backward, rmsnorm_forward};
 use kernels::rope::{rope_backward, rope_forward, RopeCache, RopeConfig, RopeMode};
 use kernels::swiglu::{swiglu_backward, swiglu_forward};
@@ -74,6 +76,15 @@ pub struct Graph<'a> {
     attn: AttentionConfig,
     /// How matmuls through the frozen weights compute (f32 by default).
     compute: Compute,
+    /// The frozen weights coded once for the int8 path (see
+    /// [`Graph::code_int8`]).
+    coded: Option<CodedWeights>,
+}
+
+/// Every frozen projection and the output head, coded for the int8 path.
+struct CodedWeights {
+    layers: Vec<PerTarget<Int8Weight>>,
+    output: Int8Weight,
 }
 
 impl<'a> Graph<'a> {
@@ -91,6 +102,7 @@ impl<'a> Graph<'a> {
             rope,
             attn,
             compute: Compute::F32,
+            coded: None,
         }
     }
 
@@ -99,6 +111,44 @@ impl<'a> Graph<'a> {
     pub fn with_compute(mut self, compute: Compute) -> Graph<'a> {
         self.compute = compute;
         self
+    }
+
+    /// With int8 compute, codes every frozen weight for the int8 path once
+    /// ([`memory::int8_coded_bytes`](crate::memory::int8_coded_bytes) of
+    /// memory) so the products stop re-coding them; the results do not
+    /// change. Nothing to do with f32 compute.
+    pub fn code_int8(mut self) -> Graph<'a> {
+        if self.compute == Compute::Int8 {
+            let layers = self
+                .w
+                .layers
+                .iter()
+                .map(|lw| {
+                    let mut c = PerTarget::<Int8Weight>::default();
+                    for tg in LoraTarget::ALL {
+                        c[tg] = Int8Weight::new(lw.linear(tg).w);
+                    }
+                    c
+                })
+                .collect();
+            let output = Int8Weight::new(self.w.output);
+            self.coded = Some(CodedWeights { layers, output });
+        }
+        self
+    }
+
+    /// Whether [`Graph::code_int8`] coded the weights.
+    pub fn int8_coded(&self) -> bool {
+        self.coded.is_some()
+    }
+
+    /// The path of a product through a frozen weight: its codes when
+    /// made (`pick` chooses them), else the compute choice.
+    fn path(&self, pick: impl FnOnce(&CodedWeights) -> &Int8Weight) -> Path<'_> {
+        match &self.coded {
+            Some(c) => Path::Int8Coded(pick(c)),
+            None => self.compute.into(),
+        }
     }
 
     fn check_ids(&self, ids: &[i32]) -> Result<()> {
@@ -141,7 +191,8 @@ impl<'a> Graph<'a> {
         }
         let (xf, _) = self.final_norm(&x, t);
         let mut logits = vec![0.0; t * self.w.cfg.n_vocab];
-        qmatmul_forward_in(self.compute, &xf, self.w.output, &mut logits, t, false);
+        let path = self.path(|c| &c.output);
+        qmatmul_forward_in(path, &xf, self.w.output, &mut logits, t, false);
         Ok(logits)
     }
 
@@ -207,9 +258,9 @@ impl<'a> Graph<'a> {
             }
         }
         let (xf, rstd_f) = self.final_norm(&xs[cfg.n_layer], t);
-        let (output, compute) = (self.w.output, self.compute);
+        let (output, head) = (self.w.output, self.path(|c| &c.output));
         let mut head_forward = |h: &[f32], logits: &mut [f32]| {
-            qmatmul_forward_in(compute, h, output, logits, h.len() / e, false)
+            qmatmul_forward_in(head, h, output, logits, h.len() / e, false)
         };
         let Some(mut grads) = grads else {
             return profile::timed(Op::Loss, || {
@@ -237,7 +288,7 @@ impl<'a> Graph<'a> {
         };
         let mut head_backward = |h: &[f32], dlogits: &[f32], dh: &mut [f32]| {
             let c = dh.len() / e;
-            qmatmul_backward_dx_in(compute, dlogits, output, dh, c, false);
+            qmatmul_backward_dx_in(head, dlogits, output, dh, c, false);
             if let Some(dw) = d_head.as_deref_mut() {
                 let dims = Dims {
                     t: c,
@@ -330,7 +381,7 @@ impl<'a> Graph<'a> {
             |tg: LoraTarget, x_in: &[f32], y: &mut Vec<f32>, xa: &mut PerTarget<Vec<f32>>| {
                 let pair = lora.and_then(|ad| ad.pair(l, tg));
                 linear_forward(
-                    self.compute,
+                    self.path(|c| &c.layers[l][tg]),
                     lw.linear(tg),
                     pair,
                     scale,
@@ -411,7 +462,7 @@ impl<'a> Graph<'a> {
                     dy: &[f32],
                     dx_acc: &mut [f32]| {
             linear_grads(
-                self.compute,
+                self.path(|c| &c.layers[l][tg]),
                 grads,
                 lora,
                 l,
@@ -502,7 +553,7 @@ impl<'a> Graph<'a> {
 /// gradients of whatever is trainable (LoRA A/B, or W and its bias).
 #[allow(clippy::too_many_arguments)]
 fn linear_grads(
-    compute: Compute,
+    path: Path<'_>,
     grads: &mut Grads<'_>,
     lora: Option<&LoraAdapter>,
     l: usize,
@@ -519,7 +570,7 @@ fn linear_grads(
         Grads::Lora(g) => {
             let p = lora.and_then(|ad| ad.pair(l, tg));
             linear_backward(
-                compute,
+                path,
                 lin.w,
                 p,
                 g.pair_mut(l, tg),
@@ -532,7 +583,7 @@ fn linear_grads(
             );
         }
         Grads::Full(g) => {
-            linear_backward(compute, lin.w, None, None, scale, x_in, xa, dy, t, dx_acc);
+            linear_backward(path, lin.w, None, None, scale, x_in, xa, dy, t, dx_acc);
             let (n_in, n_out) = (lin.w.n_in, lin.w.n_out);
             if let Some(dw) = g.get_mut(&tg.tensor_name(l)) {
                 matmul_dw(dy, x_in, dw, Dims { t, n_in, n_out }, true);
@@ -564,7 +615,7 @@ fn resize(v: &mut Vec<f32>, n: usize) {
 /// y (T,out) = W·x (+bias) + s·B·(A·x); saves xa = s·A·x (T,r).
 #[allow(clippy::too_many_arguments)]
 fn linear_forward(
-    compute: Compute,
+    path: Path<'_>,
     lin: &Linear<'_>,
     pair: Option<&LoraPair>,
     s: f32,
@@ -576,7 +627,7 @@ fn linear_forward(
     let w = lin.w;
     resize(y, t * w.n_out);
     profile::timed(Op::QMatmulForward, || {
-        qmatmul_forward_in(compute, x, w, y, t, false)
+        qmatmul_forward_in(path, x, w, y, t, false)
     });
     if let Some(b) = &lin.bias {
         for row in y.chunks_exact_mut(w.n_out) {
@@ -596,7 +647,7 @@ fn linear_forward(
 /// dx (T,in) += dy·W + s·(dy·B)·A; dA += s·(dy·B)ᵀ·x, dB += s·dyᵀ·xa.
 #[allow(clippy::too_many_arguments)]
 fn linear_backward(
-    compute: Compute,
+    path: Path<'_>,
     w: QWeight<'_>,
     pair: Option<&LoraPair>,
     grad: Option<&mut LoraPair>,
@@ -608,7 +659,7 @@ fn linear_backward(
     dx: &mut [f32],
 ) {
     profile::timed(Op::QMatmulBackward, || {
-        qmatmul_backward_dx_in(compute, dy, w, dx, t, true)
+        qmatmul_backward_dx_in(path, dy, w, dx, t, true)
     });
     if let (Some(p), Some(g)) = (pair, grad) {
         profile::timed(Op::Lora, || {

@@ -57,6 +57,8 @@ pub struct TrainSummary {
     pub compute: &'static str,
     /// Layers whose activations were kept (the others recomputed).
     pub kept_layers: usize,
+    /// Frozen weights coded once for the int8 path (else on the fly).
+    pub int8_coded: bool,
     pub n_layer: usize,
 }
 
@@ -81,38 +83,34 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
     let file = crate::open_gguf(&cfg.model)?;
     let weights = Weights::load(&file)?;
     let model_cfg = weights.cfg.clone();
+    // Before any worker thread starts (coding the weights uses rayon).
+    host::share_one_heap();
     let limit = memory_limit(cfg);
-    // Keep as many layers' activations as fit 3/4 of the free memory (or
-    // all of --max-memory, which the user chose): no recompute for them.
+    // Code the weights for int8 and keep as many layers' activations as
+    // fit 3/4 of the free memory (or all of --max-memory, which the user
+    // chose).
     let budget = match cfg.max_memory {
         Some(_) => limit,
         None => limit.map(memory::default_keep_budget),
     };
-    let kept_layers = cfg
-        .keep_layers
-        .unwrap_or_else(|| {
-            budget.map_or(model_cfg.n_layer, |b| {
-                memory::kept_layers_within(
-                    &model_cfg,
-                    file.file_size(),
-                    cfg.rank,
-                    &cfg.targets,
-                    cfg.max_seq,
-                    b,
-                )
-            })
-        })
-        .min(model_cfg.n_layer);
-    let estimate = memory::training_keeping(
+    let (size, rank, targets, seq) = (file.file_size(), cfg.rank, &cfg.targets, cfg.max_seq);
+    let plan = memory::plan_step(
         &model_cfg,
-        file.file_size(),
-        cfg.rank,
-        &cfg.targets,
-        cfg.max_seq,
-        kept_layers,
+        size,
+        rank,
+        targets,
+        seq,
+        cfg.compute,
+        budget,
+        cfg.keep_layers,
     );
+    let kept_layers = plan.kept_layers;
+    let estimate = memory::training_planned(&model_cfg, size, rank, targets, seq, plan);
     memory_guard(cfg, limit, estimate.total_bytes)?;
-    let graph = Graph::new(weights).with_compute(cfg.compute);
+    let mut graph = Graph::new(weights).with_compute(cfg.compute);
+    if plan.int8_coded {
+        graph = graph.code_int8();
+    }
 
     let vocab = crate::infer::Tokenizer::load(&cfg.model)?;
     let bos = vocab.bos();
@@ -138,7 +136,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
     };
     std::fs::create_dir_all(&cfg.out).map_err(Error::io(&cfg.out))?;
     let out = cfg.out.clone();
-    write_manifest(cfg, &model_cfg, &ds, estimate.total_bytes, kept_layers)?;
+    write_manifest(cfg, &model_cfg, &ds, estimate.total_bytes, plan)?;
 
     let spec = LoraSpec {
         rank: cfg.rank,
@@ -180,7 +178,6 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
     let threads = cfg
         .threads
         .unwrap_or_else(|| crate::infer::default_threads() as usize);
-    host::share_one_heap();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -329,6 +326,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
         skipped_steps: meta.skipped_steps,
         compute: cfg.compute.name(),
         kept_layers,
+        int8_coded: plan.int8_coded,
         n_layer: model_cfg.n_layer,
     })
 }
@@ -382,7 +380,7 @@ fn write_manifest(
     model: &crate::model::ModelConfig,
     ds: &Dataset,
     estimate: u64,
-    kept_layers: usize,
+    plan: memory::StepPlan,
 ) -> Result<()> {
     let manifest = serde_json::json!({
         "config": cfg,
@@ -393,7 +391,8 @@ fn write_manifest(
         "skipped_lines": ds.skipped,
         "truncated_examples": ds.truncated,
         "estimated_peak_bytes": estimate,
-        "kept_layers": kept_layers,
+        "kept_layers": plan.kept_layers,
+        "int8_coded": plan.int8_coded,
     });
     let path = cfg.out.join("run.json");
     let text = serde_json::to_string_pretty(&manifest)
