@@ -115,6 +115,9 @@ pub struct TrainBench {
     pub kept_layers: usize,
     /// Frozen weights coded once for the int8 path (else on the fly).
     pub int8_coded: bool,
+    /// The f32 and int8 kernels selected on this CPU (`AGENTCODER_KERNELS`
+    /// caps them).
+    pub kernels: [&'static str; 2],
     pub n_layer: usize,
     pub tokens_per_second: f64,
     pub step_ms: f64,
@@ -267,6 +270,7 @@ pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
         compute: o.compute.name(),
         kept_layers,
         int8_coded: plan.int8_coded,
+        kernels: kernels::simd::selected().into(),
         n_layer: cfg.n_layer,
         tokens_per_second: seq as f64 / step_s,
         step_ms: step_s * 1e3,

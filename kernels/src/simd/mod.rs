@@ -101,10 +101,37 @@ pub struct Isa {
     pub dequant: Dequantizer,
 }
 
-/// The best instruction set this CPU supports, detected once.
+/// The best instruction set this CPU supports, detected once (capped by
+/// `AGENTCODER_KERNELS`, see [`cap`]).
 pub fn best() -> &'static Isa {
     static BEST: OnceLock<Isa> = OnceLock::new();
     BEST.get_or_init(detect)
+}
+
+/// Instruction-set levels, lowest first, for `AGENTCODER_KERNELS`.
+const LEVELS: [&str; 4] = ["scalar", "neon", "avx2", "avx512"];
+
+/// The level of an ISA name ("avx2+fma" is avx2, "avx512vnni" avx512).
+fn level(name: &str) -> usize {
+    LEVELS
+        .iter()
+        .rposition(|l| name.starts_with(l))
+        .unwrap_or(0)
+}
+
+/// The highest level the kernels may use: `AGENTCODER_KERNELS=scalar`,
+/// `avx2` (or `neon`) caps the selection, e.g. to measure what an
+/// AVX2-only laptop gets on an AVX-512 machine. Unset or unknown: no cap.
+fn cap() -> usize {
+    std::env::var("AGENTCODER_KERNELS")
+        .ok()
+        .and_then(|v| LEVELS.iter().position(|l| *l == v.trim()))
+        .unwrap_or(LEVELS.len() - 1)
+}
+
+/// The names of the selected f32 and int8 kernels, for reports.
+pub fn selected() -> (&'static str, &'static str) {
+    (best().name, best_int8().name)
 }
 
 /// The portable scalar kernels (the reference for the SIMD ones).
@@ -114,7 +141,8 @@ pub fn scalar() -> &'static Isa {
 
 fn detect() -> Isa {
     **available()
-        .first()
+        .iter()
+        .find(|isa| level(isa.name) <= cap())
         .expect("the scalar ISA is always available")
 }
 
@@ -123,8 +151,8 @@ pub fn best_int8() -> &'static Int8Isa {
     static BEST: OnceLock<&'static Int8Isa> = OnceLock::new();
     BEST.get_or_init(|| {
         available_int8()
-            .first()
-            .copied()
+            .into_iter()
+            .find(|isa| level(isa.name) <= cap())
             .expect("the scalar int8 ISA is always available")
     })
 }
@@ -172,4 +200,29 @@ pub fn available() -> Vec<&'static Isa> {
     }
     out.push(&generic::ISA);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_isa_has_its_level() {
+        let names: Vec<&str> = available()
+            .iter()
+            .map(|i| i.name)
+            .chain(available_int8().iter().map(|i| i.name))
+            .collect();
+        for name in names {
+            assert!(
+                LEVELS.iter().any(|l| name.starts_with(l)),
+                "{name} has no level"
+            );
+        }
+        let got: Vec<usize> = ["scalar", "neon", "avx2+fma", "avx2", "avx512f", "avx512vnni"]
+            .iter()
+            .map(|n| level(n))
+            .collect();
+        assert_eq!(got, [0, 1, 2, 2, 3, 3]);
+    }
 }

@@ -30,8 +30,9 @@ pub struct BenchArgs {
     /// measured training steps (default 3)
     #[argh(option, default = "3")]
     steps: usize,
-    /// training matmuls through the frozen weights: f32 or int8 (default f32)
-    #[argh(option, default = "Compute::F32")]
+    /// training matmuls through the frozen weights: int8 or f32 (default
+    /// int8, as in training)
+    #[argh(option, default = "Compute::Int8")]
     compute: Compute,
     /// layers whose activations the training bench keeps instead of
     /// recomputing: a number, `all`, or `auto` (default: as many as fit
@@ -174,7 +175,12 @@ fn print_summary(what: &str, r: &serde_json::Value) {
                 mb(&r["peak_rss_bytes"]),
                 mb(&r["estimated_bytes"])
             );
-            println!("         f32 GEMM roofline {:.1} GFLOP/s", r["roofline_gflop_s"].as_f64().unwrap_or(0.0));
+            println!(
+                "         f32 GEMM roofline {:.1} GFLOP/s; kernels {} (f32), {} (int8)",
+                r["roofline_gflop_s"].as_f64().unwrap_or(0.0),
+                r["kernels"][0].as_str().unwrap_or("?"),
+                r["kernels"][1].as_str().unwrap_or("?")
+            );
             for b in r["breakdown"].as_array().into_iter().flatten() {
                 let rate = match (b["gflop_s"].as_f64(), b["of_roofline"].as_f64()) {
                     (Some(g), Some(f)) => format!("  {g:>6.1} GFLOP/s ({:.0}% of roofline)", f * 100.0),

@@ -88,8 +88,8 @@ pub struct TrainArgs {
     /// for keeping activations (default: the available memory)
     #[argh(option)]
     max_memory: Option<String>,
-    /// matmuls through the frozen weights: f32 (default) or int8 (faster,
-    /// activations and weights coded to 8/7 bits per 32 values)
+    /// matmuls through the frozen weights: int8 (default; activations and
+    /// weights coded to 8/7 bits per 32 values, faster) or f32 (exact)
     #[argh(option)]
     compute: Option<kernels::qmatmul::Compute>,
     /// layers whose activations are kept instead of recomputed in backward:
