@@ -61,12 +61,16 @@ impl Matrix<'_> {
         }
     }
 
-    /// dst = row `r`, columns `c0..c0+dst.len()` (block aligned).
+    /// Row `r`, columns `c0..c0+buf.len()` (block aligned): borrowed when
+    /// stored as f32, else decoded into `buf`.
     #[inline]
-    fn read(&self, isa: &Isa, r: usize, c0: usize, dst: &mut [f32]) {
+    fn row<'s>(&'s self, isa: &Isa, r: usize, c0: usize, buf: &'s mut [f32]) -> &'s [f32] {
         match self.elems {
-            Elems::F32(s) => dst.copy_from_slice(&s[r * self.cols + c0..][..dst.len()]),
-            Elems::Quant(ty, _) => (isa.dequant)(ty, self.bytes(r, c0, dst.len()), dst),
+            Elems::F32(s) => &s[r * self.cols + c0..][..buf.len()],
+            Elems::Quant(ty, _) => {
+                (isa.dequant)(ty, self.bytes(r, c0, buf.len()), buf);
+                buf
+            }
         }
     }
 }
@@ -117,17 +121,17 @@ impl BMatrix<'_> {
         if self.transposed {
             row.resize(kc, 0.0);
             for j in 0..nc {
-                self.m.read(isa, n0 + j, k0, row);
+                let src = self.m.row(isa, n0 + j, k0, row);
                 let strip = &mut panel[(j / nr) * kc * nr..];
-                for (kk, &v) in row.iter().enumerate() {
+                for (kk, &v) in src.iter().enumerate() {
                     strip[kk * nr + j % nr] = v;
                 }
             }
         } else {
             row.resize(nc, 0.0);
             for kk in 0..kc {
-                self.m.read(isa, k0 + kk, n0, row);
-                for (s, chunk) in row.chunks(nr).enumerate() {
+                let src = self.m.row(isa, k0 + kk, n0, row);
+                for (s, chunk) in src.chunks(nr).enumerate() {
                     panel[s * kc * nr + kk * nr..][..chunk.len()].copy_from_slice(chunk);
                 }
             }

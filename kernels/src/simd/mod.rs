@@ -219,10 +219,17 @@ mod tests {
                 "{name} has no level"
             );
         }
-        let got: Vec<usize> = ["scalar", "neon", "avx2+fma", "avx2", "avx512f", "avx512vnni"]
-            .iter()
-            .map(|n| level(n))
-            .collect();
+        let got: Vec<usize> = [
+            "scalar",
+            "neon",
+            "avx2+fma",
+            "avx2",
+            "avx512f",
+            "avx512vnni",
+        ]
+        .iter()
+        .map(|n| level(n))
+        .collect();
         assert_eq!(got, [0, 1, 2, 2, 3, 3]);
     }
 }
