@@ -15,7 +15,7 @@ CACHE ?= $(HOME)/.cache/agentcoder
 MODEL := $(CACHE)/models/SmolLM2-135M-Instruct.Q4_1.gguf
 APT_PKGS := cmake clang libclang-dev rustc libstd-rust-dev-wasm32
 
-.PHONY: setup build test demo study bench bench-peer model bfcl wasm wasm-check fuzz-sandbox fmt lint
+.PHONY: setup build test demo study bench bench-peer model bfcl wasm wasm-check fuzz-sandbox fmt lint report-check
 
 ## setup: apt-get install the build tools that are missing (no-op when present)
 setup:
@@ -79,6 +79,16 @@ demo: setup model bfcl build
 	  --suite bfcl:simple_python,multiple,parallel,irrelevance --modes fc --limit 5 --max-tokens 128 --out $(DEMO)/eval-bfcl
 	@echo; echo "== held-out code suite ($(DEMO)/eval-code: report.html, accuracy.svg, code.svg)"; cat $(DEMO)/eval-code/report.md
 	@echo; echo "== BFCL v4, fc mode, 5 per category ($(DEMO)/eval-bfcl: report.html, accuracy.svg)"; cat $(DEMO)/eval-bfcl/report.md
+	@echo; $(MAKE) --no-print-directory report-check
+
+## report-check: the demo's HTML reports in headless Chromium at 1280 px (screenshots next to them);
+##   installs Debian's chromium when missing, skips where it cannot
+report-check:
+	@if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; echo "report-check: installing chromium"; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; fi
+	@if command -v chromium >/dev/null; then scripts/check-report.sh $(DEMO)/eval-code/report.html $(DEMO)/eval-bfcl/report.html; \
+	 else echo "report-check: no Chromium here (Debian: apt-get install chromium); skipped"; fi
 
 ## study: the sample-efficiency and quantization studies on the demo's data (after `make demo`)
 study: build

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::eval::report::{share_cell, wilson};
 use crate::eval::run::{evaluate, Adapter, EvalOptions, EvalRun, Suite};
 use crate::train::TrainConfig;
 use crate::{Error, Result};
@@ -123,18 +124,44 @@ fn write_study<T: Serialize>(out: &Path, study: &T, md: &str) -> Result<()> {
     Ok(())
 }
 
+/// A headline score with its count and 95% Wilson interval.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Score {
+    pub rate: f64,
+    pub correct: usize,
+    pub n: usize,
+    pub ci95: [f64; 2],
+}
+
+impl Score {
+    fn new(rate: f64, correct: usize, n: usize) -> Score {
+        Score {
+            rate,
+            correct,
+            n,
+            ci95: wilson(correct, n),
+        }
+    }
+
+    /// The table cell: `34.0% (17/50, CI 22–48)`.
+    fn cell(&self) -> String {
+        share_cell(self.rate, self.correct, self.n)
+    }
+}
+
 /// The headline score of a model in a run: correctness (code), exact match
 /// (fc) or accuracy over all items (bfcl).
-fn headline(eval: &EvalRun, model: &str) -> f64 {
+fn headline(eval: &EvalRun, model: &str) -> Score {
+    let of = |rate: f64, n: usize| Score::new(rate, (rate * n as f64).round() as usize, n);
     if let Some(c) = eval.code_scores.iter().find(|c| c.model == model) {
-        return c.correctness;
+        return of(c.correctness, c.n);
     }
     if let Some(f) = eval.fc_scores.iter().find(|f| f.model == model) {
-        return f.exact_match;
+        return of(f.exact_match, f.n);
     }
     let rows = eval.summary.iter().filter(|r| r.model == model);
     let (c, n) = rows.fold((0, 0), |(c, n), r| (c + r.correct, n + r.n));
-    c as f64 / n.max(1) as f64
+    Score::new(c as f64 / n.max(1) as f64, c, n)
 }
 
 pub fn samples_markdown(s: &SampleStudy) -> String {
@@ -143,12 +170,12 @@ pub fn samples_markdown(s: &SampleStudy) -> String {
         "| data | examples | steps | train time | tok/s | val loss (final) | val loss (best) | score |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     md.push_str(&format!(
-        "| base (no training) | 0 | 0 | – | – | – | – | {:.1}% |\n",
-        100.0 * headline(&s.eval, "base")
+        "| base (no training) | 0 | 0 | – | – | – | – | {} |\n",
+        headline(&s.eval, "base").cell()
     ));
     for r in &s.runs {
         md.push_str(&format!(
-            "| {} | {} | {} | {:.0} s | {:.0} | {} | {} | {:.1}% |\n",
+            "| {} | {} | {} | {:.0} s | {:.0} | {} | {} | {} |\n",
             r.label,
             r.examples,
             r.steps,
@@ -156,7 +183,7 @@ pub fn samples_markdown(s: &SampleStudy) -> String {
             r.tokens_per_second,
             loss(r.final_val_loss),
             loss(r.best_val_loss),
-            100.0 * headline(&s.eval, &r.label)
+            headline(&s.eval, &r.label).cell()
         ));
     }
     md.push_str(&format!(
@@ -185,8 +212,8 @@ pub struct QuantBase {
     pub label: String,
     pub path: PathBuf,
     pub file_bytes: u64,
-    pub score_base: f64,
-    pub score_adapter: f64,
+    pub score_base: Score,
+    pub score_adapter: Score,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -311,11 +338,11 @@ pub fn quant_markdown(s: &QuantStudy) -> String {
     );
     for b in &s.bases {
         md.push_str(&format!(
-            "| {} | {} | {:.1}% | {:.1}% |\n",
+            "| {} | {} | {} | {} |\n",
             b.label,
             host::human_bytes(b.file_bytes),
-            100.0 * b.score_base,
-            100.0 * b.score_adapter
+            b.score_base.cell(),
+            b.score_adapter.cell()
         ));
     }
     md.push_str(&format!(

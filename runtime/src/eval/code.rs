@@ -292,12 +292,13 @@ pub fn markdown(scores: &[CodeScores]) -> String {
             .map_or("–".to_string(), |l| format!("{:.2}", l.f1))
     };
     for sc in scores {
+        let of_all = |rate: f64| share_cell(rate, (rate * sc.n as f64).round() as usize, sc.n);
         s.push_str(&format!(
-            "| {} | {} | {:.1}% | {:.1}% | {} | {} | {} | {} | {:.0} | {:.0} ms | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} ms | {} |\n",
             sc.model,
             sc.n,
-            100.0 * sc.correctness,
-            100.0 * sc.tool_selection_accuracy,
+            of_all(sc.correctness),
+            of_all(sc.tool_selection_accuracy),
             f1(sc, "python"),
             f1(sc, "none"),
             sc.unnecessary_calls,
@@ -317,18 +318,12 @@ pub fn markdown(scores: &[CodeScores]) -> String {
 pub fn chart_rows(scores: &[CodeScores]) -> Vec<super::report::SummaryRow> {
     let mut rows = Vec::new();
     for sc in scores {
-        let f1 = |t: &str| {
-            sc.per_tool
-                .iter()
-                .find(|l| l.tool == t)
-                .map_or(0.0, |l| l.f1)
-        };
+        // Only the rates of counted items, which have a count and an
+        // interval; the F1 scores stay in the Markdown table.
         let of_all = |v: f64| (v, (v * sc.n as f64).round() as usize, sc.n);
         for (metric, (v, correct, n)) in [
             ("correct", of_all(sc.correctness)),
             ("tool selection", of_all(sc.tool_selection_accuracy)),
-            ("F1 python", of_all(f1("python"))),
-            ("F1 none", of_all(f1("none"))),
             ("error recovery", sc.error_recovery()),
         ] {
             rows.push(super::report::SummaryRow {
@@ -338,6 +333,7 @@ pub fn chart_rows(scores: &[CodeScores]) -> Vec<super::report::SummaryRow> {
                 n,
                 correct,
                 accuracy: v,
+                ci95: super::report::wilson(correct, n),
                 mean_latency_ms: sc.mean_latency_ms,
                 mean_tokens: sc.mean_tokens,
             });
@@ -433,12 +429,12 @@ mod tests {
         assert_eq!(sc.unnecessary_calls, 0);
         let md = markdown(std::slice::from_ref(&sc));
         assert!(
-            md.contains("| m | 4 | 75.0% | 75.0% | 0.80 | 0.67 | 0 | 50.0% (1/2) |"),
+            md.contains("| m | 4 | 75.0% (3/4, CI 30–95) | 75.0% (3/4, CI 30–95) | 0.80 | 0.67 | 0 | 50.0% (1/2, CI 9–91) |"),
             "{md}"
         );
-        let page = crate::eval::report::html("t", &chart_rows(&[sc]), "");
+        let page = crate::eval::report::html("t", &chart_rows(&[sc]), "", &[]);
         assert!(
-            page.contains("<tr><td>error recovery</td><td>50.0% (1/2)</td></tr>"),
+            page.contains("<tr><td>error recovery</td><td>50.0% (1/2, CI 9–91)</td></tr>"),
             "{page}"
         );
     }
@@ -453,14 +449,15 @@ mod tests {
         assert_eq!((sc.error_items, sc.error_recovery_rate), (0, None));
         assert!(markdown(std::slice::from_ref(&sc)).contains("| – (0 items) |"));
         let rows = chart_rows(&[sc]);
-        let page = crate::eval::report::html("t", &rows, "");
+        let page = crate::eval::report::html("t", &rows, "", &[]);
         assert!(
             page.contains("<tr><td>error recovery</td><td>– (0 items)</td></tr>"),
             "{page}"
         );
-        // and the chart draws no 0% bar for it: one bar per other metric.
+        // and the chart draws no 0% bar for it: the background, one legend
+        // swatch and one bar per other metric (correct, tool selection).
         let svg = crate::eval::report::bar_chart_svg("m", &rows);
-        assert_eq!(svg.matches("<rect").count(), 1 + 4, "{svg}");
+        assert_eq!(svg.matches("<rect").count(), 1 + 1 + 2, "{svg}");
     }
 
     /// The oracle: replaying each dataset conversation's own assistant turns

@@ -407,7 +407,10 @@ impl EvalRun {
             "{} · {} threads · {} · suite {}",
             self.machine.cpu, self.threads, self.model, self.suite
         );
-        write("report.html", &html("agentcoder eval", &page_rows, &desc))?;
+        write(
+            "report.html",
+            &html("agentcoder eval", &page_rows, &desc, &self.items),
+        )?;
         Ok(files)
     }
 }
