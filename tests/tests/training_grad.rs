@@ -72,6 +72,23 @@ fn check(spec: TinySpec, tag: &str) {
             .unwrap();
         assert_eq!(g, g2, "{tag}: keeping {kept} layers changed the gradients");
     }
+    // The graph reuses the kept layers' buffers in the next call without
+    // zeroing them: a shorter sequence in between (other sizes, stale
+    // values) changes nothing either.
+    let mut scratch = LoraAdapter::zeros(&graph.w.cfg, &a.spec);
+    let grads = Some(Grads::Lora(&mut scratch));
+    graph
+        .loss(&ids[..7], &labels[..7], Some(&a), grads, None, usize::MAX)
+        .unwrap();
+    let mut g3 = LoraAdapter::zeros(&graph.w.cfg, &a.spec);
+    let grads = Some(Grads::Lora(&mut g3));
+    graph
+        .loss(&ids, &labels, Some(&a), grads, None, usize::MAX)
+        .unwrap();
+    assert_eq!(
+        g, g3,
+        "{tag}: reused activation buffers changed the gradients"
+    );
 
     // Directional derivative along the whole gradient:
     // (L(θ+εu) − L(θ−εu)) / 2ε = |g| for u = g/|g|. This cannot see a
