@@ -10,7 +10,7 @@ mod ggml_graph;
 
 use ggml_graph::{GgmlMatmul, Op};
 use gguf::GgmlType;
-use kernels::qmatmul::{qmatmul_backward_dx_in, qmatmul_forward_in, Compute, QWeight};
+use kernels::qmatmul::{qmatmul_backward_dx_in, qmatmul_forward_in, Int8Weight, Path, QWeight};
 use kernels::quant::quantize_row;
 use kernels::rng::Rng;
 use serde_json::{json, Value};
@@ -218,8 +218,20 @@ fn main() {
         args.threads
     );
     eprintln!(
-        "{:<6} {:<26} {:>5} {:>5} {:>5} | {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8}",
-        "type", "shape", "in", "out", "T", "fwd", "bwd", "fwd_i8", "bwd_i8", "ggml_mm", "ggml_op"
+        "{:<6} {:<26} {:>5} {:>5} {:>5} | {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8}",
+        "type",
+        "shape",
+        "in",
+        "out",
+        "T",
+        "fwd",
+        "bwd",
+        "fwd_i8",
+        "bwd_i8",
+        "fwd_i8c",
+        "bwd_i8c",
+        "ggml_mm",
+        "ggml_op"
     );
     for &ty in &types {
         for &(name, n_in, n_out) in &shapes {
@@ -228,25 +240,28 @@ fn main() {
             }
             let data = weight(ty, n_in, n_out, &mut rng);
             let w = QWeight::new(ty, &data, n_in, n_out).expect("bench weight is valid");
+            // The weight coded once for the int8 path, as training does.
+            let coded = pool.install(|| Int8Weight::new(w));
             for &t in &tokens {
                 let x: Vec<f32> = (0..t * n_in).map(|_| rng.normal()).collect();
                 let dy: Vec<f32> = (0..t * n_out).map(|_| rng.normal()).collect();
                 let (mut y, mut dx) = (vec![0.0; t * n_out], vec![0.0; t * n_in]);
-                let mut timed = |c: Compute| {
+                let mut timed = |path: Path<'_>| {
                     let fwd = pool.install(|| {
                         time_it(budget, 50, || {
-                            qmatmul_forward_in(c.into(), &x, w, &mut y, t, false)
+                            qmatmul_forward_in(path, &x, w, &mut y, t, false)
                         })
                     });
                     let bwd = pool.install(|| {
                         time_it(budget, 50, || {
-                            qmatmul_backward_dx_in(c.into(), &dy, w, &mut dx, t, false)
+                            qmatmul_backward_dx_in(path, &dy, w, &mut dx, t, false)
                         })
                     });
                     (fwd, bwd)
                 };
-                let (fwd, bwd) = timed(Compute::F32);
-                let (fwd8, bwd8) = timed(Compute::Int8);
+                let (fwd, bwd) = timed(Path::F32);
+                let (fwd8, bwd8) = timed(Path::Int8);
+                let (fwd8c, bwd8c) = timed(Path::Int8Coded(&coded));
                 let mut mm = GgmlMatmul::new(Op::MulMat, ty.id(), &data, n_in, n_out, t);
                 mm.set_input(&x);
                 let g_mm = time_it(budget, 50, || mm.run(args.threads));
@@ -257,7 +272,7 @@ fn main() {
                 drop(op);
                 let g = |s| gflops(t, n_in, n_out, s);
                 eprintln!(
-                    "{:<6} {:<26} {:>5} {:>5} {:>5} | {:>8.1} {:>8.1} {:>8.1} {:>8.1} | {:>8.1} {:>8.1}",
+                    "{:<6} {:<26} {:>5} {:>5} {:>5} | {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} | {:>8.1} {:>8.1}",
                     ty.name(),
                     name,
                     n_in,
@@ -267,6 +282,8 @@ fn main() {
                     g(bwd),
                     g(fwd8),
                     g(bwd8),
+                    g(fwd8c),
+                    g(bwd8c),
                     g(g_mm),
                     g(g_op)
                 );
@@ -275,6 +292,7 @@ fn main() {
                     "forward_gflops": g(fwd), "backward_dx_gflops": g(bwd),
                     "int8_forward_gflops": g(fwd8), "int8_backward_dx_gflops": g(bwd8),
                     "int8_forward_s": fwd8, "int8_backward_dx_s": bwd8,
+                    "int8_coded_forward_gflops": g(fwd8c), "int8_coded_backward_dx_gflops": g(bwd8c),
                     "ggml_mul_mat_gflops": g(g_mm), "ggml_out_prod_gflops": g(g_op),
                     "forward_s": fwd, "backward_dx_s": bwd, "ggml_mul_mat_s": g_mm, "ggml_out_prod_s": g_op,
                 }));
