@@ -12,7 +12,7 @@ use tools::parse::{hermes, pythonic};
 use tools::ToolCall;
 
 use crate::agent::ChatModel;
-use crate::Result;
+use crate::{Error, Result};
 use bfcl::ast::{check_entry, CheckOptions, Verdict};
 use bfcl::data::{BfclEntry, Category};
 use dataset::prompt::{render_text, Conversation, Message, Role};
@@ -144,8 +144,30 @@ pub fn run_entry(
     max_tokens: usize,
 ) -> Result<ItemOutcome> {
     let t0 = Instant::now();
-    let c = model.complete(&prompt(entry, mode), &[], max_tokens)?;
-    let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let c = match model.complete(&prompt(entry, mode), &[], max_tokens) {
+        Ok(c) => c,
+        // An entry whose prompt (question and function list) does not fit
+        // the context is one failed item, counted and explained in
+        // results.json; the run goes on.
+        Err(e @ Error::ContextFull { .. }) => {
+            let verdict = Verdict {
+                valid: false,
+                error_type: Some("run:context_full".into()),
+                errors: vec![e.to_string()],
+            };
+            return Ok(outcome(
+                entry,
+                mode,
+                label,
+                String::new(),
+                Vec::new(),
+                verdict,
+                t0,
+                0,
+            ));
+        }
+        Err(e) => return Err(e),
+    };
     let (verdict, calls) = match decode(mode, &c.text) {
         Ok(calls) => {
             let pairs: Vec<(String, serde_json::Value)> = calls
@@ -156,19 +178,36 @@ pub fn run_entry(
         }
         Err(reason) => (Verdict::decode_failed(entry.category, &reason), Vec::new()),
     };
-    Ok(ItemOutcome {
+    let tokens = c.generated_tokens;
+    Ok(outcome(
+        entry, mode, label, c.text, calls, verdict, t0, tokens,
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn outcome(
+    entry: &BfclEntry,
+    mode: Mode,
+    label: &str,
+    raw: String,
+    calls: Vec<ToolCall>,
+    verdict: Verdict,
+    t0: Instant,
+    generated_tokens: usize,
+) -> ItemOutcome {
+    ItemOutcome {
         id: entry.id.clone(),
         category: entry.category.name(),
         mode,
         model: label.to_string(),
-        raw: c.text,
+        raw,
         calls,
         valid: verdict.valid,
         error_type: verdict.error_type,
         errors: verdict.errors,
-        latency_ms,
-        generated_tokens: c.generated_tokens,
-    })
+        latency_ms: t0.elapsed().as_secs_f64() * 1e3,
+        generated_tokens,
+    }
 }
 
 /// Categories named in `bfcl:simple_python,multiple` (all when empty).
@@ -190,7 +229,7 @@ pub fn parse_categories(spec: &str) -> std::result::Result<Vec<Category>, String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::ScriptedModel;
+    use crate::agent::{Completion, ScriptedModel};
     use bfcl::data::Message as BMsg;
 
     fn entry() -> BfclEntry {
@@ -230,6 +269,30 @@ mod tests {
         assert!(!prose.valid);
         assert!(prompt(&e, Mode::Prompt).contains("[func_name1(params_name1=params_value1"));
         assert!(prompt(&e, Mode::Fc).contains("<tools>"));
+    }
+
+    /// A prompt longer than the context is one failed item, not the end
+    /// of the run; other errors still stop it.
+    #[test]
+    fn a_prompt_over_the_context_is_a_failed_item() {
+        struct Full(bool);
+        impl ChatModel for Full {
+            fn complete(&mut self, _: &str, _: &[String], _: usize) -> Result<Completion> {
+                Err(if self.0 {
+                    Error::ContextFull {
+                        prompt_tokens: 5000,
+                        n_ctx: 4096,
+                    }
+                } else {
+                    Error::Llama("decode failed".into())
+                })
+            }
+        }
+        let o = run_entry(&mut Full(true), "base", &entry(), Mode::Fc, 64).unwrap();
+        assert!(!o.valid);
+        assert_eq!(o.error_type.as_deref(), Some("run:context_full"));
+        assert!(o.errors[0].contains("4096"), "{:?}", o.errors);
+        assert!(run_entry(&mut Full(false), "base", &entry(), Mode::Fc, 64).is_err());
     }
 
     #[test]

@@ -161,18 +161,28 @@ pub fn run_item(
     max_tokens: usize,
 ) -> Result<FcOutcome> {
     let t0 = Instant::now();
-    let c = model.complete(&prompt(item), &[], max_tokens)?;
+    // A prompt over the context is one failed item (no calls, the reason
+    // as its parse error); the run goes on.
+    let (text, generated_tokens, run_error) = match model.complete(&prompt(item), &[], max_tokens) {
+        Ok(c) => (c.text, c.generated_tokens, None),
+        Err(e @ Error::ContextFull { .. }) => (String::new(), 0, Some(e.to_string())),
+        Err(e) => return Err(e),
+    };
     let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let (calls, parse_error) = match hermes::parse(&c.text) {
-        Ok(calls) => (calls, None),
-        Err(e) => (Vec::new(), Some(e.to_string())),
+    let not_run = run_error.is_some();
+    let (calls, parse_error) = match (run_error, hermes::parse(&text)) {
+        (Some(reason), _) => (Vec::new(), Some(reason)),
+        (None, Ok(calls)) => (calls, None),
+        (None, Err(e)) => (Vec::new(), Some(e.to_string())),
     };
     let (exact, names_match, matched_calls, correct_params) = score(&calls, &item.answers);
+    // Not even an item that wants no call passes when it was not run.
+    let (exact, names_match) = (exact && !not_run, names_match && !not_run);
     Ok(FcOutcome {
         id: item.id.clone(),
         category: item.category.clone(),
         model: label.to_string(),
-        raw: c.text,
+        raw: text,
         calls,
         parse_error,
         exact,
@@ -181,7 +191,7 @@ pub fn run_item(
         correct_params,
         n_expected: item.answers.len(),
         latency_ms,
-        generated_tokens: c.generated_tokens,
+        generated_tokens,
     })
 }
 
@@ -246,5 +256,35 @@ mod tests {
         assert_eq!(score(&missing, &want), (false, false, 1, 1));
         assert_eq!(score(&[], &[]), (true, true, 0, 0));
         assert_eq!(score(&missing, &[]), (false, false, 0, 0));
+    }
+
+    /// An item whose prompt does not fit the context fails with the
+    /// reason, even one that wants no call; the run goes on.
+    #[test]
+    fn a_prompt_over_the_context_is_a_failed_item() {
+        struct Full;
+        impl ChatModel for Full {
+            fn complete(
+                &mut self,
+                _: &str,
+                _: &[String],
+                _: usize,
+            ) -> Result<crate::agent::Completion> {
+                Err(Error::ContextFull {
+                    prompt_tokens: 5000,
+                    n_ctx: 4096,
+                })
+            }
+        }
+        let item = FcItem {
+            id: "1".into(),
+            category: "irrelevance".into(),
+            query: "Hi".into(),
+            tools: Vec::new(),
+            answers: Vec::new(),
+        };
+        let o = run_item(&mut Full, "base", &item, 32).unwrap();
+        assert!(!o.exact && !o.names_match);
+        assert!(o.parse_error.unwrap().contains("4096"));
     }
 }
