@@ -9,7 +9,8 @@
 //! [allowed values...]}}]}`. Entries and answers are paired by id.
 //!
 //! Only the shape the AST checker relies on is validated here; every error
-//! names the file and the 1-based line.
+//! names the file and the 1-based line. [`read_category`] keeps going past
+//! unreadable entries and lists them; [`load_category`] stops at the first.
 
 use serde_json::Value;
 use std::fmt;
@@ -130,7 +131,10 @@ impl fmt::Display for DataError {
 
 impl std::error::Error for DataError {}
 
-fn read_lines(path: &Path) -> Result<Vec<(usize, Value)>, DataError> {
+/// The JSON lines of `path` (1-based line numbers); a line that is not
+/// JSON is kept as its error. Fails only when the file cannot be read.
+#[allow(clippy::type_complexity)]
+fn read_lines(path: &Path) -> Result<Vec<(usize, Result<Value, String>)>, DataError> {
     let text = std::fs::read_to_string(path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             DataError::Missing {
@@ -143,19 +147,15 @@ fn read_lines(path: &Path) -> Result<Vec<(usize, Value)>, DataError> {
             }
         }
     })?;
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = serde_json::from_str(line).map_err(|e| DataError::Format {
-            path: path.to_path_buf(),
-            line: i + 1,
-            reason: format!("invalid JSON: {e}"),
-        })?;
-        out.push((i + 1, v));
-    }
-    Ok(out)
+    Ok(text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            let v = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"));
+            (i + 1, v)
+        })
+        .collect())
 }
 
 fn get_str(v: &Value, key: &str) -> Result<String, String> {
@@ -225,18 +225,65 @@ fn parse_ground_truth(v: &Value) -> Result<Vec<Value>, String> {
     Ok(calls.clone())
 }
 
+/// An entry (or its possible answer) that could not be read.
+#[derive(Debug)]
+pub struct Unreadable {
+    /// The entry's id when the line had one.
+    pub id: Option<String>,
+    /// A [`DataError::Format`] naming the file and line.
+    pub error: DataError,
+}
+
+/// One category as read: the entries, and those that could not be read,
+/// which an evaluation reports and counts as failed items instead of
+/// stopping.
+#[derive(Debug, Default)]
+pub struct CategoryData {
+    pub entries: Vec<BfclEntry>,
+    pub unreadable: Vec<Unreadable>,
+}
+
 /// Loads one category from `dir` (the `bfcl/` cache folder), pairing each
-/// entry with its possible answer by id.
+/// entry with its possible answer by id; the first entry or answer that
+/// cannot be read is the error (see [`read_category`] to go on past them).
 pub fn load_category(dir: &Path, category: Category) -> Result<Vec<BfclEntry>, DataError> {
-    let path = dir.join(category.file_name());
-    let fmt_err = |path: &Path, line: usize, reason: String| DataError::Format {
+    let first = |mut data: CategoryData| {
+        if data.unreadable.is_empty() {
+            Ok(data)
+        } else {
+            Err(data.unreadable.swap_remove(0).error)
+        }
+    };
+    let (data, lines) = read_entries(dir, category)?;
+    let data = first(data)?;
+    Ok(first(attach_answers(dir, category, data, lines)?)?.entries)
+}
+
+/// [`load_category`] that keeps going: an entry that is not JSON, lacks a
+/// field, or has no readable possible answer goes to `unreadable`. Fails
+/// only when a file is missing or cannot be read.
+pub fn read_category(dir: &Path, category: Category) -> Result<CategoryData, DataError> {
+    let (data, lines) = read_entries(dir, category)?;
+    attach_answers(dir, category, data, lines)
+}
+
+fn format_error(path: &Path, line: usize, reason: String) -> DataError {
+    DataError::Format {
         path: path.to_path_buf(),
         line,
         reason,
-    };
-    let mut entries = Vec::new();
+    }
+}
+
+/// The entries file: the readable entries with their line numbers, and
+/// the unreadable ones.
+fn read_entries(dir: &Path, category: Category) -> Result<(CategoryData, Vec<usize>), DataError> {
+    let path = dir.join(category.file_name());
+    let mut data = CategoryData::default();
+    let mut lines = Vec::new();
     for (line, v) in read_lines(&path)? {
-        let parsed = (|| -> Result<BfclEntry, String> {
+        let id = v.as_ref().ok().and_then(|v| get_str(v, "id").ok());
+        let parsed = v.and_then(|v| {
             Ok(BfclEntry {
                 id: get_str(&v, "id")?,
                 category,
@@ -244,32 +291,69 @@ pub fn load_category(dir: &Path, category: Category) -> Result<Vec<BfclEntry>, D
                 functions: parse_functions(&v)?,
                 ground_truth: None,
             })
-        })();
-        entries.push(parsed.map_err(|r| fmt_err(&path, line, r))?);
-    }
-    if category.has_answers() {
-        let apath = dir.join("possible_answer").join(category.file_name());
-        let answers = read_lines(&apath)?;
-        if answers.len() != entries.len() {
-            let reason = format!(
-                "{} possible answers for {} entries in {}",
-                answers.len(),
-                entries.len(),
-                path.display()
-            );
-            return Err(fmt_err(&apath, 0, reason));
-        }
-        for (entry, (line, a)) in entries.iter_mut().zip(answers) {
-            let id = get_str(&a, "id").map_err(|r| fmt_err(&apath, line, r))?;
-            if id != entry.id {
-                let reason = format!("answer id {id:?} does not match entry id {:?}", entry.id);
-                return Err(fmt_err(&apath, line, reason));
+        });
+        match parsed {
+            Ok(e) => {
+                data.entries.push(e);
+                lines.push(line);
             }
-            let gt = parse_ground_truth(&a).map_err(|r| fmt_err(&apath, line, r))?;
-            entry.ground_truth = Some(gt);
+            Err(r) => data.unreadable.push(Unreadable {
+                id,
+                error: format_error(&path, line, r),
+            }),
         }
     }
-    Ok(entries)
+    Ok((data, lines))
+}
+
+/// Pairs each entry (at `lines` of the entries file) with its possible
+/// answer by id; an entry without a readable one becomes unreadable.
+fn attach_answers(
+    dir: &Path,
+    category: Category,
+    mut data: CategoryData,
+    lines: Vec<usize>,
+) -> Result<CategoryData, DataError> {
+    if !category.has_answers() {
+        return Ok(data);
+    }
+    let path = dir.join(category.file_name());
+    let apath = dir.join("possible_answer").join(category.file_name());
+    // id -> (line, ground truth or why it is unreadable)
+    let mut answers = std::collections::HashMap::new();
+    let mut unreadable_answers = Vec::new();
+    for (line, a) in read_lines(&apath)? {
+        match a.and_then(|a| Ok((get_str(&a, "id")?, a))) {
+            Ok((id, a)) => {
+                answers.insert(id, (line, parse_ground_truth(&a)));
+            }
+            Err(r) => unreadable_answers.push(format!("line {line}: {r}")),
+        }
+    }
+    let entries = std::mem::take(&mut data.entries);
+    for (mut entry, line) in entries.into_iter().zip(lines) {
+        match answers.remove(&entry.id) {
+            Some((_, Ok(gt))) => {
+                entry.ground_truth = Some(gt);
+                data.entries.push(entry);
+            }
+            Some((aline, Err(r))) => data.unreadable.push(Unreadable {
+                id: Some(entry.id),
+                error: format_error(&apath, aline, r),
+            }),
+            None => {
+                let mut reason = format!("no possible answer with id {:?}", entry.id);
+                if !unreadable_answers.is_empty() {
+                    reason += &format!(" (unreadable answers: {})", unreadable_answers.join("; "));
+                }
+                data.unreadable.push(Unreadable {
+                    id: Some(entry.id),
+                    error: format_error(&path, line, reason),
+                });
+            }
+        }
+    }
+    Ok(data)
 }
 
 #[cfg(test)]
@@ -298,6 +382,54 @@ mod tests {
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].question[0][0].content, "q");
         assert_eq!(e[0].ground_truth.as_ref().unwrap().len(), 1);
+    }
+
+    /// Reading past bad entries: each is listed with its id (when it has
+    /// one) and its file:line, and the good ones still load.
+    #[test]
+    fn unreadable_entries_are_listed_and_the_rest_load() {
+        let tmp = scratch_dir("lenient");
+        let d = tmp.dir();
+        let entry = |id: &str| ENTRY.replace("parallel_0", id);
+        let no_function =
+            r#"{"id": "parallel_2", "question": [[{"role": "user", "content": "q"}]]}"#;
+        let lines = [
+            entry("parallel_0"),
+            "{\"id\": ".to_string(),
+            no_function.to_string(),
+            entry("parallel_3"),
+            entry("parallel_4"),
+        ];
+        std::fs::write(d.join("BFCL_v4_parallel.json"), lines.join("\n")).unwrap();
+        let answers = [
+            r#"{"id": "parallel_0", "ground_truth": [{"f": {"a": [1]}}]}"#,
+            r#"{"id": "parallel_3", "ground_truth": [{"f": {"a": 1}}]}"#,
+            r#"{"ground_truth": []}"#,
+        ];
+        std::fs::write(
+            d.join("possible_answer/BFCL_v4_parallel.json"),
+            answers.join("\n"),
+        )
+        .unwrap();
+        let data = read_category(d, Category::Parallel).unwrap();
+        let ids: Vec<&str> = data.entries.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["parallel_0"]);
+        let bad: Vec<(Option<&str>, String)> = data
+            .unreadable
+            .iter()
+            .map(|u| (u.id.as_deref(), u.error.to_string()))
+            .collect();
+        assert_eq!(bad.len(), 4, "{bad:?}");
+        assert!(bad[0].0.is_none() && bad[0].1.contains("BFCL_v4_parallel.json:2: invalid JSON"));
+        assert!(bad[1].0 == Some("parallel_2") && bad[1].1.contains(":3: missing"));
+        assert!(bad[2].0 == Some("parallel_3") && bad[2].1.contains("allowed values of f.a"));
+        assert!(bad[3].0 == Some("parallel_4") && bad[3].1.contains(":5: no possible answer"));
+        assert!(bad[3].1.contains("line 3: missing string field \"id\""));
+        // The strict loader stops at the first.
+        let err = load_category(d, Category::Parallel)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":2: invalid JSON"), "{err}");
     }
 
     #[test]

@@ -234,6 +234,41 @@ fn eval_bfcl_writes_results_report_and_chart() {
     assert!(String::from_utf8_lossy(&show.stdout).contains("| simple_python |"));
 }
 
+/// A BFCL entry that cannot be read is one failed item of the run, with
+/// its file:line in results.json and counted in the summary.
+#[test]
+fn eval_bfcl_counts_an_unreadable_entry_as_a_failed_item() {
+    let tmp = TempDir::new("evalbad");
+    let cache = tmp.dir();
+    std::fs::create_dir_all(cache.join("bfcl")).unwrap();
+    let good = r#"{"id": "irrelevance_0", "question": [[{"role": "user", "content": "What is the capital of France?"}]], "function": [{"name": "get_weather", "description": "Weather of a city", "parameters": {"type": "dict", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]}"#;
+    let bad = r#"{"id": "irrelevance_1", "question": "not a list"}"#;
+    std::fs::write(
+        cache.join("bfcl/BFCL_v4_irrelevance.json"),
+        format!("{good}\n{bad}\n"),
+    )
+    .unwrap();
+    let out = tmp.path("out");
+    let o = command()
+        .env("AGENTCODER_CACHE", cache)
+        .args(["eval", "--model", &model(), "--suite", "bfcl:irrelevance"])
+        .args(["--modes", "fc", "--max-tokens", "16", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let items = results["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let bad_item = items.iter().find(|i| i["id"] == "irrelevance_1").unwrap();
+    assert_eq!(bad_item["valid"], false);
+    assert_eq!(bad_item["error_type"], "data:unreadable_entry");
+    let why = bad_item["errors"][0].as_str().unwrap();
+    assert!(why.contains("BFCL_v4_irrelevance.json:2:"), "{why}");
+    assert_eq!(results["summary"][0]["n"], 2);
+}
+
 #[test]
 fn eval_fc_scores_synthesized_items() {
     let tmp = TempDir::new("evalfc");

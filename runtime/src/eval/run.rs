@@ -15,13 +15,19 @@ use super::report::{bar_chart_svg, html, markdown, summarize, ItemStat, SummaryR
 use crate::agent::LlamaChat;
 use crate::infer::{Engine, EngineOptions, SamplingParams};
 use crate::{Error, Result};
-use bfcl::data::{load_category, BfclEntry};
+use bfcl::data::{read_category, BfclEntry, Category};
+
+/// A BFCL entry that could not be read, with its category.
+pub type Unreadable = (Category, bfcl::data::Unreadable);
 
 /// What to run, with its items loaded.
 pub enum Suite {
     Bfcl {
         entries: Vec<BfclEntry>,
         modes: Vec<Mode>,
+        /// Entries that could not be read: each is a failed item of every
+        /// model and mode, with the reason (`--limit` does not cut them).
+        unreadable: Vec<Unreadable>,
     },
     Fc(Vec<FcItem>),
     Code(Vec<CodeItem>),
@@ -73,13 +79,18 @@ impl Suite {
                     })
                     .collect::<Result<Vec<_>>>()?;
                 let dir = host::bfcl_dir();
-                let mut entries = Vec::new();
+                let (mut entries, mut unreadable) = (Vec::new(), Vec::new());
                 for c in cats {
-                    let mut e = load_category(&dir, c)?;
-                    e.truncate(cut(e.len()));
-                    entries.extend(e);
+                    let mut data = read_category(&dir, c)?;
+                    data.entries.truncate(cut(data.entries.len()));
+                    entries.extend(data.entries);
+                    unreadable.extend(data.unreadable.into_iter().map(|u| (c, u)));
                 }
-                Ok(Suite::Bfcl { entries, modes })
+                Ok(Suite::Bfcl {
+                    entries,
+                    modes,
+                    unreadable,
+                })
             }
             _ => Err(Error::Input(format!(
                 "--suite {name}: available suites are {SUITES}"
@@ -89,7 +100,11 @@ impl Suite {
 
     fn len(&self) -> usize {
         match self {
-            Suite::Bfcl { entries, modes } => entries.len() * modes.len(),
+            Suite::Bfcl {
+                entries,
+                modes,
+                unreadable,
+            } => (entries.len() + unreadable.len()) * modes.len(),
             Suite::Fc(items) => items.len(),
             Suite::Code(items) => items.len(),
         }
@@ -275,8 +290,23 @@ pub fn evaluate(
             });
         };
         match suite {
-            Suite::Bfcl { entries, modes } => {
+            Suite::Bfcl {
+                entries,
+                modes,
+                unreadable,
+            } => {
                 for &mode in modes {
+                    for (category, u) in unreadable {
+                        stat(mode.name(), category.name(), false, 0.0, 0);
+                        let id = u.id.clone().unwrap_or_default();
+                        items.push(serde_json::json!({
+                            "id": id, "category": category.name(), "mode": mode.name(),
+                            "model": label, "valid": false,
+                            "error_type": "data:unreadable_entry",
+                            "errors": [u.error.to_string()],
+                        }));
+                        tick(&bar, label, &id);
+                    }
                     for e in entries {
                         let o = run_entry(&mut chat, label, e, mode, opts.max_tokens)?;
                         stat(
