@@ -319,6 +319,10 @@ pub(crate) fn gemm(
         return;
     }
     let (k, n) = (b.k(), b.n());
+    let isa = match isa.narrow {
+        Some(narrow) if n <= narrow.nr => narrow,
+        _ => isa,
+    };
     assert!((m - 1) * a.rs + (k - 1) * a.cs < a.a.len(), "A is (M, K)");
     let plan = Plan::new(m, n, &b, isa.mr);
     let cp = CPtr(c.as_mut_ptr());

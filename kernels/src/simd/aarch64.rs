@@ -14,6 +14,7 @@ pub const ISA: Isa = Isa {
     nr: NR,
     micro: micro_kernel,
     dequant,
+    narrow: None,
 };
 
 fn dequant(ty: GgmlType, src: &[u8], dst: &mut [f32]) {

@@ -99,6 +99,9 @@ pub struct Isa {
     pub nr: usize,
     pub micro: MicroKernel,
     pub dequant: Dequantizer,
+    /// The kernels for products at most `narrow.nr` wide, where this
+    /// ISA's tile would be mostly padding.
+    pub narrow: Option<&'static Isa>,
 }
 
 /// The best instruction set this CPU supports, detected once (capped by

@@ -14,6 +14,7 @@ pub const ISA_AVX2: Isa = Isa {
     nr: 16,
     micro: micro_avx2,
     dequant,
+    narrow: None,
 };
 
 /// Only handed out by `super::available` after checking avx512f, avx2, fma.
@@ -23,6 +24,18 @@ pub const ISA_AVX512: Isa = Isa {
     nr: 32,
     micro: micro_avx512,
     dequant,
+    narrow: Some(&ISA_AVX512_NARROW),
+};
+
+/// AVX-512F 8×16 for products at most 16 wide (LoRA's rank-16 side): the
+/// 8×32 tile would spend half its multiply-adds on padding.
+pub const ISA_AVX512_NARROW: Isa = Isa {
+    name: "avx512f-narrow",
+    mr: 8,
+    nr: 16,
+    micro: micro_avx512_narrow,
+    dequant,
+    narrow: None,
 };
 
 fn dequant(ty: GgmlType, src: &[u8], dst: &mut [f32]) {
@@ -42,7 +55,7 @@ macro_rules! f32_micro {
     (
         $(#[$attr:meta])*
         pub unsafe fn $name:ident;
-        mr: $mr:literal, lanes: $lanes:literal, broadcast: $broadcast:ident,
+        mr: $mr:literal, lanes: $lanes:literal, vecs: $vecs:literal, broadcast: $broadcast:ident,
         $($op:ident = $intrinsic:ident),* $(,)?
     ) => {
         $(#[$attr])*
@@ -57,24 +70,27 @@ macro_rules! f32_micro {
             $(use std::arch::x86_64::$intrinsic as $op;)*
             const MR: usize = $mr;
             const LANES: usize = $lanes;
-            let mut acc = [[setzero_ps(); 2]; MR];
+            const VECS: usize = $vecs;
+            let mut acc = [[setzero_ps(); VECS]; MR];
             let mut ap: [*const f32; MR] = std::array::from_fn(|i| a[i]);
             let mut bp = b;
             for _ in 0..kc {
-                let b0 = loadu_ps(bp);
-                let b1 = loadu_ps(bp.add(LANES));
+                let bv: [_; VECS] = std::array::from_fn(|v| loadu_ps(bp.add(v * LANES)));
                 for i in 0..MR {
                     let av = $broadcast(ap[i]);
-                    acc[i][0] = fmadd_ps(av, b0, acc[i][0]);
-                    acc[i][1] = fmadd_ps(av, b1, acc[i][1]);
+                    for v in 0..VECS {
+                        acc[i][v] = fmadd_ps(av, bv[v], acc[i][v]);
+                    }
                     ap[i] = ap[i].add(cs);
                 }
-                bp = bp.add(2 * LANES);
+                bp = bp.add(VECS * LANES);
             }
             for (i, row) in acc.iter().enumerate() {
                 let cp = c.add(i * ldc);
-                storeu_ps(cp, add_ps(loadu_ps(cp), row[0]));
-                storeu_ps(cp.add(LANES), add_ps(loadu_ps(cp.add(LANES)), row[1]));
+                for (v, r) in row.iter().enumerate() {
+                    let p = cp.add(v * LANES);
+                    storeu_ps(p, add_ps(loadu_ps(p), *r));
+                }
             }
         }
     };
@@ -85,7 +101,7 @@ f32_micro! {
     /// See [`super::MicroKernel`] (tile 6×16); the CPU must have avx2 and fma.
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn micro_avx2;
-    mr: 6, lanes: 8, broadcast: broadcast_avx2,
+    mr: 6, lanes: 8, vecs: 2, broadcast: broadcast_avx2,
     setzero_ps = _mm256_setzero_ps, loadu_ps = _mm256_loadu_ps, storeu_ps = _mm256_storeu_ps,
     fmadd_ps = _mm256_fmadd_ps, add_ps = _mm256_add_ps,
 }
@@ -95,7 +111,17 @@ f32_micro! {
     /// See [`super::MicroKernel`] (tile 8×32); the CPU must have avx512f.
     #[target_feature(enable = "avx512f")]
     pub unsafe fn micro_avx512;
-    mr: 8, lanes: 16, broadcast: broadcast_avx512,
+    mr: 8, lanes: 16, vecs: 2, broadcast: broadcast_avx512,
+    setzero_ps = _mm512_setzero_ps, loadu_ps = _mm512_loadu_ps, storeu_ps = _mm512_storeu_ps,
+    fmadd_ps = _mm512_fmadd_ps, add_ps = _mm512_add_ps,
+}
+
+f32_micro! {
+    /// # Safety
+    /// See [`super::MicroKernel`] (tile 8×16); the CPU must have avx512f.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn micro_avx512_narrow;
+    mr: 8, lanes: 16, vecs: 1, broadcast: broadcast_avx512,
     setzero_ps = _mm512_setzero_ps, loadu_ps = _mm512_loadu_ps, storeu_ps = _mm512_storeu_ps,
     fmadd_ps = _mm512_fmadd_ps, add_ps = _mm512_add_ps,
 }
