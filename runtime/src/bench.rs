@@ -83,7 +83,7 @@ pub struct TrainBenchOptions {
     pub threads: usize,
     pub compute: Compute,
     /// Layers whose activations are kept instead of recomputed; `None`
-    /// keeps as many as fit `budget` (see `memory::kept_layers_within`).
+    /// keeps as many as fit `budget` (see `memory::plan_step`).
     pub kept_layers: Option<usize>,
     /// Memory budget in bytes for the automatic choice.
     pub budget: u64,

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::eval::report::{share_cell, wilson};
+use crate::eval::report::{count_of, share_cell, wilson};
 use crate::eval::run::{evaluate, Adapter, EvalOptions, EvalRun, Suite};
 use crate::train::TrainConfig;
 use crate::{Error, Result};
@@ -152,7 +152,7 @@ impl Score {
 /// The headline score of a model in a run: correctness (code), exact match
 /// (fc) or accuracy over all items (bfcl).
 fn headline(eval: &EvalRun, model: &str) -> Score {
-    let of = |rate: f64, n: usize| Score::new(rate, (rate * n as f64).round() as usize, n);
+    let of = |rate: f64, n: usize| Score::new(rate, count_of(rate, n), n);
     if let Some(c) = eval.code_scores.iter().find(|c| c.model == model) {
         return of(c.correctness, c.n);
     }

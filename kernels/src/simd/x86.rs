@@ -48,15 +48,14 @@ unsafe fn dequant_fma(ty: GgmlType, src: &[u8], dst: &mut [f32]) {
     crate::quant::dequantize_unchecked(ty, src, dst)
 }
 
-/// The f32 micro-kernel at one vector width: an MR×(2·LANES) tile of
-/// accumulators, one broadcast of A and two fused multiply-adds per row
-/// and k. `$op = $intrinsic` names the width's intrinsics for the body.
+/// The f32 micro-kernel: an MR×(VECS·LANES) tile of accumulators, one
+/// broadcast of A and VECS fused multiply-adds per row and k. `$ops` is
+/// the module naming one vector width's intrinsics for the body.
 macro_rules! f32_micro {
     (
         $(#[$attr:meta])*
         pub unsafe fn $name:ident;
-        mr: $mr:literal, lanes: $lanes:literal, vecs: $vecs:literal, broadcast: $broadcast:ident,
-        $($op:ident = $intrinsic:ident),* $(,)?
+        ops: $ops:ident, mr: $mr:literal, vecs: $vecs:literal $(,)?
     ) => {
         $(#[$attr])*
         pub unsafe fn $name(
@@ -67,9 +66,8 @@ macro_rules! f32_micro {
             c: *mut f32,
             ldc: usize,
         ) {
-            $(use std::arch::x86_64::$intrinsic as $op;)*
+            use $ops::{add_ps, broadcast, fmadd_ps, loadu_ps, setzero_ps, storeu_ps, LANES};
             const MR: usize = $mr;
-            const LANES: usize = $lanes;
             const VECS: usize = $vecs;
             let mut acc = [[setzero_ps(); VECS]; MR];
             let mut ap: [*const f32; MR] = std::array::from_fn(|i| a[i]);
@@ -77,7 +75,7 @@ macro_rules! f32_micro {
             for _ in 0..kc {
                 let bv: [_; VECS] = std::array::from_fn(|v| loadu_ps(bp.add(v * LANES)));
                 for i in 0..MR {
-                    let av = $broadcast(ap[i]);
+                    let av = broadcast(ap[i]);
                     for v in 0..VECS {
                         acc[i][v] = fmadd_ps(av, bv[v], acc[i][v]);
                     }
@@ -96,14 +94,32 @@ macro_rules! f32_micro {
     };
 }
 
+/// AVX2 (256-bit) intrinsics under the names [`f32_micro!`] uses.
+mod avx2_ops {
+    pub(super) use super::broadcast_avx2 as broadcast;
+    pub(super) use std::arch::x86_64::{
+        _mm256_add_ps as add_ps, _mm256_fmadd_ps as fmadd_ps, _mm256_loadu_ps as loadu_ps,
+        _mm256_setzero_ps as setzero_ps, _mm256_storeu_ps as storeu_ps,
+    };
+    pub(super) const LANES: usize = 8;
+}
+
+/// AVX-512 (512-bit) intrinsics under the names [`f32_micro!`] uses.
+mod avx512_ops {
+    pub(super) use super::broadcast_avx512 as broadcast;
+    pub(super) use std::arch::x86_64::{
+        _mm512_add_ps as add_ps, _mm512_fmadd_ps as fmadd_ps, _mm512_loadu_ps as loadu_ps,
+        _mm512_setzero_ps as setzero_ps, _mm512_storeu_ps as storeu_ps,
+    };
+    pub(super) const LANES: usize = 16;
+}
+
 f32_micro! {
     /// # Safety
     /// See [`super::MicroKernel`] (tile 6×16); the CPU must have avx2 and fma.
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn micro_avx2;
-    mr: 6, lanes: 8, vecs: 2, broadcast: broadcast_avx2,
-    setzero_ps = _mm256_setzero_ps, loadu_ps = _mm256_loadu_ps, storeu_ps = _mm256_storeu_ps,
-    fmadd_ps = _mm256_fmadd_ps, add_ps = _mm256_add_ps,
+    ops: avx2_ops, mr: 6, vecs: 2,
 }
 
 f32_micro! {
@@ -111,9 +127,7 @@ f32_micro! {
     /// See [`super::MicroKernel`] (tile 8×32); the CPU must have avx512f.
     #[target_feature(enable = "avx512f")]
     pub unsafe fn micro_avx512;
-    mr: 8, lanes: 16, vecs: 2, broadcast: broadcast_avx512,
-    setzero_ps = _mm512_setzero_ps, loadu_ps = _mm512_loadu_ps, storeu_ps = _mm512_storeu_ps,
-    fmadd_ps = _mm512_fmadd_ps, add_ps = _mm512_add_ps,
+    ops: avx512_ops, mr: 8, vecs: 2,
 }
 
 f32_micro! {
@@ -121,9 +135,7 @@ f32_micro! {
     /// See [`super::MicroKernel`] (tile 8×16); the CPU must have avx512f.
     #[target_feature(enable = "avx512f")]
     pub unsafe fn micro_avx512_narrow;
-    mr: 8, lanes: 16, vecs: 1, broadcast: broadcast_avx512,
-    setzero_ps = _mm512_setzero_ps, loadu_ps = _mm512_loadu_ps, storeu_ps = _mm512_storeu_ps,
-    fmadd_ps = _mm512_fmadd_ps, add_ps = _mm512_add_ps,
+    ops: avx512_ops, mr: 8, vecs: 1,
 }
 
 /// `*p` in every lane.

@@ -228,6 +228,7 @@ fn parse_ground_truth(v: &Value) -> Result<Vec<Value>, String> {
 /// An entry (or its possible answer) that could not be read.
 #[derive(Debug)]
 pub struct Unreadable {
+    pub category: Category,
     /// The entry's id when the line had one.
     pub id: Option<String>,
     /// A [`DataError::Format`] naming the file and line.
@@ -298,6 +299,7 @@ fn read_entries(dir: &Path, category: Category) -> Result<(CategoryData, Vec<usi
                 lines.push(line);
             }
             Err(r) => data.unreadable.push(Unreadable {
+                category,
                 id,
                 error: format_error(&path, line, r),
             }),
@@ -338,6 +340,7 @@ fn attach_answers(
                 data.entries.push(entry);
             }
             Some((aline, Err(r))) => data.unreadable.push(Unreadable {
+                category,
                 id: Some(entry.id),
                 error: format_error(&apath, aline, r),
             }),
@@ -347,6 +350,7 @@ fn attach_answers(
                     reason += &format!(" (unreadable answers: {})", unreadable_answers.join("; "));
                 }
                 data.unreadable.push(Unreadable {
+                    category,
                     id: Some(entry.id),
                     error: format_error(&path, line, reason),
                 });

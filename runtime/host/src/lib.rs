@@ -76,8 +76,9 @@ pub fn total_memory_bytes() -> u64 {
 
 /// Makes every thread allocate from one heap (glibc's `M_ARENA_MAX` = 1;
 /// a no-op elsewhere). Called before a training run starts any worker
-/// thread (an arena made earlier stays in use): a step's buffers are freed on whichever rayon worker ran the
-/// step, and with one arena per thread the next step, run on another
+/// thread (an arena made earlier stays in use): a step's buffers are
+/// freed on whichever rayon worker ran the step, and with one arena per
+/// thread the next step, run on another
 /// worker, grew that worker's arena while the first kept its freed pages,
 /// a peak RSS up to one step's activations (300 MB at seq 256 with every
 /// layer kept) above the estimate. Training allocates few, large buffers,

@@ -17,7 +17,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tools::{CallFormat, Registry};
 
-use super::report::{fraction, share_cell};
+use super::report::{count_of, fraction, share_cell};
 use crate::agent::{run_agent, AgentConfig, ChatModel, Trajectory};
 use crate::{Error, Result};
 use dataset::answer::answer_matches;
@@ -292,7 +292,7 @@ pub fn markdown(scores: &[CodeScores]) -> String {
             .map_or("–".to_string(), |l| format!("{:.2}", l.f1))
     };
     for sc in scores {
-        let of_all = |rate: f64| share_cell(rate, (rate * sc.n as f64).round() as usize, sc.n);
+        let of_all = |rate: f64| share_cell(rate, count_of(rate, sc.n), sc.n);
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} ms | {} |\n",
             sc.model,
@@ -320,7 +320,7 @@ pub fn chart_rows(scores: &[CodeScores]) -> Vec<super::report::SummaryRow> {
     for sc in scores {
         // Only the rates of counted items, which have a count and an
         // interval; the F1 scores stay in the Markdown table.
-        let of_all = |v: f64| (v, (v * sc.n as f64).round() as usize, sc.n);
+        let of_all = |v: f64| (v, count_of(v, sc.n), sc.n);
         for (metric, (v, correct, n)) in [
             ("correct", of_all(sc.correctness)),
             ("tool selection", of_all(sc.tool_selection_accuracy)),

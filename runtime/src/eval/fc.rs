@@ -170,10 +170,12 @@ pub fn run_item(
     };
     let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
     let not_run = run_error.is_some();
-    let (calls, parse_error) = match (run_error, hermes::parse(&text)) {
-        (Some(reason), _) => (Vec::new(), Some(reason)),
-        (None, Ok(calls)) => (calls, None),
-        (None, Err(e)) => (Vec::new(), Some(e.to_string())),
+    let (calls, parse_error) = match run_error {
+        Some(reason) => (Vec::new(), Some(reason)),
+        None => match hermes::parse(&text) {
+            Ok(calls) => (calls, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        },
     };
     let (exact, names_match, matched_calls, correct_params) = score(&calls, &item.answers);
     // Not even an item that wants no call passes when it was not run.

@@ -70,6 +70,11 @@ pub fn share_cell(rate: f64, correct: usize, n: usize) -> String {
     }
 }
 
+/// The number of items behind a score kept as a rate over `n` items.
+pub fn count_of(rate: f64, n: usize) -> usize {
+    (rate * n as f64).round() as usize
+}
+
 /// The line under every table that says what its cells are.
 pub const CELL_NOTE: &str = "Cells: rate (correct/items, CI = 95% Wilson score interval in %).";
 

@@ -15,10 +15,7 @@ use super::report::{bar_chart_svg, html, markdown, summarize, ItemStat, SummaryR
 use crate::agent::LlamaChat;
 use crate::infer::{Engine, EngineOptions, SamplingParams};
 use crate::{Error, Result};
-use bfcl::data::{read_category, BfclEntry, Category};
-
-/// A BFCL entry that could not be read, with its category.
-pub type Unreadable = (Category, bfcl::data::Unreadable);
+use bfcl::data::{read_category, BfclEntry, Unreadable};
 
 /// What to run, with its items loaded.
 pub enum Suite {
@@ -84,7 +81,7 @@ impl Suite {
                     let mut data = read_category(&dir, c)?;
                     data.entries.truncate(cut(data.entries.len()));
                     entries.extend(data.entries);
-                    unreadable.extend(data.unreadable.into_iter().map(|u| (c, u)));
+                    unreadable.extend(data.unreadable);
                 }
                 Ok(Suite::Bfcl {
                     entries,
@@ -296,11 +293,11 @@ pub fn evaluate(
                 unreadable,
             } => {
                 for &mode in modes {
-                    for (category, u) in unreadable {
-                        stat(mode.name(), category.name(), false, 0.0, 0);
+                    for u in unreadable {
+                        stat(mode.name(), u.category.name(), false, 0.0, 0);
                         let id = u.id.clone().unwrap_or_default();
                         items.push(serde_json::json!({
-                            "id": id, "category": category.name(), "mode": mode.name(),
+                            "id": id, "category": u.category.name(), "mode": mode.name(),
                             "model": label, "valid": false,
                             "error_type": "data:unreadable_entry",
                             "errors": [u.error.to_string()],

@@ -227,7 +227,7 @@ impl<'a> Graph<'a> {
     /// layers from the forward and recomputes the others from their saved
     /// inputs: 0 uses the least memory, `n_layer` (or more) skips the
     /// recompute entirely (same result either way; see
-    /// `memory::training_keeping` for what each choice costs).
+    /// `memory::training_planned` for what each choice costs).
     pub fn loss(
         &self,
         ids: &[i32],
