@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Generates runtime/bfcl/tests/fixtures/verdicts.jsonl: verdicts of the official BFCL
 AST checker (PyPI `bfcl-eval==2026.3.23`) on model outputs built by mutating
-the ground truths of the BFCL v4 Python categories systematically.
+the ground truths of every single-turn AST category of BFCL v4 systematically
+(Python, Java and JavaScript; non-live and live; irrelevance and relevance).
+Java and JavaScript arguments are source strings: the ground truth is rendered
+as Java/JS source and the strings are mutated too.
 
 The Rust port (the bfcl crate, bfcl::ast) must agree with every line; see
 runtime/bfcl/tests/agreement.rs.
@@ -32,11 +35,20 @@ from pathlib import Path
 
 SPEC = "bfcl-eval==2026.3.23"
 WHEEL_SHA = "3bb6dfa5f0c68ad403c9ec50b00db2bb3b4cc9b38ab1ff33f48fe30d853d3a0a"
-AST_CATEGORIES = ["simple_python", "multiple", "parallel", "parallel_multiple"]
 EXCEPTION = "ast_checker:exception"
-# entries sampled per category (parallel verdicts are long: keep the file < 1 MB)
-PER_CATEGORY = {"simple_python": 90, "multiple": 56, "parallel": 18, "parallel_multiple": 18,
-                "irrelevance": 40}
+# entries sampled per category, in this order (parallel verdicts are long:
+# keep the file a few hundred KB); None = every entry
+PER_CATEGORY = {"simple_python": 25, "simple_java": 20, "simple_javascript": 15,
+                "multiple": 15, "parallel": 4, "parallel_multiple": 4, "irrelevance": 12,
+                "live_simple": 18, "live_multiple": 12, "live_parallel": 2,
+                "live_parallel_multiple": 2, "live_irrelevance": 12, "live_relevance": None}
+# categories whose unsampled entries (this many) still get variants of their
+# dict/tuple/typed-array arguments (structured_cases)
+STRUCTURED_SWEEP = {"simple_python": 30, "multiple": 15, "live_simple": 15, "live_multiple": 12}
+# Java/JS types whose source strings the converters parse; entries with an
+# argument of one of these are sampled first
+SOURCE_TYPES = {"Array", "ArrayList", "HashMap", "long", "double", "float", "integer", "boolean",
+                "Boolean", "array", "dict", "Bigint"}
 MODEL_DOT, MODEL_UNDERSCORE = "agentcoder-dot", "agentcoder-underscore"
 
 
@@ -56,24 +68,33 @@ def load_checker(wheel: Path, tmp: Path):
     sys.modules["filelock"] = fl
     from bfcl_eval.constants.enums import Language
     from bfcl_eval.eval_checker.ast_eval.ast_checker import ast_checker
-    from bfcl_eval.utils import is_empty_output, is_function_calling_format_output
+    from bfcl_eval.utils import (is_empty_output, is_function_calling_format_output, is_java,
+                                 is_js)
 
     def official(category, entry, gt, calls, underscore):
-        """The glue of eval_runner._evaluate_single_{ast,relevance}_entry."""
+        """The glue of eval_runner._evaluate_single_{ast,relevance}_entry (after a
+        successful decode) and of ast_file_runner (the language)."""
         decoded = [{c["name"]: c["arguments"]} for c in calls]
-        if category == "irrelevance":
+        if "irrelevance" in category:
             if is_empty_output(decoded):
                 return True, None, []
             msg = "Valid syntax. Successfully decode AST when it should not."
             return False, "irrelevance_error:decoder_success", [msg]
+        if "relevance" in category:
+            if not is_empty_output(decoded):
+                return True, None, []
+            msg = "Invalid syntax. Failed to decode AST when it should have. None"
+            return False, "relevance_error:decoder_failed", [msg]
         if not is_function_calling_format_output(decoded):
             msg = ("Did not output in the specified format. Note: the model_result "
                    "is wrapped in a string to ensure json serializability.")
             return False, "ast_decoder:decoder_wrong_output_format", [msg]
         model = MODEL_UNDERSCORE if underscore else MODEL_DOT
         try:
+            language = (Language.JAVA if is_java(category) else
+                        Language.JAVASCRIPT if is_js(category) else Language.PYTHON)
             r = ast_checker(copy.deepcopy(entry["function"]), decoded, copy.deepcopy(gt),
-                            Language.PYTHON, category, model)
+                            language, category, model)
         except Exception as e:  # the official runner would crash here
             return False, EXCEPTION, [type(e).__name__]
         if r["valid"]:
@@ -198,11 +219,156 @@ def mutate_call(rng, functions, call, kind):
     return c
 
 
+# ---- Java and JavaScript: arguments are source strings ------------------------
+
+SOURCE_FUZZ = ["", " ", "null", "true", "false", "0", "-1", "7L", "7l", "2.5", "2.5f", "1e3",
+               "1e999", "99999999999999999999999", "1_000", "0x10", "5n", "5n\n", "7\n", "'c'",
+               '"s"', "'s'", "abc", "new int[]{}", "new int[]{1, 2}", "new String[]{a, b}",
+               "new ArrayList<>()", 'new ArrayList<>(Arrays.asList("a", "b"))',
+               "new ArrayList<Integer>() {{ add(1); add(2); }}", "new HashMap<>()",
+               'new HashMap<String, Object>() {{ put("a", 1); put("b", "x"); }}',
+               "[]", "[1, 2]", "['a', \"b\"]", "new Array(1, 2)", "[[1, 2], [3]]", "{}",
+               "{a: 1, b: 'x'}", "{'a': [1, 2], 'b': {c: 1}}", "{a: 1, 2, b: x}", "Infinity", "NaN",
+               "\u0663", "\U0001d7d7.5", "7\u00a0", "\u2003x\u00ad"]
+NON_STRINGS = [5, 2.5, True, None, ["x"], {"a": 1}]
+
+
+def java_literal(t, v):
+    """Java source of a value of Java type t (elements of collections too)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return v
+    if t == "long":
+        return f"{v}L"
+    if t == "float":
+        return f"{v}f"
+    if t == "double":
+        return repr(float(v))
+    return str(v)
+
+
+def render_java(rng, t, item_type, v):
+    if isinstance(v, str) or t in ("String", "any", "char"):
+        return v if isinstance(v, str) else str(v)
+    if t == "Array" and isinstance(v, list):
+        elems = ", ".join(java_literal(item_type, x) for x in v)
+        return f"new {item_type or 'Object'}[]{{{elems}}}"
+    if t == "ArrayList" and isinstance(v, list):
+        lit = [f'"{x}"' if item_type == "String" else java_literal(item_type, x) for x in v]
+        if rng.random() < 0.5:
+            return f"new ArrayList<>(Arrays.asList({', '.join(lit)}))"
+        return "new ArrayList<Object>() {{ " + " ".join(f"add({x});" for x in lit) + " }}"
+    if t == "HashMap" and isinstance(v, dict):
+        puts = []
+        for k, allowed in v.items():
+            x = rng.choice([a for a in allowed if a != ""] or [""])
+            lit = f'"{x}"' if isinstance(x, str) else java_literal("", x)
+            puts.append(f'put("{k}", {lit});')
+        return "new HashMap<String, Object>() {{ " + " ".join(puts) + " }}"
+    return java_literal(t, v)
+
+
+def js_literal(v, quote='"'):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f"{quote}{v}{quote}"
+    if isinstance(v, list):
+        return "[" + ", ".join(js_literal(x, quote) for x in v) + "]"
+    return str(v)
+
+
+def render_js(rng, t, item_type, v):
+    quote = rng.choice(['"', "'"])
+    if t == "String" and isinstance(v, str):
+        return rng.choice([v, f"{quote}{v}{quote}"])
+    if isinstance(v, str) or t == "any":
+        return v if isinstance(v, str) else str(v)
+    if t == "Bigint":
+        return f"{v}n"
+    if t == "array" and isinstance(v, list):
+        elems = ", ".join(js_literal(x, quote) for x in v)
+        return rng.choice([f"[{elems}]", f"new Array({elems})"])
+    if t == "dict" and isinstance(v, dict):
+        items = []
+        for k, allowed in v.items():
+            x = rng.choice([a for a in allowed if a != ""] or [""])
+            items.append(f"{rng.choice([k, repr(k)])}: {js_literal(x, quote)}")
+        return "{" + ", ".join(items) + "}"
+    return js_literal(v, quote)
+
+
+def source_call(rng, category, functions, gt_call, optional_drop=0.5):
+    """A correct call of a Java/JS category: every argument as source text."""
+    name, params = next(iter(gt_call.items()))
+    props = schema_of(functions, name)["properties"]
+    render = render_java if is_java_category(category) else render_js
+    args = {}
+    for p, allowed in params.items():
+        v = pick(rng, allowed, optional_drop)
+        if v is None:
+            continue
+        d = props.get(p, {})
+        args[p] = render(rng, d.get("type"), d.get("items", {}).get("type"), v[0])
+    return {"name": name, "arguments": args}
+
+
+def source_variants(s):
+    """Mutations of one Java/JS source string."""
+    out = [s.upper(), s.title(), " " + s, s + "\n", f'"{s}"', f"'{s}'", s[1:-1], s + "L",
+           s + "f", s + "n", s + ".0", "-" + s, s.replace(", ", ","), s.replace(" ", "")]
+    for a, b in [("Arrays.asList(", "List.of("), ("new ", "new  "), ("[", "[ "), (", ", ", , "),
+                 ('"', "'"), ("{{", "{"), ("true", "True"), ("L", "")]:
+        if a in s:
+            out.append(s.replace(a, b, 1))
+    return [v for v in out if v != s]
+
+
+def is_java_category(category):
+    return "java" in category and "javascript" not in category
+
+
+def is_source_category(category):
+    return category in ("simple_java", "simple_javascript")
+
+
+def source_cases(rng, category, entry, gt):
+    """Cases of one Java/JS entry: the generic call mutations, and mutated
+    source strings and non-string values for each argument."""
+    fns = entry["function"]
+    good = [source_call(rng, category, fns, g) for g in gt]
+    full = [source_call(rng, category, fns, g, 0.0) for g in gt]
+    out = [("correct", good, False), ("correct_all_params", full, False)]
+    kind = rng.choice(["wrong_name", "missing_required", "missing_optional", "extra_param",
+                       "not_object", "extra_call"])
+    m = mutate_call(rng, fns, good[0], kind) if kind != "extra_call" else None
+    out.append((kind, [m] if m else good + good, False))
+    props = schema_of(fns, full[0]["name"])["properties"]
+    typed = [p for p in full[0]["arguments"] if props.get(p, {}).get("type") in SOURCE_TYPES]
+    others = [p for p in full[0]["arguments"] if p not in typed]
+    focus = typed + rng.sample(others, min(len(others), max(0, 2 - len(typed))))
+    for p in focus:
+        v = full[0]["arguments"][p]
+        t = props.get(p, {}).get("type", "")
+        variants = source_variants(v)
+        pool = rng.sample(variants, min(3, len(variants))) + [rng.choice(SOURCE_FUZZ)]
+        if rng.random() < 0.3:
+            pool.append(rng.choice(NON_STRINGS))
+        for variant in pool:
+            m = copy.deepcopy(full[0])
+            m["arguments"][p] = variant
+            out.append(("source:" + t, [m], False))
+    return out
+
+
 def cases_for(rng, category, entry, gt):
     """(kind, calls, underscore_to_dot) cases for one entry."""
     fns = entry["function"]
-    if category == "irrelevance":
-        f = fns[0]
+    if is_source_category(category):
+        return source_cases(rng, category, entry, gt)
+    if "relevance" in category:  # irrelevance, live_irrelevance, live_relevance
+        f = fns[0] if fns else {"name": "not_offered", "parameters": {}}
         args = {p: 1 for p in f["parameters"].get("required", [])}
         return [("no_call", [], False), ("call", [{"name": f["name"], "arguments": args}], False),
                 ("not_object", [{"name": f["name"], "arguments": "x"}], False)]
@@ -212,7 +378,7 @@ def cases_for(rng, category, entry, gt):
     i = rng.randrange(len(good))
     kinds = ["wrong_name", "missing_required", "missing_optional", "extra_param", "type",
              "type", "type", "type", "fuzz", "fuzz", "not_object"]
-    for kind in rng.sample(kinds, 5):
+    for kind in rng.sample(kinds, 4):
         m = mutate_call(rng, fns, good[i], kind)
         if m is not None:
             out.append((kind, good[:i] + [m] + good[i + 1:], False))
@@ -247,7 +413,7 @@ def structured_cases(rng, entry, gt):
                 t += "/" + d.get("items", {}).get("type", "")
             if t not in STRUCTURED:
                 continue
-            for variant in type_variants(v)[:8] + [rng.choice(FUZZ)]:
+            for variant in type_variants(v)[:5] + [rng.choice(FUZZ)]:
                 m = copy.deepcopy(call)
                 m["arguments"][p] = copy.deepcopy(variant)
                 out.append(("structured:" + t, good[:i] + [m] + good[i + 1:], False))
@@ -270,16 +436,27 @@ def main():
         official = load_checker(wheel, tmp / "wheel")
         rng = random.Random(20260323)
         lines = []
-        for category in AST_CATEGORIES + ["irrelevance"]:
+        for category, per in PER_CATEGORY.items():
             entries = read_jsonl(tmp / "wheel", f"BFCL_v4_{category}.json")
             answers = (read_jsonl(tmp / "wheel", f"possible_answer/BFCL_v4_{category}.json")
-                       if category != "irrelevance" else [{}] * len(entries))
-            chosen = sorted(rng.sample(range(len(entries)), PER_CATEGORY[category]))
-            if category in ("simple_python", "multiple"):  # parallel: too long per case
-                chosen += [k for k in range(len(entries)) if k not in chosen]
+                       if "relevance" not in category else [{}] * len(entries))
+            per = len(entries) if per is None else per
+            if is_source_category(category):
+                typed = [k for k, e in enumerate(entries)
+                         if any(d.get("type") in SOURCE_TYPES for d in
+                                e["function"][0]["parameters"]["properties"].values())]
+                rest = [k for k in range(len(entries)) if k not in typed]
+                pick_first = rng.sample(typed, min(per, len(typed)))
+                chosen = sorted(pick_first + rng.sample(rest, per - len(pick_first)))
+            else:
+                chosen = sorted(rng.sample(range(len(entries)), per))
+            if category in STRUCTURED_SWEEP:  # parallel: too long per case
+                rest = [k for k in range(len(entries)) if k not in chosen]
+                chosen += rng.sample(rest, min(len(rest), STRUCTURED_SWEEP[category]))
             for n, k in enumerate(chosen):
                 entry, gt = entries[k], answers[k].get("ground_truth")
-                cases = (cases_for(rng, category, entry, gt) if n < PER_CATEGORY[category]
+                assert "relevance" in category or answers[k]["id"] == entry["id"]
+                cases = (cases_for(rng, category, entry, gt) if n < per
                          else structured_cases(rng, entry, gt))
                 for kind, calls, underscore in cases:
                     valid, etype, errors = official(category, entry, gt, calls, underscore)

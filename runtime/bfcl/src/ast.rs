@@ -1,21 +1,23 @@
 //! The BFCL AST checker: a port of
 //! `bfcl_eval/eval_checker/ast_eval/ast_checker.py` (`bfcl-eval==2026.3.23`)
-//! for the Python categories, plus the output-format and irrelevance rules of
-//! `eval_runner.py`. Verdicts carry the same `error_type` strings and error
-//! messages as the Python checker, so results can be compared one to one
-//! (`tests/fixtures/verdicts.jsonl` holds the official verdicts).
+//! for Python, Java and JavaScript functions, plus the output-format and
+//! (ir)relevance rules of `eval_runner.py`. Verdicts carry the same
+//! `error_type` strings and error messages as the Python checker, so results
+//! can be compared one to one (`tests/fixtures/verdicts.jsonl` holds the
+//! official verdicts).
+//!
+//! Java and JavaScript arguments must be strings of source text; the type
+//! converters ([`crate::java`], [`crate::js`]) turn them into the values the
+//! rules compare.
 //!
 //! Where Python would raise (malformed ground truth or a model value that
 //! slips past the type check into a checker that cannot handle it), the
 //! verdict is invalid with `error_type` [`EXCEPTION`].
-//!
-//! Not ported: the Java and JavaScript type converters (their categories are
-//! not evaluated).
 
-use crate::data::{BfclEntry, Category};
+use crate::data::{BfclEntry, Category, Language};
 use crate::py::{py_contains, py_items, py_repr, repr_str, PyException, PyResult, PyType};
 use crate::values::{
-    dict_checker, list_checker, list_dict_checker, python_type, string_checker, type_checker,
+    dict_checker, list_checker, list_dict_checker, string_checker, type_checker, typed_value,
 };
 use serde_json::{json, Map, Value};
 
@@ -55,8 +57,11 @@ impl Verdict {
     /// Verdict when the model output could not be decoded into calls
     /// (`eval_runner.py`): right for irrelevance, wrong everywhere else.
     pub fn decode_failed(category: Category, reason: &str) -> Verdict {
-        if category == Category::Irrelevance {
+        if category.is_irrelevance() {
             return Verdict::valid();
+        }
+        if category.is_relevance() {
+            return relevance_failed(reason);
         }
         let msg = format!("Invalid syntax. Failed to decode AST. {reason}");
         Verdict::invalid("ast_decoder:decoder_failed", vec![msg])
@@ -86,6 +91,14 @@ pub struct CheckOptions {
     /// The model was shown `math_factorial` for `math.factorial`
     /// (`underscore_to_dot` in BFCL's model config; see `convert_func_name`).
     pub underscore_to_dot: bool,
+}
+
+/// What the checker needs besides the docs and calls: the category's
+/// language (`language` of `ast_checker`) and the handler's options.
+#[derive(Clone, Copy, Debug)]
+struct Rules {
+    language: Language,
+    opts: CheckOptions,
 }
 
 /// One model call viewed as Python's `{name: {param: value}}`.
@@ -126,8 +139,11 @@ pub fn check<C: DecodedCall>(
     calls: &[C],
     opts: CheckOptions,
 ) -> Verdict {
-    if category == Category::Irrelevance {
+    if category.is_irrelevance() {
         return irrelevance_checker(calls);
+    }
+    if category.is_relevance() {
+        return relevance_checker(calls);
     }
     let Some(calls) = as_python_calls(calls) else {
         let msg = "Did not output in the specified format. Note: the model_result is wrapped in a string to ensure json serializability.";
@@ -136,7 +152,11 @@ pub fn check<C: DecodedCall>(
     let Some(gt) = ground_truth else {
         return Verdict::exception(PyException("no ground truth for this entry".into()));
     };
-    ast_checker(functions, &calls, gt, category, opts).unwrap_or_else(Verdict::exception)
+    let rules = Rules {
+        language: category.language(),
+        opts,
+    };
+    ast_checker(functions, &calls, gt, category, rules).unwrap_or_else(Verdict::exception)
 }
 
 /// [`check`] on a loaded entry.
@@ -145,19 +165,39 @@ pub fn check_entry<C: DecodedCall>(entry: &BfclEntry, calls: &[C], opts: CheckOp
     check(entry.category, &entry.functions, gt, calls, opts)
 }
 
+/// `is_empty_output` (`bfcl_eval/utils.py`) on decoded calls.
+fn is_empty_output<C: DecodedCall>(calls: &[C]) -> bool {
+    match as_python_calls(calls) {
+        None => true,
+        Some(c) => c.is_empty(),
+    }
+}
+
 /// Port of the irrelevance branch of `_evaluate_single_relevance_entry`:
 /// passes when the output holds no call (`is_empty_output`). A decode
 /// failure also passes; see [`Verdict::decode_failed`].
 pub fn irrelevance_checker<C: DecodedCall>(calls: &[C]) -> Verdict {
-    let empty = match as_python_calls(calls) {
-        None => true,
-        Some(c) => c.is_empty(),
-    };
-    if empty {
+    if is_empty_output(calls) {
         return Verdict::valid();
     }
     let msg = "Valid syntax. Successfully decode AST when it should not.";
     Verdict::invalid("irrelevance_error:decoder_success", vec![msg.into()])
+}
+
+/// Port of the relevance branch of `_evaluate_single_relevance_entry`:
+/// passes when the output holds at least one call, whatever it is. A
+/// decode failure fails; see [`Verdict::decode_failed`].
+pub fn relevance_checker<C: DecodedCall>(calls: &[C]) -> Verdict {
+    if is_empty_output(calls) {
+        // Decoded, so Python's `decode_error` is still None.
+        return relevance_failed("None");
+    }
+    Verdict::valid()
+}
+
+fn relevance_failed(decode_error: &str) -> Verdict {
+    let msg = format!("Invalid syntax. Failed to decode AST when it should have. {decode_error}");
+    Verdict::invalid("relevance_error:decoder_failed", vec![msg])
 }
 
 fn wrong_count(error_type: &str) -> Verdict {
@@ -170,13 +210,13 @@ fn ast_checker(
     calls: &[Call<'_>],
     ground_truth: &[Value],
     category: Category,
-    opts: CheckOptions,
+    rules: Rules,
 ) -> PyResult<Verdict> {
     let name = category.name();
     if name.contains("parallel") {
-        parallel_function_checker_no_order(functions, calls, ground_truth, opts)
+        parallel_function_checker_no_order(functions, calls, ground_truth, rules)
     } else if name.contains("multiple") {
-        multiple_function_checker(functions, calls, ground_truth, opts)
+        multiple_function_checker(functions, calls, ground_truth, rules)
     } else {
         if calls.len() != 1 {
             return Ok(wrong_count("simple_function_checker:wrong_count"));
@@ -187,7 +227,7 @@ fn ast_checker(
         let gt = ground_truth
             .first()
             .ok_or_else(|| PyException("IndexError: list index out of range".into()))?;
-        simple_function_checker(Some(fd), &calls[0], gt, opts)
+        simple_function_checker(Some(fd), &calls[0], gt, rules)
     }
 }
 
@@ -212,7 +252,7 @@ fn expected_call(possible_answer: &Value) -> PyResult<(&str, &Map<String, Value>
 }
 
 /// Python `d[key]` on a function description.
-fn field<'a>(v: &'a Value, key: &str) -> PyResult<&'a Value> {
+pub(crate) fn field<'a>(v: &'a Value, key: &str) -> PyResult<&'a Value> {
     v.get(key)
         .ok_or_else(|| PyException(format!("KeyError: {}", repr_str(key))))
 }
@@ -226,12 +266,12 @@ fn convert_func_name(name: &str, opts: CheckOptions) -> String {
     }
 }
 
-/// Port of `simple_function_checker` (Python language only).
+/// Port of `simple_function_checker`.
 fn simple_function_checker(
     func_description: Option<&Value>,
     call: &Call<'_>,
     possible_answer: &Value,
-    opts: CheckOptions,
+    rules: Rules,
 ) -> PyResult<Verdict> {
     let (_, possible_answer) = expected_call(possible_answer)?;
     let fd = func_description
@@ -240,7 +280,7 @@ fn simple_function_checker(
     let parameters = field(fd, "parameters")?;
     let param_details = field(parameters, "properties")?;
     let required = py_items(field(parameters, "required")?)?;
-    let func_name = convert_func_name(func_name, opts);
+    let func_name = convert_func_name(func_name, rules.opts);
 
     if call.name != func_name {
         let msg = format!(
@@ -276,22 +316,12 @@ fn simple_function_checker(
         }
         let details = field(param_details, param)?;
         let type_description = field(details, "type")?;
-        let expected = python_type(type_description)?;
-        let nested = if matches!(type_description.as_str(), Some("array" | "tuple")) {
-            Some(python_type(field(field(details, "items")?, "type")?)?)
-        } else {
-            None
-        };
         let description = type_description.as_str().unwrap_or_default();
-
-        // Allow Python's auto conversion from int to float (not bool).
-        let widened;
-        let value = if description == "float" && PyType::of(value) == PyType::Int {
-            widened = Value::from(value.as_f64().unwrap_or_default());
-            &widened
-        } else {
-            value
+        let typed = match typed_value(rules.language, param, details, type_description, value)? {
+            Ok(typed) => typed,
+            Err(verdict) => return Ok(verdict),
         };
+        let (value, expected, nested) = (&typed.value, typed.expected, typed.nested);
 
         let allowed_value = &possible_answer[param];
         let allowed = py_items(allowed_value)?;
@@ -353,7 +383,7 @@ fn parallel_function_checker_no_order(
     functions: &[Value],
     calls: &[Call<'_>],
     possible_answers: &[Value],
-    opts: CheckOptions,
+    rules: Rules,
 ) -> PyResult<Verdict> {
     if calls.len() != possible_answers.len() {
         return Ok(wrong_count(
@@ -370,7 +400,7 @@ fn parallel_function_checker_no_order(
             if matched.contains(&index) {
                 continue;
             }
-            result = simple_function_checker(fd, call, answer, opts)?;
+            result = simple_function_checker(fd, call, answer, rules)?;
             if result.valid {
                 matched.push(index);
                 break;
@@ -410,7 +440,7 @@ fn multiple_function_checker(
     functions: &[Value],
     calls: &[Call<'_>],
     possible_answers: &[Value],
-    opts: CheckOptions,
+    rules: Rules,
 ) -> PyResult<Verdict> {
     if calls.len() != possible_answers.len() {
         return Ok(wrong_count("multiple_function_checker:wrong_count"));
@@ -423,7 +453,7 @@ fn multiple_function_checker(
         find_description(functions, expected_name),
         call,
         answer,
-        opts,
+        rules,
     )
 }
 
@@ -507,5 +537,55 @@ mod tests {
             v.error_type.as_deref(),
             Some("irrelevance_error:decoder_success")
         );
+    }
+
+    #[test]
+    fn java_and_js_arguments_are_converted_source() {
+        let java = vec![json!({"name": "C.m", "parameters": {"type": "dict",
+            "properties": {"ids": {"type": "ArrayList", "items": {"type": "long"}},
+                           "n": {"type": "integer"}, "s": {"type": "String"}},
+            "required": ["ids"]}})];
+        let gt = vec![json!({"C.m": {"ids": [[1, 2]], "n": [3, ""], "s": ["Ab", ""]}})];
+        let run = |category, funcs: &[Value], args: Value| {
+            check(
+                category,
+                funcs,
+                Some(&gt),
+                &call("C.m", args),
+                CheckOptions::default(),
+            )
+        };
+        let ok = json!({"ids": "new ArrayList<>(Arrays.asList(1L, 2L))", "n": "3", "s": "a b"});
+        assert!(run(Category::SimpleJava, &java, ok).valid);
+        let ids = "new ArrayList<Long>() {{ add(1L); add(2L); }}";
+        let v = run(Category::SimpleJava, &java, json!({"ids": ids, "n": 3}));
+        assert_eq!(v.error_type.as_deref(), Some("type_error:java"));
+        assert_eq!(
+            v.errors,
+            ["Incorrect type for parameter 'n'. Expected type String, got int. Parameter value: 3."]
+        );
+        // An unparsed literal stays a string: a type error against ints.
+        let v = run(Category::SimpleJava, &java, json!({"ids": ids, "n": "3L"}));
+        assert_eq!(v.error_type.as_deref(), Some("type_error:simple"));
+        // A Java type Python has no conversion for raises.
+        let mut odd = java.clone();
+        odd[0]["parameters"]["properties"]["n"]["type"] = json!("int");
+        let v = run(Category::SimpleJava, &odd, json!({"ids": ids, "n": "3"}));
+        assert_eq!(v.error_type.as_deref(), Some(EXCEPTION));
+
+        let js = vec![json!({"name": "C.m", "parameters": {"type": "dict",
+            "properties": {"ids": {"type": "array", "items": {"type": "integer"}},
+                           "n": {"type": "integer"}, "s": {"type": "String"}},
+            "required": ["ids"]}})];
+        assert!(
+            run(
+                Category::SimpleJavascript,
+                &js,
+                json!({"ids": "[1, 2]", "s": "'ab'"})
+            )
+            .valid
+        );
+        let v = run(Category::SimpleJavascript, &js, json!({"ids": [1, 2]}));
+        assert_eq!(v.error_type.as_deref(), Some("type_error:js"));
     }
 }

@@ -16,34 +16,70 @@ use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// The BFCL categories we evaluate (non-live, Python).
+/// The BFCL categories we evaluate: every single-turn AST category of
+/// `bfcl-eval==2026.3.23` (non-live and live).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Category {
     SimplePython,
+    SimpleJava,
+    SimpleJavascript,
     Multiple,
     Parallel,
     ParallelMultiple,
     Irrelevance,
+    LiveSimple,
+    LiveMultiple,
+    LiveParallel,
+    LiveParallelMultiple,
+    LiveIrrelevance,
+    LiveRelevance,
 }
 
+/// The language a category's functions are written in; it picks the
+/// checker's type rules (`ast_file_runner`: `is_java`, `is_js`, else Python).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Language {
+    Python,
+    Java,
+    JavaScript,
+}
+
+/// One row per category: the BFCL test-category name and the number of
+/// entries in `BFCL_v4_<name>.json` of `bfcl-eval==2026.3.23`.
+const CATEGORIES: [(Category, &str, usize); 13] = [
+    (Category::SimplePython, "simple_python", 400),
+    (Category::SimpleJava, "simple_java", 100),
+    (Category::SimpleJavascript, "simple_javascript", 50),
+    (Category::Multiple, "multiple", 200),
+    (Category::Parallel, "parallel", 200),
+    (Category::ParallelMultiple, "parallel_multiple", 200),
+    (Category::Irrelevance, "irrelevance", 240),
+    (Category::LiveSimple, "live_simple", 258),
+    (Category::LiveMultiple, "live_multiple", 1053),
+    (Category::LiveParallel, "live_parallel", 16),
+    (Category::LiveParallelMultiple, "live_parallel_multiple", 24),
+    (Category::LiveIrrelevance, "live_irrelevance", 884),
+    (Category::LiveRelevance, "live_relevance", 16),
+];
+
 impl Category {
-    pub const ALL: [Category; 5] = [
-        Category::SimplePython,
-        Category::Multiple,
-        Category::Parallel,
-        Category::ParallelMultiple,
-        Category::Irrelevance,
-    ];
+    pub const ALL: [Category; 13] = {
+        let mut all = [Category::SimplePython; 13];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = CATEGORIES[i].0;
+            i += 1;
+        }
+        all
+    };
+
+    fn row(self) -> (Category, &'static str, usize) {
+        CATEGORIES[self as usize]
+    }
 
     /// The BFCL test-category name (`simple_python`, ...).
     pub fn name(self) -> &'static str {
-        match self {
-            Category::SimplePython => "simple_python",
-            Category::Multiple => "multiple",
-            Category::Parallel => "parallel",
-            Category::ParallelMultiple => "parallel_multiple",
-            Category::Irrelevance => "irrelevance",
-        }
+        self.row().1
     }
 
     pub fn from_name(name: &str) -> Option<Category> {
@@ -57,16 +93,36 @@ impl Category {
 
     /// Number of entries in BFCL v4 (`bfcl-eval==2026.3.23`).
     pub fn expected_count(self) -> usize {
-        match self {
-            Category::SimplePython => 400,
-            Category::Irrelevance => 240,
-            _ => 200,
+        self.row().2
+    }
+
+    /// `is_java` / `is_js` of `bfcl_eval/utils.py`, on the name as BFCL does.
+    pub fn language(self) -> Language {
+        let name = self.name();
+        if name.contains("javascript") {
+            Language::JavaScript
+        } else if name.contains("java") {
+            Language::Java
+        } else {
+            Language::Python
         }
     }
 
-    /// Irrelevance has no possible-answer file: the right answer is no call.
+    /// Irrelevance categories: the right answer is no call
+    /// (`"irrelevance" in test_category` in `eval_runner.py`).
+    pub fn is_irrelevance(self) -> bool {
+        self.name().contains("irrelevance")
+    }
+
+    /// Relevance categories: any decodable call is right, its content is
+    /// not checked (`is_relevance_or_irrelevance` but not irrelevance).
+    pub fn is_relevance(self) -> bool {
+        !self.is_irrelevance() && self.name().contains("relevance")
+    }
+
+    /// (Ir)relevance categories have no possible-answer file.
     pub fn has_answers(self) -> bool {
-        self != Category::Irrelevance
+        !self.is_irrelevance() && !self.is_relevance()
     }
 }
 
@@ -88,11 +144,13 @@ pub struct Message {
 pub struct BfclEntry {
     pub id: String,
     pub category: Category,
-    /// Turns, each a list of messages (non-live categories have one turn).
+    /// Turns, each a list of messages (every single-turn category has one).
     pub question: Vec<Vec<Message>>,
-    /// Function docs as in the file: `{"name", "description", "parameters"}`.
+    /// Function docs as in the file: `{"name", "description", "parameters"}`
+    /// (what the checker reads; [`crate::func_doc`] gives what a model sees).
+    /// Empty for a few live_irrelevance entries.
     pub functions: Vec<Value>,
-    /// `[{"<fn>": {"<param>": [allowed...]}}]`; `None` for irrelevance.
+    /// `[{"<fn>": {"<param>": [allowed...]}}]`; `None` for (ir)relevance.
     pub ground_truth: Option<Vec<Value>>,
 }
 
@@ -185,7 +243,10 @@ fn parse_question(v: &Value) -> Result<Vec<Vec<Message>>, String> {
     Ok(out)
 }
 
-fn parse_functions(v: &Value) -> Result<Vec<Value>, String> {
+/// The function docs, checked for what the checker reads and for what
+/// BFCL's pre-processing needs (a description, and in Java/JS categories
+/// a typed, described parameter): an entry BFCL could not load is unreadable.
+fn parse_functions(v: &Value, category: Category) -> Result<Vec<Value>, String> {
     let funcs = v
         .get("function")
         .and_then(Value::as_array)
@@ -199,6 +260,8 @@ fn parse_functions(v: &Value) -> Result<Vec<Value>, String> {
             ));
         }
     }
+    crate::func_doc::language_specific_pre_processing(funcs, category)
+        .map_err(|e| format!("function docs BFCL cannot pre-process: {e}"))?;
     Ok(funcs.clone())
 }
 
@@ -289,7 +352,7 @@ fn read_entries(dir: &Path, category: Category) -> Result<(CategoryData, Vec<usi
                 id: get_str(&v, "id")?,
                 category,
                 question: parse_question(&v)?,
-                functions: parse_functions(&v)?,
+                functions: parse_functions(&v, category)?,
                 ground_truth: None,
             })
         });
@@ -434,6 +497,103 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains(":2: invalid JSON"), "{err}");
+    }
+
+    #[test]
+    fn category_table_is_in_enum_order() {
+        for (i, c) in Category::ALL.into_iter().enumerate() {
+            assert_eq!(c as usize, i, "{c}");
+            assert_eq!(Category::from_name(c.name()), Some(c));
+        }
+        let lang = |n| Category::from_name(n).map(Category::language);
+        assert_eq!(lang("simple_java"), Some(Language::Java));
+        assert_eq!(lang("simple_javascript"), Some(Language::JavaScript));
+        assert_eq!(lang("live_simple"), Some(Language::Python));
+        let no_answers: Vec<&str> = Category::ALL
+            .into_iter()
+            .filter(|c| !c.has_answers())
+            .map(Category::name)
+            .collect();
+        assert_eq!(
+            no_answers,
+            ["irrelevance", "live_irrelevance", "live_relevance"]
+        );
+        assert!(Category::LiveRelevance.is_relevance() && !Category::Irrelevance.is_relevance());
+    }
+
+    /// New categories read past bad lines too: a Java entry whose docs BFCL
+    /// could not pre-process (a parameter without a description), a JS
+    /// entry with an array parameter without an element type, and a
+    /// live_relevance line that is not JSON are one unreadable item each.
+    #[test]
+    fn unreadable_entries_of_new_categories() {
+        let tmp = scratch_dir("new-categories");
+        let d = tmp.dir();
+        let java = |id: &str, param: &str| {
+            format!(
+                r#"{{"id": "{id}", "question": [[{{"role": "user", "content": "q"}}]], "function": [{{"name": "C.m", "description": "d", "parameters": {{"type": "dict", "properties": {{"a": {param}}}, "required": []}}}}]}}"#
+            )
+        };
+        let good = r#"{"type": "long", "description": "A."}"#;
+        let lines = [
+            java("simple_java_0", good),
+            java("simple_java_1", r#"{"type": "long"}"#),
+        ];
+        std::fs::write(d.join("BFCL_v4_simple_java.json"), lines.join("\n")).unwrap();
+        let answers = [
+            r#"{"id": "simple_java_0", "ground_truth": [{"C.m": {"a": [5]}}]}"#,
+            r#"{"id": "simple_java_1", "ground_truth": [{"C.m": {"a": [5]}}]}"#,
+        ];
+        std::fs::write(
+            d.join("possible_answer/BFCL_v4_simple_java.json"),
+            answers.join("\n"),
+        )
+        .unwrap();
+        let data = read_category(d, Category::SimpleJava).unwrap();
+        assert_eq!(data.entries.len(), 1);
+        assert_eq!(data.unreadable.len(), 1);
+        let bad = &data.unreadable[0];
+        assert_eq!(bad.id.as_deref(), Some("simple_java_1"));
+        let msg = bad.error.to_string();
+        assert!(msg.contains("BFCL_v4_simple_java.json:2: function docs BFCL cannot pre-process: function C.m: parameter a: no description"), "{msg}");
+        // The same docs are fine for a Python category (BFCL only touches
+        // the function's description there).
+        let python = java("live_simple_0", r#"{"type": "integer"}"#);
+        std::fs::write(d.join("BFCL_v4_live_simple.json"), &python).unwrap();
+        std::fs::write(
+            d.join("possible_answer/BFCL_v4_live_simple.json"),
+            r#"{"id": "live_simple_0", "ground_truth": [{"C.m": {"a": [5]}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(load_category(d, Category::LiveSimple).unwrap().len(), 1);
+
+        let js = java(
+            "simple_javascript_0",
+            r#"{"type": "array", "description": "A."}"#,
+        );
+        std::fs::write(d.join("BFCL_v4_simple_javascript.json"), js).unwrap();
+        std::fs::write(d.join("possible_answer/BFCL_v4_simple_javascript.json"), "").unwrap();
+        let data = read_category(d, Category::SimpleJavascript).unwrap();
+        assert!(data.entries.is_empty());
+        assert!(data.unreadable[0].error.to_string().contains("items.type"));
+
+        // live_relevance has no possible answers; a bad line does not stop
+        // the rest, and an entry with no functions is fine.
+        let rel = [
+            java("live_relevance_0", good)
+                .replace(r#""function": [{"#, r#""function": [], "x": [{"#),
+            "{\"id\": \"live_relevance_1\", \"question\": [[".to_string(),
+        ];
+        std::fs::write(d.join("BFCL_v4_live_relevance.json"), rel.join("\n")).unwrap();
+        let data = read_category(d, Category::LiveRelevance).unwrap();
+        assert_eq!(data.entries.len(), 1);
+        assert!(data.entries[0].functions.is_empty());
+        assert!(data.entries[0].ground_truth.is_none());
+        assert_eq!(data.unreadable.len(), 1);
+        assert!(data.unreadable[0]
+            .error
+            .to_string()
+            .contains(":2: invalid JSON"));
     }
 
     #[test]

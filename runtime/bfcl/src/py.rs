@@ -1,12 +1,18 @@
 //! The bits of Python semantics the BFCL AST checker depends on, over JSON
 //! values as `json.loads` would produce them: `type(v)`, `==` (with
 //! `1 == 1.0 == True`), `in`, `repr` (for identical error messages) and
-//! `standardize_string`.
+//! `standardize_string`. Reading text as Python does (`int()`, `float()`,
+//! `str.strip`) is in `py_text`.
 //!
 //! JSON numbers written without a fraction or exponent are Python `int`,
-//! others `float` (serde_json keeps the same distinction).
-
+//! others `float` (serde_json keeps the same distinction). Python numbers
+//! that JSON cannot hold (`float("inf")`, `nan`, ints beyond 64 bits), which
+//! the type converters can produce, are strings tagged with [`NUMBER_TAG`]
+//! and behave as numbers everywhere here ([`py_float_value`], [`py_int_value`]).
+use crate::py_text::to_ascii_digits;
+use regex::Regex;
 use serde_json::Value;
+use std::sync::LazyLock;
 
 /// A Python exception the checker would have raised (its class name and detail).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,12 +34,18 @@ pub enum PyType {
     List,
     Dict,
     NoneType,
+    /// Only as an expected type (Java `Set`); no JSON value is a set.
+    Set,
 }
 
 impl PyType {
     pub fn of(v: &Value) -> PyType {
         match v {
-            Value::String(_) => PyType::Str,
+            Value::String(s) => match tagged_number(s) {
+                Some(PyNum::Float(_)) => PyType::Float,
+                Some(_) => PyType::Int,
+                None => PyType::Str,
+            },
             Value::Number(n) if n.is_i64() || n.is_u64() => PyType::Int,
             Value::Number(_) => PyType::Float,
             Value::Bool(_) => PyType::Bool,
@@ -53,6 +65,7 @@ impl PyType {
             PyType::List => "list",
             PyType::Dict => "dict",
             PyType::NoneType => "NoneType",
+            PyType::Set => "set",
         }
     }
 
@@ -65,11 +78,63 @@ impl PyType {
 /// A number as Python sees it: bools are the ints 0 and 1.
 enum PyNum {
     Int(i128),
+    /// An int beyond i128: its decimal digits, `-` first when negative.
+    Big(String),
     Float(f64),
+}
+
+/// Marks a string that stands for a Python number JSON cannot hold:
+/// `NUMBER_TAG` + `int:<digits>` or `float:<inf|-inf|NaN>`. U+10FFFE is a
+/// Unicode noncharacter, not found in text.
+pub const NUMBER_TAG: char = '\u{10FFFE}';
+
+fn tagged_number(s: &str) -> Option<PyNum> {
+    let rest = s.strip_prefix(NUMBER_TAG)?;
+    if let Some(digits) = rest.strip_prefix("int:") {
+        Some(match digits.parse::<i128>() {
+            Ok(i) => PyNum::Int(i),
+            Err(_) => PyNum::Big(digits.to_owned()),
+        })
+    } else {
+        rest.strip_prefix("float:")?.parse().ok().map(PyNum::Float)
+    }
+}
+
+/// The value of Python's `float` `f`.
+pub fn py_float_value(f: f64) -> Value {
+    if f.is_finite() {
+        Value::from(f)
+    } else {
+        Value::String(format!("{NUMBER_TAG}float:{f}"))
+    }
+}
+
+/// The value of the Python `int` written `digits` (decimal digits, `-`
+/// first when negative; leading zeros allowed).
+pub fn py_int_value(digits: &str) -> Value {
+    let (neg, body) = digits
+        .strip_prefix('-')
+        .map_or((false, digits), |b| (true, b));
+    let body = to_ascii_digits(body);
+    let body = body.trim_start_matches('0');
+    let body = if body.is_empty() { "0" } else { body };
+    let text = if neg && body != "0" {
+        format!("-{body}")
+    } else {
+        body.to_owned()
+    };
+    if let Ok(i) = text.parse::<i64>() {
+        Value::from(i)
+    } else if let Ok(u) = text.parse::<u64>() {
+        Value::from(u)
+    } else {
+        Value::String(format!("{NUMBER_TAG}int:{text}"))
+    }
 }
 
 fn as_num(v: &Value) -> Option<PyNum> {
     match v {
+        Value::String(s) => tagged_number(s),
         Value::Bool(b) => Some(PyNum::Int(i128::from(*b))),
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
@@ -98,6 +163,12 @@ pub fn py_eq(a: &Value, b: &Value) -> bool {
             (PyNum::Int(i), PyNum::Float(f)) | (PyNum::Float(f), PyNum::Int(i)) => {
                 int_eq_float(i, f)
             }
+            (PyNum::Big(x), PyNum::Big(y)) => x == y,
+            (PyNum::Big(_), PyNum::Int(_)) | (PyNum::Int(_), PyNum::Big(_)) => false,
+            (PyNum::Big(d), PyNum::Float(f)) | (PyNum::Float(f), PyNum::Big(d)) => {
+                // `{:.0}` prints an integral f64 exactly.
+                f.is_finite() && f.fract() == 0.0 && format!("{f:.0}") == d
+            }
         };
     }
     match (a, b) {
@@ -121,15 +192,27 @@ pub fn py_in_list(item: &Value, items: &[Value]) -> bool {
 /// Python `item in container` for any container the checker may meet:
 /// list membership, dict key, substring.
 pub fn py_contains(container: &Value, item: &Value) -> PyResult<bool> {
-    match (container, item) {
+    let item_type = PyType::of(item);
+    match (container, PyType::of(container)) {
         (Value::Array(xs), _) => Ok(py_in_list(item, xs)),
-        (Value::Object(m), Value::String(k)) => Ok(m.contains_key(k)),
-        (Value::Object(_), _) => Ok(false),
-        (Value::String(s), Value::String(sub)) => Ok(s.contains(sub.as_str())),
-        (Value::String(_), _) => Err(type_error("'in <string>' requires string as left operand")),
-        (other, _) => Err(type_error(&format!(
+        (Value::Object(m), _) => match item {
+            Value::Array(_) | Value::Object(_) => Err(type_error(&format!(
+                "unhashable type: '{}'",
+                item_type.name()
+            ))),
+            Value::String(k) if item_type == PyType::Str => Ok(m.contains_key(k)),
+            _ => Ok(false),
+        },
+        (Value::String(s), PyType::Str) => match item {
+            Value::String(sub) if item_type == PyType::Str => Ok(s.contains(sub.as_str())),
+            _ => Err(type_error(&format!(
+                "'in <string>' requires string as left operand, not {}",
+                item_type.name()
+            ))),
+        },
+        (_, t) => Err(type_error(&format!(
             "argument of type '{}' is not iterable",
-            PyType::of(other).name()
+            t.name()
         ))),
     }
 }
@@ -139,7 +222,9 @@ pub fn py_contains(container: &Value, item: &Value) -> PyResult<bool> {
 pub fn py_items(v: &Value) -> PyResult<Vec<Value>> {
     match v {
         Value::Array(xs) => Ok(xs.clone()),
-        Value::String(s) => Ok(s.chars().map(|c| Value::String(c.to_string())).collect()),
+        Value::String(s) if PyType::of(v) == PyType::Str => {
+            Ok(s.chars().map(|c| Value::String(c.to_string())).collect())
+        }
         other => Err(type_error(&format!(
             "object of type '{}' has no len()",
             PyType::of(other).name()
@@ -159,9 +244,21 @@ pub fn standardize_string(s: &str) -> String {
 /// `standardize_string` on strings, identity on anything else.
 pub fn standardize_value(v: &Value) -> Value {
     match v {
-        Value::String(s) => Value::String(standardize_string(s)),
+        Value::String(s) if PyType::of(v) == PyType::Str => Value::String(standardize_string(s)),
         other => other.clone(),
     }
+}
+
+static NOT_PRINTABLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[\p{C}\p{Z}]$").expect("the non-printable class compiles"));
+
+/// Python `str.isprintable()` for one character: not in the Unicode
+/// categories Other (Cc, Cf, Cs, Co, Cn) or Separator, the ASCII space aside.
+fn is_printable(c: char) -> bool {
+    if c.is_ascii() {
+        return (' '..='~').contains(&c);
+    }
+    !NOT_PRINTABLE.is_match(c.encode_utf8(&mut [0; 4]))
 }
 
 /// Python `repr(s)` of a `str`.
@@ -183,8 +280,13 @@ pub fn repr_str(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
+            c if !is_printable(c) => {
+                let cp = c as u32;
+                out.push_str(&match cp {
+                    0..=0xff => format!("\\x{cp:02x}"),
+                    0x100..=0xffff => format!("\\u{cp:04x}"),
+                    _ => format!("\\U{cp:08x}"),
+                });
             }
             c => out.push(c),
         }
@@ -237,7 +339,12 @@ pub fn py_repr(v: &Value) -> String {
             Some(PyNum::Float(f)) => repr_float(f),
             _ => n.to_string(),
         },
-        Value::String(s) => repr_str(s),
+        Value::String(s) => match tagged_number(s) {
+            Some(PyNum::Float(f)) => repr_float(f),
+            Some(PyNum::Int(i)) => i.to_string(),
+            Some(PyNum::Big(d)) => d,
+            None => repr_str(s),
+        },
         Value::Array(xs) => {
             let parts: Vec<String> = xs.iter().map(py_repr).collect();
             format!("[{}]", parts.join(", "))
@@ -255,6 +362,14 @@ pub fn py_repr(v: &Value) -> String {
 /// `repr` of a list of values.
 pub fn py_repr_list(xs: &[Value]) -> String {
     py_repr(&Value::Array(xs.to_vec()))
+}
+
+/// Python `str(v)`: a string as is, anything else as its `repr`.
+pub fn py_str(v: &Value) -> String {
+    match v {
+        Value::String(s) if PyType::of(v) == PyType::Str => s.clone(),
+        other => py_repr(other),
+    }
 }
 
 #[cfg(test)]
@@ -290,6 +405,10 @@ mod tests {
             (json!("it's"), "\"it's\""),
             (json!("a'b\"c"), "'a\\'b\"c'"),
             (json!("tab\there\\"), "'tab\\there\\\\'"),
+            (
+                json!("\u{a0}é\u{2003}\u{7f}\u{ad}\u{E0001}😀"),
+                "'\\xa0é\\u2003\\x7f\\xad\\U000e0001😀'",
+            ),
             (
                 json!({"k": [1, 2.0, null, true]}),
                 "{'k': [1, 2.0, None, True]}",

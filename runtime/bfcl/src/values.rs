@@ -1,5 +1,6 @@
-//! Per-parameter rules of the BFCL AST checker: the type check and the
-//! value checks for strings, lists, dicts and lists of dicts. Each function
+//! Per-parameter rules of the BFCL AST checker: the language branch that
+//! types (and for Java/JS converts) a value, the type check and the value
+//! checks for strings, lists, dicts and lists of dicts. Each function
 //! ports the Python function of the same name in
 //! `bfcl_eval/eval_checker/ast_eval/ast_checker.py` (`bfcl-eval==2026.3.23`)
 //! statement by statement, including its quirks (a failed nested type check
@@ -7,11 +8,13 @@
 //! empty list to `list_checker`; `dict_checker` reports on the last
 //! candidate).
 
-use crate::ast::Verdict;
+use crate::ast::{field, Verdict};
+use crate::data::Language;
 use crate::py::{
     py_contains, py_eq, py_in_list, py_items, py_repr, py_repr_list, repr_str, standardize_string,
     standardize_value, PyException, PyResult, PyType,
 };
+use crate::{java, js};
 use serde_json::Value;
 
 /// `PYTHON_TYPE_MAPPING[description]`.
@@ -26,6 +29,87 @@ pub fn python_type(description: &Value) -> PyResult<PyType> {
         _ => return Err(PyException(format!("KeyError: {}", py_repr(description)))),
     };
     Ok(t)
+}
+
+/// A parameter's value as the rules compare it, with the Python type its
+/// declared type maps to and, for arrays, the type of its elements.
+pub struct Typed {
+    pub value: Value,
+    pub expected: PyType,
+    pub nested: Option<PyType>,
+}
+
+/// `JAVA_TYPE_CONVERSION` or `JS_TYPE_CONVERSION`: a declared type's Python type.
+type Conversion = fn(&str) -> Option<PyType>;
+
+/// `java_type_converter` or `js_type_converter`: (source, type, element type).
+type Converter = fn(&str, &str, Option<&str>) -> PyResult<Value>;
+
+/// The language branch of `simple_function_checker` for one parameter:
+/// Python maps the declared type (`PYTHON_TYPE_MAPPING`) and widens an int
+/// to a declared float; Java and JavaScript require a string and convert it
+/// (`java_type_converter` / `js_type_converter`). `Err(verdict)` when the
+/// value is not a string of source text.
+pub fn typed_value(
+    language: Language,
+    param: &str,
+    details: &Value,
+    type_description: &Value,
+    value: &Value,
+) -> PyResult<Result<Typed, Verdict>> {
+    let description = type_description.as_str();
+    let item_type = || field(field(details, "items")?, "type");
+    let key_error = |v: &Value| PyException(format!("KeyError: {}", py_repr(v)));
+    if language == Language::Python {
+        let expected = python_type(type_description)?;
+        let nested = if matches!(description, Some("array" | "tuple")) {
+            Some(python_type(item_type()?)?)
+        } else {
+            None
+        };
+        // Allow Python's auto conversion from int to float (not bool).
+        let value = if description == Some("float") && PyType::of(value) == PyType::Int {
+            Value::from(value.as_f64().unwrap_or_default())
+        } else {
+            value.clone()
+        };
+        return Ok(Ok(Typed {
+            value,
+            expected,
+            nested,
+        }));
+    }
+    let (conversion, convert, error_type): (Conversion, Converter, &str) = match language {
+        Language::Java => (java::type_conversion, java::convert, "type_error:java"),
+        _ => (js::type_conversion, js::convert, "type_error:js"),
+    };
+    let (Some(t), Some(expected)) = (description, description.and_then(conversion)) else {
+        return Err(key_error(type_description));
+    };
+    let Value::String(source) = value else {
+        let msg = format!(
+            "Incorrect type for parameter {}. Expected type String, got {}. Parameter value: {}.",
+            repr_str(param),
+            PyType::of(value).name(),
+            py_repr(value)
+        );
+        return Ok(Err(Verdict::invalid(error_type, vec![msg])));
+    };
+    let (value, nested) = if matches!(t, "Array" | "ArrayList" | "array") {
+        let nested_type = item_type()?;
+        let n = nested_type.as_str();
+        let (Some(n), Some(nested)) = (n, n.and_then(conversion)) else {
+            return Err(key_error(nested_type));
+        };
+        (convert(source, t, Some(n))?, Some(nested))
+    } else {
+        (convert(source, t, None)?, None)
+    };
+    Ok(Ok(Typed {
+        value,
+        expected,
+        nested,
+    }))
 }
 
 /// Result of `type_checker`: the verdict plus its `is_variable` flag.
