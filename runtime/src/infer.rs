@@ -1,13 +1,14 @@
 //! Inference through llama.cpp (`llama-cpp-2`): load a GGUF, tokenize,
 //! batch prefill, sample (greedy / temperature / top-k / top-p, seeded),
-//! stop strings, streaming, optional LoRA adapters, timings.
+//! stop strings, streaming, optional LoRA adapters, timings; several
+//! prompts decoded together in one context (`batch`, behind
+//! [`Engine::generate_many`]) with the same texts as one at a time.
 //!
 //! This module and `crate::backend` are the only places that talk to
 //! llama.cpp.
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use llama_cpp_2::context::params::{KvCacheType, LlamaContextParams};
 use llama_cpp_2::context::LlamaContext;
@@ -17,6 +18,10 @@ use llama_cpp_2::model::{LlamaLoraAdapter, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 use serde::Serialize;
+
+mod batch;
+
+pub use batch::MAX_PARALLEL;
 
 use crate::backend::backend;
 use crate::{Error, Result};
@@ -216,103 +221,82 @@ impl Engine {
         lora: Option<(LoraHandle, f32)>,
         on_text: &mut dyn FnMut(&str) -> bool,
     ) -> Result<Generation> {
-        let prompt_ids = self.tokenize(prompt, true);
-        if prompt_ids.is_empty() {
+        let ids = self.prompt_ids(prompt)?;
+        let mut done = None;
+        batch::decode_sequences(
+            self,
+            vec![(0, ids)],
+            1,
+            params,
+            lora,
+            &mut |_, text| on_text(text),
+            &mut |_, g| done = Some(g),
+        )?;
+        Ok(done.expect("decode_sequences finishes every prompt it is given"))
+    }
+
+    /// Generates a continuation of each prompt, up to `parallel` of them at
+    /// a time in one llama.cpp context (one sequence each; a finished
+    /// sequence's place goes to the next prompt). With greedy sampling the
+    /// texts are exactly those of [`Engine::generate`] one prompt at a time
+    /// (`tests/tests/generate_many.rs`). A prompt that is empty or does not
+    /// fit the context is that item's error (`Error::ContextFull`) and the
+    /// others go on; a llama.cpp failure ends the call. `on_done(i)` is
+    /// called as prompt `i` finishes (progress). Timings of a generation
+    /// are its own wall-clock time, shared with the sequences beside it.
+    pub fn generate_many(
+        &mut self,
+        prompts: &[String],
+        parallel: usize,
+        params: &SamplingParams,
+        lora: Option<(LoraHandle, f32)>,
+        on_done: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Result<Generation>>> {
+        let mut out: Vec<Option<Result<Generation>>> = (0..prompts.len()).map(|_| None).collect();
+        let mut runnable = Vec::new();
+        for (i, p) in prompts.iter().enumerate() {
+            match self.prompt_ids(p) {
+                Ok(ids) => runnable.push((i, ids)),
+                Err(e) => {
+                    out[i] = Some(Err(e));
+                    on_done(i);
+                }
+            }
+        }
+        batch::decode_sequences(
+            self,
+            runnable,
+            parallel,
+            params,
+            lora,
+            &mut |_, _| true,
+            &mut |i, g| {
+                out[i] = Some(Ok(g));
+                on_done(i);
+            },
+        )?;
+        Ok(out
+            .into_iter()
+            .map(|g| g.expect("every prompt is either refused or decoded"))
+            .collect())
+    }
+
+    /// The tokens of a prompt, BOS added when the model wants it; an empty
+    /// prompt or one that leaves no room for a token in the context is
+    /// refused.
+    fn prompt_ids(&self, prompt: &str) -> Result<Vec<i32>> {
+        let ids = self.tokenize(prompt, true);
+        if ids.is_empty() {
             return Err(Error::Input("the prompt is empty".into()));
         }
-        let Engine {
-            model,
-            adapters,
-            options,
-            ..
-        } = self;
-        let n_ctx = options.n_ctx;
-        if prompt_ids.len() + 1 > n_ctx as usize {
+        let n_ctx = self.options.n_ctx;
+        if ids.len() + 1 > n_ctx as usize {
             return Err(Error::ContextFull {
-                prompt_tokens: prompt_ids.len(),
+                prompt_tokens: ids.len(),
                 n_ctx,
             });
         }
-        let mut ctx = new_context(model, options, n_ctx, false)?;
-        set_lora(&mut ctx, adapters, lora)?;
-
-        let mut sampler = make_sampler(params);
-        let t0 = Instant::now();
-        let mut batch = LlamaBatch::new(prompt_ids.len().max(1), 1);
-        let last = prompt_ids.len() - 1;
-        for (i, &id) in prompt_ids.iter().enumerate() {
-            batch
-                .add(LlamaToken(id), i as i32, &[0], i == last)
-                .map_err(llama_err)?;
-        }
-        ctx.decode(&mut batch).map_err(llama_err)?;
-        let prefill = t0.elapsed();
-
-        let t1 = Instant::now();
-        let mut out = StopScanner::new(&params.stop);
-        let mut n_gen = 0usize;
-        let mut pos = prompt_ids.len() as i32;
-        let mut stop_reason = StopReason::MaxTokens;
-        let mut logits_idx = batch.n_tokens() - 1;
-        while n_gen < params.max_tokens {
-            if pos as u32 >= n_ctx {
-                stop_reason = StopReason::MaxTokens;
-                break;
-            }
-            let tok = sampler.sample(&ctx, logits_idx);
-            sampler.accept(tok);
-            if model.vocab().is_eog(tok) {
-                stop_reason = StopReason::EndOfText;
-                break;
-            }
-            n_gen += 1;
-            let piece = model.vocab().token_to_piece(tok, false, None);
-            match out.push(&piece) {
-                Scan::Continue(emit) => {
-                    if !emit.is_empty() && !on_text(&emit) {
-                        stop_reason = StopReason::Cancelled;
-                        break;
-                    }
-                }
-                Scan::Stopped(emit, which) => {
-                    if !emit.is_empty() {
-                        on_text(&emit);
-                    }
-                    stop_reason = StopReason::StopString(which);
-                    break;
-                }
-            }
-            batch.clear();
-            batch.add(tok, pos, &[0], true).map_err(llama_err)?;
-            pos += 1;
-            ctx.decode(&mut batch).map_err(llama_err)?;
-            logits_idx = 0;
-        }
-        if !matches!(stop_reason, StopReason::StopString(_)) {
-            let rest = out.finish();
-            if !rest.is_empty() {
-                on_text(&rest);
-            }
-        }
-        let decode = t1.elapsed();
-        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
-        let rate = |n: usize, d: std::time::Duration| {
-            if d.as_secs_f64() > 0.0 {
-                n as f64 / d.as_secs_f64()
-            } else {
-                0.0
-            }
-        };
-        Ok(Generation {
-            text: out.text(),
-            prompt_tokens: prompt_ids.len(),
-            generated_tokens: n_gen,
-            stop_reason,
-            prefill_ms: ms(prefill),
-            decode_ms: ms(decode),
-            prefill_tok_s: rate(prompt_ids.len(), prefill),
-            decode_tok_s: rate(n_gen, decode),
-        })
+        Ok(ids)
     }
 
     /// Logits for every position of `ids` (row-major `[ids.len(), n_vocab]`),
@@ -330,7 +314,7 @@ impl Engine {
             ..
         } = self;
         let n_ctx = (ids.len() as u32).max(options.n_ctx.min(ids.len() as u32 + 16));
-        let mut ctx = new_context(model, options, n_ctx, true)?;
+        let mut ctx = new_context(model, options, n_ctx, 1, true)?;
         set_lora(&mut ctx, adapters, lora)?;
         let mut batch = LlamaBatch::new(ids.len(), 1);
         for (i, &id) in ids.iter().enumerate() {
@@ -361,25 +345,43 @@ fn llama_err(e: impl std::fmt::Display) -> Error {
     Error::Llama(e.to_string())
 }
 
+/// A context with room for `n_seq` sequences of up to `per_seq` tokens
+/// each, every sequence in its own KV stream (llama.cpp's non-unified
+/// cache: a sequence's cells start at 0 whatever runs beside it).
 fn new_context<'m>(
     model: &'m LlamaModel,
     options: &EngineOptions,
-    n_ctx: u32,
+    per_seq: u32,
+    n_seq: u32,
     logits_all: bool,
 ) -> Result<LlamaContext<'m>> {
-    let n_ctx = n_ctx.max(16);
+    let per_seq = per_seq.max(16);
+    let n_batch = per_seq.max(n_seq);
     let mut p = LlamaContextParams::default()
-        .with_n_ctx(NonZeroU32::new(n_ctx))
-        .with_n_batch(n_ctx)
-        .with_n_ubatch(if logits_all { n_ctx } else { n_ctx.min(512) })
+        .with_n_ctx(NonZeroU32::new(per_seq * n_seq))
+        .with_n_seq_max(n_seq)
+        .with_kv_unified(false)
+        .with_n_batch(n_batch)
+        .with_n_ubatch(if logits_all {
+            n_batch
+        } else {
+            n_batch.min(512)
+        })
         .with_n_threads(options.threads)
         .with_n_threads_batch(options.threads)
         .with_no_perf(false);
+    // Generation runs without flash attention: on the CPU it sums a lone
+    // query over KV chunks split by thread and a batch of queries in one
+    // pass, so a sequence decoded alone and beside others would differ in
+    // the last bits. Plain attention computes each sequence's stream the
+    // same way in both (`Engine::generate_many` relies on it).
+    if options.exact || !logits_all {
+        p = p.with_flash_attention_policy(llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_DISABLED);
+    }
     if options.exact {
         p = p
             .with_type_k(KvCacheType::F32)
-            .with_type_v(KvCacheType::F32)
-            .with_flash_attention_policy(llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_DISABLED);
+            .with_type_v(KvCacheType::F32);
     }
     model
         .new_context(backend(), p)

@@ -5,6 +5,7 @@
 //! architecture run by llama.cpp.
 
 mod full_param;
+mod generate_many;
 mod gguf_corrupt_real;
 mod gguf_real_file;
 mod merge;

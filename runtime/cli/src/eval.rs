@@ -2,7 +2,10 @@ use std::path::{Path, PathBuf};
 
 use argh::FromArgs;
 use runtime::eval::report::{markdown, SummaryRow};
-use runtime::eval::run::{evaluate, Adapter, EvalOptions, Suite};
+use runtime::eval::run::{
+    evaluate, throughput_lines, Adapter, EvalOptions, Suite, Throughput, DEFAULT_BATCH,
+};
+use runtime::infer::MAX_PARALLEL;
 
 use super::{model_path, print_json, CliError};
 
@@ -25,7 +28,7 @@ pub struct EvalArgs {
     /// an adapter to compare; "base" means no adapter (repeatable; default: base)
     #[argh(option)]
     lora: Vec<String>,
-    /// suite: code (needs --data), fc (needs --data), bfcl or bfcl:cat1,cat2 (simple_python, multiple, parallel, parallel_multiple, irrelevance); default bfcl
+    /// suite: code (needs --data), fc (needs --data), bfcl or bfcl:cat1,cat2 (simple_python, simple_java, simple_javascript, multiple, parallel, parallel_multiple, irrelevance, live_simple, live_multiple, live_parallel, live_parallel_multiple, live_irrelevance, live_relevance); default bfcl
     #[argh(option, default = "String::from(\"bfcl\")")]
     suite: String,
     /// modes for bfcl: prompt, fc or both (default both)
@@ -46,6 +49,9 @@ pub struct EvalArgs {
     /// threads (default: all cores)
     #[argh(option)]
     threads: Option<i32>,
+    /// bfcl and fc suites: items answered at a time in one llama.cpp context, same answers as one at a time (default 4)
+    #[argh(option, default = "DEFAULT_BATCH")]
+    batch: usize,
     /// output directory: results.json, report.md, accuracy.svg (+ code.svg), report.html
     #[argh(option)]
     out: PathBuf,
@@ -67,6 +73,12 @@ pub fn run(a: EvalArgs) -> Result<(), CliError> {
         }
         None => {}
     }
+    if !(1..=MAX_PARALLEL).contains(&a.batch) {
+        return Err(CliError::usage(format!(
+            "--batch {}: choose 1 to {MAX_PARALLEL}",
+            a.batch
+        )));
+    }
     let adapters = Adapter::from_args(&a.lora)?;
     let suite = Suite::load(&a.suite, &a.modes, a.data.as_deref(), a.limit)?;
     let model = model_path(a.model.clone())?;
@@ -74,6 +86,7 @@ pub fn run(a: EvalArgs) -> Result<(), CliError> {
         max_tokens: a.max_tokens,
         max_turns: a.max_turns,
         threads: a.threads.unwrap_or_else(runtime::infer::default_threads),
+        batch: a.batch,
         progress: !a.json,
     };
     let run = evaluate(&model, &adapters, &a.suite, &suite, &opts)?;
@@ -81,6 +94,7 @@ pub fn run(a: EvalArgs) -> Result<(), CliError> {
     if a.json {
         return print_json(&serde_json::json!({
             "summary": run.summary, "code_scores": run.code_scores, "fc_scores": run.fc_scores,
+            "throughput": run.throughput,
         }));
     }
     print!("{}", run.markdown());
@@ -106,6 +120,12 @@ fn show(dir: &Path, failures: bool, json: bool) -> Result<(), CliError> {
         );
     }
     print!("{}", markdown(&rows));
+    // Runs written before items/s was recorded have none.
+    let throughput: Vec<Throughput> =
+        serde_json::from_value(v["throughput"].clone()).unwrap_or_default();
+    if !throughput.is_empty() {
+        print!("\n{}", throughput_lines(&throughput));
+    }
     if let Ok(code) =
         serde_json::from_value::<Vec<runtime::eval::code::CodeScores>>(v["code_scores"].clone())
     {

@@ -140,6 +140,7 @@ fn options(max_tokens: usize, max_turns: usize, threads: Option<i32>, json: bool
         max_tokens,
         max_turns,
         threads: threads.unwrap_or_else(runtime::infer::default_threads),
+        batch: runtime::eval::run::DEFAULT_BATCH,
         progress: !json,
     }
 }

@@ -214,6 +214,12 @@ fn eval_bfcl_writes_results_report_and_chart() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let printed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(printed["summary"].as_array().unwrap().len(), 2);
+    let speed = &printed["throughput"][0];
+    assert_eq!(
+        (speed["items"].as_u64(), speed["batch"].as_u64()),
+        (Some(4), Some(4))
+    );
+    assert!(speed["items_per_s"].as_f64().unwrap() > 0.0, "{speed}");
     let results: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
     let items = results["items"].as_array().unwrap();
@@ -231,7 +237,9 @@ fn eval_bfcl_writes_results_report_and_chart() {
         assert!(dir.join(f).exists(), "{f}");
     }
     let show = agentcoder(&["eval", "show", "--out", out, "--failures"]);
-    assert!(String::from_utf8_lossy(&show.stdout).contains("| simple_python |"));
+    let shown = String::from_utf8_lossy(&show.stdout);
+    assert!(shown.contains("| simple_python |"));
+    assert!(shown.contains("items/s (batch 4)"), "{shown}");
 }
 
 /// A BFCL entry that cannot be read is one failed item of the run, with
@@ -438,4 +446,12 @@ fn eval_rejects_an_adapter_given_twice() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("given twice"), "{err}");
+}
+
+#[test]
+fn eval_rejects_a_batch_of_zero() {
+    let o = agentcoder(&["eval", "--batch", "0", "--out", "/nonexistent/out"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("--batch 0: choose 1 to 64"), "{err}");
 }

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crate::infer::{Engine, LoraHandle, SamplingParams, StopReason};
+use crate::infer::{Engine, Generation, LoraHandle, SamplingParams, StopReason};
 use crate::{Error, Result};
 
 /// One model reply.
@@ -20,6 +20,31 @@ pub struct Completion {
 
 pub trait ChatModel {
     fn complete(&mut self, prompt: &str, stop: &[String], max_tokens: usize) -> Result<Completion>;
+
+    /// Completes independent prompts, up to `parallel` at a time where the
+    /// model can batch them; each prompt gets its reply or its own error.
+    /// `on_done(i)` is called as prompt `i` finishes. By default one
+    /// `complete` after another, stopping at the first error that is not
+    /// an overfull context (as a caller of `complete` would).
+    fn complete_many(
+        &mut self,
+        prompts: &[String],
+        stop: &[String],
+        max_tokens: usize,
+        parallel: usize,
+        on_done: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Result<Completion>>> {
+        let _ = parallel;
+        let mut out = Vec::with_capacity(prompts.len());
+        for (i, p) in prompts.iter().enumerate() {
+            match self.complete(p, stop, max_tokens) {
+                Err(e) if !matches!(e, Error::ContextFull { .. }) => return Err(e),
+                c => out.push(c),
+            }
+            on_done(i);
+        }
+        Ok(out)
+    }
 }
 
 /// A llama.cpp engine with optional adapter and sampling settings.
@@ -31,15 +56,46 @@ pub struct LlamaChat<'e> {
 
 impl ChatModel for LlamaChat<'_> {
     fn complete(&mut self, prompt: &str, stop: &[String], max_tokens: usize) -> Result<Completion> {
-        let params = SamplingParams {
+        let g = self.engine.generate(
+            prompt,
+            &self.params(stop, max_tokens),
+            self.lora,
+            &mut |_| true,
+        )?;
+        Ok(g.into())
+    }
+
+    /// Batched through [`Engine::generate_many`]: the same texts as
+    /// `complete` one prompt at a time, in less time.
+    fn complete_many(
+        &mut self,
+        prompts: &[String],
+        stop: &[String],
+        max_tokens: usize,
+        parallel: usize,
+        on_done: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Result<Completion>>> {
+        let params = self.params(stop, max_tokens);
+        let gens = self
+            .engine
+            .generate_many(prompts, parallel, &params, self.lora, on_done)?;
+        Ok(gens.into_iter().map(|g| g.map(Completion::from)).collect())
+    }
+}
+
+impl LlamaChat<'_> {
+    fn params(&self, stop: &[String], max_tokens: usize) -> SamplingParams {
+        SamplingParams {
             max_tokens,
             stop: stop.to_vec(),
             ..self.sampling.clone()
-        };
-        let g = self
-            .engine
-            .generate(prompt, &params, self.lora, &mut |_| true)?;
-        Ok(Completion {
+        }
+    }
+}
+
+impl From<Generation> for Completion {
+    fn from(g: Generation) -> Completion {
+        Completion {
             stopped_at: match g.stop_reason {
                 StopReason::StopString(s) => Some(s),
                 _ => None,
@@ -49,7 +105,7 @@ impl ChatModel for LlamaChat<'_> {
             generated_tokens: g.generated_tokens,
             prefill_ms: g.prefill_ms,
             decode_ms: g.decode_ms,
-        })
+        }
     }
 }
 
@@ -106,5 +162,30 @@ impl ChatModel for ScriptedModel {
             stopped_at,
             ..Completion::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without batching, `complete_many` is `complete` in order: an
+    /// overfull context is that prompt's error, any other error ends it.
+    #[test]
+    fn complete_many_defaults_to_one_complete_after_another() {
+        let mut m = ScriptedModel::new(["a", "b"]);
+        m.context_bytes = Some(5);
+        let prompts = ["p1".to_string(), "too long".into(), "p3".into()];
+        let mut done = Vec::new();
+        let out = m
+            .complete_many(&prompts, &[], 8, 4, &mut |i| done.push(i))
+            .unwrap();
+        assert_eq!(done, [0, 1, 2]);
+        assert_eq!(out[0].as_ref().unwrap().text, "a");
+        assert!(matches!(out[1], Err(Error::ContextFull { .. })));
+        assert_eq!(out[2].as_ref().unwrap().text, "b");
+        let mut empty = ScriptedModel::new(["a"]);
+        let e = empty.complete_many(&vec!["p".to_string(); 2], &[], 8, 4, &mut |_| {});
+        assert!(matches!(e, Err(Error::Input(_))));
     }
 }

@@ -2,8 +2,11 @@
 //! open models: prompt mode (functions listed in the system prompt, the
 //! model answers with a Python list of calls, decoded by the pythonic
 //! parser) and FC mode (our Hermes/Qwen tool template: functions in
-//! `<tools>`, calls in `<tool_call>`). Each answer is judged by the AST
-//! checker port.
+//! `<tools>`, calls in `<tool_call>`, as BFCL's Qwen FC handler does, with
+//! the docs as they are, not converted to OpenAPI). In both modes the
+//! function docs are first rewritten as BFCL does when it loads an entry
+//! (`bfcl::func_doc`: the language hint, Java/JS parameters as strings).
+//! Each answer is judged by the AST checker port.
 
 use std::time::Instant;
 
@@ -11,10 +14,11 @@ use serde::Serialize;
 use tools::parse::{hermes, pythonic};
 use tools::ToolCall;
 
-use crate::agent::ChatModel;
+use crate::agent::{ChatModel, Completion};
 use crate::{Error, Result};
 use bfcl::ast::{check_entry, CheckOptions, Verdict};
 use bfcl::data::{BfclEntry, Category};
+use bfcl::func_doc::language_specific_pre_processing;
 use dataset::prompt::{render_text, Conversation, Message, Role};
 
 /// How the functions are offered and the calls read back.
@@ -47,35 +51,36 @@ If you decide to invoke any of the function(s), you MUST put it in the format of
 You SHOULD NOT include any other text in the response.\n\n\
 Here is a list of functions in JSON format that you can invoke.\n";
 
+/// The function docs a model is shown for an entry: BFCL's load-time
+/// `_func_doc_language_specific_pre_processing`. Entries read by
+/// `bfcl::data` were checked to allow it; for any other the docs are
+/// shown as they are.
+fn shown_functions(entry: &BfclEntry) -> Vec<serde_json::Value> {
+    language_specific_pre_processing(&entry.functions, entry.category)
+        .unwrap_or_else(|_| entry.functions.clone())
+}
+
 /// The prompt text for one entry.
 pub fn prompt(entry: &BfclEntry, mode: Mode) -> String {
+    let functions = shown_functions(entry);
     let turn = entry.question.first().cloned().unwrap_or_default();
     let mut messages: Vec<Message> = Vec::new();
     let mut system: Option<String> = None;
     for m in turn {
         match m.role.as_str() {
             "system" => system = Some(m.content),
-            "assistant" => messages.push(Message {
-                role: Role::Assistant,
-                content: m.content,
-            }),
-            _ => messages.push(Message {
-                role: Role::User,
-                content: m.content,
-            }),
+            "assistant" => messages.push(Message::new(Role::Assistant, m.content)),
+            _ => messages.push(Message::new(Role::User, m.content)),
         }
     }
     let conv = match mode {
         Mode::Prompt => {
-            let functions = serde_json::to_string_pretty(&entry.functions).unwrap_or_default();
+            let functions = serde_json::to_string_pretty(&functions).unwrap_or_default();
             let mut text = format!("{PROMPT_MODE_SYSTEM}{functions}\n");
             if let Some(s) = system {
                 text = format!("{s}\n\n{text}");
             }
-            let mut all = vec![Message {
-                role: Role::System,
-                content: text,
-            }];
+            let mut all = vec![Message::new(Role::System, text)];
             all.extend(messages);
             Conversation {
                 messages: all,
@@ -85,15 +90,12 @@ pub fn prompt(entry: &BfclEntry, mode: Mode) -> String {
         Mode::Fc => {
             let mut all = Vec::new();
             if let Some(s) = system {
-                all.push(Message {
-                    role: Role::System,
-                    content: s,
-                });
+                all.push(Message::new(Role::System, s));
             }
             all.extend(messages);
             Conversation {
                 messages: all,
-                tools: entry.functions.clone(),
+                tools: functions,
             }
         }
     };
@@ -144,7 +146,64 @@ pub fn run_entry(
     max_tokens: usize,
 ) -> Result<ItemOutcome> {
     let t0 = Instant::now();
-    let c = match model.complete(&prompt(entry, mode), &[], max_tokens) {
+    let reply = model.complete(&prompt(entry, mode), &[], max_tokens);
+    judge(entry, mode, label, reply, ms_since(t0))
+}
+
+/// Asks the model about every entry in one mode, up to `batch` entries at
+/// a time ([`ChatModel::complete_many`]), and judges each answer;
+/// `on_done(i)` as entry `i` is answered. An item's latency is its own
+/// generation time (shared with the entries beside it) plus judging.
+pub fn run_entries(
+    model: &mut dyn ChatModel,
+    label: &str,
+    entries: &[BfclEntry],
+    mode: Mode,
+    max_tokens: usize,
+    batch: usize,
+    on_done: &mut dyn FnMut(usize),
+) -> Result<Vec<ItemOutcome>> {
+    let prompts: Vec<String> = entries.iter().map(|e| prompt(e, mode)).collect();
+    let replies = model.complete_many(&prompts, &[], max_tokens, batch, on_done)?;
+    entries
+        .iter()
+        .zip(replies)
+        .map(|(e, reply)| {
+            let gen_ms = reply.as_ref().map_or(0.0, |c| c.prefill_ms + c.decode_ms);
+            judge(e, mode, label, reply, gen_ms)
+        })
+        .collect()
+}
+
+fn ms_since(t0: Instant) -> f64 {
+    t0.elapsed().as_secs_f64() * 1e3
+}
+
+/// Judges the model's reply to an entry; `gen_ms` is the time the reply
+/// took, judging is added to it.
+fn judge(
+    entry: &BfclEntry,
+    mode: Mode,
+    label: &str,
+    reply: Result<Completion>,
+    gen_ms: f64,
+) -> Result<ItemOutcome> {
+    let t0 = Instant::now();
+    let outcome =
+        |raw: String, calls: Vec<ToolCall>, verdict: Verdict, generated_tokens| ItemOutcome {
+            id: entry.id.clone(),
+            category: entry.category.name(),
+            mode,
+            model: label.to_string(),
+            raw,
+            calls,
+            valid: verdict.valid,
+            error_type: verdict.error_type,
+            errors: verdict.errors,
+            latency_ms: gen_ms + ms_since(t0),
+            generated_tokens,
+        };
+    let c = match reply {
         Ok(c) => c,
         // An entry whose prompt (question and function list) does not fit
         // the context is one failed item, counted and explained in
@@ -155,16 +214,7 @@ pub fn run_entry(
                 error_type: Some("run:context_full".into()),
                 errors: vec![e.to_string()],
             };
-            return Ok(outcome(
-                entry,
-                mode,
-                label,
-                String::new(),
-                Vec::new(),
-                verdict,
-                t0,
-                0,
-            ));
+            return Ok(outcome(String::new(), Vec::new(), verdict, 0));
         }
         Err(e) => return Err(e),
     };
@@ -178,36 +228,7 @@ pub fn run_entry(
         }
         Err(reason) => (Verdict::decode_failed(entry.category, &reason), Vec::new()),
     };
-    let tokens = c.generated_tokens;
-    Ok(outcome(
-        entry, mode, label, c.text, calls, verdict, t0, tokens,
-    ))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn outcome(
-    entry: &BfclEntry,
-    mode: Mode,
-    label: &str,
-    raw: String,
-    calls: Vec<ToolCall>,
-    verdict: Verdict,
-    t0: Instant,
-    generated_tokens: usize,
-) -> ItemOutcome {
-    ItemOutcome {
-        id: entry.id.clone(),
-        category: entry.category.name(),
-        mode,
-        model: label.to_string(),
-        raw,
-        calls,
-        valid: verdict.valid,
-        error_type: verdict.error_type,
-        errors: verdict.errors,
-        latency_ms: t0.elapsed().as_secs_f64() * 1e3,
-        generated_tokens,
-    }
+    Ok(outcome(c.text, calls, verdict, c.generated_tokens))
 }
 
 /// Categories named in `bfcl:simple_python,multiple` (all when empty).
@@ -271,6 +292,41 @@ mod tests {
         assert!(prompt(&e, Mode::Fc).contains("<tools>"));
     }
 
+    /// Both modes show the docs as BFCL pre-processes them: the language
+    /// hint on every function, Java parameters as strings with their type
+    /// in the description; the checker still judges against the raw docs.
+    #[test]
+    fn prompts_show_pre_processed_docs() {
+        let hint = "n! Note that the provided function is in Python 3 syntax.";
+        for mode in [Mode::Prompt, Mode::Fc] {
+            assert!(prompt(&entry(), mode).contains(hint), "{mode:?}");
+        }
+        let mut java = entry();
+        java.id = "simple_java_x".into();
+        java.category = Category::SimpleJava;
+        java.functions = vec![serde_json::json!({"name": "Math.fact", "description": "n!",
+            "parameters": {"type": "dict", "properties": {"number": {"type": "long",
+            "description": "N."}}, "required": ["number"]}})];
+        java.ground_truth = Some(vec![serde_json::json!({"Math.fact": {"number": [5]}})]);
+        for mode in [Mode::Prompt, Mode::Fc] {
+            let p = prompt(&java, mode);
+            assert!(p.contains("in Java 8 SDK syntax."), "{mode:?}");
+            assert!(p.contains("N. This is Java long type parameter in string representation."));
+            assert!(!p.contains("\"long\""), "{mode:?}: {p}");
+        }
+        let mut m = ScriptedModel::new([
+            "<tool_call>\n{\"name\": \"Math.fact\", \"arguments\": {\"number\": \"5L\"}}\n</tool_call>",
+            "<tool_call>\n{\"name\": \"Math.fact\", \"arguments\": {\"number\": 5}}\n</tool_call>",
+        ]);
+        assert!(
+            run_entry(&mut m, "base", &java, Mode::Fc, 64)
+                .unwrap()
+                .valid
+        );
+        let v = run_entry(&mut m, "base", &java, Mode::Fc, 64).unwrap();
+        assert_eq!(v.error_type.as_deref(), Some("type_error:java"));
+    }
+
     /// A prompt longer than the context is one failed item, not the end
     /// of the run; other errors still stop it.
     #[test]
@@ -295,6 +351,32 @@ mod tests {
         assert!(run_entry(&mut Full(false), "base", &entry(), Mode::Fc, 64).is_err());
     }
 
+    /// Batched, each entry is judged as it would be alone.
+    #[test]
+    fn run_entries_judges_like_run_entry() {
+        let replies = [
+            "<tool_call>\n{\"name\": \"math.factorial\", \"arguments\": {\"number\": 5}}\n</tool_call>",
+            "I cannot help",
+        ];
+        let entries = [entry(), entry()];
+        let mut m = ScriptedModel::new(replies);
+        let mut done = Vec::new();
+        let batched = run_entries(&mut m, "base", &entries, Mode::Fc, 64, 2, &mut |i| {
+            done.push(i)
+        })
+        .unwrap();
+        assert_eq!(done, [0, 1]);
+        let mut m = ScriptedModel::new(replies);
+        for (b, e) in batched.iter().zip(&entries) {
+            let alone = run_entry(&mut m, "base", e, Mode::Fc, 64).unwrap();
+            assert_eq!(
+                (b.valid, &b.error_type, &b.raw),
+                (alone.valid, &alone.error_type, &alone.raw)
+            );
+        }
+        assert!(batched[0].valid && !batched[1].valid);
+    }
+
     #[test]
     fn categories_parse() {
         assert_eq!(
@@ -304,6 +386,10 @@ mod tests {
         assert!(parse_categories("nope")
             .unwrap_err()
             .contains("simple_python"));
-        assert_eq!(parse_categories("").unwrap().len(), 5);
+        assert_eq!(parse_categories("").unwrap().len(), Category::ALL.len());
+        assert_eq!(
+            parse_categories("simple_java,live_relevance").unwrap(),
+            vec![Category::SimpleJava, Category::LiveRelevance]
+        );
     }
 }

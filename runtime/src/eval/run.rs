@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::bfcl_run::{parse_categories, run_entry, Mode};
+use super::bfcl_run::{parse_categories, run_entries, Mode};
 use super::code::{CodeItem, CodeScores};
 use super::fc::{FcItem, FcScores};
 use super::report::{bar_chart_svg, html, markdown, summarize, ItemStat, SummaryRow};
@@ -31,7 +31,7 @@ pub enum Suite {
 }
 
 pub const SUITES: &str =
-    "code (needs --data), fc (needs --data), bfcl or bfcl:cat1,cat2 (simple_python, multiple, parallel, parallel_multiple, irrelevance)";
+    "code (needs --data), fc (needs --data), bfcl or bfcl:cat1,cat2 (simple_python, simple_java, simple_javascript, multiple, parallel, parallel_multiple, irrelevance, live_simple, live_multiple, live_parallel, live_parallel_multiple, live_irrelevance, live_relevance)";
 
 impl Suite {
     /// Parses `--suite` and loads its items: `code` and `fc` from `data`,
@@ -207,7 +207,37 @@ pub struct EvalOptions {
     /// Agent turns per item (code suite).
     pub max_turns: usize,
     pub threads: i32,
+    /// Items answered at a time in one llama.cpp context (bfcl and fc
+    /// suites; the code suite's agent loop runs one item at a time).
+    pub batch: usize,
     pub progress: bool,
+}
+
+/// `--batch` when none is given: the fastest on a 2-core machine with the
+/// default model (see `docs` of `agentcoder eval --batch`).
+pub const DEFAULT_BATCH: usize = 4;
+
+/// How fast one model went through the suite: every item, from loading
+/// its adapter to judging its last answer.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct Throughput {
+    pub model: String,
+    pub items: usize,
+    pub seconds: f64,
+    pub items_per_s: f64,
+    pub batch: usize,
+}
+
+/// One line per model: `base: 40 items in 31.2 s, 1.28 items/s (batch 4)`.
+pub fn throughput_lines(rows: &[Throughput]) -> String {
+    rows.iter()
+        .map(|t| {
+            format!(
+                "{}: {} items in {:.1} s, {:.2} items/s (batch {})\n",
+                t.model, t.items, t.seconds, t.items_per_s, t.batch
+            )
+        })
+        .collect()
 }
 
 /// Everything a run produced.
@@ -220,6 +250,8 @@ pub struct EvalRun {
     pub summary: Vec<SummaryRow>,
     pub fc_scores: Vec<FcScores>,
     pub code_scores: Vec<CodeScores>,
+    /// Items per second of each model.
+    pub throughput: Vec<Throughput>,
     /// Per-item outcomes (failures can be inspected with `eval show`).
     pub items: Vec<Value>,
 }
@@ -264,7 +296,10 @@ pub fn evaluate(
     let (mut items, mut flat) = (Vec::new(), Vec::new());
     let (mut fc_outcomes, mut code_outcomes, mut code_scores) =
         (Vec::new(), Vec::new(), Vec::new());
+    let mut throughput = Vec::new();
     for (a, lora) in adapters.iter().zip(handles) {
+        let started = std::time::Instant::now();
+        let items_before = items.len();
         let mut chat = LlamaChat {
             engine: &mut engine,
             lora,
@@ -304,8 +339,16 @@ pub fn evaluate(
                         }));
                         tick(&bar, label, &id);
                     }
-                    for e in entries {
-                        let o = run_entry(&mut chat, label, e, mode, opts.max_tokens)?;
+                    let outcomes = run_entries(
+                        &mut chat,
+                        label,
+                        entries,
+                        mode,
+                        opts.max_tokens,
+                        opts.batch,
+                        &mut |i| tick(&bar, label, &entries[i].id),
+                    )?;
+                    for o in outcomes {
                         stat(
                             mode.name(),
                             o.category,
@@ -314,17 +357,22 @@ pub fn evaluate(
                             o.generated_tokens,
                         );
                         items.push(to_value(&o));
-                        tick(&bar, label, &e.id);
                     }
                 }
             }
             Suite::Fc(fc) => {
-                for it in fc {
-                    let o = super::fc::run_item(&mut chat, label, it, opts.max_tokens)?;
+                let outcomes = super::fc::run_items(
+                    &mut chat,
+                    label,
+                    fc,
+                    opts.max_tokens,
+                    opts.batch,
+                    &mut |i| tick(&bar, label, &fc[i].id),
+                )?;
+                for o in outcomes {
                     stat("fc", &o.category, o.exact, o.latency_ms, o.generated_tokens);
                     items.push(to_value(&o));
                     fc_outcomes.push(o);
-                    tick(&bar, label, &it.id);
                 }
             }
             Suite::Code(code) => {
@@ -352,6 +400,21 @@ pub fn evaluate(
                 code_scores.push(super::code::scores(label, &code_outcomes, peak));
             }
         }
+        let (n, seconds) = (items.len() - items_before, started.elapsed().as_secs_f64());
+        throughput.push(Throughput {
+            model: label.to_string(),
+            items: n,
+            seconds,
+            items_per_s: if seconds > 0.0 {
+                n as f64 / seconds
+            } else {
+                0.0
+            },
+            batch: match suite {
+                Suite::Code(_) => 1,
+                _ => opts.batch,
+            },
+        });
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -364,6 +427,7 @@ pub fn evaluate(
         summary: summarize(&flat),
         fc_scores: super::fc::scores(&fc_outcomes),
         code_scores,
+        throughput,
         items,
     })
 }
@@ -404,6 +468,8 @@ impl EvalRun {
         if !self.fc_scores.is_empty() {
             s.push('\n');
         }
+        s.push('\n');
+        s.push_str(&throughput_lines(&self.throughput));
         s
     }
 
