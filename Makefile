@@ -15,7 +15,7 @@ CACHE ?= $(HOME)/.cache/agentcoder
 MODEL := $(CACHE)/models/SmolLM2-135M-Instruct.Q4_1.gguf
 APT_PKGS := cmake clang libclang-dev rustc libstd-rust-dev-wasm32
 
-.PHONY: setup build test demo study bench bench-peer model bfcl wasm wasm-check fuzz-sandbox fmt lint report-check
+.PHONY: setup build test demo study bench bench-peer model bfcl wasm wasm-check fuzz-sandbox fmt lint report-check train-agent
 
 ## setup: apt-get install the build tools that are missing (no-op when present)
 setup:
@@ -80,6 +80,21 @@ demo: setup model bfcl build
 	@echo; echo "== held-out code suite ($(DEMO)/eval-code: report.html, accuracy.svg, code.svg)"; cat $(DEMO)/eval-code/report.md
 	@echo; echo "== BFCL v4, fc mode, 5 per category ($(DEMO)/eval-bfcl: report.html, accuracy.svg)"; cat $(DEMO)/eval-bfcl/report.md
 	@echo; $(MAKE) --no-print-directory report-check
+
+## train-agent: the recipe adapter for the default model: scripts/agent-data.sh's mix (our own
+##   function-calling library + code-agent data with recoveries), configs/agent.toml (~60 min on
+##   2 cores), then base vs adapter on the held-out code suite and on BFCL (BFCL_LIMIT per category)
+AGENT := $(CACHE)/agent
+BFCL_LIMIT ?= 50
+train-agent: setup model bfcl build
+	scripts/agent-data.sh $(BIN) $(AGENT)/data
+	$(BIN) train --config configs/agent.toml --model $(MODEL) --data $(AGENT)/data/train.jsonl \
+	  --val $(AGENT)/data/val.jsonl --out $(AGENT)/lora --overwrite
+	$(BIN) eval --model $(MODEL) --lora base --lora $(AGENT)/lora/adapter.gguf --suite code \
+	  --data $(AGENT)/data/code/test.jsonl --out $(AGENT)/eval-code
+	$(BIN) eval --model $(MODEL) --lora base --lora $(AGENT)/lora/adapter.gguf --suite bfcl --modes fc \
+	  --limit $(BFCL_LIMIT) --max-tokens 256 --out $(AGENT)/eval-bfcl
+	@cat $(AGENT)/eval-code/report.md $(AGENT)/eval-bfcl/report.md
 
 ## report-check: the demo's HTML reports in headless Chromium at 1280 px (screenshots next to them);
 ##   installs Debian's chromium when missing, skips where it cannot

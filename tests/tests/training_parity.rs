@@ -265,11 +265,11 @@ fn training_tokenization_is_llama_cpp_tokenization() {
     let tok = runtime::infer::Tokenizer::load(smollm2()).unwrap();
     let conv = Conversation {
         messages: vec![
-            Message { role: Role::System, content: "You are a helpful assistant.".into() },
-            Message { role: Role::User, content: "What is 12345 * 67890? Use python.".into() },
-            Message { role: Role::Assistant, content: "<tool_call>\n{\"name\": \"python\", \"arguments\": {\"code\": \"print(12345 * 67890)\"}}\n</tool_call>".into() },
-            Message { role: Role::Tool, content: "838102050".into() },
-            Message { role: Role::Assistant, content: "12345 × 67890 = 838,102,050.".into() },
+            Message::new(Role::System, "You are a helpful assistant."),
+            Message::new(Role::User, "What is 12345 * 67890? Use python."),
+            Message::new(Role::Assistant, "<tool_call>\n{\"name\": \"python\", \"arguments\": {\"code\": \"print(12345 * 67890)\"}}\n</tool_call>"),
+            Message::new(Role::Tool, "838102050"),
+            Message::new(Role::Assistant, "12345 × 67890 = 838,102,050."),
         ],
         tools: vec![serde_json::json!({"name": "python", "description": "run code", "parameters": {"type": "object"}})],
     };

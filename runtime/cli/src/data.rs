@@ -176,7 +176,7 @@ fn run_synth(s: SynthArgs) -> Result<(), CliError> {
         }
         ("code", f) => return Err(bad_format("code", f, "chat or exec")),
         ("function-calling", f @ ("chat" | "xlam" | "xlam-prompt")) => {
-            let (samples, report) = synth_fc::synth_fc(s.n, s.seed);
+            let (samples, report) = synth_fc::synth_fc(s.n, s.seed).map_err(CliError::failure)?;
             let text = match f {
                 "xlam" => synth_code::to_jsonl(&samples),
                 _ => {
@@ -267,7 +267,7 @@ fn run_import(i: ImportArgs) -> Result<(), CliError> {
 
 /// BFCL entries and possible answers as our eval JSONL: one line per entry
 /// with `id`, `category`, the question as chat `messages`, the functions as
-/// `tools`, and `ground_truth` (absent for irrelevance).
+/// `tools`, and `ground_truth` (absent for irrelevance and relevance).
 fn import_bfcl(i: &ImportArgs) -> Result<(), CliError> {
     use bfcl::data::{load_category, Category};
     let name = i.file.to_string_lossy();
@@ -275,7 +275,7 @@ fn import_bfcl(i: &ImportArgs) -> Result<(), CliError> {
         Category::ALL.to_vec()
     } else {
         vec![Category::from_name(&name).ok_or_else(|| {
-            CliError::usage(format!("{name}: not a BFCL category (simple_python, multiple, parallel, parallel_multiple, irrelevance, or all)"))
+            CliError::usage(format!("{name}: not a BFCL category (simple_python, simple_java, simple_javascript, multiple, parallel, parallel_multiple, irrelevance, live_simple, live_multiple, live_parallel, live_parallel_multiple, live_irrelevance, live_relevance, or all)"))
         })?]
     };
     let mut out = String::new();

@@ -119,7 +119,7 @@ fn resolve(a: &TrainArgs) -> Result<TrainConfig, CliError> {
         _ => None,
     };
     let need = |v: Option<PathBuf>, from: Option<PathBuf>, flag: &str| {
-        v.or(from)
+        v.or(from.filter(|p| !p.as_os_str().is_empty()))
             .ok_or_else(|| CliError::usage(format!("--{flag} is required (or give --config FILE)")))
     };
     let model = match (&a.model, &base) {

@@ -184,20 +184,105 @@ fn bfcl_import_counts_match_the_files() {
     let counts: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let expected = [
         ("simple_python", 400),
+        ("simple_java", 100),
+        ("simple_javascript", 50),
         ("multiple", 200),
         ("parallel", 200),
         ("parallel_multiple", 200),
         ("irrelevance", 240),
+        ("live_simple", 258),
+        ("live_multiple", 1053),
+        ("live_parallel", 16),
+        ("live_parallel_multiple", 24),
+        ("live_irrelevance", 884),
+        ("live_relevance", 16),
     ];
     for (c, n) in expected {
         assert_eq!(counts[c], n, "{c}");
     }
     let text = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(text.lines().count(), 1240);
+    assert_eq!(text.lines().count(), 3641);
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(v["messages"].as_array().is_some_and(|m| !m.is_empty()) && v["tools"].is_array());
-        assert_eq!(v["ground_truth"].is_array(), v["category"] != "irrelevance");
+        let category = v["category"].as_str().unwrap();
+        assert_eq!(
+            v["ground_truth"].is_array(),
+            !category.contains("relevance")
+        );
     }
     let _ = std::fs::remove_file(out);
+}
+
+/// BFCL is the exam, never the textbook: what `make train-agent` trains on
+/// (`scripts/agent-data.sh`, run here as the Makefile runs it) holds no BFCL
+/// question and no BFCL function description, and the function library
+/// shares no description with BFCL.
+#[test]
+fn the_recipe_data_holds_nothing_from_bfcl() {
+    let tmp = TempDir::new("agent-data");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/agent-data.sh");
+    let o = std::process::Command::new(&script)
+        .args([env!("CARGO_BIN_EXE_agentcoder"), s(tmp.dir())])
+        .env("CODE_N", "300")
+        .output()
+        .unwrap();
+    ok(&o);
+    let train = std::fs::read_to_string(tmp.path("train.jsonl")).unwrap();
+    let norm = |t: &str| {
+        t.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let mut user_texts = std::collections::HashSet::new();
+    let mut descriptions = std::collections::HashSet::new();
+    let mut lines = 0;
+    for line in train.lines() {
+        lines += 1;
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for m in v["messages"].as_array().unwrap() {
+            if m["role"] == "user" {
+                user_texts.insert(norm(m["content"].as_str().unwrap()));
+            }
+        }
+        for t in v["tools"].as_array().into_iter().flatten() {
+            let d = t["description"].as_str().unwrap_or("");
+            let d = d.split(" Note that the provided function").next().unwrap();
+            descriptions.insert(norm(d));
+        }
+    }
+    assert!(lines > 1500, "{lines} training lines");
+    let all_user = user_texts.iter().cloned().collect::<Vec<_>>().join("\n");
+    let (mut questions, mut functions) = (0, 0);
+    for c in bfcl::data::Category::ALL {
+        let data = bfcl::data::read_category(&host::bfcl_dir(), c).unwrap();
+        for e in &data.entries {
+            for turn in &e.question {
+                for m in turn.iter().filter(|m| m.role == "user") {
+                    let q = norm(&m.content);
+                    questions += 1;
+                    assert!(!user_texts.contains(&q), "BFCL question in train: {q}");
+                    if q.len() >= 40 {
+                        assert!(
+                            !all_user.contains(&q),
+                            "BFCL question inside a train turn: {q}"
+                        );
+                    }
+                }
+            }
+            for f in &e.functions {
+                functions += 1;
+                let d = norm(f["description"].as_str().unwrap_or(""));
+                assert!(
+                    d.len() < 20 || !descriptions.contains(&d),
+                    "BFCL function description in train: {d}"
+                );
+            }
+        }
+    }
+    assert!(
+        questions >= 1240 && functions >= 1240,
+        "{questions} {functions}"
+    );
 }

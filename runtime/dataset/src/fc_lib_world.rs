@@ -161,10 +161,10 @@ fn value_query(rng: &mut Rng, template: &str, hi: i64) -> (String, Value) {
 pub fn functions() -> Vec<FcFunction> {
     vec![
         // ---- units ----
-        f("celsius_to_fahrenheit", "units", "Convert a temperature from Celsius to Fahrenheit.", VALUE,
+        f("celsius_to_fahrenheit", "units", "Degrees Celsius expressed in degrees Fahrenheit.", VALUE,
             |r| value_query(r, "What is {} degrees Celsius in Fahrenheit?", 100),
             |a| rounded(num(a, "value")? * 9.0 / 5.0 + 32.0, 2)),
-        f("fahrenheit_to_celsius", "units", "Convert a temperature from Fahrenheit to Celsius.", VALUE,
+        f("fahrenheit_to_celsius", "units", "Degrees Fahrenheit expressed in degrees Celsius.", VALUE,
             |r| value_query(r, "Convert {} °F to Celsius.", 212),
             |a| rounded((num(a, "value")? - 32.0) * 5.0 / 9.0, 2)),
         f("kilometers_to_miles", "units", "Convert kilometers to miles.", VALUE,
@@ -178,7 +178,7 @@ pub fn functions() -> Vec<FcFunction> {
             |a| rounded(num(a, "value")? / 3.785411784, 3)),
         f("convert_length", "units", "Convert a length between units (mm, cm, m, km, in, ft, mi).",
             const { &[p("value", "float", "The length"), pick_of("from_unit", "Unit of the value", LENGTH_UNITS), pick_of("to_unit", "Unit to convert to", LENGTH_UNITS)] },
-            |r| { let x = dec_in(r, 1, 1000); let (from, to) = (one_of(r, LENGTH_UNITS), one_of(r, LENGTH_UNITS)); (format!("Convert {x} {from} to {to}."), json!({"value": x, "from_unit": from, "to_unit": to})) },
+            |r| { let x = dec_in(r, 1, 1000); let from = one_of(r, LENGTH_UNITS); let to = loop { let t = one_of(r, LENGTH_UNITS); if t != from { break t; } }; (format!("Convert {x} {from} to {to}."), json!({"value": x, "from_unit": from, "to_unit": to})) },
             |a| rounded(num(a, "value")? * length(text(a, "from_unit")?)? / length(text(a, "to_unit")?)?, 4)),
         f("kmh_to_ms", "units", "Convert a speed from km/h to meters per second.", VALUE,
             |r| value_query(r, "What is {} km/h in meters per second?", 300),

@@ -17,6 +17,8 @@ pub mod fc_lib;
 pub mod fc_lib_math;
 pub mod fc_lib_text;
 pub mod fc_lib_world;
+pub mod fc_pools;
+pub mod fc_spec;
 pub mod prompt;
 pub mod split;
 pub mod stats;

@@ -26,6 +26,30 @@ pub struct Message {
     pub role: Role,
     #[serde(default)]
     pub content: String,
+    /// An assistant message with weight 0 is shown but not trained on
+    /// (OpenAI's fine-tuning field): a failed first attempt the model
+    /// should learn to recover from, not to write.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub weight: u8,
+}
+
+fn one() -> u8 {
+    1
+}
+
+fn is_one(w: &u8) -> bool {
+    *w == 1
+}
+
+impl Message {
+    /// A message with weight 1.
+    pub fn new(role: Role, content: impl Into<String>) -> Message {
+        Message {
+            role,
+            content: content.into(),
+            weight: 1,
+        }
+    }
 }
 
 /// A conversation with the tools available in it.
@@ -53,8 +77,9 @@ fn tools_block(tools: &[serde_json::Value]) -> String {
          You are provided with function signatures within <tools></tools> XML tags:\n<tools>",
     );
     for t in tools {
+        // `tool | tojson` in the Qwen2.5 template: json.dumps separators.
         s.push('\n');
-        s.push_str(&t.to_string());
+        s.push_str(&tools::parse::to_json_text(t));
     }
     s.push_str(
         "\n</tools>\n\nFor each function call, return a json object with function name and arguments \
@@ -103,7 +128,7 @@ pub fn render_chatml(conv: &Conversation, add_generation_prompt: bool) -> Vec<Se
             ),
             Role::Assistant => {
                 push(format!("{IM_START}assistant\n"), false);
-                push(format!("{}{IM_END}", m.content), true);
+                push(format!("{}{IM_END}", m.content), m.weight > 0);
                 push("\n".into(), false);
             }
         }
@@ -126,10 +151,7 @@ pub fn render_text(conv: &Conversation, add_generation_prompt: bool) -> String {
 pub fn chatml_user_turn(user: &str) -> String {
     render_text(
         &Conversation {
-            messages: vec![Message {
-                role: Role::User,
-                content: user.into(),
-            }],
+            messages: vec![Message::new(Role::User, user)],
             tools: vec![],
         },
         true,
@@ -190,14 +212,8 @@ mod tests {
     fn conv() -> Conversation {
         Conversation {
             messages: vec![
-                Message {
-                    role: Role::User,
-                    content: "What is 2+2?".into(),
-                },
-                Message {
-                    role: Role::Assistant,
-                    content: "4".into(),
-                },
+                Message::new(Role::User, "What is 2+2?"),
+                Message::new(Role::Assistant, "4"),
             ],
             tools: vec![],
         }
@@ -222,11 +238,36 @@ mod tests {
     #[test]
     fn tools_go_in_the_system_turn() {
         let mut c = conv();
-        c.tools = vec![serde_json::json!({"name": "python"})];
+        c.tools = vec![serde_json::json!({"name": "python", "parameters": {"type": "dict"}})];
         let t = render_text(&c, true);
         assert!(t.starts_with("<|im_start|>system\n# Tools"));
-        assert!(t.contains("<tools>\n{\"name\":\"python\"}\n</tools>"));
+        // json.dumps spacing, as the Qwen2.5 template's `tojson` writes it.
+        assert!(t.contains(
+            "<tools>\n{\"name\": \"python\", \"parameters\": {\"type\": \"dict\"}}\n</tools>"
+        ));
         assert!(t.ends_with("<|im_start|>assistant\n"));
+    }
+
+    #[test]
+    fn weight_zero_turns_are_shown_not_trained() {
+        let line = r#"{"messages": [{"role": "user", "content": "q"},
+            {"role": "assistant", "content": "BROKEN", "weight": 0},
+            {"role": "tool", "content": "Error"},
+            {"role": "assistant", "content": "FIXED"}]}"#;
+        let conv = parse_line(line).unwrap();
+        assert_eq!(conv.messages[1].weight, 0);
+        assert_eq!(conv.messages[3].weight, 1);
+        let segs = render_chatml(&conv, false);
+        let trained: String = segs
+            .iter()
+            .filter(|s| s.train)
+            .map(|s| s.text.as_str())
+            .collect();
+        let shown: String = segs.iter().map(|s| s.text.as_str()).collect();
+        assert!(shown.contains("BROKEN") && !trained.contains("BROKEN"));
+        assert!(trained.contains("FIXED"));
+        let back = serde_json::to_string(&conv).unwrap();
+        assert!(back.contains(r#""weight":0"#) && back.matches("weight").count() == 1);
     }
 
     #[test]
@@ -285,14 +326,8 @@ pub fn xlam_conversation(
 ) -> Conversation {
     Conversation {
         messages: vec![
-            Message {
-                role: Role::User,
-                content: xlam_prompt(tools, query),
-            },
-            Message {
-                role: Role::Assistant,
-                content: tools::parse::xlam::render(calls),
-            },
+            Message::new(Role::User, xlam_prompt(tools, query)),
+            Message::new(Role::Assistant, tools::parse::xlam::render(calls)),
         ],
         tools: vec![],
     }
@@ -317,10 +352,7 @@ pub fn to_exec_format(conv: &Conversation) -> Result<Conversation, String> {
         }
         _ => EXEC_INSTRUCTIONS.to_string(),
     };
-    messages.push(Message {
-        role: Role::System,
-        content: system,
-    });
+    messages.push(Message::new(Role::System, system));
     for m in rest {
         let mut m = m.clone();
         if m.role == Role::Assistant {
@@ -384,10 +416,7 @@ mod format_tests {
     use serde_json::json;
 
     fn python_conv() -> Conversation {
-        let m = |role, content: &str| Message {
-            role,
-            content: content.into(),
-        };
+        let m = |role, content: &str| Message::new(role, content);
         Conversation {
             messages: vec![
                 m(Role::User, "What is 2**10?"),

@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn reads_xlam_records() {
-        let (fc, _) = crate::synth_fc::synth_fc(20, 1);
+        let (fc, _) = crate::synth_fc::synth_fc(20, 1).unwrap();
         let st = compute(&crate::synth_code::to_jsonl(&fc), None).unwrap();
         assert_eq!(st.records, 20);
         let calls: usize = fc.iter().map(|s| s.answers.len()).sum();

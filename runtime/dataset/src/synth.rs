@@ -22,14 +22,8 @@ pub fn arith(n: usize, seed: u64) -> Vec<Conversation> {
             };
             Conversation {
                 messages: vec![
-                    Message {
-                        role: Role::User,
-                        content: question,
-                    },
-                    Message {
-                        role: Role::Assistant,
-                        content: format!("<answer>{answer}</answer>"),
-                    },
+                    Message::new(Role::User, question),
+                    Message::new(Role::Assistant, format!("<answer>{answer}</answer>")),
                 ],
                 tools: vec![],
             }

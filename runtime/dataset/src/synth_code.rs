@@ -61,6 +61,8 @@ pub struct CodeSynthReport {
     /// `duplicate`.
     pub dropped: BTreeMap<String, usize>,
     pub per_category: BTreeMap<String, usize>,
+    /// Attempts drawn with a failed first call to recover from.
+    pub recovery: usize,
 }
 
 /// The python tool's schema as listed in the system turn.
@@ -77,10 +79,7 @@ pub fn python_call_text(code: &str) -> String {
 }
 
 fn msg(role: Role, content: impl Into<String>) -> Message {
-    Message {
-        role,
-        content: content.into(),
-    }
+    Message::new(role, content)
 }
 
 /// Runs code and returns the tool message text (stdout), or why not.
@@ -95,12 +94,64 @@ pub fn execute(sandbox: &sandbox::Sandbox, code: &str) -> Result<String, String>
     Ok(out.stdout)
 }
 
+/// Share (in percent) of `execution_required` and `multi_step` samples
+/// whose first call fails and is fixed in the next turn.
+pub const RECOVERY_SHARE: u64 = 25;
+
+/// A first attempt that breaks the way small models' code breaks (a
+/// missing import, a misspelt name, an unclosed parenthesis), or `None`
+/// when the code offers no such mistake.
+fn broken(rng: &mut Rng, code: &str) -> Option<String> {
+    let mut options = Vec::new();
+    if code.contains("import math\n") && code.matches("math.").count() > 0 {
+        options.push(code.replacen("import math\n", "", 1));
+    }
+    if let Some(at) = code.rfind("print(") {
+        let typo = ["prnt(", "pritn(", "Print("][rng.below(3) as usize];
+        options.push(format!("{}{typo}{}", &code[..at], &code[at + 6..]));
+    }
+    if let Some(open) = code.strip_suffix(')') {
+        options.push(open.to_string());
+    }
+    if options.is_empty() {
+        return None;
+    }
+    Some(options.swap_remove(rng.below(options.len() as u64) as usize))
+}
+
+/// The tool message the agent shows for a failed call: what the `python`
+/// tool reports, behind the agent loop's `Error: ` (runtime's
+/// `agent::execute`).
+fn failed_call_message(code: &str) -> Option<String> {
+    let mut ctx = tools::ToolContext::default();
+    let args = serde_json::json!({ "code": code });
+    Python::default()
+        .call(&args, &mut ctx)
+        .err()
+        .map(|e| format!("Error: {e}"))
+}
+
+/// The sentence before the fixed call, quoting the error's last line.
+fn fix_lead(rng: &mut Rng, error: &str) -> String {
+    let last = error.trim_end().lines().last().unwrap_or("").trim();
+    let last = last.strip_prefix("Error: python failed: ").unwrap_or(last);
+    match rng.below(4) {
+        0 => format!("That failed with `{last}`. Let me fix the code and run it again."),
+        1 => format!("The error says `{last}`; I'll correct it."),
+        2 => format!("`{last}`: my mistake. Here is the corrected code."),
+        _ => format!("The code raised `{last}`, so I'll fix that and retry."),
+    }
+}
+
 /// Executes a task's calls and builds the conversation; `Err` is the drop
-/// reason.
+/// reason. With `recover`, the first call is preceded by a broken attempt
+/// (weight 0: shown, never trained on), its real error, and a sentence
+/// that reads the error.
 pub fn solve(
     sandbox: &sandbox::Sandbox,
     task: &CodeTask,
     show_call: bool,
+    recover: Option<&mut Rng>,
 ) -> Result<(Vec<Message>, String), String> {
     let check = |code: &str, expected: &Expected| {
         let out = execute(sandbox, code)?;
@@ -113,7 +164,17 @@ pub fn solve(
     let mut messages = vec![msg(Role::User, &task.question)];
     let mut out = check(&task.code, &task.expected)?;
     if show_call {
-        messages.push(msg(Role::Assistant, python_call_text(&task.code)));
+        let mut lead = String::new();
+        if let Some(rng) = recover {
+            let bad = broken(rng, &task.code).ok_or("no_breakage")?;
+            let error = failed_call_message(&bad).ok_or("breakage_ran")?;
+            let mut attempt = msg(Role::Assistant, python_call_text(&bad));
+            attempt.weight = 0;
+            messages.push(attempt);
+            lead = fix_lead(rng, &error) + "\n";
+            messages.push(msg(Role::Tool, error));
+        }
+        messages.push(msg(Role::Assistant, lead + &python_call_text(&task.code)));
         messages.push(msg(Role::Tool, &out));
     }
     if let Some(next) = &task.then {
@@ -197,7 +258,13 @@ pub fn synth_code(
                 };
                 // Ambiguous: half answered directly (still executed to check).
                 let show_call = category != "ambiguous" || r.below(2) == 0;
-                solve(&sandbox, &task, show_call).map(|(messages, value)| CodeSample {
+                let mut fork = r.fork();
+                let recover =
+                    (category != "ambiguous" && r.below(100) < RECOVERY_SHARE).then_some(&mut fork);
+                if recover.is_some() {
+                    report.recovery += 1;
+                }
+                solve(&sandbox, &task, show_call, recover).map(|(messages, value)| CodeSample {
                     conversation: Conversation {
                         messages,
                         tools: vec![python_tool_json()],
@@ -262,6 +329,7 @@ mod tests {
         let registry = tools::builtin::registry(None);
         let mut ctx = tools::ToolContext::default();
         let mut seen = std::collections::BTreeSet::new();
+        let mut recoveries = 0;
         for s in &samples {
             seen.insert(s.category.as_str());
             let m = &s.conversation.messages;
@@ -272,15 +340,19 @@ mod tests {
                 }
                 let parsed = tools::parse::hermes::parse(&msg.content).unwrap();
                 for call in parsed {
-                    calls += 1;
-                    let out = registry.call(&call, &mut ctx).unwrap();
                     assert_eq!(m[i + 1].role, Role::Tool);
-                    assert_eq!(
-                        out.text,
-                        m[i + 1].content,
-                        "{}",
-                        s.conversation.messages[0].content
-                    );
+                    let out = match registry.call(&call, &mut ctx) {
+                        Ok(out) => out.text,
+                        // A failed first attempt: shown, not trained on, and
+                        // its error is what the agent loop would show.
+                        Err(e) => {
+                            assert_eq!(msg.weight, 0, "{msg:?}");
+                            recoveries += 1;
+                            format!("Error: {e}")
+                        }
+                    };
+                    calls += msg.weight as usize;
+                    assert_eq!(out, m[i + 1].content, "{}", m[0].content);
                 }
             }
             let want_calls = match (s.category.as_str(), s.optimal_tool.as_str()) {
@@ -298,6 +370,7 @@ mod tests {
             assert!(render_text(&s.conversation, false).contains("<tools>"));
         }
         assert_eq!(seen.len(), 4, "{seen:?}");
+        assert!(recoveries >= 10, "{recoveries} recoveries in {report:?}");
     }
 
     /// The held-out split needs questions that are not in train: 500
@@ -338,18 +411,18 @@ mod tests {
             answer: "{}".into(),
         };
         assert_eq!(
-            solve(&sb, &task("print(1/0)", "x"), true).unwrap_err(),
+            solve(&sb, &task("print(1/0)", "x"), true, None).unwrap_err(),
             "python:ZeroDivisionError"
         );
         assert_eq!(
-            solve(&sb, &task("print(2 + 2)", "5"), true).unwrap_err(),
+            solve(&sb, &task("print(2 + 2)", "5"), true, None).unwrap_err(),
             "wrong_output"
         );
         assert_eq!(
-            solve(&sb, &task("print('x' * 10000)", ""), true).unwrap_err(),
+            solve(&sb, &task("print('x' * 10000)", ""), true, None).unwrap_err(),
             "output_too_long"
         );
-        let (m, v) = solve(&sb, &task("print(2 + 2)", "4"), true).unwrap();
+        let (m, v) = solve(&sb, &task("print(2 + 2)", "4"), true, None).unwrap();
         assert_eq!(
             (m.len(), v.as_str(), m[2].content.as_str()),
             (4, "4", "4\n")

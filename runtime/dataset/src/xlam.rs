@@ -124,8 +124,14 @@ pub fn no_call_reply(specs: &[FunctionSpec]) -> String {
     )
 }
 
-/// The chat sample for a query, its tools and the checked calls.
-pub fn to_chat(query: &str, specs: &[FunctionSpec], calls: &[ToolCall]) -> FcChatSample {
+/// The chat sample for a query, its tools (`shown`: the JSON the model
+/// sees; `specs`: the same tools read back) and the checked calls.
+pub fn to_chat(
+    query: &str,
+    shown: Vec<Value>,
+    specs: &[FunctionSpec],
+    calls: &[ToolCall],
+) -> FcChatSample {
     let reply = if calls.is_empty() {
         no_call_reply(specs)
     } else {
@@ -141,16 +147,10 @@ pub fn to_chat(query: &str, specs: &[FunctionSpec], calls: &[ToolCall]) -> FcCha
     FcChatSample {
         conversation: Conversation {
             messages: vec![
-                Message {
-                    role: Role::User,
-                    content: query.to_string(),
-                },
-                Message {
-                    role: Role::Assistant,
-                    content: reply,
-                },
+                Message::new(Role::User, query.to_string()),
+                Message::new(Role::Assistant, reply),
             ],
-            tools: specs.iter().map(FunctionSpec::to_json).collect(),
+            tools: shown,
         },
         category: category(calls, specs.len()).into(),
         optimal_tool: if names.is_empty() {
@@ -171,7 +171,8 @@ pub fn record_to_chat(record: &Value) -> Result<FcChatSample, String> {
         .ok_or("missing or empty \"query\"")?;
     let specs = read_tools(&decoded(record, "tools")?)?;
     let calls = read_answers(&decoded(record, "answers")?, &specs)?;
-    Ok(to_chat(query, &specs, &calls))
+    let shown = specs.iter().map(FunctionSpec::to_json).collect();
+    Ok(to_chat(query, shown, &specs, &calls))
 }
 
 /// Converts every record; bad ones are listed in the report (and the

@@ -122,25 +122,13 @@ impl Episode {
             return None;
         }
         let mut messages = vec![
-            Message {
-                role: Role::System,
-                content: system.to_string(),
-            },
-            Message {
-                role: Role::User,
-                content: self.task.clone(),
-            },
+            Message::new(Role::System, system.to_string()),
+            Message::new(Role::User, self.task.clone()),
         ];
         for s in &self.steps {
-            messages.push(Message {
-                role: Role::Assistant,
-                content: s.raw.trim().to_string(),
-            });
+            messages.push(Message::new(Role::Assistant, s.raw.trim().to_string()));
             if s.action.as_deref() != Some("complete_task") {
-                messages.push(Message {
-                    role: Role::Tool,
-                    content: s.observation.clone(),
-                });
+                messages.push(Message::new(Role::Tool, s.observation.clone()));
             }
         }
         Some(Conversation {
@@ -188,14 +176,8 @@ pub fn run_episode(
     let system = system_prompt(env);
     let mut conv = Conversation {
         messages: vec![
-            Message {
-                role: Role::System,
-                content: system,
-            },
-            Message {
-                role: Role::User,
-                content: task.description.clone(),
-            },
+            Message::new(Role::System, system),
+            Message::new(Role::User, task.description.clone()),
         ],
         tools: vec![],
     };
@@ -208,10 +190,8 @@ pub fn run_episode(
     };
     for _ in 0..max_steps {
         let c = model.complete(&render_text(&conv, true), &[], max_tokens)?;
-        conv.messages.push(Message {
-            role: Role::Assistant,
-            content: c.text.trim().to_string(),
-        });
+        conv.messages
+            .push(Message::new(Role::Assistant, c.text.trim().to_string()));
         let mut step = ActionStep {
             raw: c.text.clone(),
             action: None,
@@ -257,10 +237,8 @@ pub fn run_episode(
                 step.parameters = params;
             }
         }
-        conv.messages.push(Message {
-            role: Role::Tool,
-            content: step.observation.clone(),
-        });
+        conv.messages
+            .push(Message::new(Role::Tool, step.observation.clone()));
         ep.total_reward += step.reward;
         ep.steps.push(step);
     }

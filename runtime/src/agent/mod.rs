@@ -93,15 +93,10 @@ pub fn run_agent(
         };
     }
     if !system.is_empty() {
-        conv.messages.push(Message {
-            role: Role::System,
-            content: system,
-        });
+        conv.messages.push(Message::new(Role::System, system));
     }
-    conv.messages.push(Message {
-        role: Role::User,
-        content: question.to_string(),
-    });
+    conv.messages
+        .push(Message::new(Role::User, question.to_string()));
     let (stops, closer) = stop_strings(config.format);
     let mut traj = Trajectory::new(question, config.format.name());
     for index in 0..config.max_turns {
@@ -128,19 +123,14 @@ pub fn run_agent(
             gen_ms,
             ..Turn::default()
         };
-        conv.messages.push(Message {
-            role: Role::Assistant,
-            content: raw.trim_end().to_string(),
-        });
+        conv.messages
+            .push(Message::new(Role::Assistant, raw.trim_end().to_string()));
         let calls = match parse_calls(config.format, &raw) {
             Ok(calls) => calls,
             Err(e) => {
                 let msg = format!("Error: your tool call could not be parsed: {e}");
                 turn.parse_error = Some(e.to_string());
-                conv.messages.push(Message {
-                    role: Role::Tool,
-                    content: msg,
-                });
+                conv.messages.push(Message::new(Role::Tool, msg));
                 on_turn(&turn);
                 traj.turns.push(turn);
                 continue;
@@ -155,10 +145,8 @@ pub fn run_agent(
         }
         for call in calls {
             let record = execute(registry, &mut ctx, call);
-            conv.messages.push(Message {
-                role: Role::Tool,
-                content: record.output.clone(),
-            });
+            conv.messages
+                .push(Message::new(Role::Tool, record.output.clone()));
             turn.calls.push(record);
         }
         on_turn(&turn);

@@ -13,7 +13,7 @@ use tools::parse::hermes;
 use tools::{FunctionSpec, ToolCall};
 
 use super::report::fraction;
-use crate::agent::ChatModel;
+use crate::agent::{ChatModel, Completion};
 use crate::{Error, Result};
 use dataset::prompt::{render_text, Conversation, Message, Role};
 use dataset::xlam::{read_answers, read_tools};
@@ -76,10 +76,7 @@ pub fn load(path: &Path) -> Result<Vec<FcItem>> {
 /// The prompt: tools in the system turn, the query as the user turn.
 pub fn prompt(item: &FcItem) -> String {
     let conv = Conversation {
-        messages: vec![Message {
-            role: Role::User,
-            content: item.query.clone(),
-        }],
+        messages: vec![Message::new(Role::User, item.query.clone())],
         tools: item.tools.iter().map(FunctionSpec::to_json).collect(),
     };
     render_text(&conv, true)
@@ -161,14 +158,45 @@ pub fn run_item(
     max_tokens: usize,
 ) -> Result<FcOutcome> {
     let t0 = Instant::now();
+    let reply = model.complete(&prompt(item), &[], max_tokens);
+    judge(label, item, reply, t0.elapsed().as_secs_f64() * 1e3)
+}
+
+/// Asks the model about every item, up to `batch` at a time
+/// ([`ChatModel::complete_many`]), and scores each answer; `on_done(i)` as
+/// item `i` is answered. An item's latency is its own generation time
+/// (shared with the items beside it) plus scoring.
+pub fn run_items(
+    model: &mut dyn ChatModel,
+    label: &str,
+    items: &[FcItem],
+    max_tokens: usize,
+    batch: usize,
+    on_done: &mut dyn FnMut(usize),
+) -> Result<Vec<FcOutcome>> {
+    let prompts: Vec<String> = items.iter().map(prompt).collect();
+    let replies = model.complete_many(&prompts, &[], max_tokens, batch, on_done)?;
+    items
+        .iter()
+        .zip(replies)
+        .map(|(it, reply)| {
+            let gen_ms = reply.as_ref().map_or(0.0, |c| c.prefill_ms + c.decode_ms);
+            judge(label, it, reply, gen_ms)
+        })
+        .collect()
+}
+
+/// Scores the model's reply to an item; `gen_ms` is the time the reply
+/// took, scoring is added to it.
+fn judge(label: &str, item: &FcItem, reply: Result<Completion>, gen_ms: f64) -> Result<FcOutcome> {
+    let t0 = Instant::now();
     // A prompt over the context is one failed item (no calls, the reason
     // as its parse error); the run goes on.
-    let (text, generated_tokens, run_error) = match model.complete(&prompt(item), &[], max_tokens) {
+    let (text, generated_tokens, run_error) = match reply {
         Ok(c) => (c.text, c.generated_tokens, None),
         Err(e @ Error::ContextFull { .. }) => (String::new(), 0, Some(e.to_string())),
         Err(e) => return Err(e),
     };
-    let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
     let not_run = run_error.is_some();
     let (calls, parse_error) = match run_error {
         Some(reason) => (Vec::new(), Some(reason)),
@@ -192,7 +220,7 @@ pub fn run_item(
         matched_calls,
         correct_params,
         n_expected: item.answers.len(),
-        latency_ms,
+        latency_ms: gen_ms + t0.elapsed().as_secs_f64() * 1e3,
         generated_tokens,
     })
 }

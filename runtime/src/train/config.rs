@@ -22,10 +22,15 @@ pub enum Schedule {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {
+    /// The base model, training data and output directory may be left out
+    /// of a config file (a shared recipe) and given on the command line.
+    #[serde(default)]
     pub model: PathBuf,
+    #[serde(default)]
     pub data: PathBuf,
     #[serde(default)]
     pub val: Option<PathBuf>,
+    #[serde(default)]
     pub out: PathBuf,
     #[serde(default = "d_rank")]
     pub rank: usize,
