@@ -462,7 +462,9 @@ mod tests {
 
     /// The oracle: replaying each dataset conversation's own assistant turns
     /// through the agent loop runs the same code in the sandbox, picks the
-    /// optimal tool and states the ground truth, on every category.
+    /// optimal tool and states the ground truth, on every category. A
+    /// recovery conversation's failed first attempt (weight 0) really fails
+    /// in the sandbox, and the next turn's fix still ends correct.
     #[test]
     fn replaying_the_reference_scores_perfectly() {
         let (samples, _) = synth_code(60, 11).unwrap();
@@ -473,6 +475,7 @@ mod tests {
         assert_eq!(items.len(), samples.len());
         let reg = registry();
         let mut outcomes = Vec::new();
+        let mut recoveries = 0;
         for (s, it) in samples.iter().zip(&items) {
             let replies: Vec<String> = s
                 .conversation
@@ -481,9 +484,17 @@ mod tests {
                 .filter(|m| m.role == Role::Assistant)
                 .map(|m| m.content.clone())
                 .collect();
+            let failed_attempts = s
+                .conversation
+                .messages
+                .iter()
+                .filter(|m| m.role == Role::Assistant && m.weight == 0)
+                .count();
+            recoveries += failed_attempts;
             let mut model = ScriptedModel::new(replies);
             let o = run_item(&mut model, &reg, "reference", it, 256, 6).unwrap();
-            assert!(o.correct && o.errors == 0, "{}: {o:?}", it.question);
+            assert!(o.correct, "{}: {o:?}", it.question);
+            assert_eq!(o.errors, failed_attempts, "{}: {o:?}", it.question);
             outcomes.push(o);
         }
         let sc = scores("reference", &outcomes, 0);
@@ -492,6 +503,7 @@ mod tests {
         let cats: std::collections::BTreeSet<&str> =
             items.iter().map(|i| i.category.as_str()).collect();
         assert_eq!(cats.len(), 4, "{cats:?}");
+        assert!(recoveries > 0, "60 samples hold no recovery conversation");
     }
 
     #[test]
