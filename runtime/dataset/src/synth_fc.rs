@@ -24,13 +24,62 @@ use super::xlam::{read_answers, read_tools, to_chat, FcChatSample};
 /// irrelevance (no offered function applies); `clarify` asks for a
 /// required value the request left out.
 pub const CASES: [(&str, u64); 6] = [
-    ("simple", 20),
-    ("multiple", 22),
+    ("simple", 18),
+    ("multiple", 20),
     ("parallel", 16),
     ("parallel_multiple", 14),
-    ("no_call", 22),
+    ("no_call", 26),
     ("clarify", 6),
 ];
+
+/// Questions on each domain's topic that none of its functions answers
+/// (knowledge, why and how, advice, symbolic values, actions no function
+/// performs): the near misses of BFCL's irrelevance, where the one tool
+/// offered is on topic but cannot serve the request.
+const OFF_TARGET: &str = include_str!("../data/fc/off_target.json");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OffTargetFile {
+    domains: BTreeMap<String, Vec<String>>,
+}
+
+/// `off_target.json` read and checked against the library's domains:
+/// every domain has at least five questions, none unknown, none repeated,
+/// none with a template's brackets.
+fn off_target(
+    text: &str,
+    domains: &BTreeSet<String>,
+) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let file: OffTargetFile = serde_json::from_str(text).map_err(|e| {
+        format!("off_target.json: not {{\"domains\": {{domain: [question]}}}}: {e}")
+    })?;
+    let mut seen = HashSet::new();
+    for (domain, questions) in &file.domains {
+        if !domains.contains(domain) {
+            return Err(format!("off_target.json: unknown domain '{domain}'"));
+        }
+        for q in questions {
+            if q.trim().is_empty() || q.contains(['{', '}', '[', ']']) {
+                return Err(format!("off_target.json: {domain}: bad question {q:?}"));
+            }
+            if !seen.insert(q.to_lowercase()) {
+                return Err(format!(
+                    "off_target.json: {domain}: repeated question {q:?}"
+                ));
+            }
+        }
+    }
+    match domains
+        .iter()
+        .find(|d| file.domains.get(*d).map_or(0, Vec::len) < 5)
+    {
+        Some(d) => Err(format!(
+            "off_target.json: domain '{d}' needs at least 5 questions"
+        )),
+        None => Ok(file.domains),
+    }
+}
 
 /// Requests no function in the library can serve.
 const OFF_TOPIC: [&str; 16] = [
@@ -135,15 +184,20 @@ impl<'a> Func<'a> {
 pub struct Library {
     coded: Vec<FcFunction>,
     declared: DeclaredLibrary,
+    /// domain -> on-topic questions no function of it answers.
+    off_target: BTreeMap<String, Vec<String>>,
 }
 
 impl Library {
     /// Both libraries; `Err` when a declared file breaks the format.
     pub fn load() -> Result<Library, String> {
-        Ok(Library {
+        let mut lib = Library {
             coded: library(),
             declared: fc_spec::load()?,
-        })
+            off_target: BTreeMap::new(),
+        };
+        lib.off_target = off_target(OFF_TARGET, &lib.domains())?;
+        Ok(lib)
     }
 
     fn all(&self) -> Vec<Func<'_>> {
@@ -554,13 +608,26 @@ fn build<'a>(rng: &mut Rng, lib: &'a Library, all: &[Func<'a>], case: &str) -> O
             })
         }
         _ => {
-            // No call. Near miss: the request's own function is withheld
-            // and its neighbours from the same domain are offered (none
-            // overlaps it). Otherwise functions from unrelated domains, or
-            // an off-topic request.
+            // No call. Near misses: an on-topic question none of the
+            // domain's functions answers, with a few of them offered (one,
+            // half the time); or the request's own function withheld and
+            // its neighbours offered (none overlaps it). Otherwise
+            // functions from unrelated domains, or an off-topic request.
             let roll = rng.below(20);
-            let k = 1 + rng.below(4) as usize;
-            let (query, mut pool): (String, Vec<Func>) = if roll < 11 {
+            let k = match rng.below(2) {
+                0 => 1,
+                _ => 1 + rng.below(4) as usize,
+            };
+            let (query, mut pool): (String, Vec<Func>) = if roll < 7 {
+                let pool = all
+                    .iter()
+                    .filter(|f| f.domain() == main.domain())
+                    .copied()
+                    .collect();
+                let questions = &lib.off_target[main.domain()];
+                let q = &questions[rng.below(questions.len() as u64) as usize];
+                (q.clone(), pool)
+            } else if roll < 13 {
                 let pool = all
                     .iter()
                     .filter(|f| f.domain() == main.domain() && !main.overlaps(f))
@@ -568,7 +635,7 @@ fn build<'a>(rng: &mut Rng, lib: &'a Library, all: &[Func<'a>], case: &str) -> O
                     .collect();
                 (main.draw(rng).0, pool)
             } else {
-                let query = if roll < 17 {
+                let query = if roll < 18 {
                     main.draw(rng).0
                 } else {
                     one_of(rng, &OFF_TOPIC).to_string()
@@ -828,6 +895,43 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn off_target_questions_cover_every_domain_and_reach_the_samples() {
+        let lib = Library::load().unwrap();
+        assert_eq!(
+            lib.off_target.keys().cloned().collect::<BTreeSet<_>>(),
+            lib.domains()
+        );
+        let (samples, _) = synth(600, 8);
+        // roughen may lower the first letter and drop a final period.
+        let norm = |q: &str| q.to_lowercase().trim_end_matches('.').to_string();
+        let bank: HashSet<String> = lib.off_target.values().flatten().map(|q| norm(q)).collect();
+        let asked: Vec<&XlamSample> = samples
+            .iter()
+            .filter(|s| bank.contains(&norm(&s.query)))
+            .collect();
+        assert!(asked.len() >= 20, "{} off-target samples", asked.len());
+        assert!(asked.iter().all(|s| s.category == "no_call"));
+        let domains: BTreeSet<String> = lib.domains();
+        let mut with = domains.clone();
+        with.insert("nowhere".into());
+        let mut bad = lib.off_target.clone();
+        bad.insert("nowhere".into(), vec!["Why?".into(); 5]);
+        let text = serde_json::json!({ "domains": bad }).to_string();
+        assert!(off_target(&text, &domains)
+            .unwrap_err()
+            .contains("unknown domain 'nowhere'"));
+        assert!(off_target(&text, &with)
+            .unwrap_err()
+            .contains("repeated question"));
+        let mut short = lib.off_target.clone();
+        short.insert("math".into(), vec!["Who was Euclid?".into()]);
+        let text = serde_json::json!({ "domains": short }).to_string();
+        assert!(off_target(&text, &domains)
+            .unwrap_err()
+            .contains("'math' needs at least 5"));
     }
 
     #[test]
