@@ -15,7 +15,7 @@ CACHE ?= $(HOME)/.cache/agentcoder
 MODEL := $(CACHE)/models/SmolLM2-135M-Instruct.Q4_1.gguf
 APT_PKGS := cmake clang libclang-dev rustc libstd-rust-dev-wasm32
 
-.PHONY: setup build test demo study bench bench-peer model bfcl wasm wasm-check fuzz-sandbox fmt lint report-check train-agent
+.PHONY: openai-venv setup build test demo study bench bench-peer model bfcl wasm wasm-check fuzz-sandbox fmt lint report-check train-agent
 
 ## setup: apt-get install the build tools that are missing (no-op when present)
 setup:
@@ -51,10 +51,14 @@ wasm-check:
 	@if [ -x sandbox-wasm/build-guest.sh ]; then sandbox-wasm/build-guest.sh --check; fi
 
 ## test: every test of every crate (needs the model; fetches it)
-test: setup model bfcl wasm-check
+test: setup model bfcl wasm-check openai-venv
 	$(CARGO) fmt --all --check
 	$(CARGO) test --release --locked --workspace
 	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
+
+## openai-venv: the official openai Python client, for the `serve` tests (outside git)
+openai-venv:
+	@runtime/cli/tests/openai-venv.sh $(CACHE)/openai-venv
 
 ## demo: the main job end to end: data -> LoRA training on CPU -> agent with and without the adapter -> evaluation
 DEMO := $(CACHE)/demo

@@ -4,6 +4,7 @@
 //! training, merging, and the tiny random-weight models of each
 //! architecture run by llama.cpp.
 
+mod call_grammar;
 mod full_param;
 mod generate_many;
 mod gguf_corrupt_real;

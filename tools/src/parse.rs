@@ -10,6 +10,7 @@
 //! - [`pythonic`]: `[f(a=1, b="x"), g()]` (BFCL prompt mode)
 
 pub mod exec;
+pub mod grammar;
 pub mod hermes;
 pub mod pythonic;
 pub mod xlam;

@@ -93,6 +93,7 @@ pub fn run(a: GenerateArgs) -> Result<(), CliError> {
         top_p: a.top_p,
         seed: a.seed,
         stop: a.stop.clone(),
+        grammar: None,
     };
     let json = a.json;
     let mut stdout = std::io::stdout();

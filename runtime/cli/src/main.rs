@@ -14,6 +14,7 @@ mod generate;
 mod info;
 mod inspect;
 mod merge;
+mod serve;
 mod study;
 mod train;
 
@@ -63,6 +64,7 @@ enum Command {
     Bench(bench::BenchArgs),
     Eval(eval::EvalArgs),
     Study(study::StudyArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// An error for the user: one line on stderr and exit code 2 (bad input) or
@@ -166,6 +168,7 @@ pub fn run(args: Args) -> i32 {
         Command::Bench(a) => bench::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Study(a) => study::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -62,7 +62,6 @@ impl<'s> Sequence<'s> {
             return Some(StopReason::MaxTokens);
         }
         let tok = self.sampler.sample(ctx, self.logits_idx);
-        self.sampler.accept(tok);
         if model.vocab().is_eog(tok) {
             return Some(StopReason::EndOfText);
         }
@@ -181,7 +180,7 @@ pub(super) fn decode_sequences(
                 let mut s = Sequence {
                     item,
                     prompt_tokens: ids.len(),
-                    sampler: make_sampler(params),
+                    sampler: make_sampler(model, params)?,
                     out: StopScanner::new(stops),
                     n_gen: 0,
                     pos: ids.len() as i32,
