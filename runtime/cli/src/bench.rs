@@ -7,12 +7,15 @@ use kernels::qmatmul::Compute;
 use super::{model_path, print_json, CliError};
 
 /// Measure inference (prefill/decode tok/s via llama.cpp), LoRA training
-/// (tok/s, per-kernel step breakdown) and sandbox call latency, each with
-/// peak RSS. `all` runs each in its own process so peak RSS is per part.
+/// (tok/s, per-kernel step breakdown), sandbox call latency, the agent
+/// loop's overhead and the server under concurrent clients on loopback
+/// (`serve`: latency p50/p99, errors, overhead per request, decode tok/s
+/// against `generate`), each with peak RSS. `all` runs each in its own
+/// process so peak RSS is per part.
 #[derive(FromArgs)]
 #[argh(subcommand, name = "bench")]
 pub struct BenchArgs {
-    /// infer, train, sandbox, agent or all
+    /// infer, train, sandbox, agent, serve or all
     #[argh(positional)]
     what: String,
     /// the GGUF model (default: the model fetched by `make model`)
@@ -39,6 +42,15 @@ pub struct BenchArgs {
     /// in 3/4 of the available memory)
     #[argh(option, default = "String::from(\"auto\")")]
     keep_layers: String,
+    /// serve bench: concurrent clients (default 32)
+    #[argh(option, default = "32")]
+    clients: usize,
+    /// serve bench: requests per client (default 20)
+    #[argh(option, default = "20")]
+    requests: usize,
+    /// serve bench: max_tokens of each request (default 16)
+    #[argh(option, default = "16")]
+    max_tokens: usize,
     /// also write the JSON to this file
     #[argh(option)]
     out: Option<PathBuf>,
@@ -78,9 +90,16 @@ pub fn run(a: BenchArgs) -> Result<(), CliError> {
         }
         "sandbox" => serde_json::to_value(runtime::bench::sandbox(300)?),
         "agent" => serde_json::to_value(runtime::bench::agent(&path, threads as i32, 3)?),
+        "serve" => serde_json::to_value(runtime::bench::serve::run(
+            &path,
+            threads as i32,
+            a.clients,
+            a.requests,
+            a.max_tokens,
+        )?),
         "all" => {
             let mut parts = serde_json::Map::new();
-            for part in ["infer", "train", "sandbox", "agent"] {
+            for part in ["infer", "train", "sandbox", "agent", "serve"] {
                 let exe = std::env::current_exe().map_err(|e| CliError::failure(e.to_string()))?;
                 let o = Command::new(exe)
                     .args(["bench", part, "--json", "--model"])
@@ -98,6 +117,12 @@ pub fn run(a: BenchArgs) -> Result<(), CliError> {
                         a.compute.name(),
                         "--keep-layers",
                         &a.keep_layers,
+                        "--clients",
+                        &a.clients.to_string(),
+                        "--requests",
+                        &a.requests.to_string(),
+                        "--max-tokens",
+                        &a.max_tokens.to_string(),
                     ])
                     .output()
                     .map_err(|e| CliError::failure(e.to_string()))?;
@@ -115,7 +140,7 @@ pub fn run(a: BenchArgs) -> Result<(), CliError> {
         }
         other => {
             return Err(CliError::usage(format!(
-                "bench {other}: choose infer, train, sandbox or all"
+                "bench {other}: choose infer, train, sandbox, agent, serve or all"
             )))
         }
     }
@@ -200,6 +225,22 @@ fn print_summary(what: &str, r: &serde_json::Value) {
             r["overhead_ms"].as_f64().unwrap_or(0.0),
             r["overhead_fraction"].as_f64().unwrap_or(0.0) * 100.0
         ),
+        "serve" => println!(
+            "serve    {} clients x {} requests ({} tokens each): {} errors, latency p50 {:.0} ms, p99 {:.0} ms, {:.1} completion tok/s, {:.2} req/s\n         one client: overhead p50 {:.2} ms, p99 {:.2} ms; decode {:.1} tok/s vs generate {:.1} tok/s (x{:.3})",
+            r["clients"],
+            r["requests_per_client"],
+            r["max_tokens"],
+            r["errors"],
+            r["latency_p50_ms"].as_f64().unwrap_or(0.0),
+            r["latency_p99_ms"].as_f64().unwrap_or(0.0),
+            r["completion_tok_s"].as_f64().unwrap_or(0.0),
+            r["requests_per_second"].as_f64().unwrap_or(0.0),
+            r["overhead_p50_ms"].as_f64().unwrap_or(0.0),
+            r["overhead_p99_ms"].as_f64().unwrap_or(0.0),
+            r["serve_decode_tok_s"].as_f64().unwrap_or(0.0),
+            r["generate_decode_tok_s"].as_f64().unwrap_or(0.0),
+            r["decode_ratio"].as_f64().unwrap_or(0.0)
+        ),
         "sandbox" => println!(
             "sandbox  p50 {:.3} ms, p99 {:.3} ms per call ({} calls), peak RSS {:.1} MB",
             r["p50_ms"].as_f64().unwrap_or(0.0),
@@ -211,7 +252,7 @@ fn print_summary(what: &str, r: &serde_json::Value) {
     }
     };
     if what == "all" {
-        for part in ["infer", "train", "sandbox", "agent"] {
+        for part in ["infer", "train", "sandbox", "agent", "serve"] {
             show(part, &r[part]);
         }
     } else {

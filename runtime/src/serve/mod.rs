@@ -28,7 +28,7 @@ use tools::{Registry, ToolCall, ToolContext};
 
 use crate::infer::{Engine, Generation, LoraHandle, SamplingParams, StopReason, Tokenizer};
 use crate::{Error, Result};
-use openai::{ApiError, ChatRequest, Limits, Reply, Sampling, ToolChoice};
+use openai::{ApiError, ChatRequest, Limits, Reply, Sampling, ToolChoice, Usage};
 
 /// Server settings (the `serve` flags).
 #[derive(Clone, Debug)]
@@ -572,8 +572,7 @@ struct ChatResult {
     reply: Reply,
     hit_limit: bool,
     cancelled: bool,
-    prompt_tokens: usize,
-    completion_tokens: usize,
+    usage: Usage,
     trajectory: Vec<Value>,
 }
 
@@ -605,8 +604,7 @@ fn run_chat(
         },
         hit_limit: false,
         cancelled: false,
-        prompt_tokens: 0,
-        completion_tokens: 0,
+        usage: Usage::default(),
         trajectory: Vec::new(),
     };
     for turn in 0..turns {
@@ -628,8 +626,7 @@ fn run_chat(
             }
             other => other?,
         };
-        out.prompt_tokens += g.generation.prompt_tokens;
-        out.completion_tokens += g.generation.generated_tokens;
+        out.usage.add(&g.generation);
         out.cancelled = g.cancelled;
         out.hit_limit = g.hit_limit;
         let text = g.generation.text;
@@ -690,7 +687,7 @@ fn chat_completion(request: Request, mut p: Prepared, id: &str, shared: &Shared)
                     "id": cid, "object": "chat.completion", "created": created, "model": model,
                     "choices": [{"index": 0, "message": openai::message_json(&r.reply, id),
                                  "logprobs": null, "finish_reason": openai::finish_reason(&r.reply, r.hit_limit)}],
-                    "usage": openai::usage_json(r.prompt_tokens, r.completion_tokens),
+                    "usage": r.usage.json(), "timings": r.usage.timings(),
                 });
                 if p.execute {
                     body["trajectory"] = Value::Array(r.trajectory);
@@ -760,7 +757,7 @@ fn chat_completion(request: Request, mut p: Prepared, id: &str, shared: &Shared)
     sent = sent.and_then(|()| sse.send(&last.to_string()));
     if p.chat.sampling.include_usage {
         let usage = json!({"id": cid, "object": "chat.completion.chunk", "created": created,
-            "model": model, "choices": [], "usage": openai::usage_json(r.prompt_tokens, r.completion_tokens)});
+            "model": model, "choices": [], "usage": r.usage.json()});
         sent = sent.and_then(|()| sse.send(&usage.to_string()));
     }
     match sent.and_then(|()| sse.close()) {
@@ -799,8 +796,10 @@ fn completion(
         return match run(&mut |_| true) {
             Ok(g) => {
                 let mut out = body(&g.generation.text, Some(finish(&g)));
-                out["usage"] =
-                    openai::usage_json(g.generation.prompt_tokens, g.generation.generated_tokens);
+                let mut usage = Usage::default();
+                usage.add(&g.generation);
+                out["usage"] = usage.json();
+                out["timings"] = usage.timings();
                 respond(request, 200, &out);
                 Outcome::Done
             }
@@ -827,8 +826,9 @@ fn completion(
         Ok(g) => {
             let mut last = body("", Some(finish(&g)));
             if c.sampling.include_usage {
-                last["usage"] =
-                    openai::usage_json(g.generation.prompt_tokens, g.generation.generated_tokens);
+                let mut usage = Usage::default();
+                usage.add(&g.generation);
+                last["usage"] = usage.json();
             }
             match sse.send(&last.to_string()).and_then(|()| sse.close()) {
                 Ok(()) => Outcome::Done,

@@ -605,12 +605,46 @@ pub fn finish_reason(reply: &Reply, hit_limit: bool) -> &'static str {
     }
 }
 
-pub fn usage_json(prompt_tokens: usize, completion_tokens: usize) -> Value {
-    json!({
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
-    })
+/// Token counts and time in llama.cpp of an answer (every turn of it).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Usage {
+    pub prompt_tokens: usize,
+    pub completion_tokens: usize,
+    pub prompt_ms: f64,
+    pub predicted_ms: f64,
+}
+
+impl Usage {
+    pub fn add(&mut self, g: &crate::infer::Generation) {
+        self.prompt_tokens += g.prompt_tokens;
+        self.completion_tokens += g.generated_tokens;
+        self.prompt_ms += g.prefill_ms;
+        self.predicted_ms += g.decode_ms;
+    }
+
+    /// OpenAI's `usage` object.
+    pub fn json(&self) -> Value {
+        json!({
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.prompt_tokens + self.completion_tokens,
+        })
+    }
+
+    /// The `timings` extension (llama.cpp server's names): milliseconds in
+    /// prefill and in decoding, so a client can tell server overhead and
+    /// queueing from model time.
+    pub fn timings(&self) -> Value {
+        let per_second = |n: usize, ms: f64| if ms > 0.0 { n as f64 * 1e3 / ms } else { 0.0 };
+        json!({
+            "prompt_n": self.prompt_tokens,
+            "prompt_ms": self.prompt_ms,
+            "prompt_per_second": per_second(self.prompt_tokens, self.prompt_ms),
+            "predicted_n": self.completion_tokens,
+            "predicted_ms": self.predicted_ms,
+            "predicted_per_second": per_second(self.completion_tokens, self.predicted_ms),
+        })
+    }
 }
 
 /// Splits streamed text into what may go out as `content` now: everything
