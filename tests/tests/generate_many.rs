@@ -5,8 +5,10 @@
 //! runs without flash attention, so llama.cpp computes every sequence's
 //! logits with the same float operations in both cases.
 
-use agentcoder_tests::smollm2;
-use runtime::infer::{Engine, EngineOptions, Generation, SamplingParams};
+use agentcoder_tests::{smollm2, TempDir};
+use gguf::GgufFile;
+use runtime::infer::{Engine, EngineOptions, Generation, LoraHandle, SamplingParams};
+use runtime::model::{LoraAdapter, LoraSpec, LoraTarget, Weights};
 use runtime::Error;
 
 fn chat(user: &str) -> String {
@@ -66,12 +68,16 @@ fn one_at_a_time(
 ) -> Vec<Option<Generation>> {
     prompts
         .iter()
-        .map(|q| match e.generate(q, p, None, &mut |_| true) {
-            Ok(g) => Some(g),
-            Err(Error::ContextFull { .. }) => None,
-            Err(err) => panic!("{err}"),
-        })
+        .map(|q| one(e.generate(q, p, None, &mut |_| true)))
         .collect()
+}
+
+fn one(r: runtime::Result<Generation>) -> Option<Generation> {
+    match r {
+        Ok(g) => Some(g),
+        Err(Error::ContextFull { .. }) => None,
+        Err(err) => panic!("{err}"),
+    }
 }
 
 fn check(p: SamplingParams, parallel: usize) {
@@ -134,4 +140,75 @@ fn batched_seeded_sampling_equals_one_at_a_time() {
         },
         4,
     );
+}
+
+/// `Engine::session` (one context kept across calls: the server's) against
+/// `Engine::generate` (a fresh context per call): the same texts and counts,
+/// with short prompts, then one that makes the session's context grow, then
+/// short ones in the grown context, and a LoRA adapter switched on, off and
+/// back on between calls (a new context starts with none set).
+#[test]
+fn a_session_generates_what_generate_does() {
+    let dir = TempDir::new("session-lora");
+    let file = GgufFile::open(smollm2()).unwrap();
+    let cfg = Weights::load(&file).unwrap().cfg;
+    let spec = LoraSpec {
+        rank: 4,
+        alpha: 8.0,
+        targets: LoraTarget::ALL.to_vec(),
+    };
+    let mut adapter = LoraAdapter::init(&cfg, &spec, 5);
+    let mut rng = kernels::rng::Rng::new(11);
+    for layer in &mut adapter.layers {
+        for p in layer.iter_mut() {
+            rng.fill_uniform(&mut p.b, -0.05, 0.05);
+        }
+    }
+    let lora_path = dir.path("adapter.gguf");
+    adapter.save_gguf(&cfg.architecture, &lora_path).unwrap();
+
+    let p = SamplingParams {
+        max_tokens: 24,
+        temperature: 0.0,
+        ..SamplingParams::default()
+    };
+    let mut prompts = prompts();
+    prompts.reverse();
+    let lora_of = |i: usize, h: LoraHandle| (!i.is_multiple_of(3)).then_some((h, 1.0));
+    let mut oracle = engine();
+    let h = oracle.load_lora(&lora_path).unwrap();
+    let want: Vec<_> = prompts
+        .iter()
+        .enumerate()
+        .map(|(i, q)| one(oracle.generate(q, &p, lora_of(i, h), &mut |_| true)))
+        .collect();
+    let base: Vec<_> = prompts
+        .iter()
+        .map(|q| one(oracle.generate(q, &p, None, &mut |_| true)))
+        .collect();
+    let changed = (0..prompts.len())
+        .filter(|&i| lora_of(i, h).is_some())
+        .filter(|&i| want[i].as_ref().map(|g| &g.text) != base[i].as_ref().map(|g| &g.text))
+        .count();
+    assert!(
+        changed > 0,
+        "the adapter changes no answer: the switch is untested"
+    );
+
+    let mut served = engine();
+    let h = served.load_lora(&lora_path).unwrap();
+    let mut session = served.session();
+    for (i, q) in prompts.iter().enumerate() {
+        let got = one(session.generate(q, &p, lora_of(i, h), &mut |_| true));
+        match (&want[i], &got) {
+            (None, None) => {}
+            (Some(w), Some(g)) => {
+                assert_eq!(g.text, w.text, "prompt {i}");
+                assert_eq!(g.stop_reason, w.stop_reason, "prompt {i}");
+                assert_eq!(g.generated_tokens, w.generated_tokens, "prompt {i}");
+                assert_eq!(g.prompt_tokens, w.prompt_tokens, "prompt {i}");
+            }
+            (w, g) => panic!("prompt {i}: generate {w:?}, session {g:?}"),
+        }
+    }
 }

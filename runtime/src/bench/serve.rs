@@ -75,7 +75,7 @@ pub fn run(
     };
     engine.generate(&prompt, &params, None, &mut |_| true)?; // warm-up
     let mut direct = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..SEQUENTIAL_REQUESTS {
         direct.push(
             engine
                 .generate(&prompt, &params, None, &mut |_| true)?
@@ -84,38 +84,85 @@ pub fn run(
     }
     let generate_decode_tok_s = percentile(&mut direct, 0.5);
 
+    // The server runs on this thread, where the engine already computed
+    // (as `agentcoder serve` does); the clients run beside it.
     let shutdown = Arc::new(AtomicBool::new(false));
     let (ready_tx, ready_rx) = mpsc::channel();
     let stop = shutdown.clone();
-    let server = std::thread::spawn(move || {
-        serve(
-            engine,
-            "base".into(),
-            Vec::new(),
-            config,
-            stop,
-            &mut |addr| {
-                let _ = ready_tx.send(addr);
-            },
-        )
+    let clients_thread = std::thread::spawn(move || {
+        let measured = match ready_rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(addr) => measure(addr, clients, requests_per_client, max_tokens),
+            Err(_) => Err(Error::Input("the server did not start".into())),
+        };
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        measured
     });
-    let addr = match ready_rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(addr) => addr,
-        Err(_) => {
-            return Err(match server.join() {
-                Ok(Err(e)) => e,
-                _ => Error::Input("the server did not start".into()),
-            })
-        }
-    };
+    let served = serve(
+        engine,
+        "base".into(),
+        Vec::new(),
+        config,
+        shutdown.clone(),
+        &mut |addr| {
+            let _ = ready_tx.send(addr);
+        },
+    );
+    drop(ready_tx);
+    if served.is_err() {
+        shutdown.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    let m = clients_thread
+        .join()
+        .map_err(|_| Error::Input("the client thread panicked".into()))?;
+    let stats = served?;
+    let mut m = m?;
+    Ok(ServeBench {
+        threads,
+        max_tokens,
+        generate_decode_tok_s,
+        decode_ratio: m.serve_decode_tok_s / generate_decode_tok_s,
+        serve_decode_tok_s: m.serve_decode_tok_s,
+        sequential_requests: SEQUENTIAL_REQUESTS,
+        overhead_p50_ms: percentile(&mut m.overhead, 0.5),
+        overhead_p99_ms: percentile(&mut m.overhead, 0.99),
+        clients,
+        requests_per_client,
+        errors: m.errors + stats.errors as usize,
+        latency_p50_ms: percentile(&mut m.latency, 0.5),
+        latency_p99_ms: percentile(&mut m.latency, 0.99),
+        completion_tok_s: m.tokens as f64 / m.wall,
+        requests_per_second: m.latency.len() as f64 / m.wall,
+        load_wall_s: m.wall,
+        peak_rss_bytes: host::rss_bytes().1,
+    })
+}
+
+const SEQUENTIAL_REQUESTS: usize = 20;
+
+/// What the clients saw.
+struct Measured {
+    serve_decode_tok_s: f64,
+    overhead: Vec<f64>,
+    latency: Vec<f64>,
+    tokens: u64,
+    errors: usize,
+    wall: f64,
+}
+
+/// One client alone, then `clients` at once.
+fn measure(
+    addr: SocketAddr,
+    clients: usize,
+    requests_per_client: usize,
+    max_tokens: usize,
+) -> Result<Measured> {
     let body = json!({"model": "base", "messages": [{"role": "user", "content": QUESTION}],
                       "max_tokens": max_tokens, "temperature": 0})
     .to_string();
 
     // One client alone.
-    let sequential_requests = 20;
     let (mut overhead, mut decode) = (Vec::new(), Vec::new());
-    for _ in 0..sequential_requests {
+    for _ in 0..SEQUENTIAL_REQUESTS {
         let t = Instant::now();
         let r = post(addr, &body)?;
         let ms = t.elapsed().as_secs_f64() * 1e3;
@@ -159,29 +206,13 @@ pub fn run(
             }
         }
     }
-    let wall = start.elapsed().as_secs_f64();
-    shutdown.store(true, std::sync::atomic::Ordering::SeqCst);
-    let stats = server
-        .join()
-        .map_err(|_| Error::Input("the server thread panicked".into()))??;
-    Ok(ServeBench {
-        threads,
-        max_tokens,
-        generate_decode_tok_s,
+    Ok(Measured {
         serve_decode_tok_s,
-        decode_ratio: serve_decode_tok_s / generate_decode_tok_s,
-        sequential_requests,
-        overhead_p50_ms: percentile(&mut overhead, 0.5),
-        overhead_p99_ms: percentile(&mut overhead, 0.99),
-        clients,
-        requests_per_client,
-        errors: errors + stats.errors as usize,
-        latency_p50_ms: percentile(&mut latency, 0.5),
-        latency_p99_ms: percentile(&mut latency, 0.99),
-        completion_tok_s: tokens as f64 / wall,
-        requests_per_second: latency.len() as f64 / wall,
-        load_wall_s: wall,
-        peak_rss_bytes: host::rss_bytes().1,
+        overhead,
+        latency,
+        tokens,
+        errors,
+        wall: start.elapsed().as_secs_f64(),
     })
 }
 

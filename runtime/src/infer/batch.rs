@@ -154,6 +154,25 @@ pub(super) fn decode_sequences(
         .min(n_ctx as usize) as u32;
     let mut ctx = new_context(model, options, per_seq, parallel as u32, false)?;
     set_lora(&mut ctx, adapters, lora)?;
+    run_sequences(
+        &mut ctx, model, n_ctx, prompts, parallel, params, on_text, on_done,
+    )
+}
+
+/// [`decode_sequences`] in a context already made (with room for `parallel`
+/// sequences of each prompt and its answer) and its adapter already set.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_sequences(
+    ctx: &mut LlamaContext<'_>,
+    model: &LlamaModel,
+    n_ctx: u32,
+    prompts: Vec<(usize, Vec<i32>)>,
+    parallel: usize,
+    params: &SamplingParams,
+    on_text: &mut dyn FnMut(usize, &str) -> bool,
+    on_done: &mut dyn FnMut(usize, Generation),
+) -> Result<()> {
+    let longest = prompts.iter().map(|(_, ids)| ids.len()).max().unwrap_or(0);
     let stops = params.stop.as_slice();
     let mut batch = LlamaBatch::new(longest.max(parallel), 1);
     let mut queue = prompts.into_iter();
@@ -189,7 +208,7 @@ pub(super) fn decode_sequences(
                     prefill: t0.elapsed(),
                     decode_start: Instant::now(),
                 };
-                match s.advance(&ctx, model, params, n_ctx, on_text) {
+                match s.advance(ctx, model, params, n_ctx, on_text) {
                     None => *slot = Some(s),
                     Some(reason) => on_done(item, s.finish(reason, on_text)),
                 }
@@ -213,7 +232,7 @@ pub(super) fn decode_sequences(
         ctx.decode(&mut batch).map_err(llama_err)?;
         for slot in slots.iter_mut() {
             let Some(s) = slot else { continue };
-            if let Some(reason) = s.advance(&ctx, model, params, n_ctx, on_text) {
+            if let Some(reason) = s.advance(ctx, model, params, n_ctx, on_text) {
                 let s = slot.take().expect("the slot was just matched as running");
                 on_done(s.item, s.finish(reason, on_text));
             }

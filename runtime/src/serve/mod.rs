@@ -2,9 +2,9 @@
 //!
 //! Threads: tiny_http accepts connections and parses HTTP; `handlers`
 //! threads take requests, check them ([`openai`]), render the prompt with
-//! the one renderer and count its tokens; one engine thread owns the
-//! llama.cpp [`Engine`] and runs generations in arrival order (a FIFO
-//! channel: fair, and one context's worth of memory). Text streams back to
+//! the one renderer and count its tokens; the thread that called [`serve`]
+//! owns the llama.cpp [`Engine`] and runs generations in arrival order (a
+//! FIFO channel: fair, and one context's worth of memory). Text streams back to
 //! the handler over a channel; a client that goes away (a failed write)
 //! cancels its generation at the next token. The adapter is picked per
 //! request by `model`; all adapters are loaded once at start.
@@ -26,7 +26,9 @@ use serde_json::{json, Value};
 use tiny_http::{Header, Method, Request, Response};
 use tools::{Registry, ToolCall, ToolContext};
 
-use crate::infer::{Engine, Generation, LoraHandle, SamplingParams, StopReason, Tokenizer};
+use crate::infer::{
+    Engine, Generation, LoraHandle, SamplingParams, Session, StopReason, Tokenizer,
+};
 use crate::{Error, Result};
 use openai::{ApiError, ChatRequest, Limits, Reply, Sampling, ToolChoice, Usage};
 
@@ -99,7 +101,8 @@ struct Shared {
     n_ctx: usize,
     /// `model` ids: the base first, then each adapter.
     models: Vec<(String, Option<(LoraHandle, f32)>)>,
-    jobs: Mutex<mpsc::Sender<Job>>,
+    /// `None` once the server stops taking requests.
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
     queued: AtomicUsize,
     next_id: AtomicU64,
     shutdown: Arc<AtomicBool>,
@@ -110,7 +113,7 @@ struct Shared {
 /// `adapters` are (model id, handle) pairs already loaded into `engine`;
 /// `on_ready` receives the bound address once requests are accepted.
 pub fn serve(
-    engine: Engine,
+    mut engine: Engine,
     base_id: String,
     adapters: Vec<(String, LoraHandle)>,
     config: ServeConfig,
@@ -140,47 +143,78 @@ pub fn serve(
     let (tx, rx) = mpsc::channel::<Job>();
     let mut models = vec![(base_id, None)];
     models.extend(adapters.into_iter().map(|(n, h)| (n, Some((h, 1.0)))));
-    let shared = Arc::new(Shared {
+    let shared = Shared {
         config,
         tokenizer,
         n_ctx,
         models,
-        jobs: Mutex::new(tx),
+        jobs: Mutex::new(Some(tx)),
         queued: AtomicUsize::new(0),
         next_id: AtomicU64::new(1),
         shutdown,
         stats: Mutex::new(ServeStats::default()),
-    });
-    let engine_thread = std::thread::Builder::new()
-        .name("engine".into())
-        .spawn(move || engine_loop(engine, rx))
-        .map_err(Error::internal("starting the engine thread"))?;
-    let server = Arc::new(server);
+    };
+    let mut session = engine.session();
     on_ready(addr);
-    std::thread::scope(|s| {
-        for i in 0..shared.config.handlers.max(1) {
-            let (server, shared) = (&server, &shared);
-            std::thread::Builder::new()
-                .name(format!("http-{i}"))
-                .spawn_scoped(s, move || handler_loop(server, shared))
-                .map_err(Error::internal("starting a handler thread"))?;
+    let http = std::thread::scope(|s| {
+        let http = std::thread::Builder::new()
+            .name("http".into())
+            .spawn_scoped(s, || {
+                let started = std::thread::scope(|h| {
+                    for i in 0..shared.config.handlers.max(1) {
+                        let (server, shared) = (&server, &shared);
+                        std::thread::Builder::new()
+                            .name(format!("http-{i}"))
+                            .spawn_scoped(h, move || handler_loop(server, shared))
+                            .map_err(Error::internal("starting a handler thread"))?;
+                    }
+                    Ok::<(), Error>(())
+                });
+                // Every handler is done: close the job channel so the
+                // engine loop ends.
+                shared.jobs.lock().unwrap_or_else(|e| e.into_inner()).take();
+                started
+            });
+        match http {
+            Ok(http) => {
+                let engine_ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    engine_loop(&mut session, rx)
+                }))
+                .is_ok();
+                if !engine_ok {
+                    // Requests already queued get "the engine stopped"; stop taking more.
+                    shared.shutdown.store(true, Ordering::SeqCst);
+                }
+                let handlers = http
+                    .join()
+                    .map_err(|_| Error::Internal("an HTTP thread panicked".into()))?;
+                if engine_ok {
+                    handlers
+                } else {
+                    Err(Error::Internal(
+                        "the engine panicked; the server stopped".into(),
+                    ))
+                }
+            }
+            Err(e) => Err(Error::Internal(format!("starting the HTTP thread: {e}"))),
         }
-        Ok::<(), Error>(())
-    })?;
-    // Every handler is done: close the job channel so the engine thread ends.
+    });
+    http?;
     let stats = shared.stats.lock().map(|s| s.clone()).unwrap_or_default();
-    drop(shared);
-    engine_thread
-        .join()
-        .map_err(|_| Error::Internal("the engine thread panicked".into()))?;
     Ok(stats)
 }
 
-/// The engine thread: generations one after another, in arrival order.
-fn engine_loop(mut engine: Engine, jobs: mpsc::Receiver<Job>) {
+/// The engine loop: generations one after another, in arrival order, on
+/// the thread that called [`serve`]. llama.cpp's OpenMP workers belong to
+/// the thread that first computes with them: a second thread computing
+/// while the first one's workers still exist ran decoding 3x slower on 2
+/// cores (more OpenMP threads than cores turns their spinning barriers into
+/// sleeps), so the engine stays on the thread that loaded it. One context
+/// serves every request ([`Engine::session`]).
+fn engine_loop(session: &mut Session, jobs: mpsc::Receiver<Job>) {
     for job in jobs {
         let mut timed_out = false;
-        let result = engine.generate(&job.prompt, &job.params, job.lora, &mut |text| {
+        let result = session.generate(&job.prompt, &job.params, job.lora, &mut |text| {
             if Instant::now() > job.deadline {
                 timed_out = true;
                 return false;
@@ -479,11 +513,9 @@ fn generate(
     let sent = shared
         .jobs
         .lock()
-        .map_err(|_| ApiError::server("the engine is gone"))
-        .and_then(|tx| {
-            tx.send(job)
-                .map_err(|_| ApiError::server("the engine is gone"))
-        });
+        .ok()
+        .and_then(|tx| tx.as_ref()?.send(job).ok())
+        .ok_or_else(|| ApiError::server("the engine is gone"));
     let result: std::result::Result<Generated, Option<ApiError>> = match sent {
         Err(e) => Err(Some(e)),
         Ok(()) => loop {
@@ -796,8 +828,7 @@ fn completion(
         return match run(&mut |_| true) {
             Ok(g) => {
                 let mut out = body(&g.generation.text, Some(finish(&g)));
-                let mut usage = Usage::default();
-                usage.add(&g.generation);
+                let usage = Usage::from(&g.generation);
                 out["usage"] = usage.json();
                 out["timings"] = usage.timings();
                 respond(request, 200, &out);
@@ -826,8 +857,7 @@ fn completion(
         Ok(g) => {
             let mut last = body("", Some(finish(&g)));
             if c.sampling.include_usage {
-                let mut usage = Usage::default();
-                usage.add(&g.generation);
+                let usage = Usage::from(&g.generation);
                 last["usage"] = usage.json();
             }
             match sse.send(&last.to_string()).and_then(|()| sse.close()) {

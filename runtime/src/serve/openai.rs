@@ -614,6 +614,14 @@ pub struct Usage {
     pub predicted_ms: f64,
 }
 
+impl From<&crate::infer::Generation> for Usage {
+    fn from(g: &crate::infer::Generation) -> Usage {
+        let mut u = Usage::default();
+        u.add(g);
+        u
+    }
+}
+
 impl Usage {
     pub fn add(&mut self, g: &crate::infer::Generation) {
         self.prompt_tokens += g.prompt_tokens;
