@@ -102,6 +102,9 @@ pub enum StopReason {
 pub struct Generation {
     pub text: String,
     pub prompt_tokens: usize,
+    /// Prompt tokens whose cells a [`Session`] kept from the previous call
+    /// (the common prefix), not computed again; in `prompt_tokens`.
+    pub cached_tokens: usize,
     pub generated_tokens: usize,
     pub stop_reason: StopReason,
     pub prefill_ms: f64,
@@ -303,6 +306,7 @@ impl Engine {
             options,
             ctx: None,
             applied: None,
+            cached: Vec::new(),
         }
     }
 
@@ -378,6 +382,8 @@ pub struct Session<'e> {
     ctx: Option<(LlamaContext<'e>, u32)>,
     /// The adapter set on the context.
     applied: Option<(LoraHandle, f32)>,
+    /// The last prompt, whose cells (from 0) the context still holds.
+    cached: Vec<i32>,
 }
 
 /// Cells of a session's first context.
@@ -401,6 +407,7 @@ impl Session<'_> {
                 let cells = (need.div_ceil(256) * 256).max(SESSION_MIN_CELLS).min(n_ctx);
                 let ctx = new_context(self.model, self.options, cells, 1, false)?;
                 self.applied = None;
+                self.cached.clear();
                 &mut slot.insert((ctx, cells)).0
             }
         };
@@ -411,20 +418,33 @@ impl Session<'_> {
                     .map_err(|e| Error::Llama(format!("cannot remove LoRA: {e}")))?;
             }
             self.applied = None;
+            self.cached.clear();
             set_lora(ctx, self.adapters, lora)?;
             self.applied = lora;
         }
+        // The cells of the common prefix stay; at least the last prompt
+        // token is computed again, for its logits.
+        let keep = self
+            .cached
+            .iter()
+            .zip(&ids)
+            .take_while(|(a, b)| a == b)
+            .count()
+            .min(ids.len() - 1);
+        self.cached.clear();
+        let prompt = ids.clone();
         let mut done = None;
         batch::run_sequences(
             ctx,
             self.model,
             n_ctx,
-            vec![(0, ids)],
+            vec![(0, ids, keep)],
             1,
             params,
             &mut |_, text| on_text(text),
             &mut |_, g| done = Some(g),
         )?;
+        self.cached = prompt;
         Ok(done.expect("run_sequences finishes every prompt it is given"))
     }
 }

@@ -146,7 +146,9 @@ fn batched_seeded_sampling_equals_one_at_a_time() {
 /// `Engine::generate` (a fresh context per call): the same texts and counts,
 /// with short prompts, then one that makes the session's context grow, then
 /// short ones in the grown context, and a LoRA adapter switched on, off and
-/// back on between calls (a new context starts with none set).
+/// back on between calls (a new context starts with none set). The prompts
+/// share the system turn, whose cells the session keeps from one call to
+/// the next under the same adapter.
 #[test]
 fn a_session_generates_what_generate_does() {
     let dir = TempDir::new("session-lora");
@@ -198,11 +200,18 @@ fn a_session_generates_what_generate_does() {
     let mut served = engine();
     let h = served.load_lora(&lora_path).unwrap();
     let mut session = served.session();
+    let (mut kept, mut last_lora) = (0, None);
     for (i, q) in prompts.iter().enumerate() {
         let got = one(session.generate(q, &p, lora_of(i, h), &mut |_| true));
         match (&want[i], &got) {
             (None, None) => {}
             (Some(w), Some(g)) => {
+                // Cells are kept only under the adapter that made them.
+                if i == 0 || lora_of(i, h) != last_lora {
+                    assert_eq!(g.cached_tokens, 0, "prompt {i}");
+                }
+                last_lora = lora_of(i, h);
+                kept += g.cached_tokens;
                 assert_eq!(g.text, w.text, "prompt {i}");
                 assert_eq!(g.stop_reason, w.stop_reason, "prompt {i}");
                 assert_eq!(g.generated_tokens, w.generated_tokens, "prompt {i}");
@@ -211,4 +220,5 @@ fn a_session_generates_what_generate_does() {
             (w, g) => panic!("prompt {i}: generate {w:?}, session {g:?}"),
         }
     }
+    assert!(kept > 0, "no prompt reused the cells of a common prefix");
 }

@@ -226,7 +226,7 @@ fn print_summary(what: &str, r: &serde_json::Value) {
             r["overhead_fraction"].as_f64().unwrap_or(0.0) * 100.0
         ),
         "serve" => println!(
-            "serve    {} clients x {} requests ({} tokens each): {} errors, latency p50 {:.0} ms, p99 {:.0} ms, {:.1} completion tok/s, {:.2} req/s\n         one client: overhead p50 {:.2} ms, p99 {:.2} ms; decode {:.1} tok/s vs generate {:.1} tok/s (x{:.3})",
+            "serve    {} clients x {} requests ({} tokens each): {} errors, latency p50 {:.0} ms, p99 {:.0} ms, {:.1} completion tok/s, {:.2} req/s\n         one client: overhead p50 {:.2} ms, p99 {:.2} ms; decode {:.1} tok/s vs generate {:.1} tok/s (x{:.3})\n         {}-turn conversation: {} of {} prompt tokens kept from the turn before, prefill {:.0} ms vs {:.0} ms in fresh contexts (x{:.3})",
             r["clients"],
             r["requests_per_client"],
             r["max_tokens"],
@@ -239,7 +239,13 @@ fn print_summary(what: &str, r: &serde_json::Value) {
             r["overhead_p99_ms"].as_f64().unwrap_or(0.0),
             r["serve_decode_tok_s"].as_f64().unwrap_or(0.0),
             r["generate_decode_tok_s"].as_f64().unwrap_or(0.0),
-            r["decode_ratio"].as_f64().unwrap_or(0.0)
+            r["decode_ratio"].as_f64().unwrap_or(0.0),
+            r["conversation_turns"],
+            r["conversation_cached_tokens"],
+            r["conversation_prompt_tokens"],
+            r["conversation_prefill_ms"].as_f64().unwrap_or(0.0),
+            r["generate_conversation_prefill_ms"].as_f64().unwrap_or(0.0),
+            r["conversation_prefill_ratio"].as_f64().unwrap_or(0.0)
         ),
         "sandbox" => println!(
             "sandbox  p50 {:.3} ms, p99 {:.3} ms per call ({} calls), peak RSS {:.1} MB",

@@ -192,7 +192,17 @@ fn serve_answers_like_generate_streams_and_refuses_bad_input() {
     assert_eq!(text, want["text"].as_str().unwrap());
     let n = chunks.len();
     assert_eq!(chunks[n - 2]["choices"][0]["finish_reason"], finish);
-    assert_eq!(chunks[n - 1]["usage"], r["usage"]);
+    // The same prompt again: the cells of all its tokens but the last one
+    // (recomputed for its logits) were kept from the request before.
+    let usage = &chunks[n - 1]["usage"];
+    assert_eq!(usage["prompt_tokens"], r["usage"]["prompt_tokens"]);
+    assert_eq!(usage["completion_tokens"], r["usage"]["completion_tokens"]);
+    assert_eq!(r["usage"]["prompt_tokens_details"]["cached_tokens"], 0);
+    let prompt_tokens = r["usage"]["prompt_tokens"].as_u64().unwrap();
+    assert_eq!(
+        usage["prompt_tokens_details"]["cached_tokens"],
+        prompt_tokens - 1
+    );
 
     // Completions: the raw prompt, as `generate` without --chat.
     let want = generate("The capital of France is", false, 12);

@@ -16,8 +16,10 @@ use serde_json::{json, Value};
 
 use super::percentile;
 use crate::infer::{Engine, EngineOptions, SamplingParams};
+use crate::serve::openai::Usage;
 use crate::serve::{serve, ServeConfig};
 use crate::{Error, Result};
+use dataset::prompt::{Conversation, Message, Role};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ServeBench {
@@ -31,6 +33,18 @@ pub struct ServeBench {
     /// serve / generate.
     pub decode_ratio: f64,
     pub sequential_requests: usize,
+    /// A conversation sent turn by turn (each request the whole
+    /// conversation so far, as clients do): the prompt tokens of all turns,
+    /// those the engine kept from the turn before, and the prefill time
+    /// through the server and through `generate` (a fresh context per
+    /// turn).
+    pub conversation_turns: usize,
+    pub conversation_prompt_tokens: usize,
+    pub conversation_cached_tokens: usize,
+    pub conversation_prefill_ms: f64,
+    pub generate_conversation_prefill_ms: f64,
+    /// server / generate.
+    pub conversation_prefill_ratio: f64,
     /// Client latency minus prefill and decode time, one client alone.
     pub overhead_p50_ms: f64,
     pub overhead_p99_ms: f64,
@@ -83,6 +97,18 @@ pub fn run(
         );
     }
     let generate_decode_tok_s = percentile(&mut direct, 0.5);
+    // A conversation turn by turn, each prompt in a fresh context.
+    let one_token = SamplingParams {
+        max_tokens: 1,
+        ..params.clone()
+    };
+    let mut generate_prefill_ms = 0.0;
+    for turn in 1..=TURNS {
+        let prompt = dataset::prompt::render_text(&conversation(turn), true);
+        generate_prefill_ms += engine
+            .generate(&prompt, &one_token, None, &mut |_| true)?
+            .prefill_ms;
+    }
 
     // The server runs on this thread, where the engine already computed
     // (as `agentcoder serve` does); the clients run beside it.
@@ -123,6 +149,12 @@ pub fn run(
         decode_ratio: m.serve_decode_tok_s / generate_decode_tok_s,
         serve_decode_tok_s: m.serve_decode_tok_s,
         sequential_requests: SEQUENTIAL_REQUESTS,
+        conversation_turns: TURNS,
+        conversation_prompt_tokens: m.conversation.prompt_tokens,
+        conversation_cached_tokens: m.conversation.cached_tokens,
+        conversation_prefill_ms: m.conversation.prompt_ms,
+        generate_conversation_prefill_ms: generate_prefill_ms,
+        conversation_prefill_ratio: m.conversation.prompt_ms / generate_prefill_ms,
         overhead_p50_ms: percentile(&mut m.overhead, 0.5),
         overhead_p99_ms: percentile(&mut m.overhead, 0.99),
         clients,
@@ -138,10 +170,51 @@ pub fn run(
 }
 
 const SEQUENTIAL_REQUESTS: usize = 20;
+const TURNS: usize = 8;
+
+/// The first `turns` user turns of a conversation, with fixed answers
+/// between them (the system turn first, as agents send it).
+fn conversation(turns: usize) -> Conversation {
+    let mut messages = vec![Message::new(
+        Role::System,
+        "You are a helpful assistant. Answer briefly and precisely; when a question needs a computation, show the steps.",
+    )];
+    for i in 0..turns {
+        if i > 0 {
+            messages.push(Message::new(
+                Role::Assistant,
+                format!(
+                    "Step {i}: the running total is {}, and the list now has {} items.",
+                    17 * i,
+                    3 + i
+                ),
+            ));
+        }
+        messages.push(Message::new(
+            Role::User,
+            format!("Now add {} to the total and append the word item{i} to the list. What are the total and the list?", 17),
+        ));
+    }
+    Conversation {
+        messages,
+        tools: Vec::new(),
+    }
+}
+
+/// OpenAI's `messages` for a conversation.
+fn messages_json(c: &Conversation) -> Value {
+    Value::Array(
+        c.messages
+            .iter()
+            .map(|m| json!({"role": m.role, "content": m.content}))
+            .collect(),
+    )
+}
 
 /// What the clients saw.
 struct Measured {
     serve_decode_tok_s: f64,
+    conversation: Usage,
     overhead: Vec<f64>,
     latency: Vec<f64>,
     tokens: u64,
@@ -156,15 +229,19 @@ fn measure(
     requests_per_client: usize,
     max_tokens: usize,
 ) -> Result<Measured> {
-    let body = json!({"model": "base", "messages": [{"role": "user", "content": QUESTION}],
-                      "max_tokens": max_tokens, "temperature": 0})
-    .to_string();
+    // Each request its own question (a number in front), so the engine
+    // keeps only the chat template's cells from one request to the next.
+    let body = move |n: usize| {
+        json!({"model": "base", "messages": [{"role": "user", "content": format!("{n}. {QUESTION}")}],
+               "max_tokens": max_tokens, "temperature": 0})
+        .to_string()
+    };
 
     // One client alone.
     let (mut overhead, mut decode) = (Vec::new(), Vec::new());
-    for _ in 0..SEQUENTIAL_REQUESTS {
+    for n in 0..SEQUENTIAL_REQUESTS {
         let t = Instant::now();
-        let r = post(addr, &body)?;
+        let r = post(addr, &body(n))?;
         let ms = t.elapsed().as_secs_f64() * 1e3;
         let timings = &r["timings"];
         let model_ms = timings["prompt_ms"].as_f64().unwrap_or(0.0)
@@ -174,16 +251,27 @@ fn measure(
     }
     let serve_decode_tok_s = percentile(&mut decode, 0.5);
 
+    // The conversation, turn by turn.
+    let mut conversation_usage = Usage::default();
+    for turn in 1..=TURNS {
+        let body = json!({"model": "base", "messages": messages_json(&conversation(turn)),
+                          "max_tokens": 1, "temperature": 0});
+        let r = post(addr, &body.to_string())?;
+        let (u, n) = (&r["usage"], |v: &Value| v.as_u64().unwrap_or(0) as usize);
+        conversation_usage.prompt_tokens += n(&u["prompt_tokens"]);
+        conversation_usage.cached_tokens += n(&u["prompt_tokens_details"]["cached_tokens"]);
+        conversation_usage.prompt_ms += r["timings"]["prompt_ms"].as_f64().unwrap_or(0.0);
+    }
+
     // Many clients at once.
     let start = Instant::now();
     let workers: Vec<_> = (0..clients)
-        .map(|_| {
-            let body = body.clone();
+        .map(|c| {
             std::thread::spawn(move || {
                 (0..requests_per_client)
-                    .map(|_| {
+                    .map(|i| {
                         let t = Instant::now();
-                        let r = post(addr, &body);
+                        let r = post(addr, &body(1000 + c * requests_per_client + i));
                         let ms = t.elapsed().as_secs_f64() * 1e3;
                         r.map(|v| (ms, v["usage"]["completion_tokens"].as_u64().unwrap_or(0)))
                     })
@@ -208,6 +296,7 @@ fn measure(
     }
     Ok(Measured {
         serve_decode_tok_s,
+        conversation: conversation_usage,
         overhead,
         latency,
         tokens,

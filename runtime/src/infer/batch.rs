@@ -34,6 +34,8 @@ struct Sequence<'s> {
     /// Index of the prompt in the caller's list.
     item: usize,
     prompt_tokens: usize,
+    /// Prompt tokens whose cells were kept, not computed.
+    cached_tokens: usize,
     sampler: LlamaSampler,
     out: StopScanner<'s>,
     n_gen: usize,
@@ -111,11 +113,12 @@ impl<'s> Sequence<'s> {
         Generation {
             text: self.out.text(),
             prompt_tokens: self.prompt_tokens,
+            cached_tokens: self.cached_tokens,
             generated_tokens: self.n_gen,
             stop_reason,
             prefill_ms: ms(self.prefill),
             decode_ms: ms(decode),
-            prefill_tok_s: rate(self.prompt_tokens, self.prefill),
+            prefill_tok_s: rate(self.prompt_tokens - self.cached_tokens, self.prefill),
             decode_tok_s: rate(self.n_gen, decode),
         }
     }
@@ -155,24 +158,38 @@ pub(super) fn decode_sequences(
     let mut ctx = new_context(model, options, per_seq, parallel as u32, false)?;
     set_lora(&mut ctx, adapters, lora)?;
     run_sequences(
-        &mut ctx, model, n_ctx, prompts, parallel, params, on_text, on_done,
+        &mut ctx,
+        model,
+        n_ctx,
+        prompts.into_iter().map(|(i, ids)| (i, ids, 0)).collect(),
+        parallel,
+        params,
+        on_text,
+        on_done,
     )
 }
 
 /// [`decode_sequences`] in a context already made (with room for `parallel`
 /// sequences of each prompt and its answer) and its adapter already set.
+/// Prompts are `(item, ids, kept)`: the first `kept` ids are already in the
+/// cells from 0 of the stream the prompt gets (a [`super::Session`]'s
+/// common prefix, with one stream), so only the rest is computed.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn run_sequences(
     ctx: &mut LlamaContext<'_>,
     model: &LlamaModel,
     n_ctx: u32,
-    prompts: Vec<(usize, Vec<i32>)>,
+    prompts: Vec<(usize, Vec<i32>, usize)>,
     parallel: usize,
     params: &SamplingParams,
     on_text: &mut dyn FnMut(usize, &str) -> bool,
     on_done: &mut dyn FnMut(usize, Generation),
 ) -> Result<()> {
-    let longest = prompts.iter().map(|(_, ids)| ids.len()).max().unwrap_or(0);
+    let longest = prompts
+        .iter()
+        .map(|(_, ids, _)| ids.len())
+        .max()
+        .unwrap_or(0);
     let stops = params.stop.as_slice();
     let mut batch = LlamaBatch::new(longest.max(parallel), 1);
     let mut queue = prompts.into_iter();
@@ -182,15 +199,16 @@ pub(super) fn run_sequences(
         // stream, then sample its first token.
         for (seq, slot) in slots.iter_mut().enumerate() {
             while slot.is_none() {
-                let Some((item, ids)) = queue.next() else {
+                let Some((item, ids, kept)) = queue.next() else {
                     break;
                 };
+                let kept = kept.min(ids.len() - 1);
                 let t0 = Instant::now();
-                ctx.clear_kv_cache_seq(Some(seq as u32), None, None)
+                ctx.clear_kv_cache_seq(Some(seq as u32), Some(kept as u32), None)
                     .map_err(llama_err)?;
                 batch.clear();
                 let last = ids.len() - 1;
-                for (i, &id) in ids.iter().enumerate() {
+                for (i, &id) in ids.iter().enumerate().skip(kept) {
                     batch
                         .add(LlamaToken(id), i as i32, &[seq as i32], i == last)
                         .map_err(llama_err)?;
@@ -199,12 +217,13 @@ pub(super) fn run_sequences(
                 let mut s = Sequence {
                     item,
                     prompt_tokens: ids.len(),
+                    cached_tokens: kept,
                     sampler: make_sampler(model, params)?,
                     out: StopScanner::new(stops),
                     n_gen: 0,
                     pos: ids.len() as i32,
                     next: LlamaToken(0),
-                    logits_idx: last as i32,
+                    logits_idx: (last - kept) as i32,
                     prefill: t0.elapsed(),
                     decode_start: Instant::now(),
                 };

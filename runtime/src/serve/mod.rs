@@ -549,6 +549,7 @@ fn generate(
             generation: Generation {
                 text: String::new(),
                 prompt_tokens,
+                cached_tokens: 0,
                 generated_tokens: 0,
                 stop_reason: StopReason::Cancelled,
                 prefill_ms: 0.0,

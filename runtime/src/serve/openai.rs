@@ -609,6 +609,9 @@ pub fn finish_reason(reply: &Reply, hit_limit: bool) -> &'static str {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Usage {
     pub prompt_tokens: usize,
+    /// Of `prompt_tokens`, those whose cells the engine kept from the
+    /// request before (a common prefix), not computed again.
+    pub cached_tokens: usize,
     pub completion_tokens: usize,
     pub prompt_ms: f64,
     pub predicted_ms: f64,
@@ -625,6 +628,7 @@ impl From<&crate::infer::Generation> for Usage {
 impl Usage {
     pub fn add(&mut self, g: &crate::infer::Generation) {
         self.prompt_tokens += g.prompt_tokens;
+        self.cached_tokens += g.cached_tokens;
         self.completion_tokens += g.generated_tokens;
         self.prompt_ms += g.prefill_ms;
         self.predicted_ms += g.decode_ms;
@@ -636,18 +640,22 @@ impl Usage {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.prompt_tokens + self.completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": self.cached_tokens},
         })
     }
 
     /// The `timings` extension (llama.cpp server's names): milliseconds in
     /// prefill and in decoding, so a client can tell server overhead and
-    /// queueing from model time.
+    /// queueing from model time. `prompt_n` counts the prompt tokens
+    /// computed, `cache_n` those kept from the request before.
     pub fn timings(&self) -> Value {
         let per_second = |n: usize, ms: f64| if ms > 0.0 { n as f64 * 1e3 / ms } else { 0.0 };
+        let computed = self.prompt_tokens - self.cached_tokens;
         json!({
-            "prompt_n": self.prompt_tokens,
+            "cache_n": self.cached_tokens,
+            "prompt_n": computed,
             "prompt_ms": self.prompt_ms,
-            "prompt_per_second": per_second(self.prompt_tokens, self.prompt_ms),
+            "prompt_per_second": per_second(computed, self.prompt_ms),
             "predicted_n": self.completion_tokens,
             "predicted_ms": self.predicted_ms,
             "predicted_per_second": per_second(self.completion_tokens, self.predicted_ms),
