@@ -410,7 +410,7 @@ pub fn agent(model: &Path, threads: i32, runs: usize) -> Result<AgentBench> {
         },
     )?;
     let mut chat = crate::agent::LlamaChat {
-        engine: &mut engine,
+        session: engine.session(),
         lora: None,
         sampling: SamplingParams {
             temperature: 0.0,

@@ -250,40 +250,8 @@ impl Engine {
         lora: Option<(LoraHandle, f32)>,
         on_done: &mut dyn FnMut(usize),
     ) -> Result<Vec<Result<Generation>>> {
-        let mut out: Vec<Option<Result<Generation>>> = (0..prompts.len()).map(|_| None).collect();
-        let mut runnable = Vec::new();
-        for (i, p) in prompts.iter().enumerate() {
-            match self.prompt_ids(p) {
-                Ok(ids) => runnable.push((i, ids)),
-                Err(e) => {
-                    out[i] = Some(Err(e));
-                    on_done(i);
-                }
-            }
-        }
-        batch::decode_sequences(
-            self,
-            runnable,
-            parallel,
-            params,
-            lora,
-            &mut |_, _| true,
-            &mut |i, g| {
-                out[i] = Some(Ok(g));
-                on_done(i);
-            },
-        )?;
-        Ok(out
-            .into_iter()
-            .map(|g| g.expect("every prompt is either refused or decoded"))
-            .collect())
-    }
-
-    /// The tokens of a prompt, BOS added when the model wants it; an empty
-    /// prompt or one that leaves no room for a token in the context is
-    /// refused.
-    fn prompt_ids(&self, prompt: &str) -> Result<Vec<i32>> {
-        prompt_ids(&self.model, self.options.n_ctx, prompt)
+        self.session()
+            .generate_many(prompts, parallel, params, lora, on_done)
     }
 
     /// A context kept for many generations one after another (the
@@ -359,6 +327,8 @@ fn llama_err(e: impl std::fmt::Display) -> Error {
 /// A context with room for `n_seq` sequences of up to `per_seq` tokens
 /// each, every sequence in its own KV stream (llama.cpp's non-unified
 /// cache: a sequence's cells start at 0 whatever runs beside it).
+/// The tokens of a prompt, BOS added when the model wants it; an empty
+/// prompt or one that leaves no room for a token in the context is refused.
 fn prompt_ids(model: &LlamaModel, n_ctx: u32, prompt: &str) -> Result<Vec<i32>> {
     let ids = token_ids(model, prompt, true);
     if ids.is_empty() {
@@ -446,6 +416,47 @@ impl Session<'_> {
         )?;
         self.cached = prompt;
         Ok(done.expect("run_sequences finishes every prompt it is given"))
+    }
+
+    /// As [`Engine::generate_many`].
+    pub fn generate_many(
+        &mut self,
+        prompts: &[String],
+        parallel: usize,
+        params: &SamplingParams,
+        lora: Option<(LoraHandle, f32)>,
+        on_done: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Result<Generation>>> {
+        let mut out: Vec<Option<Result<Generation>>> = (0..prompts.len()).map(|_| None).collect();
+        let mut runnable = Vec::new();
+        for (i, p) in prompts.iter().enumerate() {
+            match prompt_ids(self.model, self.options.n_ctx, p) {
+                Ok(ids) => runnable.push((i, ids)),
+                Err(e) => {
+                    out[i] = Some(Err(e));
+                    on_done(i);
+                }
+            }
+        }
+        // A context of its own: the session's kept cells stay.
+        batch::decode_sequences(
+            self.model,
+            self.adapters,
+            self.options,
+            runnable,
+            parallel,
+            params,
+            lora,
+            &mut |_, _| true,
+            &mut |i, g| {
+                out[i] = Some(Ok(g));
+                on_done(i);
+            },
+        )?;
+        Ok(out
+            .into_iter()
+            .map(|g| g.expect("every prompt is either refused or decoded"))
+            .collect())
     }
 }
 

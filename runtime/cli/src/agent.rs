@@ -139,7 +139,7 @@ pub fn run(a: AgentArgs) -> Result<(), CliError> {
         system: None,
     };
     let mut model = LlamaChat {
-        engine: &mut engine,
+        session: engine.session(),
         lora,
         sampling: SamplingParams {
             temperature: 0.0,

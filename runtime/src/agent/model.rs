@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crate::infer::{Engine, Generation, LoraHandle, SamplingParams, StopReason};
+use crate::infer::{Generation, LoraHandle, SamplingParams, Session, StopReason};
 use crate::{Error, Result};
 
 /// One model reply.
@@ -47,16 +47,18 @@ pub trait ChatModel {
     }
 }
 
-/// A llama.cpp engine with optional adapter and sampling settings.
+/// A llama.cpp engine with optional adapter and sampling settings. Its
+/// session keeps the cells of the last prompt, so the next turn of a
+/// conversation computes only what was added ([`crate::infer::Engine::session`]).
 pub struct LlamaChat<'e> {
-    pub engine: &'e mut Engine,
+    pub session: Session<'e>,
     pub lora: Option<(LoraHandle, f32)>,
     pub sampling: SamplingParams,
 }
 
 impl ChatModel for LlamaChat<'_> {
     fn complete(&mut self, prompt: &str, stop: &[String], max_tokens: usize) -> Result<Completion> {
-        let g = self.engine.generate(
+        let g = self.session.generate(
             prompt,
             &self.params(stop, max_tokens),
             self.lora,
@@ -65,7 +67,7 @@ impl ChatModel for LlamaChat<'_> {
         Ok(g.into())
     }
 
-    /// Batched through [`Engine::generate_many`]: the same texts as
+    /// Batched through [`crate::infer::Engine::generate_many`]: the same texts as
     /// `complete` one prompt at a time, in less time.
     fn complete_many(
         &mut self,
@@ -77,7 +79,7 @@ impl ChatModel for LlamaChat<'_> {
     ) -> Result<Vec<Result<Completion>>> {
         let params = self.params(stop, max_tokens);
         let gens = self
-            .engine
+            .session
             .generate_many(prompts, parallel, &params, self.lora, on_done)?;
         Ok(gens.into_iter().map(|g| g.map(Completion::from)).collect())
     }

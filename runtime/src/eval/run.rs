@@ -301,7 +301,7 @@ pub fn evaluate(
         let started = std::time::Instant::now();
         let items_before = items.len();
         let mut chat = LlamaChat {
-            engine: &mut engine,
+            session: engine.session(),
             lora,
             sampling: SamplingParams {
                 temperature: 0.0,

@@ -19,9 +19,13 @@ use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 
+use std::path::PathBuf;
+
+use llama_cpp_2::model::LlamaLoraAdapter;
+
 use super::{
-    llama_err, make_sampler, new_context, set_lora, Engine, Generation, LoraHandle, SamplingParams,
-    Scan, StopReason, StopScanner,
+    llama_err, make_sampler, new_context, set_lora, EngineOptions, Generation, LoraHandle,
+    SamplingParams, Scan, StopReason, StopScanner,
 };
 use crate::Result;
 
@@ -129,8 +133,11 @@ impl<'s> Sequence<'s> {
 /// (`Engine::prompt_ids`). `on_text(item, text)` streams text (returning
 /// `false` cancels that item); `on_done(item, generation)` receives each
 /// result as it finishes.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn decode_sequences(
-    engine: &mut Engine,
+    model: &LlamaModel,
+    adapters: &mut [(PathBuf, LlamaLoraAdapter)],
+    options: &EngineOptions,
     prompts: Vec<(usize, Vec<i32>)>,
     parallel: usize,
     params: &SamplingParams,
@@ -141,12 +148,6 @@ pub(super) fn decode_sequences(
     let Some(longest) = prompts.iter().map(|(_, ids)| ids.len()).max() else {
         return Ok(());
     };
-    let Engine {
-        model,
-        adapters,
-        options,
-        ..
-    } = engine;
     let n_ctx = options.n_ctx;
     let parallel = parallel.clamp(1, MAX_PARALLEL).min(prompts.len());
     // Room for the longest prompt and its answer (less than `n_ctx` when
