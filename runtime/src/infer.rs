@@ -410,7 +410,7 @@ impl Session<'_> {
             n_ctx,
             vec![(0, ids, keep)],
             1,
-            params,
+            &|_| params,
             &mut |_, text| on_text(text),
             &mut |_, g| done = Some(g),
         )?;
@@ -428,17 +428,63 @@ impl Session<'_> {
         on_done: &mut dyn FnMut(usize),
     ) -> Result<Vec<Result<Generation>>> {
         let mut out: Vec<Option<Result<Generation>>> = (0..prompts.len()).map(|_| None).collect();
+        self.decode_each(
+            prompts.iter().map(String::as_str),
+            parallel,
+            &|_| params,
+            lora,
+            &mut |_, _| true,
+            &mut |i, g| {
+                out[i] = Some(g);
+                on_done(i);
+            },
+        )?;
+        Ok(out
+            .into_iter()
+            .map(|g| g.expect("every prompt is either refused or decoded"))
+            .collect())
+    }
+
+    /// Each prompt with its own sampling, all at once in one context of
+    /// their own (the session's kept cells stay), under one adapter:
+    /// `on_text(i, text)` streams prompt `i`'s text (false cancels it) and
+    /// `on_done(i, result)` gets its result; a prompt that does not fit is
+    /// its own error. With greedy sampling each text is the one
+    /// [`Session::generate`] gives alone.
+    pub fn generate_each(
+        &mut self,
+        prompts: &[(String, SamplingParams)],
+        lora: Option<(LoraHandle, f32)>,
+        on_text: &mut dyn FnMut(usize, &str) -> bool,
+        on_done: &mut dyn FnMut(usize, Result<Generation>),
+    ) -> Result<()> {
+        self.decode_each(
+            prompts.iter().map(|(p, _)| p.as_str()),
+            prompts.len(),
+            &|i| &prompts[i].1,
+            lora,
+            on_text,
+            on_done,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decode_each<'p>(
+        &mut self,
+        prompts: impl Iterator<Item = &'p str>,
+        parallel: usize,
+        params: &dyn Fn(usize) -> &'p SamplingParams,
+        lora: Option<(LoraHandle, f32)>,
+        on_text: &mut dyn FnMut(usize, &str) -> bool,
+        on_done: &mut dyn FnMut(usize, Result<Generation>),
+    ) -> Result<()> {
         let mut runnable = Vec::new();
-        for (i, p) in prompts.iter().enumerate() {
+        for (i, p) in prompts.enumerate() {
             match prompt_ids(self.model, self.options.n_ctx, p) {
                 Ok(ids) => runnable.push((i, ids)),
-                Err(e) => {
-                    out[i] = Some(Err(e));
-                    on_done(i);
-                }
+                Err(e) => on_done(i, Err(e)),
             }
         }
-        // A context of its own: the session's kept cells stay.
         batch::decode_sequences(
             self.model,
             self.adapters,
@@ -447,16 +493,9 @@ impl Session<'_> {
             parallel,
             params,
             lora,
-            &mut |_, _| true,
-            &mut |i, g| {
-                out[i] = Some(Ok(g));
-                on_done(i);
-            },
-        )?;
-        Ok(out
-            .into_iter()
-            .map(|g| g.expect("every prompt is either refused or decoded"))
-            .collect())
+            on_text,
+            &mut |i, g| on_done(i, Ok(g)),
+        )
     }
 }
 

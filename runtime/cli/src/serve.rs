@@ -157,8 +157,8 @@ pub fn run(a: ServeArgs) -> Result<(), CliError> {
         let _ = std::io::stdout().flush();
     })?;
     eprintln!(
-        "stopped: {} requests ({} errors, {} cancelled by the client)",
-        stats.requests, stats.errors, stats.cancelled
+        "stopped: {} requests ({} errors, {} cancelled by the client, {} decoded beside others)",
+        stats.requests, stats.errors, stats.cancelled, stats.batched
     );
     Ok(())
 }

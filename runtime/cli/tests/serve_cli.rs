@@ -213,6 +213,38 @@ fn serve_answers_like_generate_streams_and_refuses_bad_input() {
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["choices"][0]["text"], want["text"]);
 
+    // Requests at once (decoded together, each with its own max_tokens):
+    // each the text `generate` gives alone.
+    let asks = [
+        ("Name three fruits.", 8),
+        ("What is 2 + 2?", 20),
+        ("Write a haiku about rain.", 14),
+        ("Say hello in French.", 11),
+    ];
+    let answers: Vec<Value> = std::thread::scope(|scope| {
+        let s = &s;
+        let handles: Vec<_> = asks
+            .iter()
+            .map(|&(q, n)| {
+                scope.spawn(move || {
+                    let body = json!({"model": s.base_id, "messages": user(q), "max_tokens": n});
+                    let (status, r) = s.post("/v1/chat/completions", &body);
+                    assert_eq!(status, 200, "{r}");
+                    r
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (&(q, n), r) in asks.iter().zip(&answers) {
+        let want = generate(q, true, n);
+        assert_eq!(r["choices"][0]["message"]["content"], want["text"], "{q}");
+        assert_eq!(
+            r["usage"]["completion_tokens"], want["generated_tokens"],
+            "{q}"
+        );
+    }
+
     // Bad input: a 4xx with an OpenAI error object, and the server goes on.
     let big = vec![b' '; 50 << 20];
     let many: Vec<Value> = (0..10_000)
@@ -324,6 +356,14 @@ fn serve_answers_like_generate_streams_and_refuses_bad_input() {
     assert!(r["usage"]["completion_tokens"].as_u64().unwrap() > 0);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("1 cancelled by the client"), "{stderr}");
+    // The requests sent at once were decoded together (at least two of them).
+    let beside: u64 = stderr
+        .split(" decoded beside others")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count of batched requests: {stderr}"));
+    assert!(beside >= 2, "{stderr}");
     assert!(
         TcpStream::connect(&addr).is_err(),
         "the port is closed after exit"

@@ -40,6 +40,7 @@ struct Sequence<'s> {
     prompt_tokens: usize,
     /// Prompt tokens whose cells were kept, not computed.
     cached_tokens: usize,
+    params: &'s SamplingParams,
     sampler: LlamaSampler,
     out: StopScanner<'s>,
     n_gen: usize,
@@ -60,10 +61,10 @@ impl<'s> Sequence<'s> {
         &mut self,
         ctx: &LlamaContext<'_>,
         model: &LlamaModel,
-        params: &SamplingParams,
         n_ctx: u32,
         on_text: &mut dyn FnMut(usize, &str) -> bool,
     ) -> Option<StopReason> {
+        let params = self.params;
         if self.n_gen >= params.max_tokens || self.pos as u32 >= n_ctx {
             return Some(StopReason::MaxTokens);
         }
@@ -134,28 +135,30 @@ impl<'s> Sequence<'s> {
 /// `false` cancels that item); `on_done(item, generation)` receives each
 /// result as it finishes.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn decode_sequences(
+pub(super) fn decode_sequences<'p>(
     model: &LlamaModel,
     adapters: &mut [(PathBuf, LlamaLoraAdapter)],
     options: &EngineOptions,
     prompts: Vec<(usize, Vec<i32>)>,
     parallel: usize,
-    params: &SamplingParams,
+    params: &dyn Fn(usize) -> &'p SamplingParams,
     lora: Option<(LoraHandle, f32)>,
     on_text: &mut dyn FnMut(usize, &str) -> bool,
     on_done: &mut dyn FnMut(usize, Generation),
 ) -> Result<()> {
-    let Some(longest) = prompts.iter().map(|(_, ids)| ids.len()).max() else {
+    // Room for the longest prompt and answer (less than `n_ctx` when that
+    // is all it needs: a smaller cache to clear, the same numbers, as
+    // attention only ever spans the cells in use).
+    let Some(longest) = prompts
+        .iter()
+        .map(|(i, ids)| ids.len().saturating_add(params(*i).max_tokens))
+        .max()
+    else {
         return Ok(());
     };
     let n_ctx = options.n_ctx;
     let parallel = parallel.clamp(1, MAX_PARALLEL).min(prompts.len());
-    // Room for the longest prompt and its answer (less than `n_ctx` when
-    // that is all it needs: a smaller cache to clear, the same numbers, as
-    // attention only ever spans the cells in use).
-    let per_seq = longest
-        .saturating_add(params.max_tokens)
-        .min(n_ctx as usize) as u32;
+    let per_seq = longest.min(n_ctx as usize) as u32;
     let mut ctx = new_context(model, options, per_seq, parallel as u32, false)?;
     set_lora(&mut ctx, adapters, lora)?;
     run_sequences(
@@ -175,14 +178,15 @@ pub(super) fn decode_sequences(
 /// Prompts are `(item, ids, kept)`: the first `kept` ids are already in the
 /// cells from 0 of the stream the prompt gets (a [`super::Session`]'s
 /// common prefix, with one stream), so only the rest is computed.
+/// `params(item)` is the sampling of each prompt.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn run_sequences(
+pub(super) fn run_sequences<'p>(
     ctx: &mut LlamaContext<'_>,
     model: &LlamaModel,
     n_ctx: u32,
     prompts: Vec<(usize, Vec<i32>, usize)>,
     parallel: usize,
-    params: &SamplingParams,
+    params: &dyn Fn(usize) -> &'p SamplingParams,
     on_text: &mut dyn FnMut(usize, &str) -> bool,
     on_done: &mut dyn FnMut(usize, Generation),
 ) -> Result<()> {
@@ -191,7 +195,6 @@ pub(super) fn run_sequences(
         .map(|(_, ids, _)| ids.len())
         .max()
         .unwrap_or(0);
-    let stops = params.stop.as_slice();
     let mut batch = LlamaBatch::new(longest.max(parallel), 1);
     let mut queue = prompts.into_iter();
     let mut slots: Vec<Option<Sequence>> = (0..parallel).map(|_| None).collect();
@@ -215,12 +218,14 @@ pub(super) fn run_sequences(
                         .map_err(llama_err)?;
                 }
                 ctx.decode(&mut batch).map_err(llama_err)?;
+                let params = params(item);
                 let mut s = Sequence {
                     item,
                     prompt_tokens: ids.len(),
                     cached_tokens: kept,
+                    params,
                     sampler: make_sampler(model, params)?,
-                    out: StopScanner::new(stops),
+                    out: StopScanner::new(&params.stop),
                     n_gen: 0,
                     pos: ids.len() as i32,
                     next: LlamaToken(0),
@@ -228,7 +233,7 @@ pub(super) fn run_sequences(
                     prefill: t0.elapsed(),
                     decode_start: Instant::now(),
                 };
-                match s.advance(ctx, model, params, n_ctx, on_text) {
+                match s.advance(ctx, model, n_ctx, on_text) {
                     None => *slot = Some(s),
                     Some(reason) => on_done(item, s.finish(reason, on_text)),
                 }
@@ -252,7 +257,7 @@ pub(super) fn run_sequences(
         ctx.decode(&mut batch).map_err(llama_err)?;
         for slot in slots.iter_mut() {
             let Some(s) = slot else { continue };
-            if let Some(reason) = s.advance(ctx, model, params, n_ctx, on_text) {
+            if let Some(reason) = s.advance(ctx, model, n_ctx, on_text) {
                 let s = slot.take().expect("the slot was just matched as running");
                 on_done(s.item, s.finish(reason, on_text));
             }

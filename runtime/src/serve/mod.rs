@@ -77,6 +77,8 @@ pub struct ServeStats {
     pub requests: u64,
     pub errors: u64,
     pub cancelled: u64,
+    /// Generations decoded in a round beside others.
+    pub batched: u64,
 }
 
 /// A generation for the engine thread.
@@ -178,7 +180,7 @@ pub fn serve(
         match http {
             Ok(http) => {
                 let engine_ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    engine_loop(&mut session, rx)
+                    engine_loop(&mut session, rx, &shared.stats)
                 }))
                 .is_ok();
                 if !engine_ok {
@@ -204,25 +206,98 @@ pub fn serve(
     Ok(stats)
 }
 
-/// The engine loop: generations one after another, in arrival order, on
-/// the thread that called [`serve`]. llama.cpp's OpenMP workers belong to
-/// the thread that first computes with them: a second thread computing
-/// while the first one's workers still exist ran decoding 3x slower on 2
-/// cores (more OpenMP threads than cores turns their spinning barriers into
-/// sleeps), so the engine stays on the thread that loaded it. One context
-/// serves every request ([`Engine::session`]).
-fn engine_loop(session: &mut Session, jobs: mpsc::Receiver<Job>) {
-    for job in jobs {
-        let mut timed_out = false;
-        let result = session.generate(&job.prompt, &job.params, job.lora, &mut |text| {
-            if Instant::now() > job.deadline {
-                timed_out = true;
-                return false;
+/// Most requests decoded together in one round.
+const MAX_BATCH: usize = 8;
+
+/// The engine loop, on the thread that called [`serve`]. llama.cpp's
+/// OpenMP workers belong to the thread that first computes with them: a
+/// second thread computing while the first one's workers still exist ran
+/// decoding 3x slower on 2 cores (more OpenMP threads than cores turns
+/// their spinning barriers into sleeps), so the engine stays on the thread
+/// that loaded it.
+///
+/// Each round takes the oldest waiting request and, with it, up to
+/// [`MAX_BATCH`] - 1 more under the same adapter, in arrival order (a
+/// request under another adapter is first in the next round): several
+/// decode together in one context ([`Session::generate_each`]), a lone one
+/// runs in the session's kept context, reusing the previous prompt's cells.
+fn engine_loop(session: &mut Session, jobs: mpsc::Receiver<Job>, stats: &Mutex<ServeStats>) {
+    let mut waiting = std::collections::VecDeque::new();
+    loop {
+        if waiting.is_empty() {
+            match jobs.recv() {
+                Ok(job) => waiting.push_back(job),
+                Err(_) => return,
             }
-            // A failed send: the client is gone, stop.
-            job.events.send(Event::Text(text.to_string())).is_ok()
-        });
-        let _ = job.events.send(Event::Done(result, timed_out));
+        }
+        waiting.extend(jobs.try_iter());
+        let lora = waiting[0].lora;
+        let mut round = Vec::new();
+        let mut rest = std::collections::VecDeque::new();
+        for job in waiting.drain(..) {
+            if job.lora == lora && round.len() < MAX_BATCH {
+                round.push(job);
+            } else {
+                rest.push_back(job);
+            }
+        }
+        waiting = rest;
+        if round.len() == 1 {
+            let job = round.remove(0);
+            let mut timed_out = false;
+            let result = session.generate(&job.prompt, &job.params, job.lora, &mut |text| {
+                stream(&job, text, &mut timed_out)
+            });
+            let _ = job.events.send(Event::Done(result, timed_out));
+        } else {
+            stats.lock().unwrap_or_else(|e| e.into_inner()).batched += round.len() as u64;
+            run_round(session, round, lora);
+        }
+    }
+}
+
+/// Sends text to the job's handler; false (stop) when the client is gone
+/// or the job is past its deadline (`timed_out` set).
+fn stream(job: &Job, text: &str, timed_out: &mut bool) -> bool {
+    if Instant::now() > job.deadline {
+        *timed_out = true;
+        return false;
+    }
+    job.events.send(Event::Text(text.to_string())).is_ok()
+}
+
+/// Several jobs decoded together; a llama.cpp failure is every unfinished
+/// job's error.
+fn run_round(session: &mut Session, round: Vec<Job>, lora: Option<(LoraHandle, f32)>) {
+    use std::cell::Cell;
+    let prompts: Vec<(String, SamplingParams)> = round
+        .iter()
+        .map(|job| (job.prompt.clone(), job.params.clone()))
+        .collect();
+    let timed_out: Vec<Cell<bool>> = round.iter().map(|_| Cell::new(false)).collect();
+    let done: Vec<Cell<bool>> = round.iter().map(|_| Cell::new(false)).collect();
+    let failed = session.generate_each(
+        &prompts,
+        lora,
+        &mut |i, text| {
+            let mut t = false;
+            let go_on = stream(&round[i], text, &mut t);
+            timed_out[i].set(t);
+            go_on
+        },
+        &mut |i, result| {
+            done[i].set(true);
+            let _ = round[i]
+                .events
+                .send(Event::Done(result, timed_out[i].get()));
+        },
+    );
+    if let Err(e) = failed {
+        for (job, _) in round.iter().zip(&done).filter(|(_, d)| !d.get()) {
+            let _ = job
+                .events
+                .send(Event::Done(Err(Error::Llama(e.to_string())), false));
+        }
     }
 }
 
