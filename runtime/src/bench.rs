@@ -41,8 +41,19 @@ pub struct InferBench {
     pub generated_tokens: usize,
     pub prefill_tok_s: f64,
     pub decode_tok_s: f64,
+    /// A GRPO-style group: `group_size` sampled continuations of the prompt
+    /// ([`crate::infer::Session::generate_group`]), wall time, against one
+    /// sampled continuation alone (its prefill plus decode).
+    pub group_size: usize,
+    pub group_ms: f64,
+    pub one_rollout_ms: f64,
+    /// group / one rollout (the GRPO target is at most 1.3).
+    pub group_ratio: f64,
     pub peak_rss_bytes: u64,
 }
+
+/// Continuations per group in the inference bench.
+const GROUP: usize = 8;
 
 pub fn infer(
     model: &Path,
@@ -76,12 +87,27 @@ pub fn infer(
         &mut |_| true,
     )?; // warm-up
     let g = engine.generate(&prompt, &params, None, &mut |_| true)?;
+    let sampled = SamplingParams {
+        temperature: 1.0,
+        ..params.clone()
+    };
+    let one = engine.generate(&prompt, &sampled, None, &mut |_| true)?;
+    let one_rollout_ms = one.prefill_ms + one.decode_ms;
+    let t = std::time::Instant::now();
+    engine
+        .session()
+        .generate_group(&prompt, GROUP, &sampled, None)?;
+    let group_ms = t.elapsed().as_secs_f64() * 1e3;
     Ok(InferBench {
         threads,
         prompt_tokens: g.prompt_tokens,
         generated_tokens: g.generated_tokens,
         prefill_tok_s: g.prefill_tok_s,
         decode_tok_s: g.decode_tok_s,
+        group_size: GROUP,
+        group_ms,
+        one_rollout_ms,
+        group_ratio: group_ms / one_rollout_ms,
         peak_rss_bytes: host::rss_bytes().1,
     })
 }

@@ -468,6 +468,64 @@ impl Session<'_> {
         )
     }
 
+    /// `n` continuations of one prompt (a GRPO group), decoded together in
+    /// a context of their own: the prompt is computed once and its cells
+    /// copied to every sequence's stream, then sequence `i` samples with
+    /// seed `params.seed + i`. Each text is the one [`Session::generate`]
+    /// gives alone with that seed (tests/tests/generate_many.rs). A
+    /// generation's `cached_tokens` counts the shared prompt tokens, its
+    /// `prefill_ms` only its own last prompt token.
+    pub fn generate_group(
+        &mut self,
+        prompt: &str,
+        n: usize,
+        params: &SamplingParams,
+        lora: Option<(LoraHandle, f32)>,
+    ) -> Result<Vec<Generation>> {
+        let n_ctx = self.options.n_ctx;
+        let ids = prompt_ids(self.model, n_ctx, prompt)?;
+        let n = n.clamp(1, batch::MAX_PARALLEL);
+        let per_seq = (ids.len() + params.max_tokens).min(n_ctx as usize) as u32;
+        let mut ctx = new_context(self.model, self.options, per_seq, n as u32, false)?;
+        set_lora(&mut ctx, self.adapters, lora)?;
+        // The prompt but its last token, once, in sequence 0; copied to the
+        // other streams before the next decode.
+        let shared = ids.len() - 1;
+        if shared > 0 {
+            let mut b = LlamaBatch::new(shared, 1);
+            for (i, &id) in ids[..shared].iter().enumerate() {
+                b.add(LlamaToken(id), i as i32, &[0], i + 1 == shared)
+                    .map_err(llama_err)?;
+            }
+            ctx.decode(&mut b).map_err(llama_err)?;
+            for seq in 1..n {
+                ctx.copy_kv_cache_seq(0, seq as i32, None, None)
+                    .map_err(|e| Error::Llama(format!("cannot copy the prompt's cells: {e}")))?;
+            }
+        }
+        let each: Vec<SamplingParams> = (0..n)
+            .map(|i| SamplingParams {
+                seed: params.seed.wrapping_add(i as u32),
+                ..params.clone()
+            })
+            .collect();
+        let mut out: Vec<Option<Generation>> = vec![None; n];
+        batch::run_sequences(
+            &mut ctx,
+            self.model,
+            n_ctx,
+            (0..n).map(|i| (i, ids.clone(), shared)).collect(),
+            n,
+            &|i| &each[i],
+            &mut |_, _| true,
+            &mut |i, g| out[i] = Some(g),
+        )?;
+        Ok(out
+            .into_iter()
+            .map(|g| g.expect("run_sequences finishes every prompt it is given"))
+            .collect())
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn decode_each<'p>(
         &mut self,

@@ -222,3 +222,53 @@ fn a_session_generates_what_generate_does() {
     }
     assert!(kept > 0, "no prompt reused the cells of a common prefix");
 }
+
+/// `Session::generate_group` (the prompt computed once, its cells copied to
+/// every sequence) against `Engine::generate` one seed at a time: greedy,
+/// every rollout is the greedy text; sampled, rollout `i` is the text of
+/// seed `seed + i`, and the seeds do not all agree.
+#[test]
+fn a_group_shares_its_prompt_and_samples_what_generate_does() {
+    let mut e = engine();
+    let prompt = chat("Tell me a short story about a fox and a river.");
+    let greedy = SamplingParams {
+        max_tokens: 20,
+        temperature: 0.0,
+        ..SamplingParams::default()
+    };
+    let want = e.generate(&prompt, &greedy, None, &mut |_| true).unwrap();
+    let group = e
+        .session()
+        .generate_group(&prompt, 4, &greedy, None)
+        .unwrap();
+    assert_eq!(group.len(), 4);
+    for g in &group {
+        assert_eq!(g.text, want.text);
+        assert_eq!(g.generated_tokens, want.generated_tokens);
+        assert_eq!(g.prompt_tokens, want.prompt_tokens);
+        assert_eq!(g.cached_tokens, want.prompt_tokens - 1);
+    }
+
+    let sampled = SamplingParams {
+        max_tokens: 20,
+        temperature: 1.0,
+        seed: 7,
+        ..SamplingParams::default()
+    };
+    let group = e
+        .session()
+        .generate_group(&prompt, 5, &sampled, None)
+        .unwrap();
+    let mut texts = Vec::new();
+    for (i, g) in group.iter().enumerate() {
+        let alone = SamplingParams {
+            seed: 7 + i as u32,
+            ..sampled.clone()
+        };
+        let want = e.generate(&prompt, &alone, None, &mut |_| true).unwrap();
+        assert_eq!(g.text, want.text, "rollout {i}");
+        texts.push(g.text.clone());
+    }
+    texts.dedup();
+    assert!(texts.len() > 1, "five seeds gave one text: {texts:?}");
+}

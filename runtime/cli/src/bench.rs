@@ -178,12 +178,16 @@ fn print_summary(what: &str, r: &serde_json::Value) {
     let show = |part: &str, r: &serde_json::Value| {
         match part {
         "infer" => println!(
-            "infer    prefill {:.1} tok/s, decode {:.1} tok/s ({} prompt, {} generated), peak RSS {:.1} MB",
+            "infer    prefill {:.1} tok/s, decode {:.1} tok/s ({} prompt, {} generated), peak RSS {:.1} MB\n         group of {} sampled continuations {:.0} ms vs one {:.0} ms (x{:.2})",
             r["prefill_tok_s"].as_f64().unwrap_or(0.0),
             r["decode_tok_s"].as_f64().unwrap_or(0.0),
             r["prompt_tokens"],
             r["generated_tokens"],
-            mb(&r["peak_rss_bytes"])
+            mb(&r["peak_rss_bytes"]),
+            r["group_size"],
+            r["group_ms"].as_f64().unwrap_or(0.0),
+            r["one_rollout_ms"].as_f64().unwrap_or(0.0),
+            r["group_ratio"].as_f64().unwrap_or(0.0)
         ),
         "train" => {
             println!(
