@@ -93,7 +93,7 @@ pub fn infer(
     };
     let one = engine.generate(&prompt, &sampled, None, &mut |_| true)?;
     let one_rollout_ms = one.prefill_ms + one.decode_ms;
-    let t = std::time::Instant::now();
+    let t = Instant::now();
     engine
         .session()
         .generate_group(&prompt, GROUP, &sampled, None)?;

@@ -324,9 +324,6 @@ fn llama_err(e: impl std::fmt::Display) -> Error {
     Error::Llama(e.to_string())
 }
 
-/// A context with room for `n_seq` sequences of up to `per_seq` tokens
-/// each, every sequence in its own KV stream (llama.cpp's non-unified
-/// cache: a sequence's cells start at 0 whatever runs beside it).
 /// The tokens of a prompt, BOS added when the model wants it; an empty
 /// prompt or one that leaves no room for a token in the context is refused.
 fn prompt_ids(model: &LlamaModel, n_ctx: u32, prompt: &str) -> Result<Vec<i32>> {
@@ -392,29 +389,27 @@ impl Session<'_> {
             set_lora(ctx, self.adapters, lora)?;
             self.applied = lora;
         }
-        // The cells of the common prefix stay; at least the last prompt
-        // token is computed again, for its logits.
+        // The cells of the common prefix stay (run_sequences computes at
+        // least the last prompt token again, for its logits).
         let keep = self
             .cached
             .iter()
             .zip(&ids)
             .take_while(|(a, b)| a == b)
-            .count()
-            .min(ids.len() - 1);
+            .count();
         self.cached.clear();
-        let prompt = ids.clone();
         let mut done = None;
         batch::run_sequences(
             ctx,
             self.model,
             n_ctx,
-            vec![(0, ids, keep)],
+            vec![(0, ids.clone(), keep)],
             1,
             &|_| params,
             &mut |_, text| on_text(text),
             &mut |_, g| done = Some(g),
         )?;
-        self.cached = prompt;
+        self.cached = ids;
         Ok(done.expect("run_sequences finishes every prompt it is given"))
     }
 
@@ -557,6 +552,9 @@ impl Session<'_> {
     }
 }
 
+/// A context with room for `n_seq` sequences of up to `per_seq` tokens
+/// each, every sequence in its own KV stream (llama.cpp's non-unified
+/// cache: a sequence's cells start at 0 whatever runs beside it).
 fn new_context<'m>(
     model: &'m LlamaModel,
     options: &EngineOptions,

@@ -17,6 +17,31 @@ pub fn argmax(row: &[f32]) -> usize {
 
 pub use test_support::{model as smollm2, TempDir};
 
+/// A rank-4 (alpha 8) adapter on every target of `cfg` with B drawn from
+/// U(−bound, bound): a trained adapter's shape (PEFT's init leaves B at
+/// zero, which changes nothing). `seed` draws A, `b_seed` B.
+pub fn nonzero_lora(
+    cfg: &runtime::model::ModelConfig,
+    seed: u64,
+    b_seed: u64,
+    bound: f32,
+) -> runtime::model::LoraAdapter {
+    use runtime::model::{LoraAdapter, LoraSpec, LoraTarget};
+    let spec = LoraSpec {
+        rank: 4,
+        alpha: 8.0,
+        targets: LoraTarget::ALL.to_vec(),
+    };
+    let mut adapter = LoraAdapter::init(cfg, &spec, seed);
+    let mut rng = kernels::rng::Rng::new(b_seed);
+    for layer in &mut adapter.layers {
+        for p in layer.iter_mut() {
+            rng.fill_uniform(&mut p.b, -bound, bound);
+        }
+    }
+    adapter
+}
+
 /// What ggml's `gguf.cpp` reads from a file.
 #[derive(Debug, PartialEq)]
 pub struct GgmlView {

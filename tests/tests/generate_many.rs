@@ -5,10 +5,10 @@
 //! runs without flash attention, so llama.cpp computes every sequence's
 //! logits with the same float operations in both cases.
 
-use agentcoder_tests::{smollm2, TempDir};
+use agentcoder_tests::{nonzero_lora, smollm2, TempDir};
 use gguf::GgufFile;
 use runtime::infer::{Engine, EngineOptions, Generation, LoraHandle, SamplingParams};
-use runtime::model::{LoraAdapter, LoraSpec, LoraTarget, Weights};
+use runtime::model::Weights;
 use runtime::Error;
 
 fn chat(user: &str) -> String {
@@ -154,18 +154,7 @@ fn a_session_generates_what_generate_does() {
     let dir = TempDir::new("session-lora");
     let file = GgufFile::open(smollm2()).unwrap();
     let cfg = Weights::load(&file).unwrap().cfg;
-    let spec = LoraSpec {
-        rank: 4,
-        alpha: 8.0,
-        targets: LoraTarget::ALL.to_vec(),
-    };
-    let mut adapter = LoraAdapter::init(&cfg, &spec, 5);
-    let mut rng = kernels::rng::Rng::new(11);
-    for layer in &mut adapter.layers {
-        for p in layer.iter_mut() {
-            rng.fill_uniform(&mut p.b, -0.05, 0.05);
-        }
-    }
+    let adapter = nonzero_lora(&cfg, 5, 11, 0.05);
     let lora_path = dir.path("adapter.gguf");
     adapter.save_gguf(&cfg.architecture, &lora_path).unwrap();
 

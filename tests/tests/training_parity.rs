@@ -17,11 +17,11 @@
 
 use agentcoder_tests::argmax;
 use agentcoder_tests::tiny::{write_tiny_model, TinySpec};
-use agentcoder_tests::{smollm2, TempDir};
+use agentcoder_tests::{nonzero_lora, smollm2, TempDir};
 use gguf::{GgmlType, GgufFile};
 use kernels::fd::max_abs_diff;
 use runtime::infer::{Engine, EngineOptions};
-use runtime::model::{Graph, LoraAdapter, LoraSpec, LoraTarget, Weights};
+use runtime::model::{Graph, LoraAdapter, Weights};
 
 struct Parity {
     top1_agreement: f64,
@@ -231,19 +231,7 @@ fn exported_adapter_in_llama_cpp_matches_our_forward_with_lora() {
         let (dir, path) = tiny(spec, tag);
         let file = GgufFile::open(&path).unwrap();
         let cfg = Weights::load(&file).unwrap().cfg;
-        let spec = LoraSpec {
-            rank: 4,
-            alpha: 8.0,
-            targets: LoraTarget::ALL.to_vec(),
-        };
-        let mut adapter = LoraAdapter::init(&cfg, &spec, 3);
-        // A trained adapter has non-zero B; make one.
-        let mut rng = kernels::rng::Rng::new(9);
-        for layer in &mut adapter.layers {
-            for p in layer.iter_mut() {
-                rng.fill_uniform(&mut p.b, -0.2, 0.2);
-            }
-        }
+        let adapter = nonzero_lora(&cfg, 3, 9, 0.2);
         let lora_path = dir.path("adapter.gguf");
         adapter.save_gguf(&cfg.architecture, &lora_path).unwrap();
         assert_eq!(LoraAdapter::load_gguf(&lora_path, &cfg).unwrap(), adapter);

@@ -11,17 +11,14 @@
 //! `new_context`), so with greedy sampling the batched texts equal the
 //! one-at-a-time texts.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;
-use llama_cpp_2::model::LlamaModel;
+use llama_cpp_2::model::{LlamaLoraAdapter, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
-
-use std::path::PathBuf;
-
-use llama_cpp_2::model::LlamaLoraAdapter;
 
 use super::{
     llama_err, make_sampler, new_context, set_lora, EngineOptions, Generation, LoraHandle,
@@ -131,7 +128,7 @@ impl<'s> Sequence<'s> {
 
 /// Generates a continuation of every `(item, prompt tokens)`, at most
 /// `parallel` at a time, in one context. Each prompt must already fit
-/// (`Engine::prompt_ids`). `on_text(item, text)` streams text (returning
+/// (`prompt_ids`). `on_text(item, text)` streams text (returning
 /// `false` cancels that item); `on_done(item, generation)` receives each
 /// result as it finishes.
 #[allow(clippy::too_many_arguments)]

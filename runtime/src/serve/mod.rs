@@ -81,7 +81,7 @@ pub struct ServeStats {
     pub batched: u64,
 }
 
-/// A generation for the engine thread.
+/// A generation for the engine loop.
 struct Job {
     prompt: String,
     params: SamplingParams,
