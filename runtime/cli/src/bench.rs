@@ -21,7 +21,7 @@ pub struct BenchArgs {
     /// the GGUF model (default: the model fetched by `make model`)
     #[argh(option)]
     model: Option<PathBuf>,
-    /// threads (default: all cores)
+    /// threads (default: $AGENTCODER_THREADS, else all cores)
     #[argh(option)]
     threads: Option<usize>,
     /// training sequence length / inference prompt length (default 256)

@@ -46,7 +46,7 @@ pub struct EvalArgs {
     /// agent turns per item for --suite code (default 5)
     #[argh(option, default = "5")]
     max_turns: usize,
-    /// threads (default: all cores)
+    /// threads (default: $AGENTCODER_THREADS, else all cores)
     #[argh(option)]
     threads: Option<i32>,
     /// bfcl and fc suites: items answered at a time in one llama.cpp context, same answers as one at a time (default 4)

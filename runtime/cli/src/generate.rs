@@ -47,7 +47,7 @@ pub struct GenerateArgs {
     /// context size in tokens (default 2048)
     #[argh(option, default = "2048")]
     ctx: u32,
-    /// threads (default: all cores)
+    /// threads (default: $AGENTCODER_THREADS, else all cores)
     #[argh(option)]
     threads: Option<i32>,
     /// print one JSON object (text, stop reason, timings) instead of streaming

@@ -13,9 +13,10 @@ use super::{existing, model_path, CliError};
 /// /v1/chat/completions (tools, tool_choice, streaming), /v1/completions,
 /// /v1/models and /health. Point the `openai` client at
 /// http://HOST:PORT/v1; the `model` field picks the base (the model file's
-/// name) or an adapter by its NAME. Requests are answered one generation at
-/// a time in arrival order; SIGTERM or Ctrl-C finishes the requests in
-/// flight and exits.
+/// name) or an adapter by its NAME. Requests are taken in arrival order;
+/// those waiting together under one adapter decode together (up to 8). One
+/// line per request goes to stderr. SIGTERM or Ctrl-C finishes the requests
+/// in flight and exits.
 #[derive(FromArgs)]
 #[argh(subcommand, name = "serve")]
 pub struct ServeArgs {
@@ -34,7 +35,7 @@ pub struct ServeArgs {
     /// context size in tokens (default 4096)
     #[argh(option, default = "4096")]
     ctx: u32,
-    /// threads (default: all cores)
+    /// threads (default: $AGENTCODER_THREADS, else all cores)
     #[argh(option)]
     threads: Option<i32>,
     /// run calls to the built-in `python` tool in the sandbox and continue
@@ -143,6 +144,7 @@ pub fn run(a: ServeArgs) -> Result<(), CliError> {
         default_temperature: a.temperature,
         execute_python,
         max_turns: a.max_turns.max(1),
+        log_requests: true,
         ..ServeConfig::default()
     };
     let shutdown = Arc::new(AtomicBool::new(false));

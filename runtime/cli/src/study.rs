@@ -82,7 +82,7 @@ struct SamplesArgs {
     /// agent turns per item for the code suite (default 5)
     #[argh(option, default = "5")]
     max_turns: usize,
-    /// threads (default: all cores)
+    /// threads (default: $AGENTCODER_THREADS, else all cores)
     #[argh(option)]
     threads: Option<i32>,
     /// output directory
@@ -124,7 +124,7 @@ struct QuantArgs {
     /// agent turns per item for the code suite (default 5)
     #[argh(option, default = "5")]
     max_turns: usize,
-    /// threads (default: all cores)
+    /// threads (default: $AGENTCODER_THREADS, else all cores)
     #[argh(option)]
     threads: Option<i32>,
     /// output directory

@@ -75,7 +75,7 @@ pub struct TrainArgs {
     /// random seed (default 42)
     #[argh(option)]
     seed: Option<u64>,
-    /// threads (default: all cores)
+    /// threads (default: $AGENTCODER_THREADS, else all cores)
     #[argh(option)]
     threads: Option<usize>,
     /// validate every N steps (default 50)

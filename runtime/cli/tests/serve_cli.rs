@@ -13,25 +13,23 @@ use serde_json::{json, Value};
 
 use super::util::{agentcoder, command, model, ok, TempDir};
 
-/// A running server; killed if the test fails before it stops it.
+/// A running server; killed if the test fails before it stops it, and
+/// then its request log (stderr) is printed.
 struct Server {
     child: Option<Child>,
     url: String,
     base_id: String,
+    stderr: Option<std::thread::JoinHandle<String>>,
 }
+
+/// Longer than the server's own limit per request (`--timeout-s`, 300 s),
+/// so a slow answer fails with the server's word, not the client's.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(600);
 
 impl Server {
     fn start(extra: &[&str]) -> Server {
         let mut child = command()
-            .args([
-                "serve",
-                "--model",
-                &model(),
-                "--port",
-                "0",
-                "--threads",
-                "2",
-            ])
+            .args(["serve", "--model", &model(), "--port", "0"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -41,6 +39,12 @@ impl Server {
         BufReader::new(child.stdout.take().expect("stdout is piped"))
             .read_line(&mut line)
             .expect("the server prints its address");
+        let mut err = child.stderr.take().expect("stderr is piped");
+        let stderr = std::thread::spawn(move || {
+            let mut log = String::new();
+            let _ = err.read_to_string(&mut log);
+            log
+        });
         assert!(line.starts_with("listening on http://"), "{line:?}");
         let url = line["listening on ".len()..]
             .split_whitespace()
@@ -57,6 +61,7 @@ impl Server {
             child: Some(child),
             url,
             base_id,
+            stderr: Some(stderr),
         }
     }
 
@@ -66,7 +71,7 @@ impl Server {
 
     fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let r = ureq::post(&format!("{}{path}", self.url))
-            .timeout(Duration::from_secs(300))
+            .timeout(CLIENT_TIMEOUT)
             .send_json(body);
         read(r)
     }
@@ -102,10 +107,8 @@ impl Server {
         // SAFETY: signalling our own child process.
         unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
         let out = child.wait_with_output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let log = self.stderr.take().unwrap().join().unwrap_or_default();
+        (out.status.code().unwrap_or(-1), log)
     }
 }
 
@@ -114,6 +117,11 @@ impl Drop for Server {
         if let Some(c) = &mut self.child {
             let _ = c.kill();
             let _ = c.wait();
+        }
+        if let Some(log) = self.stderr.take() {
+            if std::thread::panicking() {
+                eprintln!("server log:\n{}", log.join().unwrap_or_default());
+            }
         }
     }
 }
@@ -523,6 +531,16 @@ fn serve_returns_tool_calls_from_a_trained_adapter_and_executes_python() {
     openai_client(&s);
     let (code, stderr) = s.stop();
     assert_eq!(code, 0, "{stderr}");
+    // The access log: one line per request, as many as the stop line counts.
+    let logged = stderr.lines().filter(|l| l.starts_with('#')).count();
+    assert!(
+        stderr.contains(&format!("stopped: {logged} requests")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("POST /v1/chat/completions done in"),
+        "{stderr}"
+    );
 }
 
 /// Runs runtime/cli/tests/openai_client.py with the `openai` package from a

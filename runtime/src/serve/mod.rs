@@ -4,7 +4,8 @@
 //! threads take requests, check them ([`openai`]), render the prompt with
 //! the one renderer and count its tokens; the thread that called [`serve`]
 //! owns the llama.cpp [`Engine`] and runs generations in arrival order (a
-//! FIFO channel: fair, and one context's worth of memory). Text streams back to
+//! FIFO channel: fair, and one context's worth of memory; requests waiting
+//! together under one adapter decode together, see `engine_loop`). Text streams back to
 //! the handler over a channel; a client that goes away (a failed write)
 //! cancels its generation at the next token. The adapter is picked per
 //! request by `model`; all adapters are loaded once at start.
@@ -50,6 +51,9 @@ pub struct ServeConfig {
     pub execute_python: bool,
     pub max_turns: usize,
     pub handlers: usize,
+    /// One line per request on stderr (id, method, path, model, outcome,
+    /// seconds): the `serve` command's access log.
+    pub log_requests: bool,
 }
 
 impl Default for ServeConfig {
@@ -67,6 +71,7 @@ impl Default for ServeConfig {
             execute_python: false,
             max_turns: 5,
             handlers: 16,
+            log_requests: false,
         }
     }
 }
@@ -344,6 +349,7 @@ enum Outcome {
 }
 
 fn handle(mut request: Request, shared: &Shared) {
+    let started = Instant::now();
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed).to_string();
     let path = request.url().split('?').next().unwrap_or("").to_string();
     let method = request.method().clone();
@@ -398,6 +404,17 @@ fn handle(mut request: Request, shared: &Shared) {
             Outcome::Failed
         }
     };
+    if shared.config.log_requests {
+        let how = match outcome {
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+        };
+        eprintln!(
+            "#{id} {method} {path} {how} in {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
     let mut stats = shared.stats.lock().unwrap_or_else(|e| e.into_inner());
     stats.requests += 1;
     match outcome {
