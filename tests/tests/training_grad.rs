@@ -98,12 +98,13 @@ fn check(spec: TinySpec, tag: &str) {
     assert!(norm > 1e-4, "{tag}: gradient is ~0 ({norm})");
     let mut along_g = g.clone();
     scale(&mut along_g, 1.0 / norm);
-    let fd = loss_slope(&graph, &a, &along_g, &ids, &labels);
+    let f = |b: &LoraAdapter| loss(&graph, b, &ids, &labels);
+    let fd = loss_slope(&f, &a, &along_g);
     let rel = (fd - norm).abs() / norm;
     eprintln!("{tag}: |g| = {norm:.6}, finite difference {fd:.6}, relative error {rel:.2e}");
     assert!(rel < 1e-3, "{tag}: relative error {rel}");
 
-    check_each_block(&graph, &a, &g, (&ids, &labels), tag);
+    check_each_block(&graph, &a, &g, &f, tag);
 }
 
 /// Every block on its own, so that a missing or mis-scaled block cannot
@@ -116,7 +117,7 @@ fn check_each_block(
     graph: &Graph<'_>,
     a: &LoraAdapter,
     g: &LoraAdapter,
-    (ids, labels): (&[i32], &[i32]),
+    loss: &dyn Fn(&LoraAdapter) -> f64,
     tag: &str,
 ) {
     assert_eq!(a.spec.targets, LoraTarget::ALL, "{tag}: every target");
@@ -138,7 +139,7 @@ fn check_each_block(
                         ub.iter_mut().for_each(|x| *x = (*x as f64 / n) as f32);
                     }
                     analytic.push(dot(gb, factor.of(&u.layers[l][ti])));
-                    fd.push(loss_slope(graph, a, &u, ids, labels));
+                    fd.push(loss_slope(loss, a, &u));
                 }
                 let diff: f64 = analytic.iter().zip(&fd).map(|(x, y)| (x - y).powi(2)).sum();
                 let size = sum_sq(&analytic).max(sum_sq(&fd));
@@ -210,16 +211,13 @@ fn scale(u: &mut LoraAdapter, s: f64) {
     }
 }
 
-/// Central difference of the loss at `a` along `u` (a unit vector with
-/// the adapter's shape): (L(a+εu) − L(a−εu)) / 2ε.
-fn loss_slope(
-    graph: &Graph<'_>,
-    a: &LoraAdapter,
-    u: &LoraAdapter,
-    ids: &[i32],
-    labels: &[i32],
-) -> f64 {
-    let eps = 1e-2f64;
+/// Central difference of `loss` at `a` along `u` (a unit vector with
+/// the adapter's shape): (L(a+εu) − L(a−εu)) / 2ε, ε = 1e-2.
+fn loss_slope(loss: &dyn Fn(&LoraAdapter) -> f64, a: &LoraAdapter, u: &LoraAdapter) -> f64 {
+    slope_at(loss, a, u, 1e-2)
+}
+
+fn slope_at(loss: &dyn Fn(&LoraAdapter) -> f64, a: &LoraAdapter, u: &LoraAdapter, eps: f64) -> f64 {
     let shifted = |sign: f64| {
         let mut b = a.clone();
         for (p, ut) in b.tensors_mut().into_iter().zip(u.tensors()) {
@@ -227,7 +225,7 @@ fn loss_slope(
                 *x += (sign * eps * ui as f64) as f32;
             }
         }
-        loss(graph, &b, ids, labels)
+        loss(&b)
     };
     (shifted(1.0) - shifted(-1.0)) / (2.0 * eps)
 }
@@ -240,6 +238,91 @@ fn llama_lora_gradients_match_finite_differences() {
 #[test]
 fn qwen2_lora_gradients_match_finite_differences() {
     check(TinySpec::qwen2(), "grad-qwen2");
+}
+
+/// The DPO loss of one pair through the whole graph: its LoRA gradient
+/// against finite differences (along the gradient and block by block),
+/// with a reference adapter of its own and label smoothing so that every
+/// term is live; and the loss is exactly log 2 when the policy is the
+/// reference.
+#[test]
+fn dpo_gradients_match_finite_differences() {
+    use runtime::train::data::{Dataset, Example};
+    use runtime::train::dpo::{self, Dpo};
+    let (_dir, path) = setup(TinySpec::llama(), "grad-dpo");
+    let file = GgufFile::open(&path).unwrap();
+    let graph = Graph::new(Weights::load(&file).unwrap());
+    // One prompt, two answers: labels on the answer tokens only.
+    let prompt = [1, 504, 3000, 77, 12];
+    let example = |answer: &[i32]| {
+        let ids: Vec<i32> = prompt.iter().chain(answer).copied().collect();
+        let labels = (0..ids.len())
+            .map(|i| {
+                if i + 1 >= prompt.len() && i + 1 < ids.len() {
+                    ids[i + 1]
+                } else {
+                    -1
+                }
+            })
+            .collect();
+        Example {
+            ids,
+            labels,
+            line: 1,
+        }
+    };
+    let ds = Dataset {
+        examples: vec![example(&[9001, 250, 4, 300])],
+        rejected: vec![example(&[42, 8, 15000])],
+        ..Dataset::default()
+    };
+    let pair = (&ds.examples[0], &ds.rejected[0]);
+    let d = Dpo {
+        beta: 0.1,
+        label_smoothing: 0.1,
+    };
+
+    // Policy = reference (B = 0, the reference the base): z = 0, L = log 2.
+    let fresh = LoraAdapter::init(&graph.w.cfg, &adapter(&graph).spec, 3);
+    let base_refs = dpo::reference(&graph, &ds, None).unwrap();
+    let plain = Dpo {
+        beta: 0.1,
+        label_smoothing: 0.0,
+    };
+    let at_start = plain.forward(&graph, pair, &fresh, base_refs[0]).unwrap();
+    assert!(
+        (at_start.loss - std::f64::consts::LN_2).abs() < 1e-9 && at_start.z.abs() < 1e-9,
+        "{at_start:?}"
+    );
+
+    let a = adapter(&graph);
+    let mut reference = LoraAdapter::init(&graph.w.cfg, &a.spec, 8);
+    let mut rng = kernels::rng::Rng::new(13);
+    for layer in &mut reference.layers {
+        for p in layer.iter_mut() {
+            rng.fill_uniform(&mut p.b, -0.3, 0.3);
+        }
+    }
+    let refs = dpo::reference(&graph, &ds, Some(&reference)).unwrap();
+    let mut g = LoraAdapter::zeros(&graph.w.cfg, &a.spec);
+    let mut scratch = [g.clone(), g.clone()];
+    let out = d
+        .backward(&graph, pair, &a, refs[0], &mut g, 1.0, &mut scratch, 0)
+        .unwrap();
+    assert_eq!(out, d.forward(&graph, pair, &a, refs[0]).unwrap());
+    assert!(out.z.abs() > 1e-3, "a margin away from 0: {out:?}");
+    let f = |b: &LoraAdapter| d.forward(&graph, pair, b, refs[0]).unwrap().loss;
+    let norm = g.tensors().iter().map(|t| dot(t, t)).sum::<f64>().sqrt();
+    assert!(norm > 1e-4, "gradient is ~0 ({norm})");
+    let mut along_g = g.clone();
+    scale(&mut along_g, 1.0 / norm);
+    // The sigmoid bends the loss along g: ε = 4e-3 keeps the central
+    // difference's O(ε²) error at 1.3e-4 (8e-4 at 1e-2).
+    let fd = slope_at(&f, &a, &along_g, 4e-3);
+    let rel = (fd - norm).abs() / norm;
+    eprintln!("dpo: |g| = {norm:.6}, finite difference {fd:.6}, relative error {rel:.2e}");
+    assert!(rel < 1e-3, "dpo: relative error {rel}");
+    check_each_block(&graph, &a, &g, &f, "dpo");
 }
 
 /// The int8 compute path against the f32 path on the real model: the

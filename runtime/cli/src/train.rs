@@ -2,11 +2,12 @@ use std::path::PathBuf;
 
 use argh::FromArgs;
 use runtime::model::LoraTarget;
-use runtime::train::{OutDir, Schedule, TrainConfig};
+use runtime::train::{Method, OutDir, Schedule, TrainConfig};
 
 use super::{print_json, CliError};
 
-/// Train a LoRA adapter on a chat JSONL dataset (CPU, frozen quantized base).
+/// Train a LoRA adapter on a chat JSONL dataset (CPU, frozen quantized
+/// base): supervised (sft), or dpo on preference pairs.
 /// Writes DIR/run.json, metrics.jsonl, loss.svg, latest/ and best/
 /// checkpoints and DIR/adapter.gguf (loadable by `generate --lora` and by
 /// llama.cpp). A non-empty DIR is refused unless --resume or --overwrite.
@@ -18,9 +19,29 @@ pub struct TrainArgs {
     /// the base GGUF model
     #[argh(option)]
     model: Option<PathBuf>,
-    /// training data: JSONL, one {"messages": [...], "tools": [...]} per line
+    /// training data: JSONL, one {"messages": [...], "tools": [...]} per
+    /// line; for dpo also "chosen" and "rejected" (an assistant message, a
+    /// list of turns, or the assistant's text) after the prompt messages
     #[argh(option)]
     data: Option<PathBuf>,
+    /// sft (default) or dpo: -log sigmoid(beta * the chosen answer's
+    /// log-ratio to the reference minus the rejected one's)
+    #[argh(option)]
+    method: Option<String>,
+    /// dpo: beta (default 0.1)
+    #[argh(option)]
+    beta: Option<f32>,
+    /// dpo: share of pairs taken as mislabelled, 0 to below 0.5 (default 0)
+    #[argh(option)]
+    label_smoothing: Option<f32>,
+    /// start from this adapter (e.g. an SFT run's adapter.gguf); its rank,
+    /// alpha and targets are used
+    #[argh(option)]
+    init_lora: Option<PathBuf>,
+    /// dpo: the reference is the base with this frozen adapter (default:
+    /// the base alone)
+    #[argh(option)]
+    ref_lora: Option<PathBuf>,
     /// validation data (same format)
     #[argh(option)]
     val: Option<PathBuf>,
@@ -146,6 +167,8 @@ fn resolve(a: &TrainArgs) -> Result<TrainConfig, CliError> {
         ($($f:ident),*) => { $( if let Some(v) = a.$f.clone() { c.$f = v; } )* };
     }
     set!(
+        beta,
+        label_smoothing,
         rank,
         alpha,
         lr,
@@ -163,6 +186,23 @@ fn resolve(a: &TrainArgs) -> Result<TrainConfig, CliError> {
     }
     if a.threads.is_some() {
         c.threads = a.threads;
+    }
+    if a.init_lora.is_some() {
+        c.init_lora = a.init_lora.clone();
+    }
+    if a.ref_lora.is_some() {
+        c.ref_lora = a.ref_lora.clone();
+    }
+    if let Some(m) = &a.method {
+        c.method = match m.as_str() {
+            "sft" => Method::Sft,
+            "dpo" => Method::Dpo,
+            other => {
+                return Err(CliError::usage(format!(
+                    "--method {other}: choose sft or dpo"
+                )))
+            }
+        };
     }
     if let Some(t) = &a.targets {
         c.targets = LoraTarget::parse_list(t)?;
@@ -204,7 +244,14 @@ fn resolve(a: &TrainArgs) -> Result<TrainConfig, CliError> {
     if a.skip_bad {
         c.skip_bad = true;
     }
-    for (p, flag) in [(&c.model, "model"), (&c.data, "data")] {
+    let optional = [(&c.init_lora, "init-lora"), (&c.ref_lora, "ref-lora")];
+    let given = optional
+        .iter()
+        .filter_map(|(p, flag)| p.as_ref().map(|p| (p, *flag)));
+    for (p, flag) in [(&c.model, "model"), (&c.data, "data")]
+        .into_iter()
+        .chain(given)
+    {
         if !p.exists() {
             return Err(CliError::usage(format!(
                 "--{flag} {}: no such file",
@@ -246,6 +293,13 @@ pub fn run(a: TrainArgs) -> Result<(), CliError> {
         host::human_bytes(summary.peak_rss_bytes),
         host::human_bytes(summary.estimated_bytes)
     );
+    if let (Some(before), Some(after)) = (summary.initial_val_accuracy, summary.val_accuracy) {
+        println!(
+            "preference accuracy on the validation pairs: {:.1}% -> {:.1}%",
+            100.0 * before,
+            100.0 * after
+        );
+    }
     if summary.skipped_steps > 0 {
         println!(
             "skipped {} steps with NaN or infinite gradients",

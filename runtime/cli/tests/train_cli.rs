@@ -161,8 +161,6 @@ fn killed_run_resumes_to_the_same_losses() {
             "2",
             "--eval-every",
             "0",
-            "--threads",
-            "2",
             "--seed",
             "5",
         ]
@@ -362,8 +360,6 @@ fn short_run(data: &str, out: &str, steps: usize, extra: &[&str]) -> Vec<String>
         "96",
         "--eval-every",
         "0",
-        "--threads",
-        "2",
     ];
     let model = model();
     let mut args: Vec<String> = base.iter().map(|s| s.to_string()).collect();
@@ -474,4 +470,142 @@ fn diverged_training_stops_and_keeps_a_finite_adapter() {
         ck.adapter.tensors().into_iter().all(finite) && ck.m.iter().chain(&ck.v).all(|t| finite(t)),
         "a NaN reached the checkpoint"
     );
+}
+
+/// Preference pairs for a skill, not a template: the chosen call copies the
+/// question's city, the rejected one names another city.
+fn weather_pairs(cities: &[&str], shift: usize) -> String {
+    let tool = serde_json::json!({"type": "function", "function": {"name": "get_weather",
+        "description": "Current weather in a city", "parameters": {"type": "object",
+        "properties": {"city": {"type": "string"}}, "required": ["city"]}}});
+    let call = |c: &str| {
+        format!("<tool_call>\n{{\"name\": \"get_weather\", \"arguments\": {{\"city\": \"{c}\"}}}}\n</tool_call>")
+    };
+    let lines: Vec<String> = cities
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let wrong = cities[(i + shift) % cities.len()];
+            serde_json::json!({"messages": [{"role": "user", "content": format!("What is the weather in {c}?")}],
+                "tools": [tool], "chosen": call(c), "rejected": call(wrong)})
+            .to_string()
+        })
+        .collect();
+    lines.join("\n") + "\n"
+}
+
+/// DPO on SmolLM2: held-out pairs (cities never trained on) go from no
+/// preference (the policy starts as the reference: loss log 2, margin 0)
+/// to preferring the chosen call; a run that starts from that adapter with
+/// it as the reference starts at log 2 again (both files are read).
+#[test]
+fn dpo_learns_to_prefer_the_chosen_answer_on_held_out_pairs() {
+    let d = TempDir::new("dpo");
+    let train = [
+        "Paris", "Tokyo", "Lima", "Oslo", "Cairo", "Denver", "Hanoi", "Quito", "Dakar", "Perth",
+        "Bergen", "Split",
+    ];
+    let val = ["Nairobi", "Santiago", "Kyoto", "Munich", "Boston", "Madrid"];
+    std::fs::write(d.path("train.jsonl"), weather_pairs(&train, 5)).unwrap();
+    std::fs::write(d.path("val.jsonl"), weather_pairs(&val, 2)).unwrap();
+    let out = d.arg("run");
+    let common = [
+        "train",
+        "--method",
+        "dpo",
+        "--model",
+        &model(),
+        "--data",
+        &d.arg("train.jsonl"),
+        "--val",
+        &d.arg("val.jsonl"),
+        "--rank",
+        "8",
+        "--alpha",
+        "16",
+        "--batch-tokens",
+        "1024",
+    ];
+    let o = run(&[
+        &common[..],
+        &[
+            "--out",
+            &out,
+            "--steps",
+            "8",
+            "--lr",
+            "2e-3",
+            "--warmup",
+            "2",
+            "--eval-every",
+            "4",
+            "--json",
+        ],
+    ]
+    .concat());
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ln2 = std::f64::consts::LN_2;
+    assert!(
+        (summary["initial_val_loss"].as_f64().unwrap() - ln2).abs() < 1e-9,
+        "{summary}"
+    );
+    assert_eq!(summary["initial_val_accuracy"], 0.0, "{summary}");
+    assert!(
+        summary["val_accuracy"].as_f64().unwrap() >= 5.0 / 6.0,
+        "{summary}"
+    );
+    assert!(
+        summary["best_val_loss"].as_f64().unwrap() < 0.45,
+        "{summary}"
+    );
+    let metrics = std::fs::read_to_string(Path::new(&out).join("metrics.jsonl")).unwrap();
+    let steps: Vec<serde_json::Value> = metrics
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &serde_json::Value| v["loss"].is_number())
+        .collect();
+    assert_eq!(steps.len(), 8);
+    assert!(
+        (steps[0]["loss"].as_f64().unwrap() - ln2).abs() < 1e-9,
+        "{:?}",
+        steps[0]
+    );
+    assert_eq!(steps[0]["margin"], 0.0);
+    let last = &steps[7];
+    assert!(last["margin"].as_f64().unwrap() > 0.5, "{last}");
+    assert!(
+        last["chosen_reward"].as_f64().unwrap() > last["rejected_reward"].as_f64().unwrap(),
+        "{last}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("run.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["config"]["method"], "dpo");
+
+    let adapter = format!("{out}/adapter.gguf");
+    let again = d.arg("again");
+    run(&[
+        &common[..],
+        &[
+            "--out",
+            &again,
+            "--steps",
+            "1",
+            "--init-lora",
+            &adapter,
+            "--ref-lora",
+            &adapter,
+        ],
+    ]
+    .concat());
+    let first = losses(&Path::new(&again).join("metrics.jsonl"));
+    assert!((first[0].1 - ln2).abs() < 1e-9, "{first:?}");
+    // --ref-lora belongs to DPO.
+    let sft = short_run(
+        &d.arg("train.jsonl"),
+        &d.arg("x"),
+        1,
+        &["--ref-lora", &adapter],
+    );
+    assert!(refused(&sft).contains("--method dpo"));
 }

@@ -156,6 +156,13 @@ impl LoraAdapter {
         }
     }
 
+    /// `self += s · other` (same layout).
+    pub fn add_scaled(&mut self, other: &LoraAdapter, s: f32) {
+        for (p, o) in self.tensors_mut().into_iter().zip(other.tensors()) {
+            p.iter_mut().zip(o).for_each(|(p, o)| *p += s * o);
+        }
+    }
+
     /// Sets every value to zero (between optimizer steps).
     pub fn zero(&mut self) {
         for t in self.tensors_mut() {

@@ -33,7 +33,7 @@ pub(super) fn next_step(
         let mut batch = Vec::new();
         let mut tokens = 0;
         while pos < order.len() {
-            let len = ds.examples[order[pos]].ids.len();
+            let len = ds.tokens(order[pos]);
             if !batch.is_empty() && tokens + len > cfg.batch_tokens {
                 break;
             }

@@ -19,9 +19,39 @@ pub enum Schedule {
     Constant,
 }
 
+/// What a run optimises.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Next-token loss on the data's assistant turns.
+    #[default]
+    Sft,
+    /// Direct preference optimisation on chosen/rejected pairs
+    /// (see `train::dpo`).
+    Dpo,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {
+    #[serde(default)]
+    pub method: Method,
+    /// DPO: the β of the loss, how strongly the policy's log-ratio to the
+    /// reference counts (default 0.1).
+    #[serde(default = "d_beta")]
+    pub beta: f32,
+    /// DPO: the share of pairs taken as mislabelled (conservative DPO;
+    /// 0 to below 0.5, default 0).
+    #[serde(default)]
+    pub label_smoothing: f32,
+    /// Start from this adapter (e.g. an SFT run's adapter.gguf) instead of
+    /// a fresh one; its rank, alpha and targets replace the config's.
+    #[serde(default)]
+    pub init_lora: Option<PathBuf>,
+    /// DPO: the reference is the base with this frozen adapter (default:
+    /// the base alone, which costs no second model).
+    #[serde(default)]
+    pub ref_lora: Option<PathBuf>,
     /// The base model, training data and output directory may be left out
     /// of a config file (a shared recipe) and given on the command line.
     #[serde(default)]
@@ -119,6 +149,9 @@ mod compute_name {
     }
 }
 
+fn d_beta() -> f32 {
+    0.1
+}
 fn d_rank() -> usize {
     16
 }
@@ -205,6 +238,15 @@ impl TrainConfig {
         }
         if self.steps == Some(0) || (self.steps.is_none() && self.epochs == 0) {
             return bad("nothing to do: --steps 0 or --epochs 0");
+        }
+        if !(self.beta > 0.0 && self.beta.is_finite()) {
+            return bad("--beta must be a positive number");
+        }
+        if !(0.0..0.5).contains(&self.label_smoothing) {
+            return bad("--label-smoothing must be at least 0 and below 0.5");
+        }
+        if self.method != Method::Dpo && self.ref_lora.is_some() {
+            return bad("--ref-lora is the DPO reference: it needs --method dpo");
         }
         Ok(())
     }

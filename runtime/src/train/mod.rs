@@ -1,17 +1,18 @@
-//! LoRA supervised fine-tuning: configuration, data, the training loop,
-//! checkpoints and reports.
+//! LoRA fine-tuning (supervised, or DPO on preference pairs):
+//! configuration, data, the training loop, checkpoints and reports.
 
 mod batches;
 mod checkpoint;
 mod config;
 pub mod data;
+pub mod dpo;
 mod out_dir;
 mod report;
 mod run;
 mod step;
 
 pub use checkpoint::{Checkpoint, CheckpointMeta};
-pub use config::{Schedule, TrainConfig};
+pub use config::{Method, Schedule, TrainConfig};
 pub use out_dir::{OutDir, RUN_FILES};
 pub use report::line_chart;
 pub use run::{evaluate, train, StepMetrics, TrainSummary};

@@ -1,6 +1,7 @@
-//! The LoRA SFT loop: micro-batches of whole examples, gradient
-//! accumulation, global-norm clipping, AdamW with warmup + schedule,
-//! validation, `latest/` and `best/` checkpoints, metrics JSONL, progress.
+//! The LoRA training loop (SFT, or DPO on preference pairs): micro-batches
+//! of whole examples, gradient accumulation, global-norm clipping, AdamW
+//! with warmup + schedule, validation, `latest/` and `best/` checkpoints,
+//! metrics JSONL, progress.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,8 +12,9 @@ use serde::Serialize;
 
 use super::batches::{epoch_order, epoch_seed, next_step, total_steps};
 use super::checkpoint::{save_checkpoint, Checkpoint, CheckpointMeta};
-use super::config::TrainConfig;
-use super::data::{self, Dataset, Example};
+use super::config::{Method, TrainConfig};
+use super::data::{self, Dataset, Example, Tokenizing};
+use super::dpo::{self, Dpo, PairStats, RefLogps};
 use super::out_dir::{self, OutDir};
 use super::report::{self, StepProgress};
 use super::step::{optimizer_step, BadSteps};
@@ -32,6 +34,19 @@ pub struct StepMetrics {
     pub rss_bytes: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub val_loss: Option<f64>,
+    /// DPO: the step's mean reward margin z, share of pairs with z > 0,
+    /// and the chosen and rejected answers' rewards (see [`PairStats`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chosen_reward: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected_reward: Option<f64>,
+    /// DPO: preference accuracy on the validation pairs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub val_accuracy: Option<f64>,
     /// The gradients were not finite; the adapter was left as it was.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub skipped: bool,
@@ -46,6 +61,12 @@ pub struct TrainSummary {
     pub best_val_loss: Option<f64>,
     /// Validation loss of the base model before training (fresh runs).
     pub initial_val_loss: Option<f64>,
+    /// DPO: preference accuracy on the validation pairs before training
+    /// (fresh runs) and at the last validation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_val_accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub val_accuracy: Option<f64>,
     pub tokens_per_second: f64,
     pub peak_rss_bytes: u64,
     pub estimated_bytes: u64,
@@ -114,34 +135,33 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
 
     let vocab = crate::infer::Tokenizer::load(&cfg.model)?;
     let bos = vocab.bos();
-    let mut tok = |s: &str| vocab.tokenize(s);
-    let ds = data::load(
-        &cfg.data,
-        cfg.max_seq,
-        cfg.mask_prompt,
-        cfg.skip_bad,
+    let mut tokenize = |s: &str| vocab.tokenize(s);
+    let mut tok = Tokenizing {
+        max_seq: cfg.max_seq,
         bos,
-        &mut tok,
-    )?;
-    let val = match &cfg.val {
-        Some(p) => Some(data::load(
-            p,
-            cfg.max_seq,
-            cfg.mask_prompt,
-            cfg.skip_bad,
-            bos,
-            &mut tok,
-        )?),
-        None => None,
+        tokenize: &mut tokenize,
     };
+    let mut read = |p: &Path| match cfg.method {
+        Method::Sft => data::load(p, cfg.mask_prompt, cfg.skip_bad, &mut tok),
+        Method::Dpo => data::load_pairs(p, cfg.skip_bad, &mut tok),
+    };
+    let ds = read(&cfg.data)?;
+    let val = cfg.val.as_deref().map(&mut read).transpose()?;
     std::fs::create_dir_all(&cfg.out).map_err(Error::io(&cfg.out))?;
     let out = cfg.out.clone();
     write_manifest(cfg, &model_cfg, &ds, estimate.total_bytes, plan)?;
 
-    let spec = LoraSpec {
-        rank: cfg.rank,
-        alpha: cfg.alpha,
-        targets: cfg.targets.clone(),
+    let init = match &cfg.init_lora {
+        Some(p) => Some(LoraAdapter::load_gguf(p, &model_cfg)?),
+        None => None,
+    };
+    let spec = match &init {
+        Some(a) => a.spec.clone(),
+        None => LoraSpec {
+            rank: cfg.rank,
+            alpha: cfg.alpha,
+            targets: cfg.targets.clone(),
+        },
     };
     let latest = out.join("latest").join("state.ckpt");
     let (mut adapter, mut states, mut meta) = if resume && latest.exists() {
@@ -159,7 +179,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
                 .collect();
         (ck.adapter, states, ck.meta)
     } else {
-        let adapter = LoraAdapter::init(&model_cfg, &spec, cfg.seed);
+        let adapter = init.unwrap_or_else(|| LoraAdapter::init(&model_cfg, &spec, cfg.seed));
         let states = adapter.adamw_states();
         let meta = CheckpointMeta {
             spec: spec.clone(),
@@ -191,16 +211,56 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
         .open(&metrics_path)
         .map_err(Error::io(&metrics_path))?;
     let mut grads = LoraAdapter::zeros(&model_cfg, &spec);
+    // DPO: the reference's log-probabilities, once per run, and room for
+    // each answer's gradient.
+    let dpo = Dpo {
+        beta: cfg.beta as f64,
+        label_smoothing: cfg.label_smoothing as f64,
+    };
+    let reference = match (&cfg.ref_lora, cfg.method) {
+        (Some(p), Method::Dpo) => Some(LoraAdapter::load_gguf(p, &model_cfg)?),
+        _ => None,
+    };
+    let refs = |d: &Dataset| -> Result<Vec<RefLogps>> {
+        match cfg.method {
+            Method::Sft => Ok(Vec::new()),
+            Method::Dpo => pool.install(|| dpo::reference(&graph, d, reference.as_ref())),
+        }
+    };
+    let train_refs = refs(&ds)?;
+    let val_refs = val.as_ref().map(refs).transpose()?.unwrap_or_default();
+    let mut scratch = match cfg.method {
+        Method::Sft => None,
+        Method::Dpo => Some([
+            LoraAdapter::zeros(&model_cfg, &spec),
+            LoraAdapter::zeros(&model_cfg, &spec),
+        ]),
+    };
+    // Validation: the mean loss, and DPO's preference accuracy.
+    let validate = |adapter: &LoraAdapter, v: &Dataset| -> Result<(f64, Option<f64>)> {
+        pool.install(|| match cfg.method {
+            Method::Sft => Ok((evaluate(&graph, adapter, &v.examples)?, None)),
+            Method::Dpo => {
+                let s = dpo::evaluate(&dpo, &graph, adapter, v, &val_refs)?;
+                Ok((s.loss, Some(s.accuracy)))
+            }
+        })
+    };
     let (mut first_loss, mut last_loss) = (f64::NAN, f64::NAN);
     let (mut tokens_done, t_start) = (0usize, Instant::now());
     let mut initial_val_loss = None;
+    let (mut initial_val_accuracy, mut last_val_accuracy) = (None, None);
     let mut bad_steps = BadSteps::default();
     let mut order = epoch_order(ds.examples.len(), meta.epoch_seed);
     if meta.step == 0 {
         // The starting point: validation loss of the untouched base model.
         if let Some(v) = &val {
-            let val_loss = pool.install(|| evaluate(&graph, &adapter, &v.examples))?;
-            let line = serde_json::json!({"step": 0, "epoch": 0, "val_loss": val_loss}).to_string();
+            let (val_loss, val_accuracy) = validate(&adapter, v)?;
+            let mut line = serde_json::json!({"step": 0, "epoch": 0, "val_loss": val_loss});
+            if let Some(a) = val_accuracy {
+                line["val_accuracy"] = a.into();
+            }
+            initial_val_accuracy = val_accuracy;
             writeln!(metrics, "{line}").map_err(Error::io(&metrics_path))?;
             meta.best_val_loss = None;
             initial_val_loss = Some(val_loss);
@@ -215,26 +275,41 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
             order = epoch_order(ds.examples.len(), meta.epoch_seed);
         }
         let (micro, next_pos) = next_step(cfg, &ds, &order, meta.position);
-        let examples: Vec<&Example> = micro.iter().flatten().map(|&i| &ds.examples[i]).collect();
-        let n_targets: usize = examples.iter().map(|e| e.n_targets()).sum();
-        let n_tokens: usize = examples.iter().map(|e| e.ids.len()).sum();
+        let items: Vec<usize> = micro.iter().flatten().copied().collect();
+        let n_tokens: usize = items.iter().map(|&i| ds.tokens(i)).sum();
         let t0 = Instant::now();
         grads.zero();
-        let loss = pool.install(|| -> Result<f64> {
-            let mut loss_sum = 0.0;
-            for ex in &examples {
-                let scale = 1.0 / n_targets.max(1) as f32;
-                let s = graph.loss(
-                    &ex.ids,
-                    &ex.labels,
-                    Some(&adapter),
-                    Some(crate::model::Grads::Lora(&mut grads)),
-                    Some(scale),
-                    kept_layers,
-                )?;
-                loss_sum += s.loss_sum;
-            }
-            Ok(loss_sum / n_targets.max(1) as f64)
+        let (loss, pairs) = pool.install(|| -> Result<(f64, Option<PairStats>)> {
+            let Some(scratch) = scratch.as_mut() else {
+                let examples: Vec<&Example> = items.iter().map(|&i| &ds.examples[i]).collect();
+                let n_targets: usize = examples.iter().map(|e| e.n_targets()).sum();
+                let mut loss_sum = 0.0;
+                for ex in &examples {
+                    let scale = 1.0 / n_targets.max(1) as f32;
+                    let s = graph.loss(
+                        &ex.ids,
+                        &ex.labels,
+                        Some(&adapter),
+                        Some(crate::model::Grads::Lora(&mut grads)),
+                        Some(scale),
+                        kept_layers,
+                    )?;
+                    loss_sum += s.loss_sum;
+                }
+                return Ok((loss_sum / n_targets.max(1) as f64, None));
+            };
+            // DPO: the mean loss over the step's pairs.
+            let scale = 1.0 / items.len().max(1) as f32;
+            let outcomes = items
+                .iter()
+                .map(|&i| {
+                    let pair = (&ds.examples[i], &ds.rejected[i]);
+                    let (r, g) = (train_refs[i], &mut grads);
+                    dpo.backward(&graph, pair, &adapter, r, g, scale, scratch, kept_layers)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let stats = PairStats::of(dpo.beta, &outcomes);
+            Ok((stats.loss, Some(stats)))
         })?;
         meta.step += 1;
         let lr = cfg.lr_at(meta.step, total);
@@ -251,15 +326,17 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
             meta.skipped_steps += 1;
         }
         let tok_s = n_tokens as f64 / t0.elapsed().as_secs_f64().max(1e-9);
-        let val_loss = match &val {
+        let (val_loss, val_accuracy) = match &val {
             Some(v)
                 if (cfg.eval_every > 0 && meta.step % cfg.eval_every == 0)
                     || meta.step == total =>
             {
-                Some(pool.install(|| evaluate(&graph, &adapter, &v.examples))?)
+                let (l, a) = validate(&adapter, v)?;
+                (Some(l), a)
             }
-            _ => None,
+            _ => (None, None),
         };
+        last_val_accuracy = val_accuracy.or(last_val_accuracy);
         let rss = host::rss_bytes().0;
         let m = StepMetrics {
             step: meta.step,
@@ -271,6 +348,11 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
             tok_s,
             rss_bytes: rss,
             val_loss,
+            margin: pairs.map(|p| p.margin),
+            accuracy: pairs.map(|p| p.accuracy),
+            chosen_reward: pairs.map(|p| p.chosen_reward),
+            rejected_reward: pairs.map(|p| p.rejected_reward),
+            val_accuracy,
             skipped: !step.applied,
         };
         let line = serde_json::to_string(&m).map_err(Error::internal("cannot encode metrics"))?;
@@ -318,6 +400,8 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
         last_loss,
         best_val_loss: meta.best_val_loss,
         initial_val_loss,
+        initial_val_accuracy,
+        val_accuracy: last_val_accuracy,
         tokens_per_second: tokens_done as f64 / t_start.elapsed().as_secs_f64().max(1e-9),
         peak_rss_bytes: host::rss_bytes().1,
         estimated_bytes: estimate.total_bytes,
