@@ -24,6 +24,7 @@ pub mod infer;
 pub mod inspect;
 pub mod memory;
 pub mod model;
+pub mod pairs;
 pub mod serve;
 pub mod study;
 pub mod train;

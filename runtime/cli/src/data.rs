@@ -20,6 +20,7 @@ enum DataCommand {
     Import(ImportArgs),
     Split(SplitArgs),
     Stats(StatsArgs),
+    Pairs(PairsArgs),
 }
 
 /// Write a synthetic dataset (JSONL), deterministic for a seed. Code and
@@ -115,12 +116,67 @@ struct StatsArgs {
     json: bool,
 }
 
+/// Preference pairs for `train --method dpo` from the model's own answers.
+/// For each conversation the prompt is everything before its first
+/// assistant turn; K answers are sampled and judged by what they do. Code
+/// items (`data synth --kind code` lines) run through the agent loop and
+/// the sandbox and are correct when the final answer holds the ground
+/// truth; other lines are judged on one reply against the line's first
+/// assistant turn: the same tool calls in any order (python calls by what
+/// their code prints in the sandbox), or no call where it makes none. A
+/// pair is a correct answer (a sample, else the reference) against a wrong
+/// sample; each line keeps every sample and its verdict.
+#[derive(FromArgs)]
+#[argh(subcommand, name = "pairs")]
+struct PairsArgs {
+    /// the GGUF model (default: the model fetched by `make model`)
+    #[argh(option)]
+    model: Option<PathBuf>,
+    /// a LoRA adapter GGUF to sample with (e.g. the SFT adapter)
+    #[argh(option)]
+    lora: Option<PathBuf>,
+    /// chat JSONL whose first assistant turns are the references
+    #[argh(option)]
+    data: PathBuf,
+    /// output JSONL of pairs
+    #[argh(option)]
+    out: PathBuf,
+    /// answers sampled per prompt (default 4, at most 64)
+    #[argh(option, default = "4")]
+    k: usize,
+    /// sampling temperature, > 0 (default 0.8)
+    #[argh(option, default = "0.8")]
+    temperature: f32,
+    /// random seed; prompt p's answers use seed + p*k + i (default 42)
+    #[argh(option, default = "42")]
+    seed: u32,
+    /// maximum tokens per reply (default 256)
+    #[argh(option, default = "256")]
+    max_tokens: usize,
+    /// agent turns per answer to a code item (default 5)
+    #[argh(option, default = "5")]
+    max_turns: usize,
+    /// use the first N conversations only
+    #[argh(option)]
+    limit: Option<usize>,
+    /// context size in tokens (default 2048)
+    #[argh(option, default = "2048")]
+    ctx: u32,
+    /// threads (default: $AGENTCODER_THREADS, else all cores)
+    #[argh(option)]
+    threads: Option<i32>,
+    /// print the report as JSON
+    #[argh(switch)]
+    json: bool,
+}
+
 pub fn run(a: DataArgs) -> Result<(), CliError> {
     match a.command {
         DataCommand::Synth(s) => run_synth(s),
         DataCommand::Import(i) => run_import(i),
         DataCommand::Split(s) => run_split(s),
         DataCommand::Stats(s) => run_stats(s),
+        DataCommand::Pairs(p) => run_pairs(p),
     }
 }
 
@@ -386,5 +442,63 @@ fn run_stats(s: StatsArgs) -> Result<(), CliError> {
         }
         _ => println!("tokens: no model (give --model or run `make model`)"),
     }
+    Ok(())
+}
+
+fn run_pairs(a: PairsArgs) -> Result<(), CliError> {
+    use runtime::infer::{Engine, EngineOptions};
+    use runtime::pairs::{make_pairs, PairsOptions};
+    if a.k == 0 || a.k > runtime::infer::MAX_PARALLEL {
+        return Err(CliError::usage(format!(
+            "--k {}: sample between 1 and {} answers per prompt",
+            a.k,
+            runtime::infer::MAX_PARALLEL
+        )));
+    }
+    if !(a.temperature.is_finite() && a.temperature > 0.0) {
+        return Err(CliError::usage(
+            "--temperature must be > 0 (at 0 every sample is the same answer)",
+        ));
+    }
+    super::existing(&a.data)?;
+    let path = super::model_path(a.model)?;
+    let options = EngineOptions {
+        n_ctx: a.ctx,
+        threads: a.threads.unwrap_or_else(runtime::infer::default_threads),
+        exact: false,
+    };
+    let mut engine = Engine::load(&path, options)?;
+    let lora = super::load_lora(&mut engine, a.lora.as_deref(), 1.0)?;
+    let opts = PairsOptions {
+        k: a.k,
+        temperature: a.temperature,
+        seed: a.seed,
+        max_tokens: a.max_tokens,
+        max_turns: a.max_turns,
+        limit: a.limit,
+    };
+    let bar = host::progress_bar(0, 0, !a.json, "prompts");
+    let (report, jsonl) = make_pairs(&mut engine, lora, &a.data, &opts, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    write(&a.out, &jsonl)?;
+    for (line, why) in &report.skipped {
+        eprintln!("{}:{line}: skipped: {why}", a.data.display());
+    }
+    if a.json {
+        return print_json(&report);
+    }
+    println!(
+        "{} prompts, {} pairs ({} chosen from the reference), {} all correct; {}/{} samples correct",
+        report.prompts,
+        report.pairs,
+        report.chosen_from_reference,
+        report.all_correct,
+        report.correct_samples,
+        report.samples
+    );
+    println!("wrote {}", a.out.display());
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::util::{agentcoder, ok, TempDir};
+use crate::util::{agentcoder, model, ok, TempDir};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -285,4 +285,166 @@ fn the_recipe_data_holds_nothing_from_bfcl() {
         questions >= 1240 && functions >= 1240,
         "{questions} {functions}"
     );
+}
+
+/// `data pairs` on code and function-calling lines with the base model:
+/// the counts add up, every pair's prompt is its source line's, its
+/// rejected answer is a sample judged wrong and its chosen one a sample
+/// judged right or the line's own answer; the sandbox's tool results in the
+/// sampled runs are what CPython prints; the file trains with
+/// `train --method dpo`. A line without a user turn is skipped by name.
+#[test]
+fn pairs_from_sampled_answers_train_with_dpo() {
+    let tmp = TempDir::new("pairs");
+    let d = tmp.dir();
+    let mut lines = String::new();
+    for kind in ["code", "function-calling"] {
+        let out = d.join(format!("{kind}.jsonl"));
+        ok(&agentcoder(&[
+            "data",
+            "synth",
+            "--kind",
+            kind,
+            "--n",
+            "4",
+            "--seed",
+            "5",
+            "--out",
+            s(&out),
+        ]));
+        lines += &std::fs::read_to_string(&out).unwrap();
+    }
+    lines += "{\"messages\":[{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"assistant\",\"content\":\"a\"}]}\n";
+    let data = d.join("data.jsonl");
+    std::fs::write(&data, &lines).unwrap();
+    let source: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let pairs = d.join("pairs.jsonl");
+    let o = agentcoder(&[
+        "data",
+        "pairs",
+        "--model",
+        &model(),
+        "--data",
+        s(&data),
+        "--out",
+        s(&pairs),
+        "--k",
+        "3",
+        "--max-tokens",
+        "96",
+        "--max-turns",
+        "3",
+        "--json",
+    ]);
+    ok(&o);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["prompts"], 8, "{report}");
+    assert_eq!(report["samples"], 24, "{report}");
+    assert_eq!(report["skipped"][0][0], 9, "{report}");
+    assert!(report["skipped"][0][1].as_str().unwrap().contains("user"));
+    let written: Vec<serde_json::Value> = std::fs::read_to_string(&pairs)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let n = |k: &str| report[k].as_u64().unwrap() as usize;
+    assert_eq!(written.len(), n("pairs"));
+    assert_eq!(n("pairs") + n("all_correct"), 8, "{report}");
+    assert!(n("pairs") > 0, "{report}");
+    let mut from_reference = 0;
+    for p in &written {
+        let src = &source[p["line"].as_u64().unwrap() as usize - 1];
+        let prompt = p["messages"].as_array().unwrap();
+        let src_msgs = src["messages"].as_array().unwrap();
+        assert_eq!(
+            prompt.last().unwrap()["content"],
+            src_msgs[prompt.len() - 1]["content"],
+            "the prompt ends with the line's question: {p}"
+        );
+        let samples = p["samples"].as_array().unwrap();
+        assert_eq!(samples.len(), 3);
+        assert!(samples
+            .iter()
+            .any(|s| !s["correct"].as_bool().unwrap() && s["turns"] == p["rejected"]));
+        if p["chosen_from"] == "reference" {
+            from_reference += 1;
+            assert!(samples.iter().all(|s| !s["correct"].as_bool().unwrap()));
+            let reference = &src_msgs[prompt.len()..];
+            assert_eq!(p["chosen"][0]["content"], reference[0]["content"], "{p}");
+        } else {
+            assert!(samples
+                .iter()
+                .any(|s| s["correct"].as_bool().unwrap() && s["turns"] == p["chosen"]));
+        }
+        // Every python result in a sampled run against CPython.
+        for s in samples {
+            let turns = s["turns"].as_array().unwrap();
+            for w in turns.windows(2) {
+                let (call, result) = (&w[0], &w[1]);
+                let text = call["content"].as_str().unwrap();
+                let Some(code) = single_python_call(text) else {
+                    continue;
+                };
+                if result["content"].as_str().unwrap().starts_with("Error") {
+                    continue;
+                }
+                let py = std::process::Command::new("python3")
+                    .args(["-c", &code])
+                    .output()
+                    .unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&py.stdout),
+                    result["content"].as_str().unwrap(),
+                    "{code}"
+                );
+            }
+        }
+    }
+    assert_eq!(from_reference, n("chosen_from_reference"));
+
+    let run = d.join("dpo");
+    ok(&agentcoder(&[
+        "train",
+        "--method",
+        "dpo",
+        "--model",
+        &model(),
+        "--data",
+        s(&pairs),
+        "--out",
+        s(&run),
+        "--steps",
+        "1",
+        "--rank",
+        "4",
+        "--batch-tokens",
+        "2048",
+        "--max-seq",
+        "2048",
+    ]));
+    assert!(run.join("adapter.gguf").exists());
+
+    for bad in [["--k", "0"], ["--temperature", "0"]] {
+        let o = agentcoder(
+            &[
+                &["data", "pairs", "--data", s(&data), "--out", s(&pairs)][..],
+                &bad[..],
+            ]
+            .concat(),
+        );
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+    }
+}
+
+/// The code of a reply that is exactly one hermes `python` call.
+fn single_python_call(text: &str) -> Option<String> {
+    let inner = text
+        .trim()
+        .strip_prefix("<tool_call>")?
+        .strip_suffix("</tool_call>")?;
+    let v: serde_json::Value = serde_json::from_str(inner.trim()).ok()?;
+    (v["name"] == "python").then(|| v["arguments"]["code"].as_str().map(str::to_string))?
 }

@@ -153,6 +153,7 @@ pub fn run_agent(
         traj.turns.push(turn);
     }
     traj.total_ms = started.elapsed().as_secs_f64() * 1e3;
+    traj.conversation = conv;
     Ok(traj)
 }
 

@@ -1,6 +1,7 @@
 //! A record of one agent run: every turn's raw text, parsed calls, results,
 //! timings and errors. Written as JSONL (one object per run).
 
+use dataset::prompt::Conversation;
 use serde::Serialize;
 
 /// One executed call.
@@ -45,6 +46,11 @@ pub struct Trajectory {
     pub final_answer: Option<String>,
     pub end: TrajectoryEnd,
     pub total_ms: f64,
+    /// The conversation as the model saw it (system, question, replies,
+    /// tool results), for turning a run into training data; the turns
+    /// above already record it for JSONL.
+    #[serde(skip)]
+    pub conversation: Conversation,
 }
 
 impl Trajectory {
@@ -56,6 +62,7 @@ impl Trajectory {
             final_answer: None,
             end: TrajectoryEnd::MaxTurns,
             total_ms: 0.0,
+            conversation: Conversation::default(),
         }
     }
 
