@@ -105,12 +105,8 @@ impl Default for Judge {
 
 impl Judge {
     pub fn new() -> Judge {
-        let mut registry = Registry::new();
-        registry
-            .register(Box::new(tools::builtin::Python::default()))
-            .expect("an empty registry takes the python tool");
         Judge {
-            registry,
+            registry: crate::eval::code::registry(),
             ctx: ToolContext::default(),
             outputs: HashMap::new(),
         }
@@ -294,8 +290,7 @@ pub fn make_pairs(
                     chat.sampling.seed = seed.wrapping_add(i as u32);
                     let traj =
                         run_agent(&mut chat, &registry, &config, &item.question, &mut |_| {})?;
-                    let outcome = crate::eval::code::judge(&item, "sample", &traj, 0.0);
-                    let verdict = match (&outcome.final_answer, outcome.correct) {
+                    let verdict = match (&traj.final_answer, item.answered(&traj)) {
                         (Some(_), true) => Verdict::right(format!(
                             "the final answer holds {:?}",
                             item.ground_truth
@@ -377,25 +372,10 @@ fn read_item(line: &str, n: usize) -> std::result::Result<Item, String> {
     if code {
         let s: CodeSample = serde_json::from_value(value).map_err(|e| e.to_string())?;
         let (prompt, _) = split_reference(s.conversation.clone())?;
-        let question = prompt
-            .messages
-            .iter()
-            .rev()
-            .find(|m| m.role == Role::User)
-            .map(|m| m.content.clone())
-            .unwrap_or_default();
         let reference = s.conversation.messages[prompt.messages.len()..].to_vec();
-        return Ok(Item::Code {
-            item: CodeItem {
-                id: n.to_string(),
-                category: s.category,
-                difficulty: s.difficulty,
-                optimal_tool: s.optimal_tool,
-                ground_truth: s.ground_truth,
-                question,
-            },
-            reference,
-        });
+        let item = CodeItem::from_sample(n.to_string(), s)
+            .ok_or("no user turn before the first assistant turn")?;
+        return Ok(Item::Code { item, reference });
     }
     let (prompt, reference) = parse_line(line).and_then(split_reference)?;
     Ok(Item::Calls {

@@ -51,23 +51,40 @@ pub fn load(path: &Path) -> Result<Vec<CodeItem>> {
                 "{e} (expected a `data synth --kind code` line with category, difficulty, optimal_tool, ground_truth)"
             ))
         })?;
+        let item = CodeItem::from_sample((i + 1).to_string(), s)
+            .ok_or_else(|| bad("no user message".into()))?;
+        items.push(item);
+    }
+    Ok(items)
+}
+
+impl CodeItem {
+    /// The item of one `data synth --kind code` sample: its first user
+    /// message is the question (None without one).
+    pub fn from_sample(id: String, s: CodeSample) -> Option<CodeItem> {
         let question = s
             .conversation
             .messages
             .iter()
-            .find(|m| m.role == Role::User)
-            .map(|m| m.content.clone())
-            .ok_or_else(|| bad("no user message".into()))?;
-        items.push(CodeItem {
-            id: (i + 1).to_string(),
+            .find(|m| m.role == Role::User)?
+            .content
+            .clone();
+        Some(CodeItem {
+            id,
             category: s.category,
             difficulty: s.difficulty,
             optimal_tool: s.optimal_tool,
             ground_truth: s.ground_truth,
             question,
-        });
+        })
     }
-    Ok(items)
+
+    /// Whether a run ended with a final answer that holds the ground truth.
+    pub fn answered(&self, traj: &Trajectory) -> bool {
+        traj.final_answer
+            .as_deref()
+            .is_some_and(|a| answer_matches(a, &self.ground_truth, &self.question))
+    }
 }
 
 /// The registry the suite offers: `python` alone, as in the training data.
@@ -135,10 +152,7 @@ pub fn judge(item: &CodeItem, label: &str, traj: &Trajectory, latency_ms: f64) -
     let chosen_tool = calls
         .first()
         .map_or_else(|| "none".to_string(), |c| c.name.clone());
-    let correct = traj
-        .final_answer
-        .as_deref()
-        .is_some_and(|a| answer_matches(a, &item.ground_truth, &item.question));
+    let correct = item.answered(traj);
     CodeOutcome {
         id: item.id.clone(),
         category: item.category.clone(),
