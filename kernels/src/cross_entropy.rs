@@ -70,6 +70,24 @@ impl CrossEntropyStats {
 /// d_hidden (c,E) to overwrite).
 pub type HeadBackward<'a> = dyn FnMut(&[f32], &[f32], &mut [f32]) + 'a;
 
+/// A per-token gradient factor from (position, −log p(label)).
+pub type TokenScale<'a> = dyn Fn(usize, f64) -> f32 + Sync + 'a;
+
+/// The factor s of a row's gradient (softmax − onehot)·s.
+#[derive(Clone, Copy)]
+pub enum GradScale<'a> {
+    /// 1/n_tokens: the gradient of the mean.
+    Mean,
+    /// The same factor on every row: 1/total for gradient accumulation
+    /// over micro-batches.
+    Uniform(f32),
+    /// `s = f(position, −log p(label))`, called once per labelled row once
+    /// its loss is known: the gradient of Σ g_t(CE_t) with s = g_t'(CE_t),
+    /// for objectives that weight each token by its own probability
+    /// (policy gradients with clipped ratios, KL penalties).
+    PerToken(&'a TokenScale<'a>),
+}
+
 /// What the backward pass needs.
 pub struct LossGrad<'a> {
     /// (T, E), overwritten; masked rows become zero.
@@ -77,28 +95,31 @@ pub struct LossGrad<'a> {
     /// (hidden chunk (c,E), dlogits (c,V), d_hidden chunk (c,E) to overwrite).
     /// A trainable head can also accumulate its weight gradient here.
     pub head_backward: &'a mut HeadBackward<'a>,
-    /// Multiplies (softmax − onehot). `None`: 1/n_tokens (gradient of the
-    /// mean). Pass 1/total for gradient accumulation over micro-batches.
-    pub grad_scale: Option<f32>,
+    /// Multiplies (softmax − onehot).
+    pub grad_scale: GradScale<'a>,
 }
 
-/// Loss of one row of logits; with `scale` the row is replaced by
-/// `(softmax − onehot)·scale`.
-fn row_loss(row: &mut [f32], label: usize, scale: Option<f32>) -> f64 {
+/// Loss of one row of logits; where `scale(loss)` gives a factor s the row
+/// is replaced by `(softmax − onehot)·s`.
+fn row_loss(row: &mut [f32], label: usize, scale: impl FnOnce(f64) -> Option<f32>) -> f64 {
     let max = fastexp::max(row);
     let target = row[label];
     let sum = fastexp::exp_shifted_sum(row, max);
-    if let Some(s) = scale {
+    let loss = max as f64 + sum.ln() - target as f64;
+    if let Some(s) = scale(loss) {
         let k = ((1.0 / sum) * s as f64) as f32;
         row.iter_mut().for_each(|x| *x *= k);
         row[label] -= s;
     }
-    max as f64 + sum.ln() - target as f64
+    loss
 }
 
 /// Cross-entropy of `labels` under `head_forward(hidden)`, summed over the
-/// unmasked positions; with `grad`, also d_hidden (see [`LossGrad`]).
+/// unmasked positions; with `grad`, also d_hidden (see [`LossGrad`]); with
+/// `per_token` (length T), each unmasked position's −log p(label) written
+/// at its index (the others left as they are).
 /// Fails, before any work, on a label ≥ n_vocab.
+#[allow(clippy::too_many_arguments)]
 pub fn chunked_cross_entropy(
     hidden: &[f32],
     labels: &[i32],
@@ -107,8 +128,12 @@ pub fn chunked_cross_entropy(
     chunk: usize,
     head_forward: &mut dyn FnMut(&[f32], &mut [f32]),
     mut grad: Option<LossGrad<'_>>,
+    mut per_token: Option<&mut [f64]>,
 ) -> Result<CrossEntropyStats, LossError> {
     let t = labels.len();
+    if let Some(p) = per_token.as_deref() {
+        assert_eq!(p.len(), t, "per_token has one value per position");
+    }
     assert_eq!(hidden.len(), t * n_embd, "hidden is (T, E)");
     assert!(chunk > 0, "chunk is at least one token");
     let mut rows = Vec::new();
@@ -125,9 +150,10 @@ pub fn chunked_cross_entropy(
         }
     }
     let n_tokens = rows.len();
-    let scale = grad
-        .as_ref()
-        .map(|g| g.grad_scale.unwrap_or(1.0 / n_tokens.max(1) as f32));
+    let scale = grad.as_ref().map(|g| match g.grad_scale {
+        GradScale::Mean => GradScale::Uniform(1.0 / n_tokens.max(1) as f32),
+        s => s,
+    });
     if let Some(g) = grad.as_mut() {
         assert_eq!(g.d_hidden.len(), t * n_embd, "d_hidden is (T, E)");
         g.d_hidden.fill(0.0);
@@ -154,9 +180,18 @@ pub fn chunked_cross_entropy(
             .zip(losses.par_iter_mut())
             .zip(ids.par_iter())
             .for_each(|((row, loss), &i)| {
-                *loss = row_loss(row, labels[i] as usize, scale);
+                *loss = row_loss(row, labels[i] as usize, |l| match scale? {
+                    GradScale::Mean => unreachable!("resolved to Uniform above"),
+                    GradScale::Uniform(s) => Some(s),
+                    GradScale::PerToken(f) => Some(f(i, l)),
+                });
             });
         loss_sum += losses.iter().sum::<f64>();
+        if let Some(p) = per_token.as_deref_mut() {
+            for (&l, &i) in losses.iter().zip(ids) {
+                p[i] = l;
+            }
+        }
         if let Some(g) = grad.as_mut() {
             let dh = &mut dh[..c * n_embd];
             (g.head_backward)(h, logits, dh);
@@ -217,7 +252,7 @@ mod tests {
         w: &[f32],
         labels: &[i32],
         chunk: usize,
-        scale: Option<f32>,
+        scale: GradScale<'_>,
     ) -> (CrossEntropyStats, Vec<f32>, Vec<f32>) {
         let mut fwd =
             |h: &[f32], logits: &mut [f32]| matmul_xwt(h, w, logits, head(h.len() / E), false);
@@ -233,7 +268,7 @@ mod tests {
             head_backward: &mut bwd,
             grad_scale: scale,
         };
-        let stats = chunked_cross_entropy(hidden, labels, E, V, chunk, &mut fwd, Some(grad))
+        let stats = chunked_cross_entropy(hidden, labels, E, V, chunk, &mut fwd, Some(grad), None)
             .expect("labels are valid");
         (stats, d_hidden, dw)
     }
@@ -250,7 +285,7 @@ mod tests {
     fn loss_matches_dense_reference_for_every_chunk_size() {
         let (hidden, w, labels) = setup(31);
         let want = reference(&hidden, &w, &labels);
-        let (base, base_dh, base_dw) = run(&hidden, &w, &labels, 1, None);
+        let (base, base_dh, base_dw) = run(&hidden, &w, &labels, 1, GradScale::Mean);
         assert_eq!(base.n_tokens, 5);
         assert!(
             (base.mean() - want).abs() < 1e-6,
@@ -258,7 +293,7 @@ mod tests {
             base.mean()
         );
         for chunk in [2, 3, 5, 64] {
-            let (s, dh, dw) = run(&hidden, &w, &labels, chunk, None);
+            let (s, dh, dw) = run(&hidden, &w, &labels, chunk, GradScale::Mean);
             assert!((s.loss_sum - base.loss_sum).abs() < 1e-9);
             assert!(crate::fd::max_abs_diff(&dh, &base_dh) < 1e-6);
             assert!(crate::fd::max_abs_diff(&dw, &base_dw) < 1e-6);
@@ -266,7 +301,7 @@ mod tests {
         // Forward only gives the same loss.
         let mut fwd =
             |h: &[f32], logits: &mut [f32]| matmul_xwt(h, &w, logits, head(h.len() / E), false);
-        let s = chunked_cross_entropy(&hidden, &labels, E, V, 4, &mut fwd, None)
+        let s = chunked_cross_entropy(&hidden, &labels, E, V, 4, &mut fwd, None, None)
             .expect("labels are valid");
         assert_eq!(s, base);
     }
@@ -274,7 +309,7 @@ mod tests {
     #[test]
     fn gradients_match_finite_differences() {
         let (mut hidden, mut w, labels) = setup(32);
-        let (_, dh, dw) = run(&hidden, &w, &labels, 3, None);
+        let (_, dh, dw) = run(&hidden, &w, &labels, 3, GradScale::Mean);
         let wc = w.clone();
         let gh = numerical_grad(&mut hidden, 1e-2, |h| reference(h, &wc, &labels));
         assert_grad_close("cross-entropy d_hidden", &dh, &gh, 1e-3);
@@ -287,7 +322,7 @@ mod tests {
             .chain(&dh[4 * E..5 * E])
             .all(|&x| x == 0.0));
         // A custom scale multiplies the gradient.
-        let (_, dh2, _) = run(&hidden, &w, &labels, 3, Some(0.5));
+        let (_, dh2, _) = run(&hidden, &w, &labels, 3, GradScale::Uniform(0.5));
         let ratio = 0.5 * 5.0;
         assert!(dh2
             .iter()
@@ -295,14 +330,63 @@ mod tests {
             .all(|(a, b)| (a - ratio * b).abs() < 1e-5));
     }
 
+    /// Dense reference of Σ_t c_t·p_t (p_t = exp(−CE_t), c_t by position):
+    /// a nonlinear function of each token's loss, like a policy-gradient
+    /// objective with ratio weights.
+    fn prob_weighted(hidden: &[f32], w: &[f32], labels: &[i32]) -> f64 {
+        let mut total = 0.0;
+        for (i, &l) in labels.iter().enumerate() {
+            if l >= 0 {
+                let mut one = vec![-1; labels.len()];
+                one[i] = l;
+                let ce = reference(hidden, w, &one);
+                total += (i as f64 - 2.5) * (-ce).exp();
+            }
+        }
+        total
+    }
+
+    /// Per-token scales give the gradient of Σ g_t(CE_t) (here g_t = c_t·e^−CE,
+    /// g_t' = −c_t·e^−CE), against finite differences; per_token holds
+    /// each labelled row's loss.
+    #[test]
+    fn per_token_scales_give_the_gradient_of_a_weighted_objective() {
+        let (mut hidden, w, labels) = setup(34);
+        let f = |i: usize, ce: f64| (-(i as f64 - 2.5) * (-ce).exp()) as f32;
+        let (stats, dh, _) = run(&hidden, &w, &labels, 2, GradScale::PerToken(&f));
+        let wc = w.clone();
+        let gh = numerical_grad(&mut hidden, 1e-2, |h| prob_weighted(h, &wc, &labels));
+        assert_grad_close("per-token d_hidden", &dh, &gh, 1e-3);
+        let mut per = vec![-7.0; labels.len()];
+        let mut fwd =
+            |h: &[f32], logits: &mut [f32]| matmul_xwt(h, &w, logits, head(h.len() / E), false);
+        let s = chunked_cross_entropy(&hidden, &labels, E, V, 3, &mut fwd, None, Some(&mut per))
+            .expect("labels are valid");
+        assert!((s.loss_sum - stats.loss_sum).abs() < 1e-9);
+        for (i, &l) in labels.iter().enumerate() {
+            if l < 0 {
+                assert_eq!(per[i], -7.0, "masked rows are left alone");
+                continue;
+            }
+            let mut one = vec![-1; labels.len()];
+            one[i] = l;
+            let want = reference(&hidden, &w, &one);
+            assert!(
+                (per[i] - want).abs() < 1e-5,
+                "row {i}: {} vs {want}",
+                per[i]
+            );
+        }
+    }
+
     #[test]
     fn stable_for_huge_logits() {
         let hidden = vec![1.0f32; E];
         let mut w = vec![0.0f32; V * E];
         w[2 * E] = 1000.0; // logit 1000 for token 2, 0 elsewhere
-        let (s, dh, _) = run(&hidden, &w, &[2], 1, None);
+        let (s, dh, _) = run(&hidden, &w, &[2], 1, GradScale::Mean);
         assert!(s.loss_sum.abs() < 1e-6 && dh.iter().all(|x| x.is_finite()));
-        let (s, _, _) = run(&hidden, &w, &[0], 1, None);
+        let (s, _, _) = run(&hidden, &w, &[0], 1, GradScale::Mean);
         assert!((s.loss_sum - 1000.0).abs() < 1e-3, "{}", s.loss_sum);
     }
 
@@ -312,15 +396,15 @@ mod tests {
         let labels = vec![-1; 7];
         let mut calls = 0;
         let mut fwd = |_: &[f32], _: &mut [f32]| calls += 1;
-        let s = chunked_cross_entropy(&hidden, &labels, E, V, 4, &mut fwd, None)
+        let s = chunked_cross_entropy(&hidden, &labels, E, V, 4, &mut fwd, None, None)
             .expect("all masked is fine");
         assert_eq!((s.n_tokens, s.mean(), calls), (0, 0.0, 0));
-        let (_, dh, _) = run(&hidden, &w, &labels, 2, None);
+        let (_, dh, _) = run(&hidden, &w, &labels, 2, GradScale::Mean);
         assert!(dh.iter().all(|&x| x == 0.0));
 
         let bad = vec![1, 2, V as i32, 0, 0, 0, 0];
         let mut fwd = |_: &[f32], _: &mut [f32]| panic!("no work before validation");
-        let err = chunked_cross_entropy(&hidden, &bad, E, V, 4, &mut fwd, None).unwrap_err();
+        let err = chunked_cross_entropy(&hidden, &bad, E, V, 4, &mut fwd, None, None).unwrap_err();
         assert_eq!(
             err,
             LossError::LabelOutOfRange {
@@ -353,9 +437,9 @@ mod tests {
                     let grad = LossGrad {
                         d_hidden: &mut d_hidden,
                         head_backward: &mut bwd,
-                        grad_scale: None,
+                        grad_scale: GradScale::Mean,
                     };
-                    chunked_cross_entropy(&hidden, &labels, e, v, 32, &mut fwd, Some(grad))
+                    chunked_cross_entropy(&hidden, &labels, e, v, 32, &mut fwd, Some(grad), None)
                         .expect("valid labels");
                 })
             });

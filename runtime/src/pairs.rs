@@ -67,11 +67,16 @@ pub struct PairsReport {
     pub skipped: Vec<(usize, String)>,
 }
 
-/// One sample's judgement.
+/// One sample's judgement, with the parts a graded reward is made of.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Verdict {
     pub correct: bool,
     pub why: String,
+    /// Every tool call in it parses.
+    pub format: bool,
+    /// It calls a tool where the reference does and none where it does
+    /// not (code items: its first tool is the item's optimal tool).
+    pub tool_choice: bool,
 }
 
 impl Verdict {
@@ -79,13 +84,22 @@ impl Verdict {
         Verdict {
             correct: true,
             why: why.into(),
+            format: true,
+            tool_choice: true,
         }
     }
     fn wrong(why: impl Into<String>) -> Verdict {
         Verdict {
             correct: false,
             why: why.into(),
+            format: true,
+            tool_choice: true,
         }
+    }
+    fn with(mut self, format: bool, tool_choice: bool) -> Verdict {
+        self.format = format;
+        self.tool_choice = tool_choice;
+        self
     }
 }
 
@@ -135,12 +149,19 @@ impl Judge {
         };
         let got = match hermes::parse(answer) {
             Ok(c) => c,
-            Err(e) => return Verdict::wrong(format!("the calls do not parse: {e}")),
+            Err(e) => {
+                return Verdict::wrong(format!("the calls do not parse: {e}")).with(false, false)
+            }
         };
         match (want.is_empty(), got.is_empty()) {
             (true, true) => return Verdict::right("no call, as the reference"),
-            (true, false) => return Verdict::wrong("called a tool where the reference does not"),
-            (false, true) => return Verdict::wrong("no call where the reference calls"),
+            (true, false) => {
+                return Verdict::wrong("called a tool where the reference does not")
+                    .with(true, false)
+            }
+            (false, true) => {
+                return Verdict::wrong("no call where the reference calls").with(true, false)
+            }
             (false, false) => {}
         }
         if want.len() != got.len() {
@@ -185,7 +206,7 @@ impl Judge {
 }
 
 /// One conversation to sample answers for.
-enum Item {
+pub enum Item {
     /// A `data synth --kind code` line: sampled answers run through the
     /// agent loop; correct when the final answer holds the ground truth.
     Code {
@@ -201,107 +222,139 @@ enum Item {
     },
 }
 
-/// Reads `data`, samples and judges; returns the report and the pairs as
-/// JSONL (one line per pair, for `train --method dpo`). `progress` is
-/// called after each prompt with (done, total).
-pub fn make_pairs(
-    engine: &mut Engine,
-    lora: Option<(LoraHandle, f32)>,
-    data: &Path,
-    opts: &PairsOptions,
-    progress: &mut dyn FnMut(usize, usize),
-) -> Result<(PairsReport, String)> {
-    let mut report = PairsReport::default();
+/// The usable conversations of a file.
+pub struct Items {
+    /// Each with its 1-based line.
+    pub items: Vec<(usize, Item)>,
+    /// Lines that are not a usable conversation: (line, why).
+    pub skipped: Vec<(usize, String)>,
+}
+
+/// The usable conversations of `data` (at most `limit`) and the lines
+/// skipped; an error when none is usable.
+pub fn read_items(data: &Path, limit: Option<usize>) -> Result<Items> {
     let file = std::fs::File::open(data).map_err(Error::io(data))?;
-    let mut items = Vec::new();
+    let (mut items, mut skipped) = (Vec::new(), Vec::new());
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
         let n = i + 1;
         let line = line.map_err(|e| Error::Input(format!("{}:{n}: {e}", data.display())))?;
         if line.trim().is_empty() {
             continue;
         }
-        if opts.limit.is_some_and(|l| items.len() >= l) {
+        if limit.is_some_and(|l| items.len() >= l) {
             break;
         }
         match read_item(&line, n) {
             Ok(item) => items.push((n, item)),
-            Err(reason) => report.skipped.push((n, reason)),
+            Err(reason) => skipped.push((n, reason)),
         }
     }
     if items.is_empty() {
-        let first = report.skipped.first().map_or_else(
+        let first = skipped.first().map_or_else(
             || "the file is empty".to_string(),
-            |(n, why)| format!("line {n}: {why}"),
+            |(n, why): &(usize, String)| format!("line {n}: {why}"),
         );
         return Err(Error::Input(format!(
             "{}: no conversation with a user turn before an assistant turn ({first})",
             data.display()
         )));
     }
-    let mut jsonl = String::new();
-    let mut judge = Judge::new();
-    let registry = crate::eval::code::registry();
-    let mut chat = LlamaChat {
-        session: engine.session(),
-        lora,
-        sampling: SamplingParams {
-            max_tokens: opts.max_tokens,
-            temperature: opts.temperature,
-            ..SamplingParams::default()
-        },
-    };
-    let total = items.len();
-    for (p, (line, item)) in items.into_iter().enumerate() {
-        // Distinct seeds per prompt: answer i of prompt p uses seed + p·k + i.
-        let seed = opts.seed.wrapping_add((p * opts.k) as u32);
-        let (prompt, reference, samples) = match item {
+    Ok(Items { items, skipped })
+}
+
+/// K answers to one item and their verdicts.
+pub struct Group {
+    /// What the answers continue (for code items, the agent's own system
+    /// prompt and the question).
+    pub prompt: Conversation,
+    /// The line's own answer.
+    pub reference: Vec<Message>,
+    pub samples: Vec<Sample>,
+    /// Tokens the samples generated.
+    pub generated_tokens: usize,
+}
+
+/// Samples and judges answers through one llama.cpp session.
+pub struct Sampler<'e> {
+    chat: LlamaChat<'e>,
+    judge: Judge,
+    registry: Registry,
+    agent: AgentConfig,
+}
+
+impl<'e> Sampler<'e> {
+    /// `max_tokens` per reply, `max_turns` per code item's run.
+    pub fn new(
+        engine: &'e mut Engine,
+        lora: Option<(LoraHandle, f32)>,
+        temperature: f32,
+        max_tokens: usize,
+        max_turns: usize,
+    ) -> Sampler<'e> {
+        Sampler {
+            chat: LlamaChat {
+                session: engine.session(),
+                lora,
+                sampling: SamplingParams {
+                    max_tokens,
+                    temperature,
+                    ..SamplingParams::default()
+                },
+            },
+            judge: Judge::new(),
+            registry: crate::eval::code::registry(),
+            agent: AgentConfig {
+                format: CallFormat::Hermes,
+                max_turns,
+                max_tokens,
+                system: None,
+            },
+        }
+    }
+
+    /// `k` answers to `item`, answer i sampled with seed `seed + i`
+    /// (single replies share one prefill, see the module doc).
+    pub fn group(&mut self, item: &Item, k: usize, seed: u32) -> Result<Group> {
+        match item {
             Item::Calls { prompt, reference } => {
-                chat.sampling.seed = seed;
-                let text = render_text(&prompt, true);
-                let gens = chat
-                    .session
-                    .generate_group(&text, opts.k, &chat.sampling, chat.lora)?;
-                let samples: Vec<Sample> = gens
+                self.chat.sampling.seed = seed;
+                let text = render_text(prompt, true);
+                let gens = self.chat.session.generate_group(
+                    &text,
+                    k,
+                    &self.chat.sampling,
+                    self.chat.lora,
+                )?;
+                let generated_tokens = gens.iter().map(|g| g.generated_tokens).sum();
+                let samples = gens
                     .into_iter()
-                    .map(|g| {
-                        let verdict = judge.judge(&g.text, &reference);
-                        Sample {
-                            turns: vec![Message::new(Role::Assistant, g.text)],
-                            verdict,
-                        }
+                    .map(|g| Sample {
+                        verdict: self.judge.judge(&g.text, reference),
+                        turns: vec![Message::new(Role::Assistant, g.text)],
                     })
                     .collect();
-                (
-                    prompt,
-                    vec![Message::new(Role::Assistant, reference)],
+                Ok(Group {
+                    prompt: prompt.clone(),
+                    reference: vec![Message::new(Role::Assistant, reference.clone())],
                     samples,
-                )
+                    generated_tokens,
+                })
             }
             Item::Code { item, reference } => {
-                let config = AgentConfig {
-                    format: CallFormat::Hermes,
-                    max_turns: opts.max_turns,
-                    max_tokens: opts.max_tokens,
-                    system: None,
-                };
                 let mut prompt = None;
-                let mut samples = Vec::with_capacity(opts.k);
-                for i in 0..opts.k {
-                    chat.sampling.seed = seed.wrapping_add(i as u32);
-                    let traj =
-                        run_agent(&mut chat, &registry, &config, &item.question, &mut |_| {})?;
-                    let verdict = match (&traj.final_answer, item.answered(&traj)) {
-                        (Some(_), true) => Verdict::right(format!(
-                            "the final answer holds {:?}",
-                            item.ground_truth
-                        )),
-                        (Some(a), false) => Verdict::wrong(format!(
-                            "the final answer {:?} does not hold {:?}",
-                            clip(a),
-                            item.ground_truth
-                        )),
-                        (None, _) => Verdict::wrong(format!("no final answer ({:?})", traj.end)),
-                    };
+                let (mut samples, mut generated_tokens) = (Vec::with_capacity(k), 0);
+                for i in 0..k {
+                    self.chat.sampling.seed = seed.wrapping_add(i as u32);
+                    let traj = run_agent(
+                        &mut self.chat,
+                        &self.registry,
+                        &self.agent,
+                        &item.question,
+                        &mut |_| {},
+                    )?;
+                    generated_tokens +=
+                        traj.turns.iter().map(|t| t.generated_tokens).sum::<usize>();
+                    let verdict = code_verdict(item, &traj);
                     let mut conv = traj.conversation;
                     let first = conv
                         .messages
@@ -312,10 +365,73 @@ pub fn make_pairs(
                     prompt.get_or_insert(conv);
                     samples.push(Sample { turns, verdict });
                 }
-                let prompt = prompt.unwrap_or_default();
-                (prompt, reference, samples)
+                Ok(Group {
+                    prompt: prompt.unwrap_or_default(),
+                    reference: reference.clone(),
+                    samples,
+                    generated_tokens,
+                })
             }
-        };
+        }
+    }
+}
+
+/// A code item's run judged by the eval code suite's final-answer rule.
+fn code_verdict(item: &CodeItem, traj: &crate::agent::Trajectory) -> Verdict {
+    let verdict = match (&traj.final_answer, item.answered(traj)) {
+        (Some(_), true) => {
+            Verdict::right(format!("the final answer holds {:?}", item.ground_truth))
+        }
+        (Some(a), false) => Verdict::wrong(format!(
+            "the final answer {:?} does not hold {:?}",
+            clip(a),
+            item.ground_truth
+        )),
+        (None, _) => Verdict::wrong(format!("no final answer ({:?})", traj.end)),
+    };
+    let format = traj.turns.iter().all(|t| t.parse_error.is_none());
+    let first_tool = traj
+        .turns
+        .iter()
+        .flat_map(|t| &t.calls)
+        .next()
+        .map_or("none", |c| c.name.as_str());
+    verdict.with(format, first_tool == item.optimal_tool)
+}
+
+/// Reads `data`, samples and judges; returns the report and the pairs as
+/// JSONL (one line per pair, for `train --method dpo`). `progress` is
+/// called after each prompt with (done, total).
+pub fn make_pairs(
+    engine: &mut Engine,
+    lora: Option<(LoraHandle, f32)>,
+    data: &Path,
+    opts: &PairsOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(PairsReport, String)> {
+    let Items { items, skipped } = read_items(data, opts.limit)?;
+    let mut report = PairsReport {
+        skipped,
+        ..PairsReport::default()
+    };
+    let mut jsonl = String::new();
+    let mut sampler = Sampler::new(
+        engine,
+        lora,
+        opts.temperature,
+        opts.max_tokens,
+        opts.max_turns,
+    );
+    let total = items.len();
+    for (p, (line, item)) in items.into_iter().enumerate() {
+        // Distinct seeds per prompt: answer i of prompt p uses seed + p·k + i.
+        let seed = opts.seed.wrapping_add((p * opts.k) as u32);
+        let Group {
+            prompt,
+            reference,
+            samples,
+            ..
+        } = sampler.group(&item, opts.k, seed)?;
         report.prompts += 1;
         report.samples += samples.len();
         report.correct_samples += samples.iter().filter(|s| s.verdict.correct).count();
@@ -349,9 +465,9 @@ pub fn make_pairs(
 
 /// One sampled answer: its turns (assistant replies and tool results) and
 /// its verdict.
-struct Sample {
-    turns: Vec<Message>,
-    verdict: Verdict,
+pub struct Sample {
+    pub turns: Vec<Message>,
+    pub verdict: Verdict,
 }
 
 /// At most 80 characters of `s`, for messages.

@@ -240,6 +240,27 @@ fn qwen2_lora_gradients_match_finite_differences() {
     check(TinySpec::qwen2(), "grad-qwen2");
 }
 
+/// A fixed prompt followed by `answer`, with targets on the answer's
+/// tokens only (the shape of a DPO or GRPO answer).
+fn example(answer: &[i32]) -> runtime::train::data::Example {
+    let prompt = [1, 504, 3000, 77, 12];
+    let ids: Vec<i32> = prompt.iter().chain(answer).copied().collect();
+    let labels = (0..ids.len())
+        .map(|i| {
+            if i + 1 >= prompt.len() && i + 1 < ids.len() {
+                ids[i + 1]
+            } else {
+                -1
+            }
+        })
+        .collect();
+    runtime::train::data::Example {
+        ids,
+        labels,
+        line: 1,
+    }
+}
+
 /// The DPO loss of one pair through the whole graph: its LoRA gradient
 /// against finite differences (along the gradient and block by block),
 /// with a reference adapter of its own and label smoothing so that every
@@ -247,30 +268,12 @@ fn qwen2_lora_gradients_match_finite_differences() {
 /// reference.
 #[test]
 fn dpo_gradients_match_finite_differences() {
-    use runtime::train::data::{Dataset, Example};
+    use runtime::train::data::Dataset;
     use runtime::train::dpo::{self, Dpo};
     let (_dir, path) = setup(TinySpec::llama(), "grad-dpo");
     let file = GgufFile::open(&path).unwrap();
     let graph = Graph::new(Weights::load(&file).unwrap());
-    // One prompt, two answers: labels on the answer tokens only.
-    let prompt = [1, 504, 3000, 77, 12];
-    let example = |answer: &[i32]| {
-        let ids: Vec<i32> = prompt.iter().chain(answer).copied().collect();
-        let labels = (0..ids.len())
-            .map(|i| {
-                if i + 1 >= prompt.len() && i + 1 < ids.len() {
-                    ids[i + 1]
-                } else {
-                    -1
-                }
-            })
-            .collect();
-        Example {
-            ids,
-            labels,
-            line: 1,
-        }
-    };
+    // One prompt, two answers.
     let ds = Dataset {
         examples: vec![example(&[9001, 250, 4, 300])],
         rejected: vec![example(&[42, 8, 15000])],
@@ -312,17 +315,29 @@ fn dpo_gradients_match_finite_differences() {
     assert_eq!(out, d.forward(&graph, pair, &a, refs[0]).unwrap());
     assert!(out.z.abs() > 1e-3, "a margin away from 0: {out:?}");
     let f = |b: &LoraAdapter| d.forward(&graph, pair, b, refs[0]).unwrap().loss;
+    check_along_gradient_and_per_block(&graph, &a, &g, &f, "dpo");
+}
+
+/// The slope of `loss` along the unit gradient against |g| (relative error
+/// below 1e-3), then [`check_each_block`]. The sigmoid (DPO) and the
+/// exponentials (GRPO's ratio and KL) bend the loss along g: ε = 4e-3
+/// keeps the central difference's O(ε²) error near 1e-4 (DPO: 8e-4 at 1e-2).
+fn check_along_gradient_and_per_block(
+    graph: &Graph<'_>,
+    a: &LoraAdapter,
+    g: &LoraAdapter,
+    loss: &dyn Fn(&LoraAdapter) -> f64,
+    tag: &str,
+) {
     let norm = g.tensors().iter().map(|t| dot(t, t)).sum::<f64>().sqrt();
-    assert!(norm > 1e-4, "gradient is ~0 ({norm})");
+    assert!(norm > 1e-4, "{tag}: gradient is ~0 ({norm})");
     let mut along_g = g.clone();
     scale(&mut along_g, 1.0 / norm);
-    // The sigmoid bends the loss along g: ε = 4e-3 keeps the central
-    // difference's O(ε²) error at 1.3e-4 (8e-4 at 1e-2).
-    let fd = slope_at(&f, &a, &along_g, 4e-3);
+    let fd = slope_at(loss, a, &along_g, 4e-3);
     let rel = (fd - norm).abs() / norm;
-    eprintln!("dpo: |g| = {norm:.6}, finite difference {fd:.6}, relative error {rel:.2e}");
-    assert!(rel < 1e-3, "dpo: relative error {rel}");
-    check_each_block(&graph, &a, &g, &f, "dpo");
+    eprintln!("{tag}: |g| = {norm:.6}, finite difference {fd:.6}, relative error {rel:.2e}");
+    assert!(rel < 1e-3, "{tag}: relative error {rel}");
+    check_each_block(graph, a, g, loss, tag);
 }
 
 /// The int8 compute path against the f32 path on the real model: the
@@ -411,4 +426,112 @@ fn int8_training_follows_the_f32_run() {
         l32[19] < 0.8 * l32[0] && l8[19] < 0.8 * l8[0],
         "the losses did not fall"
     );
+}
+
+/// The GRPO objective of one group through the whole graph: its LoRA
+/// gradient against finite differences (along the gradient and block by
+/// block), with a sampling policy of its own so that ratios differ from 1
+/// and some tokens are clipped, and a KL penalty to the base; with every
+/// advantage 0 and no KL the gradient is exactly zero; at ρ = 1 with
+/// A = −1 and no KL it is minus the SFT gradient of the answer.
+#[test]
+fn grpo_gradients_match_finite_differences() {
+    use runtime::train::grpo::{self, Answer, Grpo};
+    let (_dir, path) = setup(TinySpec::llama(), "grad-grpo");
+    let file = GgufFile::open(&path).unwrap();
+    let graph = Graph::new(Weights::load(&file).unwrap());
+    let examples = [
+        example(&[9001, 250, 4, 300]),
+        example(&[42, 8, 15000]),
+        example(&[9001, 8, 4, 4, 300]),
+    ];
+    let adv = grpo::advantages(&[0.0, 1.0, 0.3]).unwrap();
+    let a = adapter(&graph);
+    // The policy that sampled: another adapter, so ratios move off 1.
+    let mut sampler = LoraAdapter::init(&graph.w.cfg, &a.spec, 8);
+    let mut rng = kernels::rng::Rng::new(17);
+    for layer in &mut sampler.layers {
+        for p in layer.iter_mut() {
+            rng.fill_uniform(&mut p.b, -0.3, 0.3);
+        }
+    }
+    let answers: Vec<Answer> = examples
+        .iter()
+        .zip(&adv)
+        .map(|(e, &advantage)| Answer {
+            example: e.clone(),
+            advantage,
+            old: Some(grpo::token_logps(&graph, e, Some(&sampler)).unwrap()),
+            reference: Some(grpo::token_logps(&graph, e, None).unwrap()),
+        })
+        .collect();
+    let g_obj = Grpo { clip: 0.2, kl: 0.1 };
+    let w = 1.0 / answers.len() as f64;
+    let mut g = LoraAdapter::zeros(&graph.w.cfg, &a.spec);
+    let (mut clipped, mut tokens) = (0, 0);
+    for ans in &answers {
+        let o = g_obj.backward(&graph, ans, &a, w, &mut g, 0).unwrap();
+        assert_eq!(
+            o,
+            g_obj.forward(&graph, ans, &a).unwrap(),
+            "backward reports what forward computes"
+        );
+        clipped += o.clipped;
+        tokens += o.tokens;
+    }
+    eprintln!("grpo: {clipped} of {tokens} tokens clipped");
+    assert!(
+        clipped > 0 && clipped < tokens,
+        "both branches of the min are live"
+    );
+    let f = |b: &LoraAdapter| -> f64 {
+        answers
+            .iter()
+            .map(|ans| w * g_obj.forward(&graph, ans, b).unwrap().loss)
+            .sum()
+    };
+    check_along_gradient_and_per_block(&graph, &a, &g, &f, "grpo");
+
+    // Equal rewards: no advantage, and without KL no gradient at all.
+    let flat = Grpo { clip: 0.2, kl: 0.0 };
+    let mut zero = LoraAdapter::zeros(&graph.w.cfg, &a.spec);
+    for ans in &answers {
+        let equal = Answer {
+            example: ans.example.clone(),
+            advantage: 0.0,
+            old: ans.old.clone(),
+            reference: None,
+        };
+        flat.backward(&graph, &equal, &a, w, &mut zero, 0).unwrap();
+    }
+    assert!(zero.tensors().iter().all(|t| t.iter().all(|&x| x == 0.0)));
+    assert_eq!(grpo::advantages(&[0.5; 4]), None);
+
+    // ρ = 1, A = −1, no KL: ∇ mean ℓ = ∇ mean log π = −∇ mean CE.
+    let e = &examples[0];
+    let push_down = Answer {
+        example: e.clone(),
+        advantage: -1.0,
+        old: None,
+        reference: None,
+    };
+    let mut pg = LoraAdapter::zeros(&graph.w.cfg, &a.spec);
+    flat.backward(&graph, &push_down, &a, 1.0, &mut pg, 0)
+        .unwrap();
+    let mut sft = LoraAdapter::zeros(&graph.w.cfg, &a.spec);
+    graph
+        .loss(
+            &e.ids,
+            &e.labels,
+            Some(&a),
+            Some(Grads::Lora(&mut sft)),
+            None,
+            0,
+        )
+        .unwrap();
+    for (x, y) in pg.tensors().iter().zip(sft.tensors()) {
+        for (p, q) in x.iter().zip(y) {
+            assert!((p + q).abs() <= 1e-6 * q.abs().max(1e-3), "{p} vs -{q}");
+        }
+    }
 }

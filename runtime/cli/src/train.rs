@@ -2,12 +2,15 @@ use std::path::PathBuf;
 
 use argh::FromArgs;
 use runtime::model::LoraTarget;
+use runtime::train::rollouts::Reward;
 use runtime::train::{Method, OutDir, Schedule, TrainConfig};
 
 use super::{print_json, CliError};
 
 /// Train a LoRA adapter on a chat JSONL dataset (CPU, frozen quantized
-/// base): supervised (sft), or dpo on preference pairs.
+/// base): supervised (sft), dpo on preference pairs, or grpo on prompts
+/// (answers sampled from the adapter being trained through llama.cpp and
+/// rewarded by what they do, as `data pairs` judges them).
 /// Writes DIR/run.json, metrics.jsonl, loss.svg, latest/ and best/
 /// checkpoints and DIR/adapter.gguf (loadable by `generate --lora` and by
 /// llama.cpp). A non-empty DIR is refused unless --resume or --overwrite.
@@ -21,13 +24,45 @@ pub struct TrainArgs {
     model: Option<PathBuf>,
     /// training data: JSONL, one {"messages": [...], "tools": [...]} per
     /// line; for dpo also "chosen" and "rejected" (an assistant message, a
-    /// list of turns, or the assistant's text) after the prompt messages
+    /// list of turns, or the assistant's text) after the prompt messages;
+    /// for grpo the prompt is every turn before the first assistant turn,
+    /// which is the reference answers are judged against (`data synth
+    /// --kind code` lines: by their ground truth, through the agent loop)
     #[argh(option)]
     data: Option<PathBuf>,
-    /// sft (default) or dpo: -log sigmoid(beta * the chosen answer's
-    /// log-ratio to the reference minus the rejected one's)
+    /// sft (default); dpo: -log sigmoid(beta * the chosen answer's
+    /// log-ratio to the reference minus the rejected one's); grpo: --k
+    /// answers per prompt, advantages normalised within the group, clipped
+    /// ratio and a KL penalty to the base
     #[argh(option)]
     method: Option<String>,
+    /// grpo: answers sampled per prompt, 2 to 64 (default 4); --accum
+    /// prompts make one batch of rollouts
+    #[argh(option)]
+    k: Option<usize>,
+    /// grpo: weight of the KL penalty to the base (default 0.04; 0 skips
+    /// the reference forward)
+    #[argh(option)]
+    kl: Option<f32>,
+    /// grpo: how far the probability ratio may leave 1 (default 0.2)
+    #[argh(option)]
+    clip_ratio: Option<f32>,
+    /// grpo: optimizer steps per batch of rollouts (default 1)
+    #[argh(option)]
+    updates: Option<usize>,
+    /// grpo: sampling temperature (default 0.8)
+    #[argh(option)]
+    temperature: Option<f32>,
+    /// grpo: tokens per sampled reply (default 256)
+    #[argh(option)]
+    max_new_tokens: Option<usize>,
+    /// grpo: agent turns per rollout of a code item (default 5)
+    #[argh(option)]
+    max_turns: Option<usize>,
+    /// grpo: binary (1 when correct, default) or graded (0.7 correct + 0.2
+    /// right tool or none + 0.1 calls that parse)
+    #[argh(option)]
+    reward: Option<String>,
     /// dpo: beta (default 0.1)
     #[argh(option)]
     beta: Option<f32>,
@@ -38,8 +73,8 @@ pub struct TrainArgs {
     /// alpha and targets are used
     #[argh(option)]
     init_lora: Option<PathBuf>,
-    /// dpo: the reference is the base with this frozen adapter (default:
-    /// the base alone)
+    /// dpo, grpo: the reference is the base with this frozen adapter
+    /// (default: the base alone); e.g. the SFT adapter grpo starts from
     #[argh(option)]
     ref_lora: Option<PathBuf>,
     /// validation data (same format)
@@ -179,7 +214,14 @@ fn resolve(a: &TrainArgs) -> Result<TrainConfig, CliError> {
         max_seq,
         seed,
         eval_every,
-        save_every
+        save_every,
+        k,
+        kl,
+        clip_ratio,
+        updates,
+        temperature,
+        max_new_tokens,
+        max_turns
     );
     if a.steps.is_some() {
         c.steps = a.steps;
@@ -197,9 +239,21 @@ fn resolve(a: &TrainArgs) -> Result<TrainConfig, CliError> {
         c.method = match m.as_str() {
             "sft" => Method::Sft,
             "dpo" => Method::Dpo,
+            "grpo" => Method::Grpo,
             other => {
                 return Err(CliError::usage(format!(
-                    "--method {other}: choose sft or dpo"
+                    "--method {other}: choose sft, dpo or grpo"
+                )))
+            }
+        };
+    }
+    if let Some(r) = &a.reward {
+        c.reward = match r.as_str() {
+            "binary" => Reward::Binary,
+            "graded" => Reward::Graded,
+            other => {
+                return Err(CliError::usage(format!(
+                    "--reward {other}: choose binary or graded"
                 )))
             }
         };
@@ -280,11 +334,14 @@ pub fn run(a: TrainArgs) -> Result<(), CliError> {
     if a.json {
         return print_json(&summary);
     }
+    let losses = if summary.first_loss.is_nan() {
+        "no step changed the adapter".to_string()
+    } else {
+        format!("loss {:.4} -> {:.4}", summary.first_loss, summary.last_loss)
+    };
     println!(
-        "trained {} steps: loss {:.4} -> {:.4}{}, {:.0} tok/s, peak RSS {} (estimate {})",
+        "trained {} steps: {losses}{}, {:.0} tok/s, peak RSS {} (estimate {})",
         summary.steps,
-        summary.first_loss,
-        summary.last_loss,
         summary
             .best_val_loss
             .map(|v| format!(", best val {v:.4}"))
@@ -300,10 +357,24 @@ pub fn run(a: TrainArgs) -> Result<(), CliError> {
             100.0 * after
         );
     }
+    if let (Some(first), Some(last)) = (summary.first_reward, summary.last_reward) {
+        println!(
+            "mean reward of the rollouts {first:.3} -> {last:.3} (first and last batch); {:.0}% of the time sampling",
+            100.0 * summary.sampling_share.unwrap_or(0.0)
+        );
+    }
+    if let (Some(before), Some(after)) = (summary.initial_val_reward, summary.val_reward) {
+        println!("greedy reward on the validation prompts: {before:.3} -> {after:.3}");
+    }
     if summary.skipped_steps > 0 {
         println!(
-            "skipped {} steps with NaN or infinite gradients",
-            summary.skipped_steps
+            "skipped {} steps (NaN or infinite gradients{})",
+            summary.skipped_steps,
+            if cfg.method == Method::Grpo {
+                ", or no group whose rewards differed"
+            } else {
+                ""
+            }
         );
     }
     println!(

@@ -16,7 +16,9 @@
 use std::sync::Mutex;
 
 use kernels::attention::{attention_backward, attention_forward, probs_len, AttentionConfig};
-use kernels::cross_entropy::{chunked_cross_entropy, CrossEntropyStats, LossGrad};
+use kernels::cross_entropy::{
+    chunked_cross_entropy, CrossEntropyStats, GradScale, LossGrad, TokenScale,
+};
 use kernels::embedding::{embedding_backward, embedding_forward};
 use kernels::gemm::{matmul_dw, Dims};
 use kernels::lora::{lora_backward, lora_forward};
@@ -237,6 +239,43 @@ impl<'a> Graph<'a> {
         grad_scale: Option<f32>,
         kept_layers: usize,
     ) -> Result<CrossEntropyStats> {
+        let scale = grad_scale.map_or(GradScale::Mean, GradScale::Uniform);
+        self.loss_scaled(ids, labels, lora, grads, scale, kept_layers, None)
+    }
+
+    /// Each position's cross-entropy −log p(label) (NaN where the label is
+    /// masked), and, with `grad`, the gradient of Σ g_t(CE_t) accumulated
+    /// into its `Grads`, where the function gives g_t'(CE_t) from (position,
+    /// CE_t): policy-gradient objectives, whose token weights depend on the
+    /// token's own probability (see `kernels::cross_entropy::GradScale`).
+    pub fn token_losses(
+        &self,
+        ids: &[i32],
+        labels: &[i32],
+        lora: Option<&LoraAdapter>,
+        grad: Option<(Grads<'_>, &TokenScale<'_>)>,
+        kept_layers: usize,
+    ) -> Result<Vec<f64>> {
+        let mut per = vec![f64::NAN; ids.len()];
+        let (grads, scale) = match grad {
+            Some((g, f)) => (Some(g), GradScale::PerToken(f)),
+            None => (None, GradScale::Mean),
+        };
+        self.loss_scaled(ids, labels, lora, grads, scale, kept_layers, Some(&mut per))?;
+        Ok(per)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn loss_scaled(
+        &self,
+        ids: &[i32],
+        labels: &[i32],
+        lora: Option<&LoraAdapter>,
+        grads: Option<Grads<'_>>,
+        grad_scale: GradScale<'_>,
+        kept_layers: usize,
+        mut per_token: Option<&mut [f64]>,
+    ) -> Result<CrossEntropyStats> {
         self.check_ids(ids)?;
         if labels.len() != ids.len() {
             return Err(Error::Input(format!(
@@ -279,6 +318,7 @@ impl<'a> Graph<'a> {
                     loss_chunk_tokens(v),
                     &mut head_forward,
                     None,
+                    per_token.as_deref_mut(),
                 )
             })
             .map_err(|err| Error::Input(err.to_string()));
@@ -318,6 +358,7 @@ impl<'a> Graph<'a> {
                     head_backward: &mut head_backward,
                     grad_scale,
                 }),
+                per_token,
             )
         })
         .map_err(|err| Error::Input(err.to_string()))?;

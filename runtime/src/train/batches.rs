@@ -2,11 +2,12 @@
 //! epoch, packed in order into `accum` micro-batches of up to
 //! `batch_tokens` tokens (whole examples, at least one per micro-batch).
 //! Every epoch packs differently, so the number of steps of a run is
-//! counted epoch by epoch.
+//! counted epoch by epoch. GRPO takes `accum` prompts per batch of
+//! rollouts, one micro-batch each.
 
 use kernels::rng::Rng;
 
-use super::config::TrainConfig;
+use super::config::{Method, TrainConfig};
 use super::data::Dataset;
 
 /// Examples of one epoch in training order.
@@ -29,6 +30,11 @@ pub(super) fn next_step(
     mut pos: usize,
 ) -> (Vec<Vec<usize>>, usize) {
     let mut micro = Vec::new();
+    if cfg.method == Method::Grpo {
+        // One prompt (and its group of answers) per micro-batch.
+        let end = (pos + cfg.accum).min(order.len());
+        return (order[pos..end].iter().map(|&i| vec![i]).collect(), end);
+    }
     for _ in 0..cfg.accum {
         let mut batch = Vec::new();
         let mut tokens = 0;
@@ -61,13 +67,18 @@ fn steps_in_epoch(cfg: &TrainConfig, ds: &Dataset, epoch_seed: u64) -> usize {
 }
 
 /// Optimizer steps of the whole run: `--steps`, or every step of
-/// `--epochs` passes.
+/// `--epochs` passes (GRPO: `--updates` steps per batch of prompts).
 pub(super) fn total_steps(cfg: &TrainConfig, ds: &Dataset) -> usize {
     if let Some(steps) = cfg.steps {
         return steps;
     }
+    let per_batch = if cfg.method == Method::Grpo {
+        cfg.updates
+    } else {
+        1
+    };
     (0..cfg.epochs)
-        .map(|e| steps_in_epoch(cfg, ds, epoch_seed(cfg.seed, e)))
+        .map(|e| steps_in_epoch(cfg, ds, epoch_seed(cfg.seed, e)) * per_batch)
         .sum()
 }
 

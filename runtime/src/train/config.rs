@@ -29,6 +29,9 @@ pub enum Method {
     /// Direct preference optimisation on chosen/rejected pairs
     /// (see `train::dpo`).
     Dpo,
+    /// Group relative policy optimisation on answers sampled from the
+    /// policy and rewarded by what they do (see `train::grpo`).
+    Grpo,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -48,10 +51,36 @@ pub struct TrainConfig {
     /// a fresh one; its rank, alpha and targets replace the config's.
     #[serde(default)]
     pub init_lora: Option<PathBuf>,
-    /// DPO: the reference is the base with this frozen adapter (default:
-    /// the base alone, which costs no second model).
+    /// DPO, GRPO: the reference is the base with this frozen adapter
+    /// (default: the base alone, which costs no second model).
     #[serde(default)]
     pub ref_lora: Option<PathBuf>,
+    /// GRPO: answers sampled per prompt (a group; 2 to 64, default 4).
+    #[serde(default = "d_k")]
+    pub k: usize,
+    /// GRPO: β of the KL penalty to the base (0: none, and no reference
+    /// forward; default 0.04).
+    #[serde(default = "d_kl")]
+    pub kl: f32,
+    /// GRPO: ε, how far the probability ratio may leave 1 before its
+    /// gradient stops (default 0.2; binds only with --updates > 1).
+    #[serde(default = "d_clip_ratio")]
+    pub clip_ratio: f32,
+    /// GRPO: optimizer steps per batch of rollouts (default 1).
+    #[serde(default = "d_one")]
+    pub updates: usize,
+    /// GRPO: sampling temperature of the rollouts (default 0.8).
+    #[serde(default = "d_temperature")]
+    pub temperature: f32,
+    /// GRPO: tokens per sampled reply (default 256) and agent turns per
+    /// code item's rollout (default 5).
+    #[serde(default = "d_max_new_tokens")]
+    pub max_new_tokens: usize,
+    #[serde(default = "d_max_turns")]
+    pub max_turns: usize,
+    /// GRPO: how a judged answer is scored ("binary" or "graded").
+    #[serde(default)]
+    pub reward: super::rollouts::Reward,
     /// The base model, training data and output directory may be left out
     /// of a config file (a shared recipe) and given on the command line.
     #[serde(default)]
@@ -197,6 +226,28 @@ fn d_seed() -> u64 {
 fn d_eval_every() -> usize {
     50
 }
+fn d_k() -> usize {
+    4
+}
+fn d_kl() -> f32 {
+    0.04
+}
+fn d_clip_ratio() -> f32 {
+    0.2
+}
+fn d_one() -> usize {
+    1
+}
+fn d_temperature() -> f32 {
+    0.8
+}
+fn d_max_new_tokens() -> usize {
+    256
+}
+fn d_max_turns() -> usize {
+    5
+}
+
 fn d_save_every() -> usize {
     50
 }
@@ -245,8 +296,26 @@ impl TrainConfig {
         if !(0.0..0.5).contains(&self.label_smoothing) {
             return bad("--label-smoothing must be at least 0 and below 0.5");
         }
-        if self.method != Method::Dpo && self.ref_lora.is_some() {
-            return bad("--ref-lora is the DPO reference: it needs --method dpo");
+        if self.method == Method::Sft && self.ref_lora.is_some() {
+            return bad("--ref-lora is the DPO/GRPO reference: it needs --method dpo or grpo");
+        }
+        if !(2..=crate::infer::MAX_PARALLEL).contains(&self.k) {
+            return Err(Error::Input(format!(
+                "--k must be 2 to {} (answers per prompt)",
+                crate::infer::MAX_PARALLEL
+            )));
+        }
+        if !(self.kl >= 0.0 && self.kl.is_finite()) {
+            return bad("--kl must be a number of at least 0");
+        }
+        if !(self.clip_ratio > 0.0 && self.clip_ratio < 1.0) {
+            return bad("--clip-ratio must be above 0 and below 1");
+        }
+        if self.updates == 0 || self.max_new_tokens == 0 || self.max_turns == 0 {
+            return bad("--updates, --max-new-tokens and --max-turns must be at least 1");
+        }
+        if !(self.temperature > 0.0 && self.temperature.is_finite()) {
+            return bad("--temperature must be above 0 (GRPO needs different answers)");
         }
         Ok(())
     }

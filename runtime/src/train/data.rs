@@ -87,6 +87,15 @@ impl Tokenizing<'_> {
     }
 }
 
+impl Tokenizing<'_> {
+    /// A sampled answer (GRPO): the conversation's weighted assistant
+    /// tokens as targets; `None` when none is left within `max_seq`.
+    pub(super) fn answer(&mut self, conv: &Conversation, line: usize) -> Option<Example> {
+        let mut truncated = 0;
+        self.example(conv, true, line, &mut truncated).ok()
+    }
+}
+
 /// Reads `path` line by line: `item` turns a line into what the dataset
 /// keeps, or says why it cannot (skipped with `skip_bad`, else an error
 /// naming file:line).

@@ -1,4 +1,5 @@
-//! LoRA fine-tuning (supervised, or DPO on preference pairs):
+//! LoRA fine-tuning (supervised, DPO on preference pairs, GRPO on
+//! prompts with rewards from what the answers do):
 //! configuration, data, the training loop, checkpoints and reports.
 
 mod batches;
@@ -6,8 +7,10 @@ mod checkpoint;
 mod config;
 pub mod data;
 pub mod dpo;
+pub mod grpo;
 mod out_dir;
 mod report;
+pub mod rollouts;
 mod run;
 mod step;
 

@@ -1,7 +1,7 @@
-//! The LoRA training loop (SFT, or DPO on preference pairs): micro-batches
-//! of whole examples, gradient accumulation, global-norm clipping, AdamW
-//! with warmup + schedule, validation, `latest/` and `best/` checkpoints,
-//! metrics JSONL, progress.
+//! The LoRA training loop (SFT, DPO on preference pairs, or GRPO on
+//! prompts): micro-batches of whole examples, gradient accumulation,
+//! global-norm clipping, AdamW with warmup + schedule, validation,
+//! `latest/` and `best/` checkpoints, metrics JSONL, progress.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,10 +15,13 @@ use super::checkpoint::{save_checkpoint, Checkpoint, CheckpointMeta};
 use super::config::{Method, TrainConfig};
 use super::data::{self, Dataset, Example, Tokenizing};
 use super::dpo::{self, Dpo, PairStats, RefLogps};
+use super::grpo::{self, Grpo};
 use super::out_dir::{self, OutDir};
 use super::report::{self, StepProgress};
-use super::step::{optimizer_step, BadSteps};
+use super::rollouts::{self, Batch, RolloutStats, Sampling};
+use super::step::{optimizer_step, BadSteps, StepOutcome};
 use crate::model::{Graph, LoraAdapter, LoraSpec, Weights};
+use crate::pairs::Item;
 use crate::{memory, Error, Result};
 
 /// One line of `metrics.jsonl`.
@@ -47,6 +50,19 @@ pub struct StepMetrics {
     /// DPO: preference accuracy on the validation pairs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub val_accuracy: Option<f64>,
+    /// GRPO: the mean reward of one greedy answer per validation prompt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub val_reward: Option<f64>,
+    /// GRPO: the batch of rollouts this step trained on (the same batch
+    /// for `--updates` steps in a row).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub rollouts: Option<RolloutStats>,
+    /// GRPO: mean KL estimate to the reference per answer token (with
+    /// --kl above 0), and the share of tokens whose ratio was clipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kl: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clip_fraction: Option<f64>,
     /// The gradients were not finite; the adapter was left as it was.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub skipped: bool,
@@ -67,12 +83,27 @@ pub struct TrainSummary {
     pub initial_val_accuracy: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub val_accuracy: Option<f64>,
+    /// GRPO: mean greedy reward on the validation prompts before training
+    /// (fresh runs) and at the last validation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_val_reward: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub val_reward: Option<f64>,
+    /// GRPO: mean reward of the first and the last batch of rollouts, and
+    /// the share of the run's time spent sampling them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_reward: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_reward: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sampling_share: Option<f64>,
     pub tokens_per_second: f64,
     pub peak_rss_bytes: u64,
     pub estimated_bytes: u64,
     pub adapter: PathBuf,
     pub skipped_lines: usize,
-    /// Optimizer steps skipped for non-finite gradients (whole run).
+    /// Optimizer steps that changed nothing (whole run): non-finite
+    /// gradients, or (GRPO) no group with different rewards.
     pub skipped_steps: usize,
     /// The matmul path ("f32" or "int8").
     pub compute: &'static str,
@@ -141,12 +172,51 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
         bos,
         tokenize: &mut tokenize,
     };
-    let mut read = |p: &Path| match cfg.method {
-        Method::Sft => data::load(p, cfg.mask_prompt, cfg.skip_bad, &mut tok),
-        Method::Dpo => data::load_pairs(p, cfg.skip_bad, &mut tok),
+    // GRPO: the prompts, one placeholder example each for the batching.
+    let prompts = |p: &Path| -> Result<(Vec<(usize, Item)>, Dataset)> {
+        let crate::pairs::Items { items, skipped } = crate::pairs::read_items(p, None)?;
+        if let (Some((n, why)), false) = (skipped.first(), cfg.skip_bad) {
+            return Err(Error::Input(format!(
+                "{}:{n}: {why} (use --skip-bad to skip bad lines)",
+                p.display()
+            )));
+        }
+        let examples = items
+            .iter()
+            .map(|&(line, _)| Example {
+                ids: Vec::new(),
+                labels: Vec::new(),
+                line,
+            })
+            .collect();
+        Ok((
+            items,
+            Dataset {
+                examples,
+                skipped,
+                ..Dataset::default()
+            },
+        ))
     };
-    let ds = read(&cfg.data)?;
-    let val = cfg.val.as_deref().map(&mut read).transpose()?;
+    let (prompt_items, ds, val_items, val) = match cfg.method {
+        Method::Grpo => {
+            let (items, ds) = prompts(&cfg.data)?;
+            let (val_items, val) = match cfg.val.as_deref().map(prompts).transpose()? {
+                Some((i, v)) => (i, Some(v)),
+                None => (Vec::new(), None),
+            };
+            (items, ds, val_items, val)
+        }
+        Method::Sft | Method::Dpo => {
+            let mut read = |p: &Path| match cfg.method {
+                Method::Dpo => data::load_pairs(p, cfg.skip_bad, &mut tok),
+                _ => data::load(p, cfg.mask_prompt, cfg.skip_bad, &mut tok),
+            };
+            let ds = read(&cfg.data)?;
+            let val = cfg.val.as_deref().map(&mut read).transpose()?;
+            (Vec::new(), ds, Vec::new(), val)
+        }
+    };
     std::fs::create_dir_all(&cfg.out).map_err(Error::io(&cfg.out))?;
     let out = cfg.out.clone();
     write_manifest(cfg, &model_cfg, &ds, estimate.total_bytes, plan)?;
@@ -218,52 +288,92 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
         label_smoothing: cfg.label_smoothing as f64,
     };
     let reference = match (&cfg.ref_lora, cfg.method) {
-        (Some(p), Method::Dpo) => Some(LoraAdapter::load_gguf(p, &model_cfg)?),
+        (Some(p), Method::Dpo | Method::Grpo) => Some(LoraAdapter::load_gguf(p, &model_cfg)?),
         _ => None,
     };
     let refs = |d: &Dataset| -> Result<Vec<RefLogps>> {
         match cfg.method {
-            Method::Sft => Ok(Vec::new()),
             Method::Dpo => pool.install(|| dpo::reference(&graph, d, reference.as_ref())),
+            _ => Ok(Vec::new()),
         }
     };
     let train_refs = refs(&ds)?;
     let val_refs = val.as_ref().map(refs).transpose()?.unwrap_or_default();
     let mut scratch = match cfg.method {
-        Method::Sft => None,
         Method::Dpo => Some([
             LoraAdapter::zeros(&model_cfg, &spec),
             LoraAdapter::zeros(&model_cfg, &spec),
         ]),
+        _ => None,
     };
-    // Validation: the mean loss, and DPO's preference accuracy.
-    let validate = |adapter: &LoraAdapter, v: &Dataset| -> Result<(f64, Option<f64>)> {
-        pool.install(|| match cfg.method {
-            Method::Sft => Ok((evaluate(&graph, adapter, &v.examples)?, None)),
+    // GRPO: how rollouts are sampled, and the batch being trained on.
+    let grpo = Grpo {
+        clip: cfg.clip_ratio as f64,
+        kl: cfg.kl as f64,
+    };
+    let sampling = Sampling {
+        model: &cfg.model,
+        adapter_file: out.join("rollout-adapter.gguf"),
+        arch: &model_cfg.architecture,
+        k: cfg.k,
+        temperature: cfg.temperature,
+        max_new_tokens: cfg.max_new_tokens,
+        max_turns: cfg.max_turns,
+        reward: cfg.reward,
+        threads,
+        n_ctx: cfg.max_seq,
+    };
+    let val_prompts: Vec<(usize, &Item)> = val_items.iter().map(|(n, i)| (*n, i)).collect();
+    let mut batch: Option<Batch> = None;
+    let (mut first_reward, mut last_reward, mut sampling_s) = (None, None, 0.0);
+    // Validation: the mean loss, DPO's preference accuracy, GRPO's greedy
+    // reward.
+    let validate = |adapter: &LoraAdapter, v: &Dataset| -> Result<ValScore> {
+        match cfg.method {
+            Method::Sft => Ok(ValScore {
+                loss: Some(pool.install(|| evaluate(&graph, adapter, &v.examples))?),
+                ..ValScore::default()
+            }),
             Method::Dpo => {
-                let s = dpo::evaluate(&dpo, &graph, adapter, v, &val_refs)?;
-                Ok((s.loss, Some(s.accuracy)))
+                let s = pool.install(|| dpo::evaluate(&dpo, &graph, adapter, v, &val_refs))?;
+                Ok(ValScore {
+                    loss: Some(s.loss),
+                    accuracy: Some(s.accuracy),
+                    reward: None,
+                })
             }
-        })
+            Method::Grpo => Ok(ValScore {
+                reward: Some(rollouts::greedy_reward(&sampling, &val_prompts, adapter)?),
+                ..ValScore::default()
+            }),
+        }
     };
     let (mut first_loss, mut last_loss) = (f64::NAN, f64::NAN);
     let (mut tokens_done, t_start) = (0usize, Instant::now());
     let mut initial_val_loss = None;
     let (mut initial_val_accuracy, mut last_val_accuracy) = (None, None);
+    let (mut initial_val_reward, mut last_val_reward) = (None, None);
     let mut bad_steps = BadSteps::default();
     let mut order = epoch_order(ds.examples.len(), meta.epoch_seed);
     if meta.step == 0 {
         // The starting point: validation loss of the untouched base model.
         if let Some(v) = &val {
-            let (val_loss, val_accuracy) = validate(&adapter, v)?;
-            let mut line = serde_json::json!({"step": 0, "epoch": 0, "val_loss": val_loss});
-            if let Some(a) = val_accuracy {
-                line["val_accuracy"] = a.into();
+            let score = validate(&adapter, v)?;
+            let mut line = serde_json::json!({"step": 0, "epoch": 0});
+            for (k, x) in [
+                ("val_loss", score.loss),
+                ("val_accuracy", score.accuracy),
+                ("val_reward", score.reward),
+            ] {
+                if let Some(x) = x {
+                    line[k] = x.into();
+                }
             }
-            initial_val_accuracy = val_accuracy;
+            initial_val_accuracy = score.accuracy;
+            initial_val_reward = score.reward;
             writeln!(metrics, "{line}").map_err(Error::io(&metrics_path))?;
             meta.best_val_loss = None;
-            initial_val_loss = Some(val_loss);
+            initial_val_loss = score.loss;
         }
     }
 
@@ -274,12 +384,70 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
             meta.epoch_seed = epoch_seed(cfg.seed, meta.epoch);
             order = epoch_order(ds.examples.len(), meta.epoch_seed);
         }
-        let (micro, next_pos) = next_step(cfg, &ds, &order, meta.position);
+        // GRPO trains --updates steps on each batch of rollouts: the same
+        // prompts until a new batch is sampled.
+        let new_batch = meta.step % cfg.updates == 0 || batch.is_none();
+        let (micro, next_pos) = if cfg.method != Method::Grpo || new_batch {
+            next_step(cfg, &ds, &order, meta.position)
+        } else {
+            (Vec::new(), meta.position)
+        };
         let items: Vec<usize> = micro.iter().flatten().copied().collect();
-        let n_tokens: usize = items.iter().map(|&i| ds.tokens(i)).sum();
+        let mut n_tokens: usize = items.iter().map(|&i| ds.tokens(i)).sum();
         let t0 = Instant::now();
         grads.zero();
+        let mut step_grpo = None;
+        if cfg.method == Method::Grpo && new_batch {
+            let chosen: Vec<(usize, &Item)> = items
+                .iter()
+                .map(|&i| (prompt_items[i].0, &prompt_items[i].1))
+                .collect();
+            let seed = (cfg.seed as u32) ^ (meta.step as u32).wrapping_mul(0x9E37_79B9);
+            let mut b = rollouts::sample(&sampling, &chosen, &adapter, &mut tok, seed)?;
+            for (line, why) in &b.failures {
+                eprintln!("warning: {}:{line}: no rollouts: {why}", cfg.data.display());
+            }
+            if b.stats.failed_prompts == chosen.len() {
+                return Err(Error::Input(format!(
+                    "{}: every prompt of step {} failed to sample (first: {})",
+                    cfg.data.display(),
+                    meta.step + 1,
+                    b.failures.first().map_or("", |f| f.1.as_str())
+                )));
+            }
+            pool.install(|| -> Result<()> {
+                for a in &mut b.answers {
+                    if grpo.kl > 0.0 {
+                        a.reference =
+                            Some(grpo::token_logps(&graph, &a.example, reference.as_ref())?);
+                    }
+                    if cfg.updates > 1 {
+                        a.old = Some(grpo::token_logps(&graph, &a.example, Some(&adapter))?);
+                    }
+                }
+                Ok(())
+            })?;
+            sampling_s += b.stats.sampling_s;
+            first_reward.get_or_insert(b.stats.reward);
+            last_reward = Some(b.stats.reward);
+            batch = Some(b);
+        }
         let (loss, pairs) = pool.install(|| -> Result<(f64, Option<PairStats>)> {
+            if let (Method::Grpo, Some(b)) = (cfg.method, &batch) {
+                // The mean over answers of each answer's mean token loss.
+                let w = 1.0 / b.answers.len().max(1) as f64;
+                let (mut loss, mut kl, mut clipped, mut tokens) = (0.0, 0.0, 0, 0);
+                for a in &b.answers {
+                    let o = grpo.backward(&graph, a, &adapter, w, &mut grads, kept_layers)?;
+                    loss += w * o.loss;
+                    kl += o.kl_sum;
+                    clipped += o.clipped;
+                    tokens += o.tokens;
+                }
+                let t = tokens.max(1) as f64;
+                step_grpo = Some((b.stats, kl / t, clipped as f64 / t));
+                return Ok((loss, None));
+            }
             let Some(scratch) = scratch.as_mut() else {
                 let examples: Vec<&Example> = items.iter().map(|&i| &ds.examples[i]).collect();
                 let n_targets: usize = examples.iter().map(|e| e.n_targets()).sum();
@@ -311,10 +479,24 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
             let stats = PairStats::of(dpo.beta, &outcomes);
             Ok((stats.loss, Some(stats)))
         })?;
+        if let Some(b) = &batch {
+            n_tokens = b.answers.iter().map(|a| a.example.ids.len()).sum();
+        }
         meta.step += 1;
         let lr = cfg.lr_at(meta.step, total);
         let updates = (meta.step - meta.skipped_steps) as u64;
-        let step = optimizer_step(&mut adapter, &mut grads, &mut states, cfg, lr, updates);
+        // A GRPO batch whose groups all had equal rewards has no gradient:
+        // the adapter and AdamW's moments stay as they are.
+        let idle =
+            cfg.method == Method::Grpo && batch.as_ref().is_some_and(|b| b.answers.is_empty());
+        let step = if idle {
+            StepOutcome {
+                grad_norm: 0.0,
+                applied: false,
+            }
+        } else {
+            optimizer_step(&mut adapter, &mut grads, &mut states, cfg, lr, updates)
+        };
         meta.position = next_pos;
         tokens_done += n_tokens;
         if step.applied {
@@ -326,17 +508,19 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
             meta.skipped_steps += 1;
         }
         let tok_s = n_tokens as f64 / t0.elapsed().as_secs_f64().max(1e-9);
-        let (val_loss, val_accuracy) = match &val {
+        let score = match &val {
             Some(v)
                 if (cfg.eval_every > 0 && meta.step % cfg.eval_every == 0)
                     || meta.step == total =>
             {
-                let (l, a) = validate(&adapter, v)?;
-                (Some(l), a)
+                Some(validate(&adapter, v)?)
             }
-            _ => (None, None),
+            _ => None,
         };
+        let (val_loss, val_accuracy, val_reward) =
+            score.map_or((None, None, None), |s| (s.loss, s.accuracy, s.reward));
         last_val_accuracy = val_accuracy.or(last_val_accuracy);
+        last_val_reward = val_reward.or(last_val_reward);
         let rss = host::rss_bytes().0;
         let m = StepMetrics {
             step: meta.step,
@@ -353,18 +537,24 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
             chosen_reward: pairs.map(|p| p.chosen_reward),
             rejected_reward: pairs.map(|p| p.rejected_reward),
             val_accuracy,
-            skipped: !step.applied,
+            val_reward,
+            rollouts: step_grpo.map(|g| g.0),
+            kl: step_grpo.filter(|_| grpo.kl > 0.0).map(|g| g.1),
+            clip_fraction: step_grpo.map(|g| g.2),
+            skipped: !step.applied && !idle,
         };
         let line = serde_json::to_string(&m).map_err(Error::internal("cannot encode metrics"))?;
         writeln!(metrics, "{line}").map_err(Error::io(&metrics_path))?;
         progress.update(&m);
-        let improved = match (val_loss, meta.best_val_loss) {
+        // best/ by the validation loss, or (GRPO) minus the reward.
+        let val_score = score.and_then(|s| s.loss.or(s.reward.map(|r| -r)));
+        let improved = match (val_score, meta.best_val_loss) {
             (Some(v), Some(best)) => v < best,
             (Some(v), None) => v.is_finite(),
             _ => false,
         };
         if improved {
-            meta.best_val_loss = val_loss;
+            meta.best_val_loss = val_score;
             save(
                 &out.join("best"),
                 &meta,
@@ -382,7 +572,12 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
                 &model_cfg.architecture,
             )?;
         }
-        if let Err(e) = bad_steps.record(meta.step, step, cfg.max_bad_steps) {
+        let recorded = if idle {
+            Ok(())
+        } else {
+            bad_steps.record(meta.step, step, cfg.max_bad_steps)
+        };
+        if let Err(e) = recorded {
             progress.finish();
             // The adapter is still the last good one: keep it resumable.
             let latest = out.join("latest");
@@ -391,6 +586,10 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
         }
     }
     progress.finish();
+    if cfg.method == Method::Grpo {
+        // Only llama.cpp's copy of the adapter for sampling.
+        let _ = std::fs::remove_file(&sampling.adapter_file);
+    }
     let adapter_path = out.join("adapter.gguf");
     adapter.save_gguf(&model_cfg.architecture, &adapter_path)?;
     report::loss_curve_svg(&out.join("metrics.jsonl"), &out.join("loss.svg"))?;
@@ -398,10 +597,16 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
         steps: meta.step,
         first_loss,
         last_loss,
-        best_val_loss: meta.best_val_loss,
+        best_val_loss: meta.best_val_loss.filter(|_| cfg.method != Method::Grpo),
         initial_val_loss,
         initial_val_accuracy,
         val_accuracy: last_val_accuracy,
+        initial_val_reward,
+        val_reward: last_val_reward,
+        first_reward,
+        last_reward,
+        sampling_share: (cfg.method == Method::Grpo)
+            .then(|| sampling_s / t_start.elapsed().as_secs_f64().max(1e-9)),
         tokens_per_second: tokens_done as f64 / t_start.elapsed().as_secs_f64().max(1e-9),
         peak_rss_bytes: host::rss_bytes().1,
         estimated_bytes: estimate.total_bytes,
@@ -413,6 +618,15 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
         int8_coded: plan.int8_coded,
         n_layer: model_cfg.n_layer,
     })
+}
+
+/// One validation: the mean loss (SFT, DPO), the preference accuracy
+/// (DPO), the mean greedy reward (GRPO).
+#[derive(Clone, Copy, Debug, Default)]
+struct ValScore {
+    loss: Option<f64>,
+    accuracy: Option<f64>,
+    reward: Option<f64>,
 }
 
 fn save(
