@@ -80,6 +80,7 @@ fn correct_samples(d: &TempDir, data: &str, lora: &str) -> u64 {
 /// answers right), GRPO with the SFT adapter as its reference raises the
 /// share of right answers among 96 samples by at least 5 (measured: 35 ->
 /// 42 of 48 at 8 steps); every step's metrics account for each prompt.
+/// With two updates per batch the ratio moves off 1 and clips.
 #[test]
 fn grpo_learns_from_rewarded_rollouts() {
     let d = TempDir::new("grpo");
@@ -98,10 +99,6 @@ fn grpo_learns_from_rewarded_rollouts() {
                 &data,
                 "--out",
                 out,
-                "--k",
-                "8",
-                "--accum",
-                "4",
                 "--max-new-tokens",
                 "40",
                 "--warmup",
@@ -115,7 +112,12 @@ fn grpo_learns_from_rewarded_rollouts() {
     };
 
     let base = d.arg("base");
-    let s = grpo(&base, &["--steps", "1", "--rank", "8", "--alpha", "16"]);
+    let s = grpo(
+        &base,
+        &[
+            "--steps", "1", "--rank", "8", "--alpha", "16", "--k", "8", "--accum", "4",
+        ],
+    );
     assert_eq!(s["skipped_steps"], 1, "{s}");
     assert!(s["first_loss"].is_null(), "{s}");
     let m = metrics(&base);
@@ -165,6 +167,10 @@ fn grpo_learns_from_rewarded_rollouts() {
         &[
             "--steps",
             "6",
+            "--k",
+            "8",
+            "--accum",
+            "4",
             "--lr",
             "5e-4",
             "--init-lora",
@@ -201,6 +207,37 @@ fn grpo_learns_from_rewarded_rollouts() {
     );
     let share = s["sampling_share"].as_f64().unwrap();
     assert!(share > 0.0 && share < 1.0, "{s}");
+    // Two updates per batch: the second trains on the first's rollouts
+    // with the adapter moved, so the ratio leaves 1 (KL > 0, some tokens
+    // clipped), and both steps report the same batch.
+    let twice = d.arg("twice");
+    grpo(
+        &twice,
+        &[
+            "--steps",
+            "2",
+            "--updates",
+            "2",
+            "--lr",
+            "5e-4",
+            "--init-lora",
+            &sft_adapter,
+            "--ref-lora",
+            &sft_adapter,
+            "--k",
+            "4",
+            "--accum",
+            "2",
+        ],
+    );
+    let m = metrics(&twice);
+    assert_eq!(m.len(), 2);
+    assert!(m[0]["groups"].as_u64().unwrap() > 0, "{m:?}");
+    assert_eq!(m[0]["rollout_tokens"], m[1]["rollout_tokens"], "{m:?}");
+    assert_eq!(m[0]["clip_fraction"], 0.0, "{m:?}");
+    assert!(m[1]["clip_fraction"].as_f64().unwrap() > 0.0, "{m:?}");
+    assert!(m[1]["kl"].as_f64().unwrap() > 0.0, "{m:?}");
+
     let before = correct_samples(&d, &data, &sft_adapter);
     let after = correct_samples(&d, &data, &format!("{out}/adapter.gguf"));
     eprintln!("right answers of 96 sampled: SFT {before}, SFT -> GRPO {after}");
