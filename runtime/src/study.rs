@@ -4,7 +4,10 @@
 //!   adapter, and the base model, on one held-out suite;
 //! - [`quant`]: evaluate the same adapter on differently quantized bases
 //!   (the model itself and copies re-encoded to other types, e.g. Q8_0 and
-//!   Q4_0), with and without the adapter.
+//!   Q4_0), with and without the adapter;
+//! - [`methods`]: SFT, SFT→DPO (pairs sampled from the SFT adapter),
+//!   SFT→GRPO and GRPO from the base on the same data, then the base and
+//!   every adapter on one held-out suite.
 //!
 //! Both write `study.json` and `study.md` next to an ordinary eval
 //! directory (`eval/`: results.json, report.md, charts, report.html).
@@ -93,13 +96,8 @@ pub fn samples(
             adapter: s.adapter,
         });
     }
-    let mut adapters = vec![Adapter::base()];
-    adapters.extend(runs.iter().map(|r| Adapter {
-        label: r.label.clone(),
-        path: Some(r.adapter.clone()),
-    }));
-    let eval = evaluate(&base.model, &adapters, suite_name, suite, opts)?;
-    eval.write(&out.join("eval"))?;
+    let trained = runs.iter().map(|r| (&r.label, &r.adapter));
+    let eval = evaluate_with_base(&base.model, trained, suite_name, suite, opts, out)?;
     let study = SampleStudy { runs, eval };
     write_study(out, &study, &samples_markdown(&study))?;
     Ok(study)
@@ -114,6 +112,26 @@ fn last_val_loss(metrics: &Path) -> Result<Option<f64>> {
         .rev()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find_map(|v| v.get("val_loss").and_then(serde_json::Value::as_f64)))
+}
+
+/// The base model and each (label, adapter) on `suite`, written to
+/// `out/eval/`.
+fn evaluate_with_base<'r>(
+    model: &Path,
+    trained: impl Iterator<Item = (&'r String, &'r PathBuf)>,
+    suite_name: &str,
+    suite: &Suite,
+    opts: &EvalOptions,
+    out: &Path,
+) -> Result<EvalRun> {
+    let mut adapters = vec![Adapter::base()];
+    adapters.extend(trained.map(|(label, path)| Adapter {
+        label: label.clone(),
+        path: Some(path.clone()),
+    }));
+    let eval = evaluate(model, &adapters, suite_name, suite, opts)?;
+    eval.write(&out.join("eval"))?;
+    Ok(eval)
 }
 
 fn write_study<T: Serialize>(out: &Path, study: &T, md: &str) -> Result<()> {
@@ -203,6 +221,193 @@ fn score_name(eval: &EvalRun) -> &'static str {
     } else {
         "AST accuracy over all items"
     }
+}
+
+/// One training run of the methods study.
+#[derive(Clone, Debug, Serialize)]
+pub struct MethodRun {
+    pub label: String,
+    pub method: crate::train::Method,
+    pub steps: usize,
+    /// Wall time of the run (for DPO, sampling the pairs included).
+    pub train_seconds: f64,
+    pub tokens_per_second: f64,
+    /// Peak RSS, reset before the run; memory that earlier runs left in
+    /// the process heap is counted again.
+    pub peak_rss_bytes: u64,
+    /// GRPO: mean reward of the first and last batch of rollouts.
+    pub first_reward: Option<f64>,
+    pub last_reward: Option<f64>,
+    pub adapter: PathBuf,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MethodStudy {
+    pub runs: Vec<MethodRun>,
+    /// DPO: the preference pairs sampled from the SFT adapter.
+    pub pairs: crate::pairs::PairsReport,
+    pub eval: EvalRun,
+}
+
+/// The preference and RL runs' settings (SFT runs as `base` says).
+#[derive(Clone, Copy, Debug)]
+pub struct MethodsPlan {
+    /// Optimizer steps and learning rate of the DPO and GRPO runs.
+    pub steps: usize,
+    pub lr: f32,
+    /// Answers per prompt: the pairs' samples and GRPO's groups.
+    pub k: usize,
+}
+
+/// Trains `out/sft` on `base.data`; samples preference pairs from it
+/// (`out/pairs.jsonl`) and trains `out/sft-dpo` on them; trains
+/// `out/sft-grpo` and `out/grpo` (from the base) with rewards on the same
+/// data; every DPO and GRPO run starts from and is referenced to the SFT
+/// adapter (`grpo`: the base). Then evaluates the base and the four
+/// adapters on `suite`. A method that cannot run (no pair could be made)
+/// is left out of the table with the reason on stderr.
+pub fn methods(
+    base: &TrainConfig,
+    plan: MethodsPlan,
+    suite_name: &str,
+    suite: &Suite,
+    opts: &EvalOptions,
+    out: &Path,
+) -> Result<MethodStudy> {
+    use crate::train::{Method, OutDir};
+    std::fs::create_dir_all(out).map_err(Error::io(out))?;
+    let mut runs = Vec::new();
+    let mut train = |label: &str, cfg: TrainConfig, extra_s: f64| -> Result<PathBuf> {
+        if opts.progress {
+            eprintln!("training {label}");
+        }
+        host::reset_peak_rss();
+        let t0 = Instant::now();
+        let s = crate::train::train(&cfg, OutDir::Overwrite, opts.progress)?;
+        runs.push(MethodRun {
+            label: label.to_string(),
+            method: cfg.method,
+            steps: s.steps,
+            train_seconds: t0.elapsed().as_secs_f64() + extra_s,
+            tokens_per_second: s.tokens_per_second,
+            peak_rss_bytes: s.peak_rss_bytes,
+            first_reward: s.first_reward,
+            last_reward: s.last_reward,
+            adapter: s.adapter.clone(),
+        });
+        Ok(s.adapter)
+    };
+    let sft = train(
+        "sft",
+        TrainConfig {
+            method: Method::Sft,
+            out: out.join("sft"),
+            ..base.clone()
+        },
+        0.0,
+    )?;
+    let rl = |method: Method, dir: &str, data: PathBuf, from: Option<&PathBuf>| TrainConfig {
+        method,
+        data,
+        out: out.join(dir),
+        steps: Some(plan.steps),
+        lr: plan.lr,
+        k: plan.k,
+        init_lora: from.cloned(),
+        ref_lora: from.cloned(),
+        // Preference and reward runs validate nothing: the suite judges.
+        val: None,
+        ..base.clone()
+    };
+    // DPO's pairs: K answers per line from the SFT adapter.
+    let t0 = Instant::now();
+    let mut engine = crate::infer::Engine::load(
+        &base.model,
+        crate::infer::EngineOptions {
+            n_ctx: base.max_seq.max(512) as u32,
+            threads: opts.threads,
+            exact: false,
+        },
+    )?;
+    let handle = engine.load_lora(&sft)?;
+    let (pairs, jsonl) = crate::pairs::make_pairs(
+        &mut engine,
+        Some((handle, 1.0)),
+        &base.data,
+        &crate::pairs::PairsOptions {
+            k: plan.k,
+            temperature: base.temperature,
+            seed: base.seed as u32,
+            max_tokens: base.max_new_tokens,
+            max_turns: base.max_turns,
+            limit: None,
+        },
+        &mut |_, _| {},
+    )?;
+    drop(engine);
+    let pairs_path = out.join("pairs.jsonl");
+    gguf::write_atomic(&pairs_path, jsonl.as_bytes())?;
+    let sampling_s = t0.elapsed().as_secs_f64();
+    if pairs.pairs == 0 {
+        eprintln!(
+            "sft-dpo left out: every sampled answer of the SFT adapter was right ({} prompts), so there is no pair to learn from",
+            pairs.prompts
+        );
+    } else {
+        train(
+            "sft-dpo",
+            rl(Method::Dpo, "sft-dpo", pairs_path, Some(&sft)),
+            sampling_s,
+        )?;
+    }
+    let data = base.data.clone();
+    train(
+        "sft-grpo",
+        rl(Method::Grpo, "sft-grpo", data.clone(), Some(&sft)),
+        0.0,
+    )?;
+    train("grpo", rl(Method::Grpo, "grpo", data, None), 0.0)?;
+    let trained = runs.iter().map(|r| (&r.label, &r.adapter));
+    let eval = evaluate_with_base(&base.model, trained, suite_name, suite, opts, out)?;
+    let study = MethodStudy { runs, pairs, eval };
+    write_study(out, &study, &methods_markdown(&study))?;
+    Ok(study)
+}
+
+pub fn methods_markdown(s: &MethodStudy) -> String {
+    let mut md = String::from(
+        "| method | steps | train time | tok/s | peak RSS | rollout reward (first → last) | score |\n|---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    md.push_str(&format!(
+        "| base (no training) | 0 | – | – | – | – | {} |\n",
+        headline(&s.eval, "base").cell()
+    ));
+    for r in &s.runs {
+        let reward = match (r.first_reward, r.last_reward) {
+            (Some(a), Some(b)) => format!("{a:.2} → {b:.2}"),
+            _ => "–".to_string(),
+        };
+        md.push_str(&format!(
+            "| {} | {} | {:.0} s | {:.0} | {} | {reward} | {} |\n",
+            r.label,
+            r.steps,
+            r.train_seconds,
+            r.tokens_per_second,
+            host::human_bytes(r.peak_rss_bytes),
+            headline(&s.eval, &r.label).cell()
+        ));
+    }
+    md.push_str(&format!(
+        "\nDPO pairs sampled from the SFT adapter: {} of {} prompts gave a pair ({}/{} samples right).\n",
+        s.pairs.pairs, s.pairs.prompts, s.pairs.correct_samples, s.pairs.samples
+    ));
+    md.push_str(&format!(
+        "\nscore = {} on suite {}\n\n{}",
+        score_name(&s.eval),
+        s.eval.suite,
+        s.eval.markdown()
+    ));
+    md
 }
 
 /// One base of the quantization study.

@@ -7,8 +7,9 @@ use runtime::train::TrainConfig;
 use super::{existing, model_path, print_json, CliError};
 
 /// Studies that chain training and evaluation: `samples` (train on
-/// 10/50/100% of the data, evaluate each adapter) and `quant` (one adapter
-/// on differently quantized bases).
+/// 10/50/100% of the data, evaluate each adapter), `quant` (one adapter
+/// on differently quantized bases) and `methods` (SFT, DPO, GRPO side by
+/// side).
 #[derive(FromArgs)]
 #[argh(subcommand, name = "study")]
 pub struct StudyArgs {
@@ -21,6 +22,84 @@ pub struct StudyArgs {
 enum StudyKind {
     Samples(SamplesArgs),
     Quant(QuantArgs),
+    Methods(MethodsArgs),
+}
+
+/// Training methods side by side on the same data: SFT (as --steps /
+/// --epochs say), SFT->DPO on pairs sampled from the SFT adapter (`data
+/// pairs`, --k answers per line), SFT->GRPO and GRPO from the base (--k
+/// answers per prompt), the DPO/GRPO runs --rl-steps long, starting from
+/// and referenced to the SFT adapter; then the base and every adapter on
+/// the held-out suite. Writes DIR/study.md (score, train time, tok/s, peak
+/// RSS per method), DIR/study.json, DIR/pairs.jsonl, one directory per
+/// run and DIR/eval/ (report.html, charts).
+#[derive(FromArgs)]
+#[argh(subcommand, name = "methods")]
+struct MethodsArgs {
+    /// the GGUF model (default: the model fetched by `make model`)
+    #[argh(option)]
+    model: Option<PathBuf>,
+    /// training data (JSONL conversations; their first assistant turn is
+    /// what DPO's and GRPO's answers are judged against)
+    #[argh(option)]
+    data: PathBuf,
+    /// training settings as in `train --config` (JSON or TOML); the flags below override it
+    #[argh(option)]
+    config: Option<PathBuf>,
+    /// SFT optimizer steps (default: --epochs passes)
+    #[argh(option)]
+    steps: Option<usize>,
+    /// SFT passes over the data (default 1)
+    #[argh(option)]
+    epochs: Option<usize>,
+    /// SFT learning rate (default 2e-4)
+    #[argh(option)]
+    lr: Option<f32>,
+    /// optimizer steps of each DPO and GRPO run (default 8)
+    #[argh(option, default = "8")]
+    rl_steps: usize,
+    /// learning rate of the DPO and GRPO runs (default 5e-4)
+    #[argh(option, default = "5e-4")]
+    rl_lr: f32,
+    /// answers per prompt for the pairs and the GRPO groups (default 4)
+    #[argh(option, default = "4")]
+    k: usize,
+    /// prompts per GRPO batch (default 4)
+    #[argh(option)]
+    accum: Option<usize>,
+    /// tokens per sampled answer in pairs and rollouts (default 256)
+    #[argh(option)]
+    max_new_tokens: Option<usize>,
+    /// rank of the LoRA adapters (default 16)
+    #[argh(option)]
+    rank: Option<usize>,
+    /// longest example in tokens (default 512)
+    #[argh(option)]
+    max_seq: Option<usize>,
+    /// the suite to evaluate on: code (default), fc or bfcl[:categories]
+    #[argh(option, default = "String::from(\"code\")")]
+    suite: String,
+    /// the suite's items (code / fc), e.g. the test part of `data split`
+    #[argh(option)]
+    test: Option<PathBuf>,
+    /// items per suite (per category for bfcl; default all)
+    #[argh(option)]
+    limit: Option<usize>,
+    /// tokens per answer in the evaluation (default 192)
+    #[argh(option, default = "192")]
+    max_tokens: usize,
+    /// agent turns per item for the code suite and code rollouts (default 5)
+    #[argh(option, default = "5")]
+    max_turns: usize,
+    /// threads (default: $AGENTCODER_THREADS, else all cores)
+    #[argh(option)]
+    threads: Option<i32>,
+    /// output directory
+    #[argh(option)]
+    out: PathBuf,
+    /// print the study as JSON
+    #[argh(switch)]
+    json: bool,
 }
 
 /// Sample efficiency: train one LoRA adapter per share of --data (nested,
@@ -149,7 +228,67 @@ pub fn run(a: StudyArgs) -> Result<(), CliError> {
     match a.kind {
         StudyKind::Samples(s) => samples(s),
         StudyKind::Quant(q) => quant(q),
+        StudyKind::Methods(m) => methods(m),
     }
+}
+
+fn methods(a: MethodsArgs) -> Result<(), CliError> {
+    let model = model_path(a.model)?;
+    existing(&a.data)?;
+    let mut cfg = match &a.config {
+        Some(p) => TrainConfig::from_file(p)?,
+        None => serde_json::from_value(
+            serde_json::json!({"model": "", "data": "", "out": "", "eval_every": 0, "accum": 4}),
+        )
+        .expect("defaults deserialize"),
+    };
+    cfg.model = model;
+    cfg.data = a.data.clone();
+    cfg.out = a.out.clone();
+    cfg.max_turns = a.max_turns;
+    macro_rules! set {
+        ($($f:ident),*) => { $( if let Some(v) = a.$f { cfg.$f = v; } )* };
+    }
+    set!(epochs, lr, rank, max_seq, accum, max_new_tokens);
+    if a.steps.is_some() {
+        cfg.steps = a.steps;
+    }
+    if let Some(t) = a.threads {
+        cfg.threads = Some(t.max(1) as usize);
+    }
+    let plan = runtime::study::MethodsPlan {
+        steps: a.rl_steps,
+        lr: a.rl_lr,
+        k: a.k,
+    };
+    let rl = TrainConfig {
+        method: runtime::train::Method::Grpo,
+        steps: Some(plan.steps),
+        lr: plan.lr,
+        k: plan.k,
+        ..cfg.clone()
+    };
+    rl.validate()?;
+    let suite = Suite::load(&a.suite, "fc", a.test.as_deref(), a.limit)?;
+    let study = runtime::study::methods(
+        &cfg,
+        plan,
+        &a.suite,
+        &suite,
+        &options(a.max_tokens, a.max_turns, a.threads, a.json),
+        &a.out,
+    )?;
+    if a.json {
+        return print_json(
+            &serde_json::json!({"runs": study.runs, "pairs": study.pairs, "summary": study.eval.summary, "code_scores": study.eval.code_scores, "fc_scores": study.eval.fc_scores}),
+        );
+    }
+    print!("{}", runtime::study::methods_markdown(&study));
+    println!(
+        "\nwrote {}/{{study.md, study.json, pairs.jsonl, eval/, sft/, sft-dpo/, sft-grpo/, grpo/}}",
+        a.out.display()
+    );
+    Ok(())
 }
 
 fn samples(a: SamplesArgs) -> Result<(), CliError> {

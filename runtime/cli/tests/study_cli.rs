@@ -1,4 +1,4 @@
-//! The code suite and the two studies through the CLI, on SmolLM2 with
+//! The code suite and the studies through the CLI, on SmolLM2 with
 //! small settings: the files they write and the relations between them.
 
 use crate::util::{agentcoder, model, ok, TempDir};
@@ -228,4 +228,112 @@ fn sample_and_quant_studies_train_evaluate_and_compare() {
             "q8_0 lora"
         ]
     );
+}
+
+/// `study methods` on function-calling data with the smallest settings:
+/// every method trains on the same data, DPO on pairs sampled from the SFT
+/// adapter (one per line of the data at most), the GRPO runs report their
+/// rollout rewards, and the base and every adapter are scored on the same
+/// suite.
+#[test]
+fn methods_study_trains_every_method_and_scores_them_together() {
+    let tmp = TempDir::new("methods");
+    let dir = tmp.dir();
+    let arg = |p: &str| dir.join(p).to_str().unwrap().to_string();
+    for (name, n, seed, format) in [
+        ("train.jsonl", "16", "5", "chat"),
+        ("test.jsonl", "4", "9", "xlam"),
+    ] {
+        ok(&agentcoder(&[
+            "data",
+            "synth",
+            "--kind",
+            "function-calling",
+            "--format",
+            format,
+            "--n",
+            n,
+            "--seed",
+            seed,
+            "--out",
+            &arg(name),
+        ]));
+    }
+    let out = dir.join("methods");
+    let printed = ok(&agentcoder(&[
+        "study",
+        "methods",
+        "--model",
+        &model(),
+        "--data",
+        &arg("train.jsonl"),
+        "--steps",
+        "2",
+        "--rl-steps",
+        "1",
+        "--k",
+        "2",
+        "--accum",
+        "2",
+        "--max-new-tokens",
+        "48",
+        "--max-seq",
+        "2048",
+        "--rank",
+        "4",
+        "--suite",
+        "fc",
+        "--test",
+        &arg("test.jsonl"),
+        "--limit",
+        "2",
+        "--max-tokens",
+        "48",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let s = json(&out.join("study.json"));
+    let runs = s["runs"].as_array().unwrap();
+    let labels: Vec<&str> = runs.iter().map(|r| r["label"].as_str().unwrap()).collect();
+    let lines = std::fs::read_to_string(dir.join("train.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    let pairs = &s["pairs"];
+    assert_eq!(
+        pairs["prompts"].as_u64().unwrap() as usize + pairs["skipped"].as_array().unwrap().len(),
+        lines,
+        "{pairs}"
+    );
+    let made = pairs["pairs"].as_u64().unwrap();
+    let written = std::fs::read_to_string(out.join("pairs.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(made as usize, written);
+    let want: &[&str] = if made > 0 {
+        &["sft", "sft-dpo", "sft-grpo", "grpo"]
+    } else {
+        &["sft", "sft-grpo", "grpo"]
+    };
+    assert_eq!(labels, want, "{printed}");
+    for r in runs {
+        assert!(Path::new(r["adapter"].as_str().unwrap()).exists(), "{r}");
+        assert!(r["peak_rss_bytes"].as_u64().unwrap() > 100 << 20, "{r}");
+        let grpo = r["method"] == "grpo";
+        assert_eq!(r["first_reward"].is_number(), grpo, "{r}");
+        assert_eq!(r["steps"], if r["method"] == "sft" { 2 } else { 1 }, "{r}");
+    }
+    let models: Vec<&str> = s["eval"]["fc_scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models[0], "base");
+    assert_eq!(&models[1..], want);
+    for label in want {
+        assert!(printed.contains(&format!("| {label} |")), "{printed}");
+    }
+    assert!(out.join("eval/report.html").exists() && out.join("study.md").exists());
 }
