@@ -4,18 +4,8 @@
 
 use std::path::Path;
 
-use crate::util::{command as bin, model, TempDir};
+use crate::util::{agentcoder, command as bin, model, ok, TempDir};
 use serde_json::Value;
-
-fn run(args: &[&str]) -> std::process::Output {
-    let o = bin().args(args).output().expect("the binary runs");
-    assert!(
-        o.status.success(),
-        "{args:?} failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
 
 /// Prompts whose reference is the call for the question's city.
 fn weather_prompts(cities: &[&str]) -> String {
@@ -52,7 +42,7 @@ fn metrics(dir: &str) -> Vec<Value> {
 /// Correct answers of 8 sampled per prompt (temperature 0.8, fixed seed)
 /// under `lora`, counted by `data pairs`.
 fn correct_samples(d: &TempDir, data: &str, lora: &str) -> u64 {
-    let o = run(&[
+    let o = ok(&agentcoder(&[
         "data",
         "pairs",
         "--model",
@@ -68,8 +58,8 @@ fn correct_samples(d: &TempDir, data: &str, lora: &str) -> u64 {
         "--out",
         &d.arg("eval-pairs.jsonl"),
         "--json",
-    ]);
-    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    ]));
+    let report: Value = serde_json::from_str(&o).unwrap();
     assert_eq!(report["samples"], 96, "{report}");
     report["correct_samples"].as_u64().unwrap()
 }
@@ -108,7 +98,7 @@ fn grpo_learns_from_rewarded_rollouts() {
             extra,
         ]
         .concat();
-        serde_json::from_slice(&run(&args).stdout).unwrap()
+        serde_json::from_str(&ok(&agentcoder(&args))).unwrap()
     };
 
     let base = d.arg("base");
@@ -139,7 +129,7 @@ fn grpo_learns_from_rewarded_rollouts() {
         .all(|p| p.b.iter().all(|&x| x == 0.0)));
 
     let sft = d.arg("sft");
-    run(&[
+    ok(&agentcoder(&[
         "train",
         "--model",
         &model(),
@@ -159,7 +149,7 @@ fn grpo_learns_from_rewarded_rollouts() {
         "16",
         "--batch-tokens",
         "600",
-    ]);
+    ]));
     let sft_adapter = format!("{sft}/adapter.gguf");
     let out = d.arg("grpo");
     let s = grpo(

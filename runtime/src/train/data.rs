@@ -181,12 +181,11 @@ fn pair_conversations(line: &str) -> std::result::Result<(Conversation, Conversa
             format!("no \"{k}\" (a preference line has messages, chosen and rejected)")
         })
     };
-    let mut prompt: Vec<Message> = serde_json::from_value(field("messages")?.clone())
+    let messages: Vec<Message> = serde_json::from_value(field("messages")?.clone())
         .map_err(|e| format!("\"messages\": {e}"))?;
-    if !prompt.iter().any(|m| m.role == Role::User) {
+    if !messages.iter().any(|m| m.role == Role::User) {
         return Err("the prompt has no user turn".into());
     }
-    prompt.iter_mut().for_each(|m| m.weight = 0);
     let tools: Vec<serde_json::Value> = match v.get("tools") {
         None => Vec::new(),
         Some(t) => serde_json::from_value(t.clone()).map_err(|e| format!("\"tools\": {e}"))?,
@@ -208,11 +207,24 @@ fn pair_conversations(line: &str) -> std::result::Result<(Conversation, Conversa
     if chosen == rejected {
         return Err("chosen and rejected are the same answer".into());
     }
-    let conv = |answer: Vec<Message>| Conversation {
-        messages: prompt.iter().cloned().chain(answer).collect(),
-        tools: tools.clone(),
-    };
-    Ok((conv(chosen), conv(rejected)))
+    let prompt = Conversation { messages, tools };
+    Ok((
+        answer_conversation(&prompt, chosen),
+        answer_conversation(&prompt, rejected),
+    ))
+}
+
+/// A prompt followed by an answer (DPO's chosen or rejected, a GRPO
+/// rollout), with the prompt's own assistant turns weighted 0: only the
+/// answer is trained on.
+pub(super) fn answer_conversation(prompt: &Conversation, answer: Vec<Message>) -> Conversation {
+    let mut messages = prompt.messages.clone();
+    messages.iter_mut().for_each(|m| m.weight = 0);
+    messages.extend(answer);
+    Conversation {
+        messages,
+        tools: prompt.tools.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -9,10 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use dataset::prompt::Conversation;
 use serde::{Deserialize, Serialize};
 
-use super::data::Tokenizing;
+use super::data::{answer_conversation, Tokenizing};
 use super::grpo::{self, Answer};
 use crate::infer::{Engine, EngineOptions};
 use crate::model::LoraAdapter;
@@ -145,9 +144,9 @@ pub fn sample(
                 .iter()
                 .map(|a| s.reward.of(&a.verdict))
                 .collect();
+            stats.reward += rewards.iter().sum::<f64>();
             for a in &group.samples {
                 let v = &a.verdict;
-                stats.reward += s.reward.of(v);
                 stats.correct += v.correct as u8 as f64;
                 stats.tool_choice += v.tool_choice as u8 as f64;
                 stats.format += v.format as u8 as f64;
@@ -207,18 +206,4 @@ pub fn greedy_reward(
         }
         Ok(total / items.len().max(1) as f64)
     })
-}
-
-/// The prompt (its own assistant turns weighted 0) followed by the answer.
-fn answer_conversation(
-    prompt: &Conversation,
-    turns: Vec<dataset::prompt::Message>,
-) -> Conversation {
-    let mut messages = prompt.messages.clone();
-    messages.iter_mut().for_each(|m| m.weight = 0);
-    messages.extend(turns);
-    Conversation {
-        messages,
-        tools: prompt.tools.clone(),
-    }
 }
