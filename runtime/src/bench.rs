@@ -242,10 +242,7 @@ pub fn train(model: &Path, o: &TrainBenchOptions) -> Result<TrainBench> {
     let mut adapter = LoraAdapter::init(&cfg, &spec, 1);
     let mut grads = LoraAdapter::zeros(&cfg, &spec);
     let mut states = adapter.adamw_states();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(Error::internal("cannot start the thread pool"))?;
+    let pool = crate::infer::compute_pool(Some(threads))?;
     let mut step = |i: usize| -> Result<()> {
         grads.zero();
         pool.install(|| {

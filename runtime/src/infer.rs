@@ -79,6 +79,15 @@ impl Default for EngineOptions {
     }
 }
 
+/// The rayon pool our own kernels run in: `threads`, or [`default_threads`].
+pub fn compute_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let n = threads.unwrap_or_else(|| default_threads() as usize);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .map_err(Error::internal(&format!("cannot start {n} threads")))
+}
+
 /// Number of threads to use by default: `AGENTCODER_THREADS` when set to
 /// a positive number, else every available core. Processes that run side by
 /// side (the test suite runs two at a time) should share the cores this way:
@@ -152,6 +161,28 @@ impl Tokenizer {
         let v = self.model.vocab();
         v.should_add_bos().then(|| v.bos().0)
     }
+
+    pub fn eos(&self) -> i32 {
+        self.model.vocab().eos().0
+    }
+
+    /// Turns ids back into text (special tokens rendered).
+    pub fn detokenize(&self, ids: &[i32]) -> String {
+        detokenize(&self.model, ids)
+    }
+
+    /// Whether `id` ends a generation (end of text or of turn).
+    pub fn is_eog(&self, id: i32) -> bool {
+        self.model.vocab().is_eog(LlamaToken(id))
+    }
+}
+
+fn detokenize(model: &LlamaModel, ids: &[i32]) -> String {
+    if ids.is_empty() {
+        return String::new(); // llama-cpp-2 misbehaves on an empty slice
+    }
+    let toks: Vec<LlamaToken> = ids.iter().map(|&i| LlamaToken(i)).collect();
+    String::from_utf8_lossy(&model.vocab().detokenize(&toks, false, true)).into_owned()
 }
 
 /// A loaded adapter, by index into the engine's list.
@@ -214,11 +245,7 @@ impl Engine {
 
     /// Turns ids back into text (special tokens rendered).
     pub fn detokenize(&self, ids: &[i32]) -> String {
-        if ids.is_empty() {
-            return String::new(); // llama-cpp-2 misbehaves on an empty slice
-        }
-        let toks: Vec<LlamaToken> = ids.iter().map(|&i| LlamaToken(i)).collect();
-        String::from_utf8_lossy(&self.model.vocab().detokenize(&toks, false, true)).into_owned()
+        detokenize(&self.model, ids)
     }
 
     pub fn n_vocab(&self) -> usize {

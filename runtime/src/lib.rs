@@ -27,6 +27,7 @@ pub mod model;
 pub mod pairs;
 pub mod serve;
 pub mod study;
+pub mod tokenizer;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -76,20 +76,15 @@ pub fn write_tiny_model(spec: &TinySpec, tok: &GgufFile, out: &Path, quantize: Q
         _ => panic!("tokenizer source has no tokenizer.ggml.tokens"),
     };
     let mut w = GgufWriter::new();
-    w.set_str("general.architecture", a)
-        .set_str("general.name", &format!("tiny-{a}"));
-    w.set_u32(&format!("{a}.context_length"), 512)
-        .set_u32(&format!("{a}.embedding_length"), spec.n_embd as u32)
-        .set_u32(&format!("{a}.block_count"), spec.n_layer as u32)
-        .set_u32(&format!("{a}.feed_forward_length"), spec.n_ff as u32)
-        .set_u32(&format!("{a}.attention.head_count"), spec.n_head as u32)
-        .set_u32(
-            &format!("{a}.attention.head_count_kv"),
-            spec.n_head_kv as u32,
-        )
-        .set_f32(&format!("{a}.attention.layer_norm_rms_epsilon"), 1e-5)
-        .set_f32(&format!("{a}.rope.freq_base"), 10000.0)
-        .set_u32(&format!("{a}.rope.dimension_count"), hd as u32);
+    let shape = runtime::model::ScratchShape {
+        n_layer: spec.n_layer,
+        n_embd: spec.n_embd,
+        n_head: spec.n_head,
+        n_head_kv: spec.n_head_kv,
+        n_ff: spec.n_ff,
+        context: 512,
+    };
+    runtime::model::write_hparams(&mut w, a, &format!("tiny-{a}"), &shape);
     for (k, v) in &tok.header.metadata {
         if k.starts_with("tokenizer.") {
             w.set(k, v.clone());

@@ -11,5 +11,6 @@ mod gguf_corrupt_real;
 mod gguf_real_file;
 mod merge;
 mod tiny_models_run;
+mod tokenizer_parity;
 mod training_grad;
 mod training_parity;

@@ -14,6 +14,7 @@ mod generate;
 mod info;
 mod inspect;
 mod merge;
+mod pretrain;
 mod serve;
 mod study;
 mod train;
@@ -56,6 +57,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     Info(info::InfoArgs),
     Train(train::TrainArgs),
+    Pretrain(pretrain::PretrainArgs),
+    Tokenizer(pretrain::TokenizerArgs),
     ExportLora(export::ExportArgs),
     Data(data::DataArgs),
     Exec(exec::ExecArgs),
@@ -160,6 +163,8 @@ pub fn run(args: Args) -> i32 {
         Command::Generate(a) => generate::run(a),
         Command::Info(a) => info::run(a),
         Command::Train(a) => train::run(a),
+        Command::Pretrain(a) => pretrain::run(a),
+        Command::Tokenizer(a) => pretrain::run_tokenizer(a),
         Command::ExportLora(a) => export::run(a),
         Command::Data(a) => data::run(a),
         Command::Exec(a) => exec::run(a),

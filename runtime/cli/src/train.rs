@@ -318,16 +318,7 @@ fn resolve(a: &TrainArgs) -> Result<TrainConfig, CliError> {
 }
 
 pub fn run(a: TrainArgs) -> Result<(), CliError> {
-    let existing = match (a.resume, a.overwrite) {
-        (true, true) => {
-            return Err(CliError::usage(
-                "--resume and --overwrite exclude each other",
-            ))
-        }
-        (true, false) => OutDir::Resume,
-        (false, true) => OutDir::Overwrite,
-        (false, false) => OutDir::New,
-    };
+    let existing = OutDir::from_flags(a.resume, a.overwrite)?;
     let cfg = resolve(&a)?;
     let show = !a.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let summary = runtime::train::train(&cfg, existing, show)?;

@@ -5,6 +5,7 @@
 mod cli;
 mod data_cli;
 mod grpo_cli;
+mod pretrain_cli;
 mod serve_cli;
 mod study_cli;
 mod train_cli;

@@ -76,13 +76,19 @@ pub fn run_agent(
 ) -> Result<Trajectory> {
     let started = Instant::now();
     let mut ctx = ToolContext::default();
-    let mut conv = Conversation {
-        messages: Vec::new(),
-        tools: registry
+    // The EXEC format lists no tools (its instructions say how to run
+    // code), as `dataset::prompt::to_exec_format` trains it.
+    let tools = match config.format {
+        CallFormat::Exec => Vec::new(),
+        _ => registry
             .schemas_json()
             .as_array()
             .cloned()
             .unwrap_or_default(),
+    };
+    let mut conv = Conversation {
+        messages: Vec::new(),
+        tools,
     };
     let mut system = config.system.clone().unwrap_or_default();
     if let Some(extra) = format_instructions(config.format) {

@@ -12,7 +12,7 @@ pub mod profile;
 mod weights;
 
 pub use config::{LoraTarget, ModelConfig, RopeLayout, SUPPORTED_ARCHITECTURES};
-pub use full::{FullModel, OwnedTensor};
+pub use full::{write_hparams, write_scratch_model, FullModel, OwnedTensor, ScratchShape};
 pub use graph::{Grads, Graph};
 pub use lora::{LoraAdapter, LoraPair, LoraSpec};
 pub use merge::merge;

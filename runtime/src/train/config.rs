@@ -320,37 +320,48 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// Learning rate at optimizer step `step` (1-based) of `total`: a
-    /// linear warmup to `lr` over `warmup` steps, then the schedule over
-    /// the remaining `total - warmup` steps. The decay ends at zero one
-    /// step *after* the last, so the last step still learns (an lr of 0
-    /// would waste it): linear ends at `lr / (decay steps + 1)`.
+    /// Learning rate at optimizer step `step` (1-based) of `total` (see
+    /// [`lr_at`]).
     pub fn lr_at(&self, step: usize, total: usize) -> f32 {
-        if self.warmup > 0 && step <= self.warmup {
-            return self.lr * step as f32 / self.warmup as f32;
-        }
-        let span = (total.saturating_sub(self.warmup) + 1) as f32;
-        let progress = ((step - self.warmup.min(step)) as f32 / span).min(1.0);
-        match self.schedule {
-            Schedule::Constant => self.lr,
-            Schedule::Linear => self.lr * (1.0 - progress),
-            Schedule::Cosine => self.lr * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos()),
-        }
+        lr_at(self.lr, self.warmup, self.schedule, step, total)
     }
 
     /// Reads a config file: JSON (`.json`) or flat `key = value` TOML.
     pub fn from_file(path: &std::path::Path) -> Result<TrainConfig> {
-        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
-        let value: serde_json::Value = if path.extension().is_some_and(|e| e == "toml") {
-            flat_toml_to_json(&text)
-                .map_err(|m| Error::Input(format!("{}: {m}", path.display())))?
-        } else {
-            serde_json::from_str(&text)
-                .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?
-        };
-        // A run.json written by us nests the config under "config".
-        let value = value.get("config").cloned().unwrap_or(value);
-        serde_json::from_value(value).map_err(|e| Error::Input(format!("{}: {e}", path.display())))
+        config_from_file(path)
+    }
+}
+
+/// Reads a run config: JSON (`.json`) or flat `key = value` TOML; a
+/// run.json written by us nests it under "config".
+pub(super) fn config_from_file<C: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+) -> Result<C> {
+    let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+    let value: serde_json::Value = if path.extension().is_some_and(|e| e == "toml") {
+        flat_toml_to_json(&text).map_err(|m| Error::Input(format!("{}: {m}", path.display())))?
+    } else {
+        serde_json::from_str(&text).map_err(|e| Error::Input(format!("{}: {e}", path.display())))?
+    };
+    let value = value.get("config").cloned().unwrap_or(value);
+    serde_json::from_value(value).map_err(|e| Error::Input(format!("{}: {e}", path.display())))
+}
+
+/// Learning rate at optimizer step `step` (1-based) of `total`: a linear
+/// warmup to `lr` over `warmup` steps, then the schedule over the remaining
+/// `total - warmup` steps. The decay ends at zero one step *after* the
+/// last, so the last step still learns (an lr of 0 would waste it): linear
+/// ends at `lr / (decay steps + 1)`.
+pub fn lr_at(lr: f32, warmup: usize, schedule: Schedule, step: usize, total: usize) -> f32 {
+    if warmup > 0 && step <= warmup {
+        return lr * step as f32 / warmup as f32;
+    }
+    let span = (total.saturating_sub(warmup) + 1) as f32;
+    let progress = ((step - warmup.min(step)) as f32 / span).min(1.0);
+    match schedule {
+        Schedule::Constant => lr,
+        Schedule::Linear => lr * (1.0 - progress),
+        Schedule::Cosine => lr * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos()),
     }
 }
 

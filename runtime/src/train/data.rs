@@ -58,7 +58,7 @@ pub struct Tokenizing<'t> {
 impl Tokenizing<'_> {
     /// The example of one conversation (`Err`: why it has nothing to train
     /// on); `truncated` is counted when it was cut to `max_seq`.
-    fn example(
+    pub(super) fn example(
         &mut self,
         conv: &Conversation,
         mask_prompt: bool,

@@ -18,6 +18,21 @@ pub enum OutDir {
     Overwrite,
 }
 
+impl OutDir {
+    /// From the `--resume` and `--overwrite` switches (which exclude each
+    /// other).
+    pub fn from_flags(resume: bool, overwrite: bool) -> Result<OutDir> {
+        match (resume, overwrite) {
+            (true, true) => Err(Error::Input(
+                "--resume and --overwrite exclude each other".into(),
+            )),
+            (true, false) => Ok(OutDir::Resume),
+            (false, true) => Ok(OutDir::Overwrite),
+            (false, false) => Ok(OutDir::New),
+        }
+    }
+}
+
 /// Everything a run writes into its directory.
 pub const RUN_FILES: &[&str] = &[
     "run.json",
@@ -26,6 +41,11 @@ pub const RUN_FILES: &[&str] = &[
     "adapter.gguf",
     "latest",
     "best",
+    "init.gguf",
+    "tokenizer.json",
+    "samples.jsonl",
+    "model.gguf",
+    "model-q8_0.gguf",
 ];
 
 /// Checks `out` for `mode` before any work starts; with
@@ -66,6 +86,17 @@ pub(super) fn prepare(out: &Path, mode: OutDir) -> Result<()> {
 /// Keeps the lines of `metrics.jsonl` up to step `step` (the checkpoint a
 /// run resumes from), so redone steps are not listed twice; at step 0
 /// (nothing to resume) none, as the run writes its own step-0 line.
+/// Opens a JSONL log of steps for appending, after dropping the lines of
+/// steps after `step` (a resumed run redoes them).
+pub(super) fn metrics_from(path: &Path, step: usize) -> Result<std::fs::File> {
+    keep_metrics_until(path, step)?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(Error::io(path))
+}
+
 pub(super) fn keep_metrics_until(path: &Path, step: usize) -> Result<()> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,

@@ -97,6 +97,15 @@ impl StepProgress {
             || last.elapsed() >= self.cadence.interval
     }
 
+    /// A line above the bar (or on stderr without one).
+    pub fn println(&self, line: &str) {
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
+
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }

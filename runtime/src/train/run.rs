@@ -268,18 +268,10 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
     let threads = cfg
         .threads
         .unwrap_or_else(|| crate::infer::default_threads() as usize);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(Error::internal(&format!("cannot start {threads} threads")))?;
+    let pool = crate::infer::compute_pool(Some(threads))?;
     let mut progress = StepProgress::new(total, meta.step, show_progress);
     let metrics_path = out.join("metrics.jsonl");
-    out_dir::keep_metrics_until(&metrics_path, meta.step)?;
-    let mut metrics = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&metrics_path)
-        .map_err(Error::io(&metrics_path))?;
+    let mut metrics = out_dir::metrics_from(&metrics_path, meta.step)?;
     let mut grads = LoraAdapter::zeros(&model_cfg, &spec);
     // DPO: the reference's log-probabilities, once per run, and room for
     // each answer's gradient.
