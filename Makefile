@@ -15,7 +15,7 @@ CACHE ?= $(HOME)/.cache/agentcoder
 MODEL := $(CACHE)/models/SmolLM2-135M-Instruct.Q4_1.gguf
 APT_PKGS := cmake clang libclang-dev rustc libstd-rust-dev-wasm32
 
-.PHONY: dist openai-venv setup build test demo study bench bench-peer model bfcl wasm wasm-check fuzz-sandbox fmt lint report-check train-agent
+.PHONY: dist openai-venv setup build test demo study bench bench-peer bench-peer-pretrain model bfcl wasm wasm-check fuzz-sandbox fmt lint report-check train-agent
 
 ## setup: apt-get install the build tools that are missing (no-op when present)
 setup:
@@ -139,6 +139,11 @@ bench: setup model build
 ##   settings: SEQ, RANK, THREADS, PEER_STEPS, PEER_ROUNDS, PEER_VENV (see bench/peer/README.md)
 bench-peer: model build
 	@MODEL=$(MODEL) BIN=$(BIN) AGENTCODER_CACHE=$(CACHE) bench/peer/run.sh
+
+## bench-peer-pretrain: full-parameter training from scratch, `agentcoder pretrain` vs PyTorch on one config (JSON in bench/results/)
+##   settings: CONFIG, VOCAB, THREADS, PEER_STEPS, PEER_ROUNDS, PEER_VENV (see bench/peer/pretrain.sh)
+bench-peer-pretrain: build
+	@BIN=$(BIN) AGENTCODER_CACHE=$(CACHE) bench/peer/pretrain.sh
 
 ## fuzz-sandbox: the longer random-program comparison against CPython, then cargo-fuzz on the parser
 fuzz-sandbox:

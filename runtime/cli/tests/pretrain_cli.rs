@@ -222,11 +222,18 @@ fn pretrain_learns_resumes_bit_identically_and_exports_for_llama_cpp() {
     assert!(o.contains("llama") && o.contains("Q8_0"), "{o}");
 
     // --init continues the model (its tokenizer inside) on the agent data.
+    // Its config names no shape: the model's own is used.
     let tuned = d.arg("tuned");
+    let tune_cfg = d.arg("tune.toml");
+    std::fs::write(
+        &tune_cfg,
+        "seq = 128\nlr = 1e-3\nthreads = 1\nsample_every = 0\n",
+    )
+    .unwrap();
     let o = ok(&agentcoder(&[
         "pretrain",
         "--config",
-        &cfg,
+        &tune_cfg,
         "--init",
         path.to_str().unwrap(),
         "--data",

@@ -124,6 +124,7 @@ impl TensorSource for FullModel {
 
 /// The shape of a llama-architecture model trained from scratch.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ScratchShape {
     pub n_layer: usize,
     pub n_embd: usize,
@@ -131,6 +132,20 @@ pub struct ScratchShape {
     pub n_head_kv: usize,
     pub n_ff: usize,
     pub context: usize,
+}
+
+impl Default for ScratchShape {
+    /// 4 layers of width 256: 4.2M parameters with a 4096-token vocabulary.
+    fn default() -> Self {
+        ScratchShape {
+            n_layer: 4,
+            n_embd: 256,
+            n_head: 4,
+            n_head_kv: 4,
+            n_ff: 704,
+            context: 512,
+        }
+    }
 }
 
 impl ScratchShape {

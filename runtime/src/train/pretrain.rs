@@ -69,14 +69,7 @@ pub struct PretrainConfig {
 impl Default for PretrainConfig {
     fn default() -> Self {
         PretrainConfig {
-            shape: ScratchShape {
-                n_layer: 4,
-                n_embd: 256,
-                n_head: 4,
-                n_head_kv: 4,
-                n_ff: 704,
-                context: 512,
-            },
+            shape: ScratchShape::default(),
             tokenizer: None,
             init: None,
             data: Vec::new(),
