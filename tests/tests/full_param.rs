@@ -39,15 +39,17 @@ fn loss_on(m: &FullModel, ids: &[i32]) -> f64 {
 }
 
 fn check(spec: TinySpec, tag: &str, names: &[&str]) {
-    check_on(spec, tag, names, &IDS)
+    check_on(spec, tag, names, &IDS, 0)
 }
 
-fn check_on(spec: TinySpec, tag: &str, names: &[&str], ids: &[i32]) {
+/// `kept` layers keep their activations from the forward (the others are
+/// recomputed in the backward).
+fn check_on(spec: TinySpec, tag: &str, names: &[&str], ids: &[i32], kept: usize) {
     let (_dir, mut m) = tiny(spec, tag);
     let mut g = m.zeros_like();
     let labels: Vec<i32> = ids.iter().skip(1).copied().chain([-1]).collect();
     Graph::new(m.weights().unwrap())
-        .loss(ids, &labels, None, Some(Grads::Full(&mut g)), None, 0)
+        .loss(ids, &labels, None, Some(Grads::Full(&mut g)), None, kept)
         .unwrap();
     let mut worst = 0f64;
     for name in names {
@@ -117,7 +119,19 @@ fn attention_gradients_hold_on_a_long_sequence() {
         "blk.0.attn_v.weight",
         "token_embd.weight",
     ];
-    check_on(TinySpec::llama(), "full-long", &names, &ids);
+    check_on(TinySpec::llama(), "full-long", &names, &ids, 0);
+    check_on(TinySpec::llama(), "full-long-kept", &names, &ids, 2);
+    // Heads of 64 and 32 values, as the models pretrain makes.
+    for (n_head, tag) in [(2, "full-long-hd64"), (4, "full-long-hd32")] {
+        let spec = TinySpec {
+            n_embd: 128,
+            n_head,
+            n_head_kv: n_head,
+            n_ff: 256,
+            ..TinySpec::llama()
+        };
+        check_on(spec, tag, &names, &ids, 2);
+    }
 }
 
 #[test]
@@ -164,4 +178,42 @@ fn adamw_steps_lower_the_loss_and_llama_cpp_runs_the_result() {
         .unwrap();
     let max = max_abs_diff(&ours, &theirs);
     assert!(max < 1e-3, "trained model: max |Δlogit| {max} vs llama.cpp");
+}
+
+/// Two sequences' gradients accumulate: the batch gradient is the sum of
+/// each sequence's (what a pretraining step of several sequences relies on).
+#[test]
+fn full_gradients_accumulate_over_sequences() {
+    let (_dir, m) = tiny(TinySpec::llama(), "full-accum");
+    let a: Vec<i32> = IDS.to_vec();
+    let b: Vec<i32> = IDS.iter().rev().map(|&x| x + 1).collect();
+    let labels = |ids: &[i32]| -> Vec<i32> { ids.iter().skip(1).copied().chain([-1]).collect() };
+    let graph = Graph::new(m.weights().unwrap());
+    let grad_of = |seqs: &[&[i32]]| {
+        let mut g = m.zeros_like();
+        for ids in seqs {
+            graph
+                .loss(
+                    ids,
+                    &labels(ids),
+                    None,
+                    Some(Grads::Full(&mut g)),
+                    Some(1.0),
+                    2,
+                )
+                .unwrap();
+        }
+        g
+    };
+    let (ga, gb, both) = (grad_of(&[&a]), grad_of(&[&b]), grad_of(&[&a, &b]));
+    for ((x, y), z) in ga.tensors.iter().zip(&gb.tensors).zip(&both.tensors) {
+        let sum: Vec<f32> = x.values.iter().zip(&y.values).map(|(p, q)| p + q).collect();
+        let diff = max_abs_diff(&sum, &z.values);
+        let scale = sum.iter().fold(0f32, |m, v| m.max(v.abs()));
+        assert!(
+            diff <= 1e-5 * scale.max(1.0),
+            "{}: accumulated gradient off by {diff} (scale {scale})",
+            z.name
+        );
+    }
 }

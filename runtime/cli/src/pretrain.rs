@@ -17,8 +17,14 @@ use super::{print_json, CliError};
 #[derive(FromArgs)]
 #[argh(subcommand, name = "pretrain")]
 pub struct PretrainArgs {
-    /// run settings as JSON or flat TOML (`n_layer = 4`, `lr = 2e-3`, ...);
-    /// flags override it
+    /// run settings as JSON or flat TOML, flags override them. Keys (with
+    /// defaults): n_layer 4, n_embd 256, n_head 4, n_head_kv 4, n_ff 704,
+    /// context 512 (the new model; ignored with --init), seq 256,
+    /// batch_tokens 4096, steps 1000, lr 2e-3, warmup 50, schedule cosine
+    /// (linear, constant), weight_decay 0.1, clip 1.0, seed 1, eval_every
+    /// 100, save_every 100, sample_every 200, sample_prompts ["What is
+    /// 12345 * 67890?"], mask_prompt false, threads, and data, val,
+    /// tokenizer, init, out as the flags
     #[argh(option)]
     config: Option<PathBuf>,
     /// training data: files or directories (.py .txt .md .rs read as

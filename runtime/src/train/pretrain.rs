@@ -335,7 +335,6 @@ pub fn pretrain(
     let samples_path = out.join("samples.jsonl");
     let mut samples = out_dir::metrics_from(&samples_path, meta.step)?;
     let mut grads = model.zeros_like();
-    let mut progress = StepProgress::new(cfg.steps, meta.step, show_progress);
     let validate = |m: &FullModel| -> Result<f64> {
         let graph = Graph::new(m.weights()?);
         let (mut sum, mut n) = (0.0, 0usize);
@@ -376,6 +375,8 @@ pub fn pretrain(
         )
         .map_err(Error::io(&metrics_path))?;
     }
+    // After the first validation, so that the ETA counts training only.
+    let mut progress = StepProgress::new(cfg.steps, meta.step, show_progress);
     let mut order = epoch_order(train_set.len(), meta.epoch_seed);
     let (mut first_loss, mut last_loss, mut last_val) = (f64::NAN, f64::NAN, None);
     let (mut tokens_done, t_start) = (0usize, Instant::now());
