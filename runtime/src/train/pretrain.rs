@@ -24,10 +24,14 @@ use super::corpus;
 use super::data::{Example, Tokenizing};
 use super::out_dir::{self, OutDir};
 use super::report::{self, StepProgress};
-use super::run::StepMetrics;
+use super::run::{evaluate, StepMetrics};
+use super::step::{BadSteps, StepOutcome};
 use crate::model::{write_scratch_model, FullModel, Grads, Graph, ScratchShape};
 use crate::tokenizer::BpeVocab;
 use crate::{Error, Result};
+
+/// Skipped (non-finite) steps in a row that stop a run.
+const MAX_BAD_STEPS: usize = 5;
 
 /// Everything a pretraining run needs (`--config tiny.toml` plus flags).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -337,16 +341,7 @@ pub fn pretrain(
     let mut grads = model.zeros_like();
     let validate = |m: &FullModel| -> Result<f64> {
         let graph = Graph::new(m.weights()?);
-        let (mut sum, mut n) = (0.0, 0usize);
-        pool.install(|| -> Result<()> {
-            for ex in &val_set {
-                let s = graph.loss(&ex.ids, &ex.labels, None, None, None, 0)?;
-                sum += s.loss_sum;
-                n += s.n_tokens;
-            }
-            Ok(())
-        })?;
-        Ok(if n == 0 { f64::NAN } else { sum / n as f64 })
+        pool.install(|| evaluate(&graph, None, &val_set))
     };
     let sample = |m: &FullModel, step: usize| -> Result<Vec<Sample>> {
         let graph = Graph::new(m.weights()?);
@@ -385,7 +380,7 @@ pub fn pretrain(
         weight_decay: cfg.weight_decay,
         ..AdamWConfig::default()
     };
-    let mut bad_in_a_row = 0usize;
+    let mut bad_steps = BadSteps::default();
     while meta.step < cfg.steps {
         // The step's sequences: whole examples up to batch_tokens.
         let mut batch = Vec::new();
@@ -463,10 +458,8 @@ pub fn pretrain(
                 first_loss = loss;
             }
             last_loss = loss;
-            bad_in_a_row = 0;
         } else {
             meta.skipped_steps += 1;
-            bad_in_a_row += 1;
         }
         tokens_done += tokens;
         let tok_s = tokens as f64 / t0.elapsed().as_secs_f64().max(1e-9);
@@ -489,16 +482,8 @@ pub fn pretrain(
             tok_s,
             rss_bytes: host::rss_bytes().0,
             val_loss,
-            margin: None,
-            accuracy: None,
-            chosen_reward: None,
-            rejected_reward: None,
-            val_accuracy: None,
-            val_reward: None,
-            rollouts: None,
-            kl: None,
-            clip_fraction: None,
             skipped: !applied,
+            ..StepMetrics::default()
         };
         let line = serde_json::to_string(&m).map_err(Error::internal("cannot encode metrics"))?;
         writeln!(metrics, "{line}").map_err(Error::io(&metrics_path))?;
@@ -527,17 +512,15 @@ pub fn pretrain(
                 model.save_gguf(&dir.join("model.gguf"))?;
             }
         }
-        if meta.step.is_multiple_of(cfg.save_every) || meta.step == cfg.steps || bad_in_a_row >= 5 {
+        if meta.step.is_multiple_of(cfg.save_every) || meta.step == cfg.steps {
             save_checkpoint(&latest, &meta, &model, &states)?;
         }
-        if bad_in_a_row >= 5 {
+        let outcome = StepOutcome { grad_norm, applied };
+        if let Err(e) = bad_steps.record(meta.step, outcome, MAX_BAD_STEPS) {
             progress.finish();
-            return Err(Error::Input(format!(
-                "training diverged: the gradients were NaN or infinite for 5 steps in a row \
-                 (up to step {}), which were skipped; latest/ holds the model as it was before \
-                 them. Try a lower lr",
-                meta.step
-            )));
+            // The weights are still the last good ones: keep them resumable.
+            save_checkpoint(&latest, &meta, &model, &states)?;
+            return Err(e);
         }
     }
     progress.finish();

@@ -25,7 +25,7 @@ use crate::pairs::Item;
 use crate::{memory, Error, Result};
 
 /// One line of `metrics.jsonl`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct StepMetrics {
     pub step: usize,
     pub epoch: usize,
@@ -114,11 +114,16 @@ pub struct TrainSummary {
     pub n_layer: usize,
 }
 
-/// Mean loss over a dataset (no gradients).
-pub fn evaluate(graph: &Graph<'_>, adapter: &LoraAdapter, examples: &[Example]) -> Result<f64> {
+/// Mean loss over a dataset (no gradients), with an adapter or without
+/// (a fully trained model).
+pub fn evaluate(
+    graph: &Graph<'_>,
+    adapter: Option<&LoraAdapter>,
+    examples: &[Example],
+) -> Result<f64> {
     let (mut sum, mut n) = (0.0, 0usize);
     for ex in examples {
-        let s = graph.loss(&ex.ids, &ex.labels, Some(adapter), None, None, 0)?;
+        let s = graph.loss(&ex.ids, &ex.labels, adapter, None, None, 0)?;
         sum += s.loss_sum;
         n += s.n_tokens;
     }
@@ -323,7 +328,7 @@ pub fn train(cfg: &TrainConfig, existing: OutDir, show_progress: bool) -> Result
     let validate = |adapter: &LoraAdapter, v: &Dataset| -> Result<ValScore> {
         match cfg.method {
             Method::Sft => Ok(ValScore {
-                loss: Some(pool.install(|| evaluate(&graph, adapter, &v.examples))?),
+                loss: Some(pool.install(|| evaluate(&graph, Some(adapter), &v.examples))?),
                 ..ValScore::default()
             }),
             Method::Dpo => {

@@ -70,8 +70,8 @@ impl BadSteps {
         if self.in_a_row >= limit {
             return Err(Error::Input(format!(
                 "training diverged: the gradients were NaN or infinite for {} steps in a \
-                 row (steps {}..={step}), which were skipped; latest/ holds the adapter as \
-                 it was before them. Try a lower --lr, or check the data",
+                 row (steps {}..={step}), which were skipped; latest/ holds the weights as \
+                 they were before them. Try a lower --lr, or check the data",
                 self.in_a_row,
                 step + 1 - self.in_a_row
             )));
